@@ -1,0 +1,4 @@
+import CellSimService
+import WorkcellRuntime
+
+await ServiceCommand<CellSimService>.main()

@@ -1,0 +1,4 @@
+import CellService
+import WorkcellRuntime
+
+await ServiceCommand<CellService>.main()

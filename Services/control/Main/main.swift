@@ -1,0 +1,4 @@
+import ControlService
+import WorkcellRuntime
+
+await ServiceCommand<ControlService>.main()

@@ -1,0 +1,4 @@
+import PerceptionService
+import WorkcellRuntime
+
+await ServiceCommand<PerceptionService>.main()

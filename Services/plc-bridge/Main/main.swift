@@ -1,0 +1,4 @@
+import PlcBridgeService
+import WorkcellRuntime
+
+await ServiceCommand<PlcBridgeService>.main()

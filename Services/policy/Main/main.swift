@@ -1,0 +1,4 @@
+import PolicyService
+import WorkcellRuntime
+
+await ServiceCommand<PolicyService>.main()

@@ -1,0 +1,4 @@
+import YieldService
+import WorkcellRuntime
+
+await ServiceCommand<YieldService>.main()

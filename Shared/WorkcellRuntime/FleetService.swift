@@ -1,0 +1,113 @@
+import ArgumentParser
+import GRPCCore
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// One service of the fleet (perception, policy, control, plc-bridge, cell, yield, cell-sim):
+/// what it is called, its own flags, and how to build its parts. The runtime adds the rest:
+/// gRPC server, `grpc.health.v1`, `/metrics`, logging and graceful shutdown.
+public protocol FleetService: Sendable {
+  /// The service's own flags (beyond the runtime's). With `workcell serve` they take their
+  /// defaults and `WORKCELL_*` environment values.
+  associatedtype Options: ParsableArguments & Sendable
+
+  /// The executable's name, which is also its key in the fleet port plan, e.g. `plc-bridge`.
+  static var name: String { get }
+  /// One line for `--help`.
+  static var abstract: String { get }
+  /// More for `--help`: what the service does and which issue builds it out.
+  static var discussion: String { get }
+
+  /// Builds the service's parts. Runs before any server starts; throws to refuse to start
+  /// (with an error a person can act on).
+  static func makeParts(options: Options, context: ServiceContext) async throws -> ServiceParts
+}
+
+extension FleetService {
+  public static var discussion: String { "" }
+}
+
+/// Flags for a service that has none of its own yet.
+public struct NoServiceOptions: ParsableArguments, Sendable {
+  public init() {}
+}
+
+/// What the runtime hands a service while it is built.
+public struct ServiceContext: Sendable {
+  /// The service's name, e.g. `perception`.
+  public var serviceName: String
+  /// A logger carrying `service` metadata; pass it down explicitly.
+  public var logger: Logger
+  /// The registry behind this service's `/metrics`.
+  public var metrics: PrometheusCollectorRegistry
+  /// The same registry as a swift-metrics factory, for libraries that take one.
+  public var metricsFactory: PrometheusMetricsFactory
+  /// The process environment (for `WORKCELL_*` settings).
+  public var environment: [String: String]
+
+  public init(
+    serviceName: String, logger: Logger, metrics: PrometheusCollectorRegistry,
+    environment: [String: String]
+  ) {
+    self.serviceName = serviceName
+    self.logger = logger
+    self.metrics = metrics
+    self.metricsFactory = PrometheusMetricsFactory(registry: metrics)
+    self.environment = environment
+  }
+}
+
+/// The parts of one service that the runtime runs.
+public struct ServiceParts: Sendable {
+  /// A gRPC service and the fully qualified name health reports it under.
+  public struct RPCService: Sendable {
+    public var name: String
+    public var service: any RegistrableRPCService
+
+    public init(name: String, service: any RegistrableRPCService) {
+      self.name = name
+      self.service = service
+    }
+  }
+
+  /// The gRPC services this process serves for the service (health is added by the runtime).
+  public var rpcServices: [RPCService]
+  /// Long-running work besides the servers (pollers, loops), started before the servers and
+  /// shut down after them.
+  public var backgroundServices: [any Service]
+  /// Extra HTTP routes beside `/metrics`, `/healthz` and `/readyz` (yield's REST API).
+  public var httpRoutes: (@Sendable (Router<BasicRequestContext>) -> Void)?
+
+  public init(
+    rpcServices: [RPCService] = [],
+    backgroundServices: [any Service] = [],
+    httpRoutes: (@Sendable (Router<BasicRequestContext>) -> Void)? = nil
+  ) {
+    self.rpcServices = rpcServices
+    self.backgroundServices = backgroundServices
+    self.httpRoutes = httpRoutes
+  }
+
+  /// Parts for a service whose gRPC API is defined but built by a later issue: every method
+  /// answers UNIMPLEMENTED naming that issue.
+  public static func pending(
+    _ descriptor: ServiceDescriptor, methods: [MethodDescriptor], plannedIn: String
+  ) -> ServiceParts {
+    pending([(descriptor, methods)], plannedIn: plannedIn)
+  }
+
+  /// Parts for several pending gRPC services (e.g. cell-sim's sensors and control).
+  public static func pending(
+    _ services: [(ServiceDescriptor, [MethodDescriptor])], plannedIn: String
+  ) -> ServiceParts {
+    ServiceParts(
+      rpcServices: services.map { descriptor, methods in
+        RPCService(
+          name: descriptor.fullyQualifiedService,
+          service: PendingRPCService(
+            serviceName: descriptor.fullyQualifiedService, methods: methods, plannedIn: plannedIn))
+      })
+  }
+}

@@ -1,0 +1,125 @@
+import ArgumentParser
+import Logging
+
+/// Flags every Workcell executable takes. Each flag can also come from a `WORKCELL_*`
+/// environment variable (the flag wins), so containers and compose files configure services
+/// without rewriting commands.
+public struct RuntimeOptions: ParsableArguments, Sendable {
+  @Option(
+    help: ArgumentHelp(
+      "Address the gRPC and HTTP servers listen on. Use 0.0.0.0 inside a container.",
+      discussion: "Env: WORKCELL_HOST. Default: 127.0.0.1."))
+  public var host: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Lowest log level written: trace, debug, info, notice, warning, error, critical.",
+      discussion: "Env: WORKCELL_LOG_LEVEL. Default: info."))
+  public var logLevel: Logger.Level?
+
+  @Option(
+    help: ArgumentHelp(
+      "Log line format on stderr: json (one object per line, for collectors) or text.",
+      discussion: "Env: WORKCELL_LOG_FORMAT. Default: json."))
+  public var logFormat: LogFormat?
+
+  @Option(
+    name: .customLong("shutdown-grace-s"),
+    help: ArgumentHelp(
+      "Seconds allowed on SIGTERM/SIGINT for in-flight calls to finish before they are cancelled.",
+      discussion: "Env: WORKCELL_SHUTDOWN_GRACE_S. Default: 3."))
+  public var shutdownGraceSeconds: Double?
+
+  public init() {}
+
+  /// Flags merged with the environment and defaults, validated.
+  public func resolve(environment: [String: String]) throws -> RuntimeConfig {
+    let env = EnvironmentDefaults(environment)
+    let grace = try env.value(shutdownGraceSeconds, "WORKCELL_SHUTDOWN_GRACE_S", default: 3.0)
+    guard grace.isFinite, grace >= 0, grace <= 600 else {
+      throw ValidationError("--shutdown-grace-s must be between 0 and 600 seconds, got \(grace).")
+    }
+    return RuntimeConfig(
+      host: try env.value(host, "WORKCELL_HOST", default: "127.0.0.1"),
+      logLevel: try env.value(logLevel, "WORKCELL_LOG_LEVEL", default: .info),
+      logFormat: try env.value(logFormat, "WORKCELL_LOG_FORMAT", default: .json),
+      shutdownGrace: .milliseconds(Int64((grace * 1000).rounded()))
+    )
+  }
+}
+
+/// The ports of one service run on its own.
+public struct ServicePortOptions: ParsableArguments, Sendable {
+  @Option(
+    help: ArgumentHelp(
+      "gRPC port (0 picks a free one).",
+      discussion: "Env: WORKCELL_GRPC_PORT. Default: the fleet port plan (50061 + service index)."))
+  public var grpcPort: Int?
+
+  @Option(
+    help: ArgumentHelp(
+      "HTTP port for /metrics, /healthz and /readyz (0 picks a free one).",
+      discussion: "Env: WORKCELL_HTTP_PORT. Default: the fleet port plan (9161 + service index)."))
+  public var httpPort: Int?
+
+  public init() {}
+
+  /// The ports for `service`, from flags, environment, or the fleet port plan.
+  public func resolve(service: String, environment: [String: String]) throws -> ServicePorts {
+    let env = EnvironmentDefaults(environment)
+    let offset = FleetPortPlan.offset(of: service) ?? 0
+    let ports = ServicePorts(
+      grpc: try env.value(grpcPort, "WORKCELL_GRPC_PORT", default: FleetPortPlan.grpcBase + offset),
+      http: try env.value(httpPort, "WORKCELL_HTTP_PORT", default: FleetPortPlan.httpBase + offset)
+    )
+    try ports.validate()
+    return ports
+  }
+}
+
+/// Runtime settings after flags, environment and defaults were merged.
+public struct RuntimeConfig: Sendable, Equatable {
+  public var host: String
+  public var logLevel: Logger.Level
+  public var logFormat: LogFormat
+  /// How long SIGTERM/SIGINT waits for in-flight work before cancelling it.
+  public var shutdownGrace: Duration
+
+  public init(host: String, logLevel: Logger.Level, logFormat: LogFormat, shutdownGrace: Duration) {
+    self.host = host
+    self.logLevel = logLevel
+    self.logFormat = logFormat
+    self.shutdownGrace = shutdownGrace
+  }
+}
+
+/// The two ports one service listens on.
+public struct ServicePorts: Sendable, Equatable {
+  public var grpc: Int
+  public var http: Int
+
+  public init(grpc: Int, http: Int) {
+    self.grpc = grpc
+    self.http = http
+  }
+
+  /// Rejects ports outside 0…65535 and a gRPC port equal to the HTTP port.
+  public func validate() throws {
+    for (name, port) in [("gRPC", grpc), ("HTTP", http)] where !(0...65535).contains(port) {
+      throw ValidationError("The \(name) port must be between 0 and 65535, got \(port).")
+    }
+    if grpc == http && grpc != 0 {
+      throw ValidationError("The gRPC and HTTP ports must differ; both are \(grpc).")
+    }
+  }
+}
+
+/// How log lines are written.
+public enum LogFormat: String, Sendable, CaseIterable, ExpressibleByArgument {
+  /// One JSON object per line: time, level, label, message, metadata.
+  case json
+  /// Human-readable lines.
+  case text
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// The whole command line of one fleet executable: the runtime's flags, the service's own, and
+/// running it until SIGTERM. A service's main is one line: `await ServiceCommand<X>.main()`.
+public struct ServiceCommand<S: FleetService>: AsyncParsableCommand {
+  public static var configuration: CommandConfiguration {
+    CommandConfiguration(
+      commandName: S.name,
+      abstract: S.abstract,
+      discussion: S.discussion + """
+
+        Serves gRPC (the service's API and grpc.health.v1) and HTTP (/metrics for Prometheus, \
+        /healthz, /readyz). Every flag can also be set by the WORKCELL_* environment variable \
+        named in its help. SIGTERM or SIGINT drains in-flight calls for --shutdown-grace-s, then \
+        exits.
+        """
+    )
+  }
+
+  @OptionGroup(title: "Runtime") public var runtime: RuntimeOptions
+  @OptionGroup(title: "Ports") public var ports: ServicePortOptions
+  @OptionGroup(title: "Service") public var options: S.Options
+
+  public init() {}
+
+  public func run() async throws {
+    let environment = ProcessInfo.processInfo.environment
+    let config = try runtime.resolve(environment: environment)
+    let ports = try ports.resolve(service: S.name, environment: environment)
+    WorkcellLogging.bootstrap(format: config.logFormat, level: config.logLevel)
+    let logger = Logger(label: "workcell.\(S.name)")
+    let member = try await FleetMember.build(
+      S.self, options: options, host: config.host, ports: ports, environment: environment,
+      logger: logger)
+    try await FleetRunner.run(members: [member], grace: config.shutdownGrace, logger: logger)
+  }
+}

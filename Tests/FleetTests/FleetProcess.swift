@@ -1,0 +1,177 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import WorkcellProto
+
+#if canImport(FoundationNetworking)
+  import FoundationNetworking
+#endif
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A built Workcell executable started as its own process, with its log captured for failure
+/// messages. The tests talk to it only as a plant would: gRPC, HTTP and signals.
+final class FleetProcess: @unchecked Sendable {
+  // @unchecked: the Process is only used from the owning test; Process itself is thread-safe
+  // for the calls made here (isRunning, terminate, terminationStatus).
+  let process = Process()
+  let logURL: URL
+  let commandLine: String
+
+  /// Where `swift build` put the executables: WORKCELL_BIN_DIR, else beside the test bundle.
+  static var binDirectory: URL {
+    if let explicit = ProcessInfo.processInfo.environment["WORKCELL_BIN_DIR"] {
+      return URL(fileURLWithPath: explicit)
+    }
+    let runner = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+      ?? CommandLine.arguments[0]
+    var directory = URL(fileURLWithPath: runner).deletingLastPathComponent()
+    // The test runner may live inside an .xctest bundle directory.
+    while directory.path.contains(".xctest") { directory.deleteLastPathComponent() }
+    return directory
+  }
+
+  init(_ executable: String, _ arguments: [String]) throws {
+    let binary = Self.binDirectory.appendingPathComponent(executable)
+    guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+      throw FleetTestError("\(binary.path) is missing: run `swift build` before the fleet tests (scripts/test.sh does).")
+    }
+    logURL = FileManager.default.temporaryDirectory
+      .appendingPathComponent("workcell-fleet-\(executable)-\(UUID().uuidString).log")
+    FileManager.default.createFile(atPath: logURL.path, contents: nil)
+    let log = try FileHandle(forWritingTo: logURL)
+    process.executableURL = binary
+    process.arguments = arguments
+    process.standardOutput = log
+    process.standardError = log
+    commandLine = ([executable] + arguments).joined(separator: " ")
+    try process.run()
+  }
+
+  deinit {
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    try? FileManager.default.removeItem(at: logURL)
+  }
+
+  /// The process's output so far, for failure messages.
+  var log: String {
+    (try? String(contentsOf: logURL, encoding: .utf8)) ?? "(no log)"
+  }
+
+  /// Sends SIGTERM and returns the exit status and how long the exit took (nil: still running
+  /// after `timeout`, then killed).
+  func terminate(within timeout: Duration) async -> (status: Int32, reason: Process.TerminationReason, took: Duration)? {
+    let started = ContinuousClock.now
+    kill(process.processIdentifier, SIGTERM)
+    while process.isRunning, ContinuousClock.now - started < timeout {
+      try? await Task.sleep(for: .milliseconds(20))
+    }
+    guard !process.isRunning else {
+      kill(process.processIdentifier, SIGKILL)
+      process.waitUntilExit()
+      return nil
+    }
+    return (process.terminationStatus, process.terminationReason, ContinuousClock.now - started)
+  }
+
+  /// Waits for the process to exit by itself.
+  func waitForExit(within timeout: Duration) async -> Int32? {
+    let started = ContinuousClock.now
+    while process.isRunning, ContinuousClock.now - started < timeout {
+      try? await Task.sleep(for: .milliseconds(20))
+    }
+    return process.isRunning ? nil : process.terminationStatus
+  }
+}
+
+/// A failure of the fleet tests' own set-up, with what to do about it.
+struct FleetTestError: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
+}
+
+enum Loopback {
+  /// `count` distinct free TCP ports on 127.0.0.1 (bound to port 0, read back, released).
+  static func freePorts(_ count: Int) throws -> [Int] {
+    var sockets: [Int32] = []
+    defer { sockets.forEach { close($0) } }
+    var ports: [Int] = []
+    for _ in 0..<count {
+      let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+      guard fd >= 0 else { throw FleetTestError("socket() failed: errno \(errno)") }
+      sockets.append(fd)
+      var address = sockaddr_in()
+      address.sin_family = sa_family_t(AF_INET)
+      address.sin_addr.s_addr = inet_addr("127.0.0.1")
+      address.sin_port = 0
+      var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+      let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+          bind(fd, socketAddress, length) == 0 && getsockname(fd, socketAddress, &length) == 0
+        }
+      }
+      guard bound else { throw FleetTestError("bind() on 127.0.0.1 failed: errno \(errno)") }
+      ports.append(Int(UInt16(bigEndian: address.sin_port)))
+    }
+    return ports
+  }
+
+  /// A block of `count` consecutive free ports (for `workcell serve`'s port plan).
+  static func freeRange(_ count: Int) throws -> Int {
+    for _ in 0..<50 {
+      let start = Int.random(in: 20000...60000)
+      if (0..<count).allSatisfy({ isFree(start + $0) }) { return start }
+    }
+    throw FleetTestError("no \(count) consecutive free ports found on 127.0.0.1")
+  }
+
+  static func isFree(_ port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    return withUnsafePointer(to: &address) { pointer in
+      pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+      }
+    }
+  }
+
+  /// GETs `path` from 127.0.0.1:`port`; returns status, content type and body.
+  static func get(port: Int, path: String) async throws -> (status: Int, contentType: String, body: String) {
+    var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+    request.timeoutInterval = 5
+    let (data, response) = try await URLSession.shared.data(for: request)
+    let http = response as! HTTPURLResponse
+    return (http.statusCode, http.value(forHTTPHeaderField: "Content-Type") ?? "", String(decoding: data, as: UTF8.self))
+  }
+}
+
+/// A gRPC client connection to 127.0.0.1:`port` for the duration of `body`.
+func withLoopbackClient<Result: Sendable>(
+  port: Int, _ body: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Result
+) async throws -> Result {
+  try await withGRPCClient(
+    transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext),
+    handleClient: body)
+}
+
+/// Polls `grpc.health.v1.Health/Check` for `service` until SERVING or `timeout` passes.
+func waitUntilServing(port: Int, service: String = "", timeout: Duration) async throws -> Bool {
+  let deadline = ContinuousClock.now + timeout
+  while ContinuousClock.now < deadline {
+    let status: Grpc_Health_V1_HealthCheckResponse.ServingStatus? = try? await withLoopbackClient(port: port) { client in
+      var options = CallOptions.defaults
+      options.timeout = .seconds(1)
+      return try await Grpc_Health_V1_Health.Client(wrapping: client)
+        .check(.with { $0.service = service }, options: options).status
+    }
+    if status == .serving { return true }
+    try await Task.sleep(for: .milliseconds(100))
+  }
+  return false
+}

@@ -1,0 +1,95 @@
+import Foundation
+import GRPCCore
+import Testing
+import WorkcellProto
+
+/// Each fleet executable, launched as a plant would run it: it reports SERVING over
+/// grpc.health.v1, exposes /metrics, and exits cleanly within 5 s of SIGTERM.
+@Suite("Fleet executables boot, serve health and metrics, and stop on SIGTERM")
+struct ServiceBootTests {
+  static let executables = ["perception", "policy", "control", "plc-bridge", "cell", "yield", "cell-sim"]
+
+  @Test("serves health and /metrics, drains on SIGTERM", arguments: executables)
+  func bootAndStop(executable: String) async throws {
+    let ports = try Loopback.freePorts(2)
+    let service = try FleetProcess(
+      executable, ["--host", "127.0.0.1", "--grpc-port", "\(ports[0])", "--http-port", "\(ports[1])"])
+
+    let serving = try await waitUntilServing(port: ports[0], timeout: .seconds(30))
+    try #require(serving, "\(executable) did not report SERVING within 30 s. Log:\n\(service.log)")
+
+    // Every gRPC service it names in health is SERVING too.
+    let statuses = try await withLoopbackClient(port: ports[0]) { client in
+      try await Grpc_Health_V1_Health.Client(wrapping: client).list(.init()).statuses
+    }
+    #expect(statuses.count >= 3, "health lists the server, grpc.health.v1.Health and the service's API")
+    #expect(statuses.values.allSatisfy { $0.status == .serving })
+
+    let metrics = try await Loopback.get(port: ports[1], path: "/metrics")
+    #expect(metrics.status == 200)
+    #expect(metrics.contentType.hasPrefix("text/plain"))
+    #expect(metrics.body.contains("workcell_service_info{service=\"\(executable)\"} 1"))
+    // The health calls above were counted by the RPC metrics interceptor.
+    #expect(metrics.body.contains("grpc_server_handled_total{grpc_service=\"grpc.health.v1.Health\""))
+    let ready = try await Loopback.get(port: ports[1], path: "/readyz")
+    #expect(ready.status == 200)
+
+    let exit = await service.terminate(within: .seconds(5))
+    let stopped = try #require(exit, "\(executable) still ran 5 s after SIGTERM. Log:\n\(service.log)")
+    #expect(stopped.status == 0 && stopped.reason == .exit, "exit \(stopped). Log:\n\(service.log)")
+    #expect(service.log.contains("\"msg\":\"serving\""), "logs are JSON lines")
+  }
+
+  @Test("--help explains the service and its WORKCELL_* settings", arguments: executables + ["workcell"])
+  func help(executable: String) async throws {
+    let process = try FleetProcess(executable, ["--help"])
+    let status = await process.waitForExit(within: .seconds(10))
+    #expect(status == 0)
+    let help = process.log
+    #expect(help.contains("USAGE"))
+    if executable != "workcell" {
+      #expect(help.contains("WORKCELL_GRPC_PORT"))
+      #expect(help.contains("--shutdown-grace-s"))
+    }
+  }
+
+  @Test("a bad setting is refused at start with a message naming it")
+  func badSetting() async throws {
+    let process = try FleetProcess("plc-bridge", ["--grpc-port", "70000"])
+    let status = await process.waitForExit(within: .seconds(10))
+    #expect(status != nil && status != 0)
+    #expect(process.log.contains("gRPC port must be between 0 and 65535"), "log:\n\(process.log)")
+  }
+
+  @Test("workcell serve rejects an unknown target by name")
+  func unknownTarget() async throws {
+    let process = try FleetProcess("workcell", ["serve", "--target", "perception,mes"])
+    let status = await process.waitForExit(within: .seconds(10))
+    #expect(status != nil && status != 0)
+    #expect(process.log.contains("Unknown service 'mes'"), "log:\n\(process.log)")
+  }
+}
+
+/// `workcell serve --target all`: every service in one process, each on its own ports.
+@Suite("workcell serve runs the whole fleet in one process")
+struct AllInOneTests {
+  @Test("all seven services report SERVING on their planned ports and stop on SIGTERM")
+  func serveAll() async throws {
+    let grpcBase = try Loopback.freeRange(7)
+    let httpBase = try Loopback.freeRange(7)
+    let fleet = try FleetProcess(
+      "workcell",
+      ["serve", "--target", "all", "--grpc-port-base", "\(grpcBase)", "--http-port-base", "\(httpBase)"])
+
+    for (offset, name) in ServiceBootTests.executables.enumerated() {
+      let serving = try await waitUntilServing(port: grpcBase + offset, timeout: .seconds(30))
+      try #require(serving, "\(name) at port \(grpcBase + offset) did not report SERVING. Log:\n\(fleet.log)")
+      let metrics = try await Loopback.get(port: httpBase + offset, path: "/metrics")
+      #expect(metrics.body.contains("workcell_service_info{service=\"\(name)\"} 1"))
+    }
+
+    let exit = await fleet.terminate(within: .seconds(5))
+    let stopped = try #require(exit, "workcell serve still ran 5 s after SIGTERM. Log:\n\(fleet.log)")
+    #expect(stopped.status == 0, "log:\n\(fleet.log)")
+  }
+}

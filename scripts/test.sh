@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every Workcell test on a fresh machine; installs what it needs itself.
+#
+#   scripts/test.sh            everything (what CI runs)
+#
+# Steps: generated code matches Protos/ → Python venv (grpcio, pytest …) → the test database
+# script works → debug build of every target → Swift tests (unit + fleet) → Python interop tests.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+export DEBIAN_FRONTEND=noninteractive
+
+step() { printf '\n=== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
+started=$(date +%s)
+
+step "generated code matches Protos/"
+scripts/generate-protos.sh --check
+
+step "Python environment"
+venv=$(scripts/python-env.sh)
+python="$venv/bin/python"
+
+step "test database script (scripts/test-db.sh)"
+db_dir=$(mktemp -d)
+dsn=$(scripts/test-db.sh start --dir "$db_dir")
+trap 'scripts/test-db.sh stop --dir "$db_dir" >/dev/null 2>&1 || true' EXIT
+psql "$dsn" -v ON_ERROR_STOP=1 -qtA -c "select 'postgres ' || current_setting('server_version')"
+scripts/test-db.sh stop --dir "$db_dir"
+trap - EXIT
+
+step "build (debug, every target and test)"
+swift build --build-tests
+bin_dir=$(swift build --show-bin-path)
+export WORKCELL_BIN_DIR="$bin_dir"
+
+status=0
+step "Swift tests (unit and fleet)"
+swift test --skip-build || status=1
+
+step "Python interop tests (grpcio against the Swift servers)"
+"$python" -m pytest -q Tests/Interop || status=1
+
+echo
+echo "scripts/test.sh: finished in $(( $(date +%s) - started )) s, $([ $status = 0 ] && echo 'all green' || echo 'FAILURES above')"
+exit $status
