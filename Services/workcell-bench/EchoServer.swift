@@ -50,8 +50,8 @@ struct EchoServerCommand: AsyncParsableCommand {
     try await withThrowingDiscardingTaskGroup { group in
       group.addTask { try await server.serve() }
       let address = try await server.transport.listeningAddress
-      print("READY \(address.ipv4?.port ?? 0)")
-      fflush(stdout)
+      // Unbuffered, so the parent sees the line at once.
+      FileHandle.standardOutput.write(Data("READY \(address.ipv4?.port ?? 0)\n".utf8))
       // The parent normally ends us with SIGTERM; should it die first, we notice and stop.
       let parent = getppid()
       group.addTask {

@@ -58,7 +58,7 @@ public struct FleetMember: Sendable {
         metricName: "workcell_service_info", unitName: "",
         helpText: "Always 1; labels name the running service."),
       labels: [("service", S.name)]
-    ).set(1)
+    ).set(1.0)
 
     let context = ServiceContext(
       serviceName: S.name, logger: logger, metrics: registry, environment: environment)

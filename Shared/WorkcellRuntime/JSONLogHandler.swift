@@ -99,14 +99,20 @@ public struct JSONLogHandler: LogHandler {
   }
 
   private static func timestamp() -> String {
-    Date.now.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+    Date.now.formatted(
+      .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
   }
 
   private static func writeToStandardError(_ line: String) {
+    // One write(2) per line: lines from concurrent tasks do not interleave.
     var line = line
     line.withUTF8 { bytes in
-      _ = fwrite(bytes.baseAddress, 1, bytes.count, stderr)
+      var offset = 0
+      while offset < bytes.count {
+        let written = write(STDERR_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+        if written <= 0 { return }
+        offset += written
+      }
     }
-    fflush(stderr)
   }
 }

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 
 /// The whole command line of one fleet executable: the runtime's flags, the service's own, and
-/// running it until SIGTERM. A service's main is one line: `await ServiceCommand<X>.main()`.
+/// running it until SIGTERM. A service's main is one line: `await ServiceCommand<X>.start()`.
 public struct ServiceCommand<S: FleetService>: AsyncParsableCommand {
   public static var configuration: CommandConfiguration {
     CommandConfiguration(
@@ -11,10 +11,12 @@ public struct ServiceCommand<S: FleetService>: AsyncParsableCommand {
       abstract: S.abstract,
       discussion: S.discussion + """
 
+
         Serves gRPC (the service's API and grpc.health.v1) and HTTP (/metrics for Prometheus, \
         /healthz, /readyz). Every flag can also be set by the WORKCELL_* environment variable \
         named in its help. SIGTERM or SIGINT drains in-flight calls for --shutdown-grace-s, then \
-        exits.
+        exits. Default ports: gRPC \(FleetPortPlan.grpcBase + (FleetPortPlan.offset(of: S.name) ?? 0)), \
+        HTTP \(FleetPortPlan.httpBase + (FleetPortPlan.offset(of: S.name) ?? 0)).
         """
     )
   }
@@ -24,6 +26,21 @@ public struct ServiceCommand<S: FleetService>: AsyncParsableCommand {
   @OptionGroup(title: "Service") public var options: S.Options
 
   public init() {}
+
+  /// Parses the process's arguments and runs the service; exits with a clear message on bad
+  /// input. (`main()` would pick ArgumentParser's synchronous overload for a generic command.)
+  public static func start() async {
+    do {
+      var command = try parseAsRoot()
+      if var service = command as? Self {
+        try await service.run()
+      } else {
+        try command.run()
+      }
+    } catch {
+      exit(withError: error)
+    }
+  }
 
   public func run() async throws {
     let environment = ProcessInfo.processInfo.environment

@@ -1,4 +1,4 @@
 import CellSimService
 import WorkcellRuntime
 
-await ServiceCommand<CellSimService>.main()
+await ServiceCommand<CellSimService>.start()

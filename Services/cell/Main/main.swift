@@ -1,4 +1,4 @@
 import CellService
 import WorkcellRuntime
 
-await ServiceCommand<CellService>.main()
+await ServiceCommand<CellService>.start()

@@ -1,4 +1,4 @@
 import ControlService
 import WorkcellRuntime
 
-await ServiceCommand<ControlService>.main()
+await ServiceCommand<ControlService>.start()

@@ -1,4 +1,4 @@
 import PerceptionService
 import WorkcellRuntime
 
-await ServiceCommand<PerceptionService>.main()
+await ServiceCommand<PerceptionService>.start()

@@ -1,4 +1,4 @@
 import PlcBridgeService
 import WorkcellRuntime
 
-await ServiceCommand<PlcBridgeService>.main()
+await ServiceCommand<PlcBridgeService>.start()

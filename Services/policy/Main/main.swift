@@ -1,4 +1,4 @@
 import PolicyService
 import WorkcellRuntime
 
-await ServiceCommand<PolicyService>.main()
+await ServiceCommand<PolicyService>.start()

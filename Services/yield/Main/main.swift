@@ -1,4 +1,4 @@
 import YieldService
 import WorkcellRuntime
 
-await ServiceCommand<YieldService>.main()
+await ServiceCommand<YieldService>.start()
