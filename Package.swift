@@ -96,6 +96,7 @@ let package = Package(
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Metrics", package: "swift-metrics"),
@@ -121,7 +122,12 @@ let package = Package(
     ),
     .testTarget(
       name: "WorkcellRuntimeTests",
-      dependencies: ["WorkcellRuntime", "WorkcellProto"] + grpc,
+      dependencies: [
+        "WorkcellRuntime", "WorkcellProto",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ] + grpc,
       swiftSettings: swiftSettings
     ),
     // End to end: launches the built executables; run after `swift build`.

@@ -32,7 +32,7 @@ public struct ServiceCommand<S: FleetService>: AsyncParsableCommand {
   public static func start() async {
     do {
       var command = try parseAsRoot()
-      if var service = command as? Self {
+      if let service = command as? Self {
         try await service.run()
       } else {
         try command.run()
