@@ -47,7 +47,15 @@ let fleet: [FleetServiceTargets] = [
   .init(executable: "perception", module: "PerceptionService", extraDependencies: []),
   .init(executable: "policy", module: "PolicyService", extraDependencies: []),
   .init(executable: "control", module: "ControlService", extraDependencies: []),
-  .init(executable: "plc-bridge", module: "PlcBridgeService", extraDependencies: []),
+  .init(
+    executable: "plc-bridge", module: "PlcBridgeService",
+    extraDependencies: [
+      "ModbusProtocol", "ModbusTCP", "PlcHandshakes",
+      .product(name: "Prometheus", package: "swift-prometheus"),
+      .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      .product(name: "NIOCore", package: "swift-nio"),
+      .product(name: "NIOPosix", package: "swift-nio"),
+    ]),
   .init(executable: "cell", module: "CellService", extraDependencies: []),
   .init(
     executable: "yield", module: "YieldService",
@@ -55,7 +63,9 @@ let fleet: [FleetServiceTargets] = [
       .product(name: "PostgresNIO", package: "postgres-nio"),
       .product(name: "SQLiteNIO", package: "sqlite-nio"),
     ]),
-  .init(executable: "cell-sim", module: "CellSimService", extraDependencies: []),
+  .init(
+    executable: "cell-sim", module: "CellSimService",
+    extraDependencies: ["ModbusProtocol", "ModbusTCP", "PlcHandshakes", "SimulatedPLC"]),
 ]
 
 let package = Package(
@@ -106,6 +116,27 @@ let package = Package(
       path: "Shared/WorkcellRuntime",
       swiftSettings: swiftSettings
     ),
+    // Modbus TCP frames and PDUs, pure (no I/O): used by the PLC bridge and the simulated PLCs.
+    .target(name: "ModbusProtocol", path: "Shared/ModbusProtocol", swiftSettings: swiftSettings),
+    // Modbus TCP over SwiftNIO: a client for the PLC bridge, a server for the simulated PLCs.
+    .target(
+      name: "ModbusTCP",
+      dependencies: [
+        "ModbusProtocol",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ],
+      path: "Shared/ModbusTCP",
+      swiftSettings: swiftSettings
+    ),
+    // The cell PLCs' I/O map and handshakes as pure state machines (PLC-IO-MAP.md).
+    .target(name: "PlcHandshakes", path: "Shared/PlcHandshakes", swiftSettings: swiftSettings),
+    // The simulated feeder and fixture PLCs' logic, pure (cell-sim serves it over Modbus TCP).
+    .target(
+      name: "SimulatedPLC", dependencies: ["ModbusProtocol", "PlcHandshakes"], path: "Shared/SimulatedPLC",
+      swiftSettings: swiftSettings),
     // The operator's command: `workcell serve`, and later demo, status, config, compose …
     .executableTarget(
       name: "WorkcellCLI",
@@ -116,7 +147,10 @@ let package = Package(
     // `workcell-bench <name>`: release-build benchmarks printing `metric: value unit` lines.
     .executableTarget(
       name: "WorkcellBench",
-      dependencies: ["WorkcellRuntime", "WorkcellProto"] + grpc,
+      dependencies: [
+        "WorkcellRuntime", "WorkcellProto", "ModbusProtocol", "ModbusTCP",
+        .product(name: "Logging", package: "swift-log"),
+      ] + grpc,
       path: "Services/workcell-bench",
       swiftSettings: swiftSettings
     ),
@@ -130,6 +164,8 @@ let package = Package(
       ] + grpc,
       swiftSettings: swiftSettings
     ),
+    .testTarget(name: "ModbusProtocolTests", dependencies: ["ModbusProtocol"], swiftSettings: swiftSettings),
+    .testTarget(name: "PlcHandshakesTests", dependencies: ["PlcHandshakes"], swiftSettings: swiftSettings),
     // End to end: launches the built executables; run after `swift build`.
     .testTarget(
       name: "FleetTests",

@@ -61,7 +61,7 @@ public struct FleetMember: Sendable {
     ).set(1.0)
 
     let context = ServiceContext(
-      serviceName: S.name, logger: logger, metrics: registry, environment: environment)
+      serviceName: S.name, logger: logger, metrics: registry, environment: environment, host: host)
     let parts = try await S.makeParts(options: options, context: context)
 
     let board = HealthStatusBoard(services: parts.rpcServices.map(\.name) + ["grpc.health.v1.Health"])

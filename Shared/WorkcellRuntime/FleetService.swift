@@ -46,12 +46,15 @@ public struct ServiceContext: Sendable {
   public var metricsFactory: PrometheusMetricsFactory
   /// The process environment (for `WORKCELL_*` settings).
   public var environment: [String: String]
+  /// The address the service's servers listen on (`--host`), for servers a service adds.
+  public var host: String
 
   public init(
     serviceName: String, logger: Logger, metrics: PrometheusCollectorRegistry,
-    environment: [String: String]
+    environment: [String: String], host: String = "127.0.0.1"
   ) {
     self.serviceName = serviceName
+    self.host = host
     self.logger = logger
     self.metrics = metrics
     self.metricsFactory = PrometheusMetricsFactory(registry: metrics)

@@ -43,6 +43,10 @@ final class FleetProcess: @unchecked Sendable {
     let log = try FileHandle(forWritingTo: logURL)
     process.executableURL = binary
     process.arguments = arguments
+    // Tests run side by side: let each cell-sim pick free Modbus ports instead of 5020/5021.
+    var environment = ProcessInfo.processInfo.environment
+    environment["WORKCELL_SIM_PLC_PORT_BASE"] = environment["WORKCELL_SIM_PLC_PORT_BASE"] ?? "0"
+    process.environment = environment
     process.standardOutput = log
     process.standardError = log
     commandLine = ([executable] + arguments).joined(separator: " ")

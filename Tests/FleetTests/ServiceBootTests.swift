@@ -95,7 +95,6 @@ struct AllInOneTests {
       (0, "issue #6", { _ = try await Workcell_Perception_V1_Perception.Client(wrapping: $0).estimate(.init()) }),
       (1, "issue #6", { _ = try await Workcell_Policy_V1_Policy.Client(wrapping: $0).listModels(.init()) }),
       (2, "issue #6", { _ = try await Workcell_Control_V1_Control.Client(wrapping: $0).hold(.init()) }),
-      (3, "issue #4", { _ = try await Workcell_Plc_V1_PlcBridge.Client(wrapping: $0).getIO(.init()) }),
       (4, "issue #6", { _ = try await Workcell_Cell_V1_Cell.Client(wrapping: $0).getStatus(.init()) }),
       (5, "issue #3", { _ = try await Workcell_Yield_V1_Yield.Client(wrapping: $0).listCells(.init()) }),
       (6, "issue #5", { _ = try await Workcell_Sim_V1_SimControl.Client(wrapping: $0).getGroundTruth(.init()) }),
@@ -108,6 +107,16 @@ struct AllInOneTests {
         let rpc = error as? RPCError
         return rpc?.code == .unimplemented && rpc?.message.contains("belongs to \(call.issue) (") == true
       }
+    }
+
+    // plc-bridge is built (issue #4): with no PLC configured it says so, naming what to pass.
+    await #expect("plc-bridge refuses a request that names no side") {
+      try await withLoopbackClient(port: grpcBase + 3) {
+        _ = try await Workcell_Plc_V1_PlcBridge.Client(wrapping: $0).getIO(.with { $0.side = .left })
+      }
+    } throws: { error in
+      let rpc = error as? RPCError
+      return rpc?.code == .invalidArgument && rpc?.message.contains("--feeder and --fixture") == true
     }
 
     let exit = await fleet.terminate(within: .seconds(5))

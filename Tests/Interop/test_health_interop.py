@@ -105,8 +105,10 @@ class ServiceProcess:
         self.argv = argv
         self.log_path = log_path
         self._log_file = open(log_path, "wb")
+        # Let cell-sim pick free Modbus ports, so it never collides with another test's PLCs.
+        env = {**os.environ, "WORKCELL_SIM_PLC_PORT_BASE": os.environ.get("WORKCELL_SIM_PLC_PORT_BASE", "0")}
         self.proc = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=self._log_file, stderr=subprocess.STDOUT
+            argv, stdin=subprocess.DEVNULL, stdout=self._log_file, stderr=subprocess.STDOUT, env=env
         )
 
     def log(self, limit: int = 20000) -> str:

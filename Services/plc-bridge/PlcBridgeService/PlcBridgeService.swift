@@ -4,18 +4,45 @@ import WorkcellRuntime
 /// plc-bridge: the Modbus TCP client to a cell's feeder and fixture PLCs; owns the handshakes,
 /// heartbeat and e-stop handling, and hides registers from every other service.
 public enum PlcBridgeService: FleetService {
-  public typealias Options = NoServiceOptions
+  public typealias Options = PlcBridgeOptions
   public static let name = "plc-bridge"
   public static let abstract = "Bridges a cell's feeder and fixture PLCs (Modbus TCP) to gRPC."
   public static let discussion = """
-    Serves workcell.plc.v1.PlcBridge. The Modbus TCP client and the handshakes of \
-    PLC-IO-MAP.md are built by issue #4 (PLC bridge); until then every RPC answers UNIMPLEMENTED.
+    Serves workcell.plc.v1.PlcBridge for every side given by --feeder/--fixture: the feeder and \
+    fixture handshakes of PLC-IO-MAP.md as state machines driven by a poll of each PLC (every \
+    --poll-ms), the HEARTBEAT toggle, a safety stream (e-stop, faults, connection) and an I/O \
+    snapshot. Every wait honours the caller's deadline; e-stop or a lost connection aborts the \
+    handshake in progress. Example: plc-bridge --feeder left=10.1.7.21:502/1 --fixture left=10.1.7.21:502/2
     """
 
   public static func makeParts(options: Options, context: ServiceContext) async throws -> ServiceParts {
-    .pending(
-      Workcell_Plc_V1_PlcBridge.descriptor,
-      methods: Workcell_Plc_V1_PlcBridge.Method.descriptors,
-      plannedIn: "issue #4 (PLC bridge: Modbus TCP to the feeder and fixture)")
+    let (configured, timing) = try options.resolve(environment: context.environment)
+    let metrics = PlcMetrics(registry: context.metrics)
+    var sides: [Workcell_Common_V1_Side: PlcSide] = [:]
+    var links: [PlcDeviceLink] = []
+    for (feederEndpoint, fixtureEndpoint) in configured {
+      let feeder = PlcDeviceLink(kind: .feeder, endpoint: feederEndpoint, timing: timing, metrics: metrics, logger: context.logger)
+      let fixture = PlcDeviceLink(kind: .fixture, endpoint: fixtureEndpoint, timing: timing, metrics: metrics, logger: context.logger)
+      sides[feederEndpoint.side] = PlcSide(
+        side: feederEndpoint.side, feeder: feeder, fixture: fixture, metrics: metrics, logger: context.logger)
+      links += [feeder, fixture]
+    }
+    if sides.isEmpty {
+      context.logger.notice("no PLC configured: every side answers INVALID_ARGUMENT (give --feeder and --fixture)")
+    }
+    return ServiceParts(
+      rpcServices: [
+        .init(
+          name: Workcell_Plc_V1_PlcBridge.descriptor.fullyQualifiedService,
+          service: PlcBridgeRPC(sides: sides, safetyPeriod: timing.pollPeriod))
+      ],
+      backgroundServices: links)
+  }
+}
+
+extension Duration {
+  /// The duration in whole milliseconds (rounded down), for `_ms` fields and messages.
+  var elapsedMilliseconds: Int64 {
+    components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
   }
 }

@@ -1,0 +1,206 @@
+import Foundation
+import Logging
+import ModbusProtocol
+import ModbusTCP
+import PlcHandshakes
+import Prometheus
+import ServiceLifecycle
+import Synchronization
+
+/// One PLC device of a side (its feeder or its fixture) as the bridge sees it: a Modbus TCP
+/// connection, a poll loop that reads its inputs every period and toggles its heartbeat, and the
+/// latest inputs for the handshakes and the safety stream.
+final class PlcDeviceLink: Service, Sendable {
+  /// One successful read of the device's inputs.
+  struct Snapshot: Sendable {
+    var discreteInputs: [Bool]
+    var inputRegisters: [UInt16]
+    /// Monotonic time of the read (for handshake timing and tag age).
+    var readAt: ContinuousClock.Instant
+    /// Wall-clock time of the read (for timestamps in responses).
+    var readAtWall: Date
+  }
+
+  /// What the poll loop reports: new inputs, or that the device cannot be read.
+  enum Event: Sendable {
+    case inputs(Snapshot)
+    case unreachable(reason: String)
+  }
+
+  /// Poll and heartbeat timing and per-request deadlines.
+  struct Timing: Sendable {
+    var pollPeriod: Duration
+    var heartbeatPeriod: Duration
+    var requestTimeout: Duration
+  }
+
+  let kind: PlcDevice
+  let endpoint: PlcEndpoint
+  let client: ModbusTCPClient
+  let timing: Timing
+  private let logger: Logger
+  private let metrics: PlcMetrics
+  private let state = Mutex(State())
+
+  private struct State {
+    var latest: Snapshot?
+    var lastError: String?
+    var watchers: [UInt64: AsyncStream<Event>.Continuation] = [:]
+    var nextWatcherID: UInt64 = 0
+    var heartbeat = false
+    var lastHeartbeatAt: ContinuousClock.Instant?
+    var lastReadAt: ContinuousClock.Instant?
+    var lastFaultCode: UInt16 = 0
+  }
+
+  init(kind: PlcDevice, endpoint: PlcEndpoint, timing: Timing, metrics: PlcMetrics, logger: Logger) {
+    self.kind = kind
+    self.endpoint = endpoint
+    self.timing = timing
+    self.metrics = metrics
+    var logger = logger
+    logger[metadataKey: "side"] = "\(PlcEndpoint.name(of: endpoint.side))"
+    logger[metadataKey: "device"] = "\(kind.rawValue)"
+    self.logger = logger
+    self.client = ModbusTCPClient(
+      host: endpoint.host, port: endpoint.port,
+      config: ModbusTCPClient.Config(
+        connectTimeout: .seconds(1), reconnectMin: .milliseconds(100), reconnectMax: .seconds(5), maxInFlight: 4),
+      logger: logger)
+  }
+
+  /// The latest inputs, if the device was read since it last became unreachable.
+  var latest: Snapshot? { state.withLock { $0.latest } }
+
+  /// Why the device could not be read last, while it cannot.
+  var lastProblem: String? { state.withLock { $0.lastError } }
+
+  /// Events from now on: the latest inputs first (if any), then every poll result.
+  func events() -> AsyncStream<Event> {
+    let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(1))
+    let id: UInt64 = state.withLock { state in
+      if let latest = state.latest { continuation.yield(.inputs(latest)) }
+      let id = state.nextWatcherID
+      state.nextWatcherID += 1
+      state.watchers[id] = continuation
+      return id
+    }
+    continuation.onTermination = { [weak self] _ in
+      _ = self?.state.withLock { $0.watchers.removeValue(forKey: id) }
+    }
+    return stream
+  }
+
+  func run() async throws {
+    try await withThrowingDiscardingTaskGroup { group in
+      group.addTask { try await self.client.run() }
+      group.addTask {
+        await cancelWhenGracefulShutdown { await self.pollLoop() }
+      }
+    }
+  }
+
+  private func pollLoop() async {
+    let clock = ContinuousClock()
+    var next = clock.now
+    while !Task.isCancelled {
+      await pollOnce()
+      await toggleHeartbeatIfDue()
+      next = next.advanced(by: timing.pollPeriod)
+      if next < clock.now { next = clock.now }  // overran: do not try to catch up in a burst
+      guard (try? await Task.sleep(until: next, clock: clock)) != nil else { return }
+    }
+  }
+
+  private func pollOnce() async {
+    let started = ContinuousClock.now
+    do {
+      guard
+        case .bits(let inputs) = try await client.send(
+          .readDiscreteInputs(address: 0, count: kind.discreteInputCount), unit: endpoint.unitID,
+          timeout: timing.requestTimeout),
+        case .registers(let registers) = try await client.send(
+          .readInputRegisters(address: 0, count: kind.inputRegisterCount), unit: endpoint.unitID,
+          timeout: timing.requestTimeout)
+      else { return }
+      let snapshot = Snapshot(
+        discreteInputs: inputs, inputRegisters: registers, readAt: ContinuousClock.now, readAtWall: Date())
+      metrics.pollLatency(kind).record(ContinuousClock.now - started)
+      publish(.inputs(snapshot))
+    } catch where error.code == .cancelled {
+      return  // shutting down: not a PLC problem
+    } catch {
+      metrics.pollErrors(kind, error.code.rawValue).increment()
+      publish(.unreachable(reason: error.description))
+    }
+    if let lastRead = state.withLock({ $0.lastReadAt }) {
+      metrics.tagAge(kind, endpoint).set((ContinuousClock.now - lastRead) / .seconds(1))
+    }
+  }
+
+  private func toggleHeartbeatIfDue() async {
+    let now = ContinuousClock.now
+    let value: Bool? = state.withLock { state in
+      guard state.latest != nil else { return nil }  // nothing to keep alive while unreachable
+      if let last = state.lastHeartbeatAt, now - last < timing.heartbeatPeriod { return nil }
+      return !state.heartbeat
+    }
+    guard let value else { return }
+    do {
+      _ = try await write(.writeSingleCoil(address: kind.heartbeatCoilAddress, value: value))
+      state.withLock {
+        $0.heartbeat = value
+        $0.lastHeartbeatAt = now
+      }
+    } catch {
+      logger.warning("heartbeat write failed", metadata: ["error": "\(error)"])
+    }
+  }
+
+  /// Performs one write on the device (never retried: a write may have taken effect).
+  func write(_ request: ModbusRequest) async throws(ModbusClientError) -> ModbusResponse {
+    try await client.send(request, unit: endpoint.unitID, timeout: timing.requestTimeout, readRetries: 0)
+  }
+
+  /// Reads the device's coils (for diagnostics).
+  func readCoils() async throws(ModbusClientError) -> [Bool] {
+    guard
+      case .bits(let coils) = try await client.send(
+        .readCoils(address: 0, count: kind.coilCount), unit: endpoint.unitID, timeout: timing.requestTimeout)
+    else { return [] }
+    return coils
+  }
+
+  private func publish(_ event: Event) {
+    let watchers: [AsyncStream<Event>.Continuation] = state.withLock { state in
+      switch event {
+      case .inputs(let snapshot):
+        state.latest = snapshot
+        state.lastError = nil
+        state.lastReadAt = snapshot.readAt
+        let faultCode = snapshot.inputRegisters[kind == .feeder ? 1 : 2]
+        if faultCode != 0, faultCode != state.lastFaultCode {
+          metrics.faults(kind, faultCode).increment()
+        }
+        state.lastFaultCode = faultCode
+      case .unreachable(let reason):
+        let wasReachable = state.latest != nil || state.lastError == nil
+        state.latest = nil
+        if wasReachable || state.lastError != reason {
+          logger.warning("PLC unreachable", metadata: ["reason": "\(reason)"])
+        }
+        state.lastError = reason
+      }
+      return Array(state.watchers.values)
+    }
+    metrics.connected(kind, endpoint).set(client.connectionState == .connected ? 1.0 : 0.0)
+    for watcher in watchers { watcher.yield(event) }
+  }
+}
+
+extension PlcDevice {
+  /// How many discrete inputs, input registers and coils the device has (PLC-IO-MAP.md).
+  var discreteInputCount: UInt16 { UInt16(self == .feeder ? FeederIOMap.DiscreteInput.allCases.count : FixtureIOMap.DiscreteInput.allCases.count) }
+  var inputRegisterCount: UInt16 { UInt16(self == .feeder ? FeederIOMap.InputRegister.allCases.count : FixtureIOMap.InputRegister.allCases.count) }
+  var coilCount: UInt16 { UInt16(self == .feeder ? FeederIOMap.Coil.allCases.count : FixtureIOMap.Coil.allCases.count) }
+}

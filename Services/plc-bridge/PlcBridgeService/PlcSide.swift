@@ -1,0 +1,250 @@
+import Foundation
+import GRPCCore
+import Logging
+import ModbusProtocol
+import ModbusTCP
+import PlcHandshakes
+import WorkcellProto
+
+/// One side of the cell as the bridge drives it: the feeder and fixture links and their
+/// handshake state machines. One operation per device at a time; each runs its machine on every
+/// new poll of the device until the machine reports an outcome.
+actor PlcSide {
+  let side: Workcell_Common_V1_Side
+  let feeder: PlcDeviceLink
+  let fixture: PlcDeviceLink
+  private let metrics: PlcMetrics
+  private let logger: Logger
+  private let origin = ContinuousClock.now
+  private var feederHandshake = FeederHandshake()
+  private var fixtureHandshake = FixtureHandshake()
+  private var busy: Set<PlcDevice> = []
+
+  init(side: Workcell_Common_V1_Side, feeder: PlcDeviceLink, fixture: PlcDeviceLink, metrics: PlcMetrics, logger: Logger) {
+    self.side = side
+    self.feeder = feeder
+    self.fixture = fixture
+    self.metrics = metrics
+    self.logger = logger
+  }
+
+  var sideName: String { PlcEndpoint.name(of: side) }
+
+  /// Time on the machines' clock (from this side's creation).
+  private func time(_ instant: ContinuousClock.Instant = .now) -> Duration { instant - origin }
+
+  // MARK: Feeder
+
+  /// FEED_REQUEST until PART_PRESENT. Returns the outcome and the snapshot it was seen in.
+  func requestPart() async throws -> (partsRemaining: UInt16, snapshot: PlcDeviceLink.Snapshot, wait: Duration?) {
+    let (outcome, snapshot) = try await runFeeder(.requestPart) { machine, now, inputs in
+      machine.requestPart(now: now, inputs: inputs)
+    }
+    guard case .presented(let remaining) = outcome else { throw unexpected(outcome) }
+    return (remaining, snapshot, feederHandshake.lastWaitDuration)
+  }
+
+  /// PART_TAKEN until PART_PRESENT drops; both coils cleared.
+  func confirmPartTaken() async throws -> PlcDeviceLink.Snapshot {
+    let (outcome, snapshot) = try await runFeeder(.confirmTaken) { machine, now, inputs in
+      machine.confirmTaken(now: now, inputs: inputs)
+    }
+    guard case .taken = outcome else { throw unexpected(outcome) }
+    return snapshot
+  }
+
+  // MARK: Fixture
+
+  /// Waits up to `seatWait` for NUT_SEATED, then CLAMP_REQUEST until CLAMPED.
+  func clamp(seatWait: Duration) async throws -> (seated: Bool, clampTime: Duration?) {
+    let (outcome, _) = try await runFixture(.clamp) { machine, now, inputs in
+      machine.clamp(seatWait: seatWait, now: now, inputs: inputs)
+    }
+    switch outcome {
+    case .notSeated: return (false, nil)
+    case .clamped: return (true, fixtureHandshake.lastWaitDuration)
+    default: throw unexpected(outcome)
+    }
+  }
+
+  /// PROGRAM, FASTEN_START, and the result at FASTEN_DONE.
+  func fasten(program: UInt16) async throws -> (FastenResult, Duration?) {
+    let (outcome, _) = try await runFixture(.fasten) { machine, now, inputs in
+      machine.fasten(program: program, now: now, inputs: inputs)
+    }
+    guard case .fastened(let result) = outcome else { throw unexpected(outcome) }
+    return (result, fixtureHandshake.lastWaitDuration)
+  }
+
+  /// RESULT_ACK until FASTEN_DONE and CLAMPED drop; coils cleared.
+  func releaseFixture() async throws -> Duration? {
+    let (outcome, _) = try await runFixture(.release) { machine, now, inputs in
+      machine.acknowledgeResult(now: now, inputs: inputs)
+    }
+    guard case .released = outcome else { throw unexpected(outcome) }
+    return fixtureHandshake.lastWaitDuration
+  }
+
+  /// Pulses FAULT_RESET on `device` until its fault clears.
+  func resetFault(_ device: PlcDevice) async throws {
+    let link = device == .feeder ? feeder : fixture
+    try claim(device, for: "ResetFault")
+    defer { busy.remove(device) }
+    var machine = FaultReset(device: device)
+    let started = ContinuousClock.now
+    let decode: (PlcDeviceLink.Snapshot) -> PlcFaultStatus? = { snapshot in
+      device == .feeder
+        ? FeederInputs(discreteInputs: snapshot.discreteInputs, inputRegisters: snapshot.inputRegisters).map(PlcFaultStatus.init)
+        : FixtureInputs(discreteInputs: snapshot.discreteInputs, inputRegisters: snapshot.inputRegisters).map(PlcFaultStatus.init)
+    }
+    let outcome = try await drive(
+      link: link, decode: decode,
+      start: { now, status in machine.start(now: now, status: status) },
+      poll: { now, status in machine.poll(now: now, status: status) },
+      lost: { machine.connectionLost() },
+      cancel: { now in machine.cancel(now: now) })
+    metrics.handshakeDuration("reset", outcome.0.resultLabel).record(ContinuousClock.now - started)
+    if case .failed(let error) = outcome.0 { throw PlcBridgeError(error, side: sideName) }
+  }
+
+  // MARK: Running a handshake
+
+  private enum FeederOperation: String { case requestPart = "request_part", confirmTaken = "confirm_taken" }
+  private enum FixtureOperation: String { case clamp, fasten, release }
+
+  private func runFeeder(
+    _ operation: FeederOperation,
+    _ command: (inout FeederHandshake, Duration, FeederInputs) -> FeederHandshake.Decision
+  ) async throws -> (FeederHandshake.Outcome, PlcDeviceLink.Snapshot) {
+    try claim(.feeder, for: operation.rawValue)
+    defer { busy.remove(.feeder) }
+    let started = ContinuousClock.now
+    let result = try await drive(
+      link: feeder,
+      decode: { FeederInputs(discreteInputs: $0.discreteInputs, inputRegisters: $0.inputRegisters) },
+      start: { now, inputs in command(&self.feederHandshake, now, inputs) },
+      poll: { now, inputs in self.feederHandshake.poll(now: now, inputs: inputs) },
+      lost: { self.feederHandshake.connectionLost() },
+      cancel: { now in self.feederHandshake.cancel(now: now) })
+    metrics.handshakeDuration(operation.rawValue, result.0.resultLabel).record(ContinuousClock.now - started)
+    if case .failed(let error) = result.0 { throw PlcBridgeError(error, side: sideName) }
+    return result
+  }
+
+  private func runFixture(
+    _ operation: FixtureOperation,
+    _ command: (inout FixtureHandshake, Duration, FixtureInputs) -> FixtureHandshake.Decision
+  ) async throws -> (FixtureHandshake.Outcome, PlcDeviceLink.Snapshot) {
+    try claim(.fixture, for: operation.rawValue)
+    defer { busy.remove(.fixture) }
+    let started = ContinuousClock.now
+    let result = try await drive(
+      link: fixture,
+      decode: { FixtureInputs(discreteInputs: $0.discreteInputs, inputRegisters: $0.inputRegisters) },
+      start: { now, inputs in command(&self.fixtureHandshake, now, inputs) },
+      poll: { now, inputs in self.fixtureHandshake.poll(now: now, inputs: inputs) },
+      lost: { self.fixtureHandshake.connectionLost() },
+      cancel: { now in self.fixtureHandshake.cancel(now: now) })
+    metrics.handshakeDuration(operation.rawValue, result.0.resultLabel).record(ContinuousClock.now - started)
+    if case .failed(let error) = result.0 { throw PlcBridgeError(error, side: sideName) }
+    return result
+  }
+
+  private func claim(_ device: PlcDevice, for operation: String) throws {
+    guard !busy.contains(device) else {
+      throw RPCError(
+        code: .failedPrecondition,
+        message: "Another operation is running on the \(sideName) \(device) (asked for \(operation)); "
+          + "PLC handshakes on one device run one at a time.")
+    }
+    busy.insert(device)
+  }
+
+  /// Runs a machine: applies the command to the latest inputs, then every new poll, performing
+  /// the writes each step asks for, until an outcome. Connection loss and the caller's
+  /// cancellation go to the machine too; on cancellation its clean-up writes still go out.
+  private func drive<Inputs, Outcome>(
+    link: PlcDeviceLink,
+    decode: (PlcDeviceLink.Snapshot) -> Inputs?,
+    start: (Duration, Inputs) -> HandshakeDecision<Outcome>,
+    poll: (Duration, Inputs) -> HandshakeDecision<Outcome>,
+    lost: () -> HandshakeDecision<Outcome>,
+    cancel: (Duration) -> HandshakeDecision<Outcome>
+  ) async throws -> (Outcome, PlcDeviceLink.Snapshot) {
+    let called = ContinuousClock.now
+    var events = link.events().makeAsyncIterator()  // subscribed before the first write: no poll is missed
+    // Start from inputs read after the call arrived: the previous step's writes (cleared coils,
+    // a taken part) must be visible, or the PLC would look busy.
+    var fresh: PlcDeviceLink.Snapshot?
+    waiting: while fresh == nil, link.latest != nil {
+      guard let event = await events.next() else { throw CancellationError() }
+      switch event {
+      case .inputs(let snapshot): if snapshot.readAt >= called { fresh = snapshot }
+      case .unreachable: break waiting
+      }
+    }
+    guard let first = fresh, let inputs = decode(first) else {
+      throw RPCError(
+        code: .unavailable,
+        message: "The \(sideName) \(link.kind) PLC at \(link.endpoint.host):\(link.endpoint.port) (unit \(link.endpoint.unitID)) "
+          + "cannot be read right now (\(link.lastProblem ?? "not connected yet")); the bridge keeps reconnecting.")
+    }
+    var latest = first
+    var decision = start(time(first.readAt), inputs)
+    while true {
+      if !decision.writes.isEmpty, !(await perform(decision.writes, on: link)) {
+        decision = lost()
+      }
+      if let outcome = decision.outcome { return (outcome, latest) }
+      guard let event = await events.next() else {
+        // The caller cancelled (or its deadline passed): clean up outside its cancellation.
+        let cleanup = cancel(time())
+        let writes = cleanup.writes
+        await Task { _ = await self.perform(writes, on: link) }.value
+        throw CancellationError()
+      }
+      switch event {
+      case .inputs(let snapshot):
+        latest = snapshot
+        guard let inputs = decode(snapshot) else { continue }
+        decision = poll(time(snapshot.readAt), inputs)
+      case .unreachable:
+        decision = lost()
+      }
+    }
+  }
+
+  /// Performs writes in order; false if one failed (the link is treated as lost).
+  private func perform(_ writes: [PlcWrite], on link: PlcDeviceLink) async -> Bool {
+    for write in writes {
+      let request: ModbusRequest =
+        switch write {
+        case .coil(let address, let value): .writeSingleCoil(address: address, value: value)
+        case .holdingRegister(let address, let value): .writeSingleRegister(address: address, value: value)
+        }
+      do {
+        _ = try await link.write(request)
+      } catch {
+        logger.warning("PLC write failed", metadata: ["write": "\(write)", "error": "\(error)"])
+        return false
+      }
+    }
+    return true
+  }
+
+  private func unexpected(_ outcome: some Sendable) -> RPCError {
+    RPCError(code: .internalError, message: "PLC handshake ended with an unexpected outcome \(outcome); this is a bridge bug.")
+  }
+}
+
+extension FeederHandshake.Outcome {
+  var resultLabel: String { if case .failed(let error) = self { error.code.rawValue } else { "ok" } }
+}
+
+extension FixtureHandshake.Outcome {
+  var resultLabel: String { if case .failed(let error) = self { error.code.rawValue } else { "ok" } }
+}
+
+extension FaultReset.Outcome {
+  var resultLabel: String { if case .failed(let error) = self { error.code.rawValue } else { "ok" } }
+}

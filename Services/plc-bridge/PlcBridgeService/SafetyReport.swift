@@ -1,0 +1,110 @@
+import Foundation
+import ModbusProtocol
+import ModbusTCP
+import PlcHandshakes
+import WorkcellProto
+
+/// Turns what the links last read into the contract's safety and I/O messages.
+enum SafetyReport {
+  static func side(_ side: PlcSide) -> Workcell_Plc_V1_SideSafety {
+    let feeder = device(side.feeder)
+    let fixture = device(side.fixture)
+    return .with {
+      $0.side = side.side
+      $0.estopOk = feeder.estopOk && fixture.estopOk
+      $0.feeder = feeder
+      $0.fixture = fixture
+    }
+  }
+
+  static func device(_ link: PlcDeviceLink) -> Workcell_Plc_V1_DeviceStatus {
+    let snapshot = link.latest
+    return .with {
+      $0.device = link.kind == .feeder ? .feeder : .fixture
+      $0.connection = connection(link)
+      guard let snapshot else { return }  // unknown: estop_ok stays false
+      let faultRegister = link.kind == .feeder ? 1 : 2
+      let faultInput = link.kind == .feeder ? 2 : 6
+      let estopInput = link.kind == .feeder ? 3 : 7
+      $0.ready = snapshot.discreteInputs[0]
+      $0.estopOk = snapshot.discreteInputs[estopInput]
+      $0.fault = snapshot.discreteInputs[faultInput]
+      let code = Int(snapshot.inputRegisters[faultRegister])
+      $0.faultCode = Workcell_Plc_V1_PlcFaultCode(rawValue: code) ?? .UNRECOGNIZED(code)
+      $0.ageMs = UInt32(clamping: (ContinuousClock.now - snapshot.readAt).elapsedMilliseconds)
+    }
+  }
+
+  static func connection(_ link: PlcDeviceLink) -> Workcell_Plc_V1_ConnectionState {
+    switch link.client.connectionState {
+    case .connected: .connected
+    case .connecting: .connecting
+    case .disconnected: .disconnected
+    }
+  }
+
+  static func withoutAges(_ sides: [Workcell_Plc_V1_SideSafety]) -> [Workcell_Plc_V1_SideSafety] {
+    sides.map { side in
+      var side = side
+      side.feeder.ageMs = 0
+      side.fixture.ageMs = 0
+      return side
+    }
+  }
+
+  /// Every tag of a device: coils read now, inputs as last polled.
+  static func io(of link: PlcDeviceLink) async -> Workcell_Plc_V1_DeviceIO {
+    let snapshot = link.latest
+    let coils = try? await link.readCoils()
+    var program: UInt16?
+    if link.kind == .fixture,
+      case .registers(let registers)? = try? await link.client.send(
+        .readHoldingRegisters(address: 0, count: 1), unit: link.endpoint.unitID, timeout: link.timing.requestTimeout)
+    {
+      program = registers.first
+    }
+    let inputAge = snapshot.map { UInt32(clamping: (ContinuousClock.now - $0.readAt).elapsedMilliseconds) } ?? UInt32.max
+    var points: [Workcell_Plc_V1_IOPoint] = []
+    func add(_ name: String, _ table: Workcell_Plc_V1_IOTable, _ address: UInt16, _ value: UInt16?, age: UInt32) {
+      guard let value else { return }
+      points.append(
+        .with {
+          $0.name = name
+          $0.table = table
+          $0.address = UInt32(address)
+          $0.value = UInt32(value)
+          $0.ageMs = age
+        })
+    }
+    switch link.kind {
+    case .feeder:
+      for coil in FeederIOMap.Coil.allCases {
+        add(coil.tagName, .coil, coil.rawValue, coils.map { $0[Int(coil.rawValue)] ? 1 : 0 }, age: 0)
+      }
+      for input in FeederIOMap.DiscreteInput.allCases {
+        add(input.tagName, .discreteInput, input.rawValue, snapshot.map { $0.discreteInputs[Int(input.rawValue)] ? 1 : 0 }, age: inputAge)
+      }
+      for register in FeederIOMap.InputRegister.allCases {
+        add(register.tagName, .inputRegister, register.rawValue, snapshot?.inputRegisters[Int(register.rawValue)], age: inputAge)
+      }
+    case .fixture:
+      for coil in FixtureIOMap.Coil.allCases {
+        add(coil.tagName, .coil, coil.rawValue, coils.map { $0[Int(coil.rawValue)] ? 1 : 0 }, age: 0)
+      }
+      for input in FixtureIOMap.DiscreteInput.allCases {
+        add(input.tagName, .discreteInput, input.rawValue, snapshot.map { $0.discreteInputs[Int(input.rawValue)] ? 1 : 0 }, age: inputAge)
+      }
+      for register in FixtureIOMap.InputRegister.allCases {
+        add(register.tagName, .inputRegister, register.rawValue, snapshot?.inputRegisters[Int(register.rawValue)], age: inputAge)
+      }
+      add(FixtureIOMap.HoldingRegister.program.tagName, .holdingRegister, 0, program, age: 0)
+    }
+    return .with {
+      $0.device = link.kind == .feeder ? .feeder : .fixture
+      $0.endpoint = "\(link.endpoint.host):\(link.endpoint.port)"
+      $0.unitID = UInt32(link.endpoint.unitID)
+      $0.connection = connection(link)
+      $0.points = points
+    }
+  }
+}
