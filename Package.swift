@@ -165,6 +165,23 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .testTarget(name: "ModbusProtocolTests", dependencies: ["ModbusProtocol"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "ModbusTCPTests",
+      dependencies: [
+        "ModbusTCP", "ModbusProtocol",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "PlcBridgeTests",
+      dependencies: [
+        "PlcBridgeService", "CellSimService", "ModbusTCP", "PlcHandshakes", "SimulatedPLC", "WorkcellRuntime",
+        "WorkcellProto",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ] + grpc,
+      swiftSettings: swiftSettings),
     .testTarget(name: "PlcHandshakesTests", dependencies: ["PlcHandshakes"], swiftSettings: swiftSettings),
     // End to end: launches the built executables; run after `swift build`.
     .testTarget(

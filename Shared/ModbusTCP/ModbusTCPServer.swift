@@ -71,10 +71,16 @@ public final class ModbusTCPServer: Service, Sendable {
     logger.debug("Modbus client connected", metadata: ["peer": "\(peer)"])
     do {
       try await connection.executeThenClose { inbound, outbound in
-        for try await frame in inbound {
-          let answer = await answer(frame.pdu[...], unit: frame.unitID)
-          let reply = MBAPFrame(transactionID: frame.transactionID, unitID: frame.unitID, pdu: answer)
-          try await outbound.write(ByteBuffer(bytes: reply.encode()))
+        // Requests are answered concurrently, as they complete: Modbus TCP clients may pipeline
+        // requests and match answers by transaction id.
+        try await withThrowingDiscardingTaskGroup { group in
+          for try await frame in inbound {
+            group.addTask {
+              let answer = await self.answer(frame.pdu[...], unit: frame.unitID)
+              let reply = MBAPFrame(transactionID: frame.transactionID, unitID: frame.unitID, pdu: answer)
+              try await outbound.write(ByteBuffer(bytes: reply.encode()))
+            }
+          }
         }
       }
     } catch {

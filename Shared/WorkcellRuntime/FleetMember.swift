@@ -72,7 +72,7 @@ public struct FleetMember: Sendable {
         config: .defaults
       ),
       services: parts.rpcServices.map(\.service) + [HealthService(board: board)],
-      interceptors: [RPCMetricsInterceptor(registry: registry)]
+      interceptors: [RPCMetricsInterceptor(registry: registry), RPCDeadlineInterceptor()]
     )
 
     let boundHTTPPort = BoundPort()

@@ -41,6 +41,7 @@ final class PlcDeviceLink: Service, Sendable {
   private let logger: Logger
   private let metrics: PlcMetrics
   private let state = Mutex(State())
+  private let trigger = PollTrigger()
 
   private struct State {
     var latest: Snapshot?
@@ -106,9 +107,10 @@ final class PlcDeviceLink: Service, Sendable {
     while !Task.isCancelled {
       await pollOnce()
       await toggleHeartbeatIfDue()
-      next = next.advanced(by: timing.pollPeriod)
-      if next < clock.now { next = clock.now }  // overran: do not try to catch up in a burst
-      guard (try? await Task.sleep(until: next, clock: clock)) != nil else { return }
+      // An early poll (pollNow) keeps the schedule; an overrun does not catch up in a burst.
+      if clock.now >= next { next = max(next.advanced(by: timing.pollPeriod), clock.now) }
+      await trigger.wait(until: next)
+      if Task.isCancelled { return }
     }
   }
 
@@ -156,6 +158,9 @@ final class PlcDeviceLink: Service, Sendable {
       logger.warning("heartbeat write failed", metadata: ["error": "\(error)"])
     }
   }
+
+  /// Reads the device now rather than at the next scheduled poll.
+  func pollNow() { trigger.fire() }
 
   /// Performs one write on the device (never retried: a write may have taken effect).
   func write(_ request: ModbusRequest) async throws(ModbusClientError) -> ModbusResponse {

@@ -173,6 +173,7 @@ actor PlcSide {
   ) async throws -> (Outcome, PlcDeviceLink.Snapshot) {
     let called = ContinuousClock.now
     var events = link.events().makeAsyncIterator()  // subscribed before the first write: no poll is missed
+    link.pollNow()
     // Start from inputs read after the call arrived: the previous step's writes (cleared coils,
     // a taken part) must be visible, or the PLC would look busy.
     var fresh: PlcDeviceLink.Snapshot?
@@ -192,8 +193,12 @@ actor PlcSide {
     var latest = first
     var decision = start(time(first.readAt), inputs)
     while true {
-      if !decision.writes.isEmpty, !(await perform(decision.writes, on: link)) {
-        decision = lost()
+      if !decision.writes.isEmpty {
+        if await perform(decision.writes, on: link) {
+          link.pollNow()  // read the PLC's reaction at once
+        } else {
+          decision = lost()
+        }
       }
       if let outcome = decision.outcome { return (outcome, latest) }
       guard let event = await events.next() else {
