@@ -87,24 +87,18 @@ actor PlcSide {
 
   /// Pulses FAULT_RESET on `device` until its fault clears.
   func resetFault(_ device: PlcDevice) async throws {
-    let link = device == .feeder ? feeder : fixture
-    try claim(device, for: "ResetFault")
-    defer { busy.remove(device) }
     var machine = FaultReset(device: device)
-    let started = ContinuousClock.now
-    let decode: (PlcDeviceLink.Snapshot) -> PlcFaultStatus? = { snapshot in
-      device == .feeder
-        ? FeederInputs(discreteInputs: snapshot.discreteInputs, inputRegisters: snapshot.inputRegisters).map(PlcFaultStatus.init)
-        : FixtureInputs(discreteInputs: snapshot.discreteInputs, inputRegisters: snapshot.inputRegisters).map(PlcFaultStatus.init)
-    }
-    let outcome = try await drive(
-      link: link, decode: decode,
+    _ = try await operate(
+      device, "reset",
+      decode: { snapshot in
+        device == .feeder
+          ? FeederInputs(discreteInputs: snapshot.discreteInputs, inputRegisters: snapshot.inputRegisters).map(PlcFaultStatus.init)
+          : FixtureInputs(discreteInputs: snapshot.discreteInputs, inputRegisters: snapshot.inputRegisters).map(PlcFaultStatus.init)
+      },
       start: { now, status in machine.start(now: now, status: status) },
       poll: { now, status in machine.poll(now: now, status: status) },
       lost: { machine.connectionLost() },
       cancel: { now in machine.cancel(now: now) })
-    metrics.handshakeDuration("reset", outcome.0.resultLabel).record(ContinuousClock.now - started)
-    if case .failed(let error) = outcome.0 { throw PlcBridgeError(error, side: sideName) }
   }
 
   // MARK: Running a handshake
@@ -116,37 +110,46 @@ actor PlcSide {
     _ operation: FeederOperation,
     _ command: (inout FeederHandshake, Duration, FeederInputs) -> FeederHandshake.Decision
   ) async throws -> (FeederHandshake.Outcome, PlcDeviceLink.Snapshot) {
-    try claim(.feeder, for: operation.rawValue)
-    defer { busy.remove(.feeder) }
-    let started = ContinuousClock.now
-    let result = try await drive(
-      link: feeder,
+    try await operate(
+      .feeder, operation.rawValue,
       decode: { FeederInputs(discreteInputs: $0.discreteInputs, inputRegisters: $0.inputRegisters) },
       start: { now, inputs in command(&self.feederHandshake, now, inputs) },
       poll: { now, inputs in self.feederHandshake.poll(now: now, inputs: inputs) },
       lost: { self.feederHandshake.connectionLost() },
       cancel: { now in self.feederHandshake.cancel(now: now) })
-    metrics.handshakeDuration(operation.rawValue, result.0.resultLabel).record(ContinuousClock.now - started)
-    if case .failed(let error) = result.0 { throw PlcBridgeError(error, side: sideName) }
-    return result
   }
 
   private func runFixture(
     _ operation: FixtureOperation,
     _ command: (inout FixtureHandshake, Duration, FixtureInputs) -> FixtureHandshake.Decision
   ) async throws -> (FixtureHandshake.Outcome, PlcDeviceLink.Snapshot) {
-    try claim(.fixture, for: operation.rawValue)
-    defer { busy.remove(.fixture) }
-    let started = ContinuousClock.now
-    let result = try await drive(
-      link: fixture,
+    try await operate(
+      .fixture, operation.rawValue,
       decode: { FixtureInputs(discreteInputs: $0.discreteInputs, inputRegisters: $0.inputRegisters) },
       start: { now, inputs in command(&self.fixtureHandshake, now, inputs) },
       poll: { now, inputs in self.fixtureHandshake.poll(now: now, inputs: inputs) },
       lost: { self.fixtureHandshake.connectionLost() },
       cancel: { now in self.fixtureHandshake.cancel(now: now) })
-    metrics.handshakeDuration(operation.rawValue, result.0.resultLabel).record(ContinuousClock.now - started)
-    if case .failed(let error) = result.0 { throw PlcBridgeError(error, side: sideName) }
+  }
+
+  /// One operation on one device: claimed exclusively, driven to its outcome, timed into the
+  /// handshake metrics; a failed outcome leaves as the contract's gRPC status.
+  private func operate<Inputs, Outcome: HandshakeOutcome>(
+    _ device: PlcDevice, _ operation: String,
+    decode: (PlcDeviceLink.Snapshot) -> Inputs?,
+    start: (Duration, Inputs) -> HandshakeDecision<Outcome>,
+    poll: (Duration, Inputs) -> HandshakeDecision<Outcome>,
+    lost: () -> HandshakeDecision<Outcome>,
+    cancel: (Duration) -> HandshakeDecision<Outcome>
+  ) async throws -> (Outcome, PlcDeviceLink.Snapshot) {
+    try claim(device, for: operation)
+    defer { busy.remove(device) }
+    let started = ContinuousClock.now
+    let result = try await drive(
+      link: device == .feeder ? feeder : fixture, decode: decode, start: start, poll: poll, lost: lost,
+      cancel: cancel)
+    metrics.handshakeDuration(operation, result.0.failure?.code.rawValue ?? "ok").record(ContinuousClock.now - started)
+    if let failure = result.0.failure { throw PlcBridgeError(failure, side: sideName) }
     return result
   }
 
@@ -242,14 +245,19 @@ actor PlcSide {
   }
 }
 
-extension FeederHandshake.Outcome {
-  var resultLabel: String { if case .failed(let error) = self { error.code.rawValue } else { "ok" } }
+/// An outcome of a handshake machine, which may be a failure.
+protocol HandshakeOutcome: Hashable, Sendable {
+  var failure: PlcHandshakeError? { get }
 }
 
-extension FixtureHandshake.Outcome {
-  var resultLabel: String { if case .failed(let error) = self { error.code.rawValue } else { "ok" } }
+extension FeederHandshake.Outcome: HandshakeOutcome {
+  var failure: PlcHandshakeError? { if case .failed(let error) = self { error } else { nil } }
 }
 
-extension FaultReset.Outcome {
-  var resultLabel: String { if case .failed(let error) = self { error.code.rawValue } else { "ok" } }
+extension FixtureHandshake.Outcome: HandshakeOutcome {
+  var failure: PlcHandshakeError? { if case .failed(let error) = self { error } else { nil } }
+}
+
+extension FaultReset.Outcome: HandshakeOutcome {
+  var failure: PlcHandshakeError? { if case .failed(let error) = self { error } else { nil } }
 }
