@@ -190,8 +190,22 @@ public struct FixtureHandshake: Hashable, Sendable {
   }
 
   /// Sets RESULT_ACK after a result, then waits for FASTEN_DONE and CLAMPED to drop and clears
-  /// RESULT_ACK and CLAMP_REQUEST (see `poll`). Only after `.fastened` (else `outOfOrder`).
+  /// RESULT_ACK and CLAMP_REQUEST (see `poll`). Only after `.fastened` (else `outOfOrder`) — or
+  /// when the PLC still holds a result this machine lost (FASTEN_DONE = 1 after a dropped
+  /// connection or a cancelled fasten): that result is acknowledged too, so the fixture can be
+  /// released without a trip to the cell.
   public mutating func acknowledgeResult(now: Duration, inputs: FixtureInputs) -> Decision {
+    if !isBusy, inputs.estopOK {
+      if case .fastened = state {
+      } else if inputs.fastenDone {
+        state = .fastened(FastenResult(inputs, program: 0, fastenDuration: .zero))
+      } else if inputs.fastenBusy {
+        return refuse(
+          .outOfOrder, .acknowledgeResult,
+          "the fixture is still tightening (FASTEN_BUSY = 1) a fastening this bridge lost track of; "
+            + "release again once FASTEN_DONE = 1")
+      }
+    }
     guard case .fastened(let result) = state else {
       return refuse(
         .outOfOrder, .acknowledgeResult,

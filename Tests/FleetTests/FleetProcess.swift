@@ -96,35 +96,25 @@ struct FleetTestError: Error, CustomStringConvertible {
 }
 
 enum Loopback {
-  /// `count` distinct free TCP ports on 127.0.0.1 (bound to port 0, read back, released).
+  /// Ports tests choose from: below Linux's ephemeral range (32768+), where port-0 binds of
+  /// concurrently starting processes (cell-sim's Modbus servers, clients) never land.
+  static let testPorts = 20000...32000
+
+  /// `count` distinct free TCP ports on 127.0.0.1.
   static func freePorts(_ count: Int) throws -> [Int] {
-    var sockets: [Int32] = []
-    defer { sockets.forEach { close($0) } }
     var ports: [Int] = []
-    for _ in 0..<count {
-      let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-      guard fd >= 0 else { throw FleetTestError("socket() failed: errno \(errno)") }
-      sockets.append(fd)
-      var address = sockaddr_in()
-      address.sin_family = sa_family_t(AF_INET)
-      address.sin_addr.s_addr = inet_addr("127.0.0.1")
-      address.sin_port = 0
-      var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-      let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-          bind(fd, socketAddress, length) == 0 && getsockname(fd, socketAddress, &length) == 0
-        }
-      }
-      guard bound else { throw FleetTestError("bind() on 127.0.0.1 failed: errno \(errno)") }
-      ports.append(Int(UInt16(bigEndian: address.sin_port)))
+    for _ in 0..<(count * 50) where ports.count < count {
+      let port = Int.random(in: testPorts)
+      if !ports.contains(port), isFree(port) { ports.append(port) }
     }
+    guard ports.count == count else { throw FleetTestError("no \(count) free ports found on 127.0.0.1") }
     return ports
   }
 
   /// A block of `count` consecutive free ports (for `workcell serve`'s port plan).
   static func freeRange(_ count: Int) throws -> Int {
     for _ in 0..<50 {
-      let start = Int.random(in: 20000...60000)
+      let start = Int.random(in: testPorts.lowerBound...(testPorts.upperBound - count))
       if (0..<count).allSatisfy({ isFree(start + $0) }) { return start }
     }
     throw FleetTestError("no \(count) consecutive free ports found on 127.0.0.1")

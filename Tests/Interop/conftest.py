@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import importlib.resources
 import os
@@ -70,6 +71,19 @@ def executable(name: str) -> str:
     return str(path)
 
 
+def launch(name: str, argv: list[str], log_path: Path, deadline_s: float = 15.0) -> ServiceProcess:
+    """Starts an executable with its output in log_path. Others may be relinking the binaries while the
+    tests run: "Text file busy" / a half-written file is waited out (up to deadline_s), not a failure."""
+    end = time.monotonic() + deadline_s
+    while True:
+        try:
+            return ServiceProcess(name, argv, log_path)
+        except OSError as error:
+            if error.errno not in (errno.ETXTBSY, errno.ENOEXEC, errno.ENOENT) or time.monotonic() > end:
+                raise
+            time.sleep(0.2)
+
+
 def stop_process(service: ServiceProcess, deadline_s: float = EXIT_DEADLINE_S) -> tuple[int | None, float]:
     """SIGTERM, wait up to deadline_s, then kill. Returns (exit code or None if killed, seconds)."""
     start = time.monotonic()
@@ -126,7 +140,7 @@ def plc_bridge(workcell_api, tmp_path):
             "--poll-ms", "5", "--heartbeat-ms", "100", "--request-timeout-ms", "250",
             *(extra or []),
         ]
-        process = ServiceProcess("plc-bridge", argv, tmp_path / f"plc-bridge{len(bridges)}.log")
+        process = launch("plc-bridge", argv, tmp_path / f"plc-bridge{len(bridges)}.log")
         channel = grpc.insecure_channel(f"{HOST}:{grpc_port}", options=CHANNEL_OPTIONS)
         bridge = Bridge(process, grpc_port, http_port, channel, api.plc_pb2_grpc.PlcBridgeStub(channel))
         bridges.append(bridge)

@@ -237,7 +237,18 @@ let fixtureScenarios: [FixtureScenario] = [
         1500, .tightening.with { $0.estopOK = false }, writes: coilsOff,
         .failed(.init(.estop, at: .waitFastenDone, mentions: ["ESTOP_OK", "FASTEN_START", "FAULT_RESET"])), busy: false),
       .poll(1600, .doneOK, busy: false),
-      .ack(1700, .doneOK, .failed(.init(.outOfOrder, at: .acknowledgeResult, mentions: ["RESULT_ACK"])), busy: false),
+      // The PLC still holds a result the aborted machine lost: acknowledging it releases the fixture.
+      .ack(1700, .doneOK, writes: ackOn, busy: true),
+    ]),
+  FixtureScenario(
+    name: "a result lost by the machine is refused while the PLC is still tightening, acknowledged once done",
+    steps: clampedAt400 + [
+      .fasten(7, 500, .clampedIn, writes: start(7), busy: true),
+      .poll(
+        1500, .tightening.with { $0.estopOK = false }, writes: coilsOff,
+        .failed(.init(.estop, at: .waitFastenDone)), busy: false),
+      .ack(1600, .tightening, .failed(.init(.outOfOrder, at: .acknowledgeResult, mentions: ["FASTEN_BUSY"])), busy: false),
+      .ack(1700, .doneOK, writes: ackOn, busy: true),
     ]),
   FixtureScenario(
     name: "ESTOP_OK takes precedence over a FASTEN_DONE seen in the same poll",

@@ -15,12 +15,19 @@ struct PlcBridgeError: Error, RPCErrorConvertible, CustomStringConvertible {
   var rpcErrorCode: RPCError.Code {
     switch handshake.code {
     case .timeout: .deadlineExceeded
+    // An open safety chain refuses a step before it starts, and aborts one under way.
+    case .estop where Self.startSteps.contains(handshake.step): .failedPrecondition
     case .estop, .connectionLost: .aborted
     case .plcFault, .notReady, .protocolViolation, .outOfOrder: .failedPrecondition
     case .invalidArgument: .invalidArgument
     case .cancelled: .cancelled
     }
   }
+
+  /// Steps that are a command's start, before anything was written.
+  static let startSteps: Set<PlcHandshakeError.Step> = [
+    .requestPart, .confirmTaken, .clamp, .fasten, .acknowledgeResult, .faultReset,
+  ]
 
   var rpcErrorMessage: String { "\(side) side, \(handshake.step.rawValue): \(handshake.message)" }
 

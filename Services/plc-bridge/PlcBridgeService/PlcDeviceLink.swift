@@ -52,6 +52,9 @@ final class PlcDeviceLink: Service, Sendable {
     var lastHeartbeatAt: ContinuousClock.Instant?
     var lastReadAt: ContinuousClock.Instant?
     var lastFaultCode: UInt16 = 0
+    /// The bridge's coils may not be what the handshakes believe (after a lost connection or a
+    /// failed write): write the safe state before the device is used again.
+    var needsSafeState = true
   }
 
   init(kind: PlcDevice, endpoint: PlcEndpoint, timing: Timing, metrics: PlcMetrics, logger: Logger) {
@@ -125,14 +128,17 @@ final class PlcDeviceLink: Service, Sendable {
           .readInputRegisters(address: 0, count: kind.inputRegisterCount), unit: endpoint.unitID,
           timeout: timing.requestTimeout)
       else { return }
+      if state.withLock({ $0.needsSafeState }) {
+        try await writeSafeState()
+      }
       let snapshot = Snapshot(
         discreteInputs: inputs, inputRegisters: registers, readAt: ContinuousClock.now, readAtWall: Date())
-      metrics.pollLatency(kind).record(ContinuousClock.now - started)
+      metrics.pollLatency(kind, endpoint).record(ContinuousClock.now - started)
       publish(.inputs(snapshot))
     } catch where error.code == .cancelled {
       return  // shutting down: not a PLC problem
     } catch {
-      metrics.pollErrors(kind, error.code.rawValue).increment()
+      metrics.pollErrors(kind, endpoint, error.code.rawValue).increment()
       publish(.unreachable(reason: error.description))
     }
     if let lastRead = state.withLock({ $0.lastReadAt }) {
@@ -162,9 +168,27 @@ final class PlcDeviceLink: Service, Sendable {
   /// Reads the device now rather than at the next scheduled poll.
   func pollNow() { trigger.fire() }
 
-  /// Performs one write on the device (never retried: a write may have taken effect).
+  /// Performs one write on the device (never retried: a write may have taken effect). A failed
+  /// write leaves the coils unknown, so the safe state is written before the next use.
   func write(_ request: ModbusRequest) async throws(ModbusClientError) -> ModbusResponse {
-    try await client.send(request, unit: endpoint.unitID, timeout: timing.requestTimeout, readRetries: 0)
+    do {
+      return try await client.send(request, unit: endpoint.unitID, timeout: timing.requestTimeout, readRetries: 0)
+    } catch {
+      state.withLock { $0.needsSafeState = true }
+      throw error
+    }
+  }
+
+  /// Clears every handshake coil (PlcDevice.safeStateWrites), e.g. after a reconnect.
+  private func writeSafeState() async throws(ModbusClientError) {
+    for write in kind.safeStateWrites {
+      guard case .coil(let address, let value) = write else { continue }
+      _ = try await client.send(
+        .writeSingleCoil(address: address, value: value), unit: endpoint.unitID, timeout: timing.requestTimeout,
+        readRetries: 0)
+    }
+    state.withLock { $0.needsSafeState = false }
+    logger.info("handshake coils written to their safe state (0)")
   }
 
   /// Reads the device's coils (for diagnostics).
@@ -185,12 +209,13 @@ final class PlcDeviceLink: Service, Sendable {
         state.lastReadAt = snapshot.readAt
         let faultCode = snapshot.inputRegisters[kind == .feeder ? 1 : 2]
         if faultCode != 0, faultCode != state.lastFaultCode {
-          metrics.faults(kind, faultCode).increment()
+          metrics.faults(kind, endpoint, faultCode).increment()
         }
         state.lastFaultCode = faultCode
       case .unreachable(let reason):
         let wasReachable = state.latest != nil || state.lastError == nil
         state.latest = nil
+        state.needsSafeState = true
         if wasReachable || state.lastError != reason {
           logger.warning("PLC unreachable", metadata: ["reason": "\(reason)"])
         }

@@ -15,20 +15,20 @@ struct PlcMetrics: Sendable {
     .seconds(1), .seconds(1.5), .seconds(2), .seconds(3), .seconds(4), .seconds(5), .seconds(8), .seconds(10),
   ]
 
-  func pollLatency(_ device: PlcDevice) -> DurationHistogram {
+  func pollLatency(_ device: PlcDevice, _ endpoint: PlcEndpoint) -> DurationHistogram {
     registry.makeDurationHistogram(
       descriptor: MetricNameDescriptor(
         metricName: "workcell_plc_poll_latency", unitName: "seconds",
         helpText: "Time to read a PLC device's inputs (discrete inputs and input registers)."),
-      labels: [("device", device.rawValue)], buckets: latencyBuckets)
+      labels: [("side", PlcEndpoint.name(of: endpoint.side)), ("device", device.rawValue)], buckets: latencyBuckets)
   }
 
-  func pollErrors(_ device: PlcDevice, _ code: String) -> Counter {
+  func pollErrors(_ device: PlcDevice, _ endpoint: PlcEndpoint, _ code: String) -> Counter {
     registry.makeCounter(
       descriptor: MetricNameDescriptor(
         metricName: "workcell_plc_poll_errors", unitName: "total",
         helpText: "Polls of a PLC device that failed, by error code."),
-      labels: [("device", device.rawValue), ("code", code)])
+      labels: [("side", PlcEndpoint.name(of: endpoint.side)), ("device", device.rawValue), ("code", code)])
   }
 
   func connected(_ device: PlcDevice, _ endpoint: PlcEndpoint) -> Gauge {
@@ -55,11 +55,11 @@ struct PlcMetrics: Sendable {
       labels: [("handshake", handshake), ("result", result)], buckets: handshakeBuckets)
   }
 
-  func faults(_ device: PlcDevice, _ code: UInt16) -> Counter {
+  func faults(_ device: PlcDevice, _ endpoint: PlcEndpoint, _ code: UInt16) -> Counter {
     registry.makeCounter(
       descriptor: MetricNameDescriptor(
         metricName: "workcell_plc_faults", unitName: "total",
         helpText: "PLC faults seen latched (FAULT_CODE rising from 0), by device and code."),
-      labels: [("device", device.rawValue), ("fault_code", "\(code)")])
+      labels: [("side", PlcEndpoint.name(of: endpoint.side)), ("device", device.rawValue), ("fault_code", "\(code)")])
   }
 }

@@ -176,17 +176,27 @@ actor PlcSide {
   ) async throws -> (Outcome, PlcDeviceLink.Snapshot) {
     let called = ContinuousClock.now
     var events = link.events().makeAsyncIterator()  // subscribed before the first write: no poll is missed
+    let freshEvents = link.events()
     link.pollNow()
     // Start from inputs read after the call arrived: the previous step's writes (cleared coils,
-    // a taken part) must be visible, or the PLC would look busy.
-    var fresh: PlcDeviceLink.Snapshot?
-    waiting: while fresh == nil, link.latest != nil {
-      guard let event = await events.next() else { throw CancellationError() }
-      switch event {
-      case .inputs(let snapshot): if snapshot.readAt >= called { fresh = snapshot }
-      case .unreachable: break waiting
+    // a taken part) must be visible, or the PLC would look busy. A PLC that is reconnecting or
+    // not yet polled gets a short grace; one that stays unreadable is reported UNAVAILABLE.
+    let grace = max(link.timing.requestTimeout * 2 + link.timing.pollPeriod * 2, .seconds(1))
+    let fresh: PlcDeviceLink.Snapshot? = await withTaskGroup(of: PlcDeviceLink.Snapshot?.self) { group in
+      group.addTask {
+        for await event in freshEvents {
+          if case .inputs(let snapshot) = event, snapshot.readAt >= called { return snapshot }
+        }
+        return nil
       }
+      group.addTask {
+        try? await Task.sleep(for: grace)
+        return nil
+      }
+      defer { group.cancelAll() }
+      return await group.next() ?? nil
     }
+    try Task.checkCancellation()
     guard let first = fresh, let inputs = decode(first) else {
       throw RPCError(
         code: .unavailable,

@@ -18,7 +18,9 @@ enum SafetyReport {
   }
 
   static func device(_ link: PlcDeviceLink) -> Workcell_Plc_V1_DeviceStatus {
-    let snapshot = link.latest
+    // Values read before a disconnect say nothing now: unknown counts as an open chain.
+    let connected = link.client.connectionState == .connected
+    let snapshot = connected ? link.latest : nil
     return .with {
       $0.device = link.kind == .feeder ? .feeder : .fixture
       $0.connection = connection(link)
