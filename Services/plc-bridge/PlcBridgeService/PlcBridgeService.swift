@@ -21,8 +21,8 @@ public enum PlcBridgeService: FleetService {
     var sides: [Workcell_Common_V1_Side: PlcSide] = [:]
     var links: [PlcDeviceLink] = []
     for (feederEndpoint, fixtureEndpoint) in configured {
-      let feeder = PlcDeviceLink(kind: .feeder, endpoint: feederEndpoint, timing: timing, metrics: metrics, logger: context.logger)
-      let fixture = PlcDeviceLink(kind: .fixture, endpoint: fixtureEndpoint, timing: timing, metrics: metrics, logger: context.logger)
+      let feeder = try PlcDeviceLink(kind: .feeder, endpoint: feederEndpoint, timing: timing, metrics: metrics, logger: context.logger)
+      let fixture = try PlcDeviceLink(kind: .fixture, endpoint: fixtureEndpoint, timing: timing, metrics: metrics, logger: context.logger)
       sides[feederEndpoint.side] = PlcSide(
         side: feederEndpoint.side, feeder: feeder, fixture: fixture, metrics: metrics, logger: context.logger)
       links += [feeder, fixture]

@@ -40,16 +40,16 @@ final class PlcDeviceLink: Service, Sendable {
   let timing: Timing
   private let logger: Logger
   private let metrics: PlcMetrics
-  private let state = Mutex(State())
+  private let state: Mutex<State>
   private let trigger = PollTrigger()
+  private let origin = ContinuousClock.now
 
   private struct State {
     var latest: Snapshot?
     var lastError: String?
     var watchers: [UInt64: AsyncStream<Event>.Continuation] = [:]
     var nextWatcherID: UInt64 = 0
-    var heartbeat = false
-    var lastHeartbeatAt: ContinuousClock.Instant?
+    var heartbeat: HeartbeatSchedule
     var lastReadAt: ContinuousClock.Instant?
     var lastFaultCode: UInt16 = 0
     /// The bridge's coils may not be what the handshakes believe (after a lost connection or a
@@ -57,7 +57,8 @@ final class PlcDeviceLink: Service, Sendable {
     var needsSafeState = true
   }
 
-  init(kind: PlcDevice, endpoint: PlcEndpoint, timing: Timing, metrics: PlcMetrics, logger: Logger) {
+  init(kind: PlcDevice, endpoint: PlcEndpoint, timing: Timing, metrics: PlcMetrics, logger: Logger) throws {
+    self.state = Mutex(State(heartbeat: try HeartbeatSchedule(config: .init(period: timing.heartbeatPeriod))))
     self.kind = kind
     self.endpoint = endpoint
     self.timing = timing
@@ -147,19 +148,17 @@ final class PlcDeviceLink: Service, Sendable {
   }
 
   private func toggleHeartbeatIfDue() async {
-    let now = ContinuousClock.now
+    let now = ContinuousClock.now - origin
     let value: Bool? = state.withLock { state in
-      guard state.latest != nil else { return nil }  // nothing to keep alive while unreachable
-      if let last = state.lastHeartbeatAt, now - last < timing.heartbeatPeriod { return nil }
-      return !state.heartbeat
+      guard state.latest != nil else {
+        state.heartbeat.restart()  // nothing to keep alive while unreachable; toggle at once after
+        return nil
+      }
+      return state.heartbeat.due(now: now)
     }
     guard let value else { return }
     do {
       _ = try await write(.writeSingleCoil(address: kind.heartbeatCoilAddress, value: value))
-      state.withLock {
-        $0.heartbeat = value
-        $0.lastHeartbeatAt = now
-      }
     } catch {
       logger.warning("heartbeat write failed", metadata: ["error": "\(error)"])
     }
