@@ -137,10 +137,12 @@ let package = Package(
     .target(
       name: "SimulatedPLC", dependencies: ["ModbusProtocol", "PlcHandshakes"], path: "Shared/SimulatedPLC",
       swiftSettings: swiftSettings),
+    // Yield KPI math (YIELD-API.md definitions), pure: summaries, OEE, shift calendar, Pareto.
+    .target(name: "YieldKPI", path: "Shared/YieldKPI", swiftSettings: swiftSettings),
     // The operator's command: `workcell serve`, and later demo, status, config, compose …
     .executableTarget(
       name: "WorkcellCLI",
-      dependencies: ["WorkcellRuntime"] + fleet.map { .target(name: $0.module) },
+      dependencies: ["WorkcellRuntime", "WorkcellProto"] + grpc + fleet.map { .target(name: $0.module) },
       path: "Services/workcell",
       swiftSettings: swiftSettings
     ),
@@ -182,6 +184,7 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ] + grpc,
       swiftSettings: swiftSettings),
+    .testTarget(name: "YieldKPITests", dependencies: ["YieldKPI"], swiftSettings: swiftSettings),
     .testTarget(name: "PlcHandshakesTests", dependencies: ["PlcHandshakes"], swiftSettings: swiftSettings),
     // End to end: launches the built executables; run after `swift build`.
     .testTarget(

@@ -119,6 +119,17 @@ struct AllInOneTests {
       return rpc?.code == .invalidArgument && rpc?.message.contains("--feeder and --fixture") == true
     }
 
+    // `workcell health`, the compose/k8s probe: 0 SERVING, 1 unknown service, 2 unreachable.
+    for (arguments, expected) in [
+      (["--port", "\(grpcBase + 3)", "--service", "workcell.plc.v1.PlcBridge"], Int32(0)),
+      (["--port", "\(grpcBase + 3)", "--service", "no.such.Service"], 1),
+      (["--port", "\(try Loopback.freePorts(1)[0])", "--timeout-s", "1"], 2),
+    ] {
+      let probe = try FleetProcess("workcell", ["health"] + arguments)
+      let status = await probe.waitForExit(within: .seconds(10))
+      #expect(status == expected, "workcell health \(arguments): \(probe.log)")
+    }
+
     let exit = await fleet.terminate(within: .seconds(5))
     let stopped = try #require(exit, "workcell serve still ran 5 s after SIGTERM. Log:\n\(fleet.log)")
     #expect(stopped.status == 0, "log:\n\(fleet.log)")
