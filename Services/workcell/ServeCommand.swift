@@ -38,7 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
   @OptionGroup(title: "Runtime") var runtime: RuntimeOptions
 
   func run() async throws {
-    let environment = ProcessInfo.processInfo.environment
+    var environment = ProcessInfo.processInfo.environment
     let env = EnvironmentDefaults(environment)
     let config = try runtime.resolve(environment: environment)
     let entries = try FleetCatalog.select(try env.value(target, "WORKCELL_TARGET", default: "all"))
@@ -47,6 +47,10 @@ struct ServeCommand: AsyncParsableCommand {
 
     WorkcellLogging.bootstrap(format: config.logFormat, level: config.logLevel)
     let logger = Logger(label: "workcell.serve")
+    if let wiring = try Self.bridgeToSimulatedPLCs(entries.map(\.name), host: config.host, environment: environment) {
+      environment.merge(wiring) { _, wired in wired }
+      logger.info("plc-bridge drives cell-sim's simulated PLCs", metadata: ["feeders": "\(wiring["WORKCELL_PLC_FEEDERS"]!)"])
+    }
     var members: [FleetMember] = []
     for entry in entries {
       let offset = FleetPortPlan.offset(of: entry.name) ?? 0
@@ -56,5 +60,27 @@ struct ServeCommand: AsyncParsableCommand {
     }
     logger.info("starting", metadata: ["services": "\(entries.map(\.name).joined(separator: ","))"])
     try await FleetRunner.run(members: members, grace: config.shutdownGrace, logger: logger)
+  }
+
+  /// With plc-bridge and cell-sim in one process and no PLCs configured, the bridge drives the
+  /// simulated PLCs (left at the sim's PLC port base, right at the next port), so the fleet is a
+  /// working cell out of the box. Nil when there is nothing to wire.
+  static func bridgeToSimulatedPLCs(
+    _ services: [String], host: String, environment: [String: String]
+  ) throws -> [String: String]? {
+    guard services.contains("plc-bridge"), services.contains("cell-sim"),
+      environment["WORKCELL_PLC_FEEDERS"] == nil, environment["WORKCELL_PLC_FIXTURES"] == nil
+    else { return nil }
+    let base = try EnvironmentDefaults(environment).value(nil as Int?, "WORKCELL_SIM_PLC_PORT_BASE", default: 5020)
+    guard base > 0 else { return nil }  // the sim picks free ports: nothing known to wire
+    let sides = (environment["WORKCELL_SIM_SIDES"] ?? "left,right").split(separator: ",").map {
+      $0.trimmingCharacters(in: .whitespaces)
+    }
+    let plcHost = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
+    let endpoints = sides.enumerated().map { index, side in "\(side)=\(plcHost):\(base + index)" }
+    return [
+      "WORKCELL_PLC_FEEDERS": endpoints.map { "\($0)/1" }.joined(separator: ","),
+      "WORKCELL_PLC_FIXTURES": endpoints.map { "\($0)/2" }.joined(separator: ","),
+    ]
   }
 }

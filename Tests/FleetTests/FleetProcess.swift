@@ -32,7 +32,7 @@ final class FleetProcess: @unchecked Sendable {
     return directory
   }
 
-  init(_ executable: String, _ arguments: [String]) throws {
+  init(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:]) throws {
     let binary = Self.binDirectory.appendingPathComponent(executable)
     guard FileManager.default.isExecutableFile(atPath: binary.path) else {
       throw FleetTestError("\(binary.path) is missing: run `swift build` before the fleet tests (scripts/test.sh does).")
@@ -46,6 +46,7 @@ final class FleetProcess: @unchecked Sendable {
     // Tests run side by side: let each cell-sim pick free Modbus ports instead of 5020/5021.
     var environment = ProcessInfo.processInfo.environment
     environment["WORKCELL_SIM_PLC_PORT_BASE"] = environment["WORKCELL_SIM_PLC_PORT_BASE"] ?? "0"
+    environment.merge(extra) { _, new in new }
     process.environment = environment
     process.standardOutput = log
     process.standardError = log

@@ -135,3 +135,32 @@ struct AllInOneTests {
     #expect(stopped.status == 0, "log:\n\(fleet.log)")
   }
 }
+
+/// `workcell serve` with plc-bridge and cell-sim wires the bridge to the simulated PLCs.
+@Suite("workcell serve wires plc-bridge to cell-sim")
+struct ServeWiringTests {
+  @Test("a part can be requested and taken through the bridge from the simulated feeder")
+  func bridgeDrivesSimulatedPLCs() async throws {
+    let grpcBase = try Loopback.freeRange(7)
+    let httpBase = try Loopback.freeRange(7)
+    let plcBase = try Loopback.freeRange(2)
+    let fleet = try FleetProcess(
+      "workcell",
+      ["serve", "--target", "plc-bridge,cell-sim", "--grpc-port-base", "\(grpcBase)", "--http-port-base", "\(httpBase)"],
+      environment: ["WORKCELL_SIM_PLC_PORT_BASE": "\(plcBase)", "WORKCELL_SIM_PLC_TIME_SCALE": "0.05"])
+    let bridgePort = grpcBase + 3
+    let serving = try await waitUntilServing(port: bridgePort, timeout: .seconds(30))
+    try #require(serving, "log:\n\(fleet.log)")
+    let part = try await withLoopbackClient(port: bridgePort) { client in
+      var options = CallOptions.defaults
+      options.timeout = .seconds(5)
+      let bridge = Workcell_Plc_V1_PlcBridge.Client(wrapping: client)
+      let part = try await bridge.requestPart(.with { $0.side = .right }, options: options)
+      _ = try await bridge.confirmPartTaken(.with { $0.side = .right }, options: options)
+      return part
+    }
+    #expect(part.partsFed == 1, "log:\n\(fleet.log)")
+    let exit = await fleet.terminate(within: .seconds(5))
+    #expect(exit?.status == 0, "log:\n\(fleet.log)")
+  }
+}
