@@ -67,39 +67,33 @@ enum SafetyReport {
     }
     let inputAge = snapshot.map { UInt32(clamping: (ContinuousClock.now - $0.readAt).elapsedMilliseconds) } ?? UInt32.max
     var points: [Workcell_Plc_V1_IOPoint] = []
-    func add(_ name: String, _ table: Workcell_Plc_V1_IOTable, _ address: UInt16, _ value: UInt16?, age: UInt32) {
-      guard let value else { return }
-      points.append(
-        .with {
-          $0.name = name
-          $0.table = table
-          $0.address = UInt32(address)
-          $0.value = UInt32(value)
-          $0.ageMs = age
-        })
+    /// Every tag of one table, valued from `values` (indexed by address) when they are known.
+    func add<Tag: PlcTag>(_: Tag.Type, _ table: Workcell_Plc_V1_IOTable, _ values: [UInt16]?, age: UInt32) {
+      guard let values else { return }
+      for tag in Tag.allCases where Int(tag.rawValue) < values.count {
+        points.append(
+          .with {
+            $0.name = tag.tagName
+            $0.table = table
+            $0.address = UInt32(tag.rawValue)
+            $0.value = UInt32(values[Int(tag.rawValue)])
+            $0.ageMs = age
+          })
+      }
     }
+    let coilValues = coils?.map { $0 ? UInt16(1) : 0 }
+    let inputValues = snapshot?.discreteInputs.map { $0 ? UInt16(1) : 0 }
+    let registerValues = snapshot?.inputRegisters
     switch link.kind {
     case .feeder:
-      for coil in FeederIOMap.Coil.allCases {
-        add(coil.tagName, .coil, coil.rawValue, coils.map { $0[Int(coil.rawValue)] ? 1 : 0 }, age: 0)
-      }
-      for input in FeederIOMap.DiscreteInput.allCases {
-        add(input.tagName, .discreteInput, input.rawValue, snapshot.map { $0.discreteInputs[Int(input.rawValue)] ? 1 : 0 }, age: inputAge)
-      }
-      for register in FeederIOMap.InputRegister.allCases {
-        add(register.tagName, .inputRegister, register.rawValue, snapshot?.inputRegisters[Int(register.rawValue)], age: inputAge)
-      }
+      add(FeederIOMap.Coil.self, .coil, coilValues, age: 0)
+      add(FeederIOMap.DiscreteInput.self, .discreteInput, inputValues, age: inputAge)
+      add(FeederIOMap.InputRegister.self, .inputRegister, registerValues, age: inputAge)
     case .fixture:
-      for coil in FixtureIOMap.Coil.allCases {
-        add(coil.tagName, .coil, coil.rawValue, coils.map { $0[Int(coil.rawValue)] ? 1 : 0 }, age: 0)
-      }
-      for input in FixtureIOMap.DiscreteInput.allCases {
-        add(input.tagName, .discreteInput, input.rawValue, snapshot.map { $0.discreteInputs[Int(input.rawValue)] ? 1 : 0 }, age: inputAge)
-      }
-      for register in FixtureIOMap.InputRegister.allCases {
-        add(register.tagName, .inputRegister, register.rawValue, snapshot?.inputRegisters[Int(register.rawValue)], age: inputAge)
-      }
-      add(FixtureIOMap.HoldingRegister.program.tagName, .holdingRegister, 0, program, age: 0)
+      add(FixtureIOMap.Coil.self, .coil, coilValues, age: 0)
+      add(FixtureIOMap.DiscreteInput.self, .discreteInput, inputValues, age: inputAge)
+      add(FixtureIOMap.InputRegister.self, .inputRegister, registerValues, age: inputAge)
+      add(FixtureIOMap.HoldingRegister.self, .holdingRegister, program.map { [$0] }, age: 0)
     }
     return .with {
       $0.device = link.kind == .feeder ? .feeder : .fixture
