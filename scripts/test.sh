@@ -20,13 +20,12 @@ step "Python environment"
 venv=$(scripts/python-env.sh)
 python="$venv/bin/python"
 
-step "test database script (scripts/test-db.sh)"
+step "test database (scripts/test-db.sh): PostgreSQL 15 on loopback for the storage tests"
 db_dir=$(mktemp -d)
 dsn=$(scripts/test-db.sh start --dir "$db_dir")
 trap 'scripts/test-db.sh stop --dir "$db_dir" >/dev/null 2>&1 || true' EXIT
 psql "$dsn" -v ON_ERROR_STOP=1 -qtA -c "select 'postgres ' || current_setting('server_version')"
-scripts/test-db.sh stop --dir "$db_dir"
-trap - EXIT
+export WORKCELL_TEST_POSTGRES_DSN="$dsn"
 
 step "build (debug, every target and test)"
 swift build --build-tests
@@ -39,6 +38,9 @@ swift test --skip-build || status=1
 
 step "Python interop tests (grpcio against the Swift servers)"
 "$python" -m pytest -q Tests/Interop || status=1
+
+scripts/test-db.sh stop --dir "$db_dir" >/dev/null 2>&1 || true
+trap - EXIT
 
 echo
 echo "scripts/test.sh: finished in $(( $(date +%s) - started )) s, $([ $status = 0 ] && echo 'all green' || echo 'FAILURES above')"
