@@ -1,0 +1,97 @@
+import Foundation
+
+/// Computes OEE (ISO 22400-2, as YIELD-API.md defines it) for one cell over one window from its
+/// cycles and state intervals.
+///
+/// - Planned stops are the union of the cell's `planned_stop` intervals, the calendar's breaks and
+///   (by default) time outside every shift, clipped to the window, so overlaps count once.
+/// - Downtime is the union of the cell's downtime-state intervals (cell-level and every robot's
+///   alike: the cell is down while any of them reports a downtime state), clipped to the window,
+///   minus planned stops. Time without any state event counts as running.
+/// - Performance weighs each counted cycle by its own `idealCycleMs` (Σ ideal / run time), which is
+///   the API's `ideal_cycle_ms × total_count / run_time_ms` whenever the cycles share one takt and
+///   stays right when the takt changes inside the window.
+public struct OeeCalculator: Sendable {
+  /// Choices the API page leaves open.
+  public struct Config: Hashable, Sendable {
+    /// Whether time in the window outside every shift of the calendar is a planned stop
+    /// (ISO 22400: only scheduled time is planned). Ignored without a calendar.
+    public var unscheduledTimeIsPlannedStop: Bool
+
+    /// Creates a configuration.
+    public init(unscheduledTimeIsPlannedStop: Bool) {
+      self.unscheduledTimeIsPlannedStop = unscheduledTimeIsPlannedStop
+    }
+
+    /// Unscheduled time is a planned stop.
+    public static var defaults: Self { Self(unscheduledTimeIsPlannedStop: true) }
+  }
+
+  /// The plant's shift calendar, whose breaks are planned stops; nil for none.
+  public var calendar: ShiftCalendar?
+  /// The choices in use.
+  public var config: Config
+
+  /// Creates a calculator.
+  public init(calendar: ShiftCalendar?, config: Config = .defaults) {
+    self.calendar = calendar
+    self.config = config
+  }
+
+  /// OEE of `cell` over `window` ([start, end)). Cycles count when they belong to `cell` and their
+  /// `endedAt` lies in the window; state intervals count for the part of them inside the window.
+  /// Records of other cells are ignored, so the caller may pass a whole query's records.
+  public func figures(
+    cell: String, window: DateInterval, cycles: some Sequence<CycleFact>, states: some Sequence<StateInterval>
+  ) -> OeeFigures {
+    let cellStates = states.filter { $0.cell == cell }
+    var plannedStopSpans = cellStates.filter { $0.state == .plannedStop }.map { (start: $0.startedAt, end: $0.endedAt) }
+    if let calendar {
+      plannedStopSpans += calendar.plannedBreaks(overlapping: window).map { (start: $0.start, end: $0.end) }
+      if config.unscheduledTimeIsPlannedStop {
+        let scheduled = IntervalUnion(calendar.instances(overlapping: window).map { (start: $0.start, end: $0.end) })
+        let unscheduled = IntervalUnion([(start: window.start, end: window.end)]).subtracting(scheduled)
+        plannedStopSpans += unscheduled.spans.map {
+          (start: Date(timeIntervalSince1970: $0.start), end: Date(timeIntervalSince1970: $0.end))
+        }
+      }
+    }
+    let plannedStops = IntervalUnion(plannedStopSpans).clipped(to: window)
+    let downtime = IntervalUnion(cellStates.filter(\.state.isDowntime).map { (start: $0.startedAt, end: $0.endedAt) })
+      .clipped(to: window)
+      .subtracting(plannedStops)
+
+    let plannedTimeS = max(0, window.duration - plannedStops.totalSeconds)
+    let downtimeS = min(downtime.totalSeconds, plannedTimeS)
+    let runTimeS = plannedTimeS - downtimeS
+
+    var goodCount = 0
+    var totalCount = 0
+    var idealSumMs = 0.0
+    var idealCounts: [Int: Int] = [:]
+    for cycle in cycles where cycle.cell == cell && cycle.outcome != .aborted {
+      guard window.start <= cycle.endedAt && cycle.endedAt < window.end else { continue }
+      totalCount += 1
+      if cycle.outcome == .ok { goodCount += 1 }
+      idealSumMs += Double(cycle.idealCycleMs)
+      idealCounts[cycle.idealCycleMs, default: 0] += 1
+    }
+    let idealCycleMs = idealCounts.max { $0.value != $1.value ? $0.value < $1.value : $0.key < $1.key }?.key
+
+    guard plannedTimeS > 0 else {
+      return OeeFigures(
+        availability: nil, performance: nil, quality: nil, oee: nil, plannedTimeS: 0, runTimeS: 0,
+        downtimeS: 0, idealCycleMs: idealCycleMs, totalCount: totalCount, goodCount: goodCount)
+    }
+    let availability = runTimeS / plannedTimeS
+    let performance = runTimeS > 0 ? min(1, idealSumMs / (runTimeS * 1000)) : nil
+    let quality = totalCount > 0 ? Double(goodCount) / Double(totalCount) : nil
+    let factors = [availability, performance, quality]
+    let oee: Double? =
+      factors.contains(0) ? 0 : factors.allSatisfy { $0 != nil } ? factors.reduce(1) { $0 * $1! } : nil
+    return OeeFigures(
+      availability: availability, performance: performance, quality: quality, oee: oee,
+      plannedTimeS: plannedTimeS, runTimeS: runTimeS, downtimeS: downtimeS, idealCycleMs: idealCycleMs,
+      totalCount: totalCount, goodCount: goodCount)
+  }
+}
