@@ -150,7 +150,7 @@ let package = Package(
     .executableTarget(
       name: "WorkcellBench",
       dependencies: [
-        "WorkcellRuntime", "WorkcellProto", "ModbusProtocol", "ModbusTCP",
+        "WorkcellRuntime", "WorkcellProto", "ModbusProtocol", "ModbusTCP", "YieldKPI",
         .product(name: "Logging", package: "swift-log"),
       ] + grpc,
       path: "Services/workcell-bench",

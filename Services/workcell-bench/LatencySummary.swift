@@ -1,3 +1,5 @@
+import YieldKPI
+
 /// Percentiles of a set of measured latencies, nearest-rank (no interpolation), in microseconds.
 struct LatencySummary: Sendable, Equatable {
   let count: Int
@@ -20,15 +22,8 @@ struct LatencySummary: Sendable, Equatable {
     let microseconds = samples.map { Double($0.components.seconds) * 1e6 + Double($0.components.attoseconds) / 1e12 }
       .sorted()
     count = microseconds.count
-    p50Microseconds = Self.nearestRank(0.50, of: microseconds)
-    p99Microseconds = Self.nearestRank(0.99, of: microseconds)
+    p50Microseconds = NearestRank.percentile(0.50, of: microseconds)!
+    p99Microseconds = NearestRank.percentile(0.99, of: microseconds)!
     meanMicroseconds = microseconds.reduce(0, +) / Double(microseconds.count)
-  }
-
-  /// The nearest-rank percentile: the smallest value with at least `fraction` of the values at
-  /// or below it. `sorted` must be sorted ascending and non-empty.
-  static func nearestRank(_ fraction: Double, of sorted: [Double]) -> Double {
-    let rank = Int((fraction * Double(sorted.count)).rounded(.up))
-    return sorted[min(max(rank, 1), sorted.count) - 1]
   }
 }

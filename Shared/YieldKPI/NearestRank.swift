@@ -7,7 +7,7 @@ public enum NearestRank {
   /// The rank is clamped to [1, n], so p = 0 gives the minimum and p = 1 the maximum. A product
   /// p × n within 1e-9 of a whole number counts as that number, so binary rounding (0.07 × 100 =
   /// 7.000000000000001) does not push the rank up by one.
-  public static func percentile(_ p: Double, of sortedValues: [Int]) -> Int? {
+  public static func percentile<Value: Comparable>(_ p: Double, of sortedValues: [Value]) -> Value? {
     guard !sortedValues.isEmpty else { return nil }
     let n = sortedValues.count
     guard p.isFinite else { return p > 0 ? sortedValues[n - 1] : sortedValues[0] }

@@ -5,8 +5,8 @@ import YieldKPI
 struct NearestRankTests {
   @Test("no values: nil")
   func empty() {
-    #expect(NearestRank.percentile(0.5, of: []) == nil)
-    #expect(NearestRank.percentile(0.95, of: []) == nil)
+    #expect(NearestRank.percentile(0.5, of: [Int]()) == nil)
+    #expect(NearestRank.percentile(0.95, of: [Int]()) == nil)
   }
 
   @Test("n = 1: every percentile is the value")
