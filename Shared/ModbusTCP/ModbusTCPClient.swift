@@ -63,7 +63,6 @@ public final class ModbusTCPClient: Service, Sendable {
     var inFlight = 0
     var slotWaiters: [UInt64: CheckedContinuation<Void, any Error>] = [:]
     var nextWaiterID: UInt64 = 0
-    var stateWatchers: [UInt64: AsyncStream<ConnectionState>.Continuation] = [:]
   }
 
   /// `host:port`, for messages and metrics.
@@ -85,22 +84,6 @@ public final class ModbusTCPClient: Service, Sendable {
 
   /// The current connection state.
   public var connectionState: ConnectionState { state.withLock { $0.connectionState } }
-
-  /// The connection state now and at every change, until the consumer stops.
-  public func connectionStates() -> AsyncStream<ConnectionState> {
-    let (stream, continuation) = AsyncStream.makeStream(of: ConnectionState.self, bufferingPolicy: .bufferingNewest(8))
-    let id: UInt64 = state.withLock { state in
-      continuation.yield(state.connectionState)
-      let id = state.nextWaiterID
-      state.nextWaiterID += 1
-      state.stateWatchers[id] = continuation
-      return id
-    }
-    continuation.onTermination = { [weak self] _ in
-      _ = self?.state.withLock { $0.stateWatchers.removeValue(forKey: id) }
-    }
-    return stream
-  }
 
   /// Keeps the connection up until graceful shutdown or cancellation.
   public func run() async throws {
@@ -275,12 +258,7 @@ public final class ModbusTCPClient: Service, Sendable {
   }
 
   private func updateConnectionState(_ new: ConnectionState) {
-    let watchers: [AsyncStream<ConnectionState>.Continuation] = state.withLock { state in
-      guard state.connectionState != new else { return [] }
-      state.connectionState = new
-      return Array(state.stateWatchers.values)
-    }
-    for watcher in watchers { watcher.yield(new) }
+    state.withLock { $0.connectionState = new }
   }
 
   private func acquireSlot() async throws {
