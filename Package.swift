@@ -139,6 +139,7 @@ let package = Package(
       swiftSettings: swiftSettings),
     // Yield KPI math (YIELD-API.md definitions), pure: summaries, OEE, shift calendar, Pareto.
     .target(name: "YieldKPI", path: "Shared/YieldKPI", swiftSettings: swiftSettings),
+    .target(name: "YieldStore", dependencies: [.product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "SQLiteNIO", package: "sqlite-nio"), .product(name: "Logging", package: "swift-log")], path: "Shared/YieldStore", swiftSettings: swiftSettings),
     // The operator's command: `workcell serve`, and later demo, status, config, compose …
     .executableTarget(
       name: "WorkcellCLI",
@@ -185,6 +186,7 @@ let package = Package(
       ] + grpc,
       swiftSettings: swiftSettings),
     .testTarget(name: "YieldKPITests", dependencies: ["YieldKPI"], swiftSettings: swiftSettings),
+    .testTarget(name: "YieldStoreTests", dependencies: ["YieldStore", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
     .testTarget(name: "PlcHandshakesTests", dependencies: ["PlcHandshakes"], swiftSettings: swiftSettings),
     // End to end: launches the built executables; run after `swift build`.
     .testTarget(

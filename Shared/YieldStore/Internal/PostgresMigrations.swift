@@ -1,0 +1,56 @@
+/// The PostgreSQL schema, version by version.
+///
+/// `cycles` is range-partitioned by month on `ended_at` (partitions made ahead by
+/// `PostgresYieldStore.ensurePartitions`, plus a DEFAULT partition so no insert can fail). A unique
+/// key of a partitioned table must include the partition key, so idempotency on `cycle_id` lives
+/// in the small table `cycle_ids`: a batch claims its ids there first and inserts only the cycles
+/// whose ids it won. Times are `timestamptz(3)`: millisecond precision, as in SQLite.
+enum PostgresMigrations {
+  static let all: [Migration] = [
+    Migration(
+      version: 1, name: "cycles (partitioned), cycle ids, state events, cell stations",
+      statements: [
+        "CREATE TABLE cycle_ids (cycle_id uuid PRIMARY KEY)",
+        """
+        CREATE TABLE cycles (
+          cycle_id uuid NOT NULL,
+          plant text NOT NULL, line text NOT NULL, cell text NOT NULL, robot text NOT NULL,
+          station text NOT NULL, part_serial text,
+          started_at timestamptz(3) NOT NULL, ended_at timestamptz(3) NOT NULL,
+          cycle_ms bigint NOT NULL CHECK (cycle_ms >= 0),
+          outcome text NOT NULL CHECK (outcome IN ('ok', 'nok', 'aborted')),
+          attempts integer NOT NULL CHECK (attempts >= 1),
+          failure_code text,
+          torque_nm double precision, angle_deg double precision,
+          model_version text NOT NULL,
+          ideal_cycle_ms bigint NOT NULL CHECK (ideal_cycle_ms >= 0)
+        ) PARTITION BY RANGE (ended_at)
+        """,
+        "CREATE TABLE cycles_default PARTITION OF cycles DEFAULT",
+        // BRIN: tiny, and enough for time-range scans over months (yield, OEE, Pareto).
+        "CREATE INDEX cycles_ended_brin ON cycles USING brin (ended_at)",
+        // Keyset paging newest first, over all cells and per cell.
+        "CREATE INDEX cycles_ended ON cycles (ended_at DESC, cycle_id DESC)",
+        "CREATE INDEX cycles_cell_ended ON cycles (cell, ended_at DESC, cycle_id DESC)",
+        """
+        CREATE TABLE state_events (
+          event_id uuid PRIMARY KEY,
+          cell text NOT NULL, robot text,
+          state text NOT NULL CHECK (state IN ('producing', 'idle', 'starved', 'blocked', 'fault',
+            'estop', 'planned_stop', 'changeover')),
+          reason text NOT NULL,
+          started_at timestamptz(3) NOT NULL,
+          ended_at timestamptz(3) NOT NULL CHECK (ended_at >= started_at)
+        )
+        """,
+        "CREATE INDEX state_events_cell_started ON state_events (cell, started_at)",
+        """
+        CREATE TABLE cell_stations (
+          plant text NOT NULL, line text NOT NULL, cell text NOT NULL, robot text NOT NULL,
+          station text NOT NULL, last_cycle_at timestamptz(3) NOT NULL,
+          PRIMARY KEY (plant, line, cell, robot, station)
+        )
+        """,
+      ])
+  ]
+}

@@ -1,0 +1,150 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+extension PostgresYieldStore {
+  /// Runs `body` in one transaction on a pooled connection, mapping failures to ``YieldStoreError``.
+  func transaction<T: Sendable>(
+    _ operation: String, logger: Logger, _ body: (PostgresConnection) async throws -> T
+  ) async throws(YieldStoreError) -> T {
+    do {
+      return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+    } catch {
+      throw Self.translate(error, operation: operation)
+    }
+  }
+
+  /// Runs `body`, mapping failures to ``YieldStoreError``.
+  func run<T: Sendable>(_ operation: String, _ body: () async throws -> T) async throws(YieldStoreError) -> T {
+    do {
+      return try await body()
+    } catch {
+      throw Self.translate(error, operation: operation)
+    }
+  }
+
+  /// Serializes schema changes of all processes on this schema until the transaction ends.
+  static func lockSchema(_ connection: PostgresConnection, logger: Logger) async throws {
+    try await connection.query(
+      "SELECT pg_advisory_xact_lock(hashtext('workcell.yield-store.schema/' || current_schema()))", logger: logger)
+  }
+
+  /// Inserts the ids that are new into `table` and returns them (lowercase): only these rows are
+  /// this batch's to store. Rows holding an id another open transaction claimed wait for it.
+  static func claim(
+    ids: [UUID], table: String, column: String, connection: PostgresConnection, logger: Logger
+  ) async throws -> Set<String> {
+    var binds = PostgresBindings()
+    binds.append(ids.sorted { $0.uuidString < $1.uuidString })
+    let rows = try await connection.query(
+      PostgresQuery(
+        unsafeSQL:
+          "INSERT INTO \(table) (\(column)) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING RETURNING \(column)",
+        binds: binds),
+      logger: logger)
+    var claimed = Set<String>()
+    for try await id in rows.decode(UUID.self) { claimed.insert(id.uuidString.lowercased()) }
+    return claimed
+  }
+
+  /// `($1, …), ($n, …)` for a multi-row VALUES list.
+  static func placeholders(rows: Int, width: Int) -> String {
+    var sql = ""
+    sql.reserveCapacity(rows * width * 7)
+    for row in 0..<rows {
+      if row > 0 { sql += ", " }
+      sql += "("
+      for column in 0..<width {
+        if column > 0 { sql += ", " }
+        sql += "$\(row * width + column + 1)"
+      }
+      sql += ")"
+    }
+    return sql
+  }
+
+  /// Binds one cycle in ``CycleColumns`` order.
+  static func append(_ row: CycleRow, to binds: inout PostgresBindings) {
+    binds.append(UUID(uuidString: row.cycleID))
+    binds.append(row.plant)
+    binds.append(row.line)
+    binds.append(row.cell)
+    binds.append(row.robot)
+    binds.append(row.station)
+    binds.append(row.partSerial)
+    binds.append(row.startedAt)
+    binds.append(row.endedAt)
+    binds.append(row.cycleMs)
+    binds.append(row.outcome)
+    binds.append(row.attempts)
+    binds.append(row.failureCode)
+    binds.append(row.torqueNm)
+    binds.append(row.angleDeg)
+    binds.append(row.modelVersion)
+    binds.append(row.idealCycleMs)
+  }
+
+  /// Upserts the stations of newly stored cycles into `cell_stations` (sorted: no deadlocks).
+  static func recordStations(of cycles: [CycleRow], connection: PostgresConnection, logger: Logger) async throws {
+    for chunk in CellStation.latest(of: cycles).chunks(ofCount: maximumParameters / 6) {
+      var binds = PostgresBindings(capacity: chunk.count * 6)
+      for (key, last) in chunk {
+        binds.append(key.plant)
+        binds.append(key.line)
+        binds.append(key.cell)
+        binds.append(key.robot)
+        binds.append(key.station)
+        binds.append(last)
+      }
+      try await connection.query(
+        PostgresQuery(
+          unsafeSQL: "INSERT INTO cell_stations (plant, line, cell, robot, station, last_cycle_at) VALUES "
+            + placeholders(rows: chunk.count, width: 6)
+            + " ON CONFLICT (plant, line, cell, robot, station) DO UPDATE"
+            + " SET last_cycle_at = GREATEST(cell_stations.last_cycle_at, EXCLUDED.last_cycle_at)",
+          binds: binds),
+        logger: logger)
+    }
+  }
+
+  static func cycle(from row: PostgresRow) throws -> CycleRow {
+    let all = try row.decode(
+      (
+        UUID, String, String, String, String, String, String?, Date, Date, Int, String, Int, String?, Double?, Double?,
+        String, Int
+      ).self)
+    return CycleRow(
+      cycleID: all.0.uuidString.lowercased(), plant: all.1, line: all.2, cell: all.3, robot: all.4, station: all.5,
+      partSerial: all.6, startedAt: all.7.roundedToMilliseconds, endedAt: all.8.roundedToMilliseconds,
+      cycleMs: all.9, outcome: all.10, attempts: all.11, failureCode: all.12, torqueNm: all.13, angleDeg: all.14,
+      modelVersion: all.15, idealCycleMs: all.16)
+  }
+
+  static func translate(_ error: any Error, operation: String) -> YieldStoreError {
+    if let error = error as? YieldStoreError { return error }
+    if let error = error as? PostgresTransactionError {
+      // The first failure is the one to report; a failed rollback after it adds nothing actionable.
+      if let cause = error.beginError ?? error.closureError ?? error.commitError ?? error.rollbackError {
+        return translate(cause, operation: operation)
+      }
+    }
+    if let error = error as? PSQLError {
+      let state = error.serverInfo?[.sqlState] ?? ""
+      let detail = [error.serverInfo?[.message], error.serverInfo?[.detail]].compactMap { $0 }.joined(separator: ": ")
+      // Class 23 (integrity constraint) and 22 (data exception): the data, not the database.
+      if state.hasPrefix("23") || state.hasPrefix("22") {
+        return YieldStoreError(
+          code: .constraintViolation,
+          message:
+            "PostgreSQL refused a record during \(operation) (SQLSTATE \(state)): \(detail); nothing of the batch was stored"
+        )
+      }
+      return YieldStoreError(
+        code: .databaseUnavailable,
+        message:
+          "PostgreSQL failed during \(operation): \(detail.isEmpty ? "\(error.code)" : "SQLSTATE \(state): \(detail)"); check the database is reachable and migrated"
+      )
+    }
+    return YieldStoreError(code: .databaseUnavailable, message: "PostgreSQL failed during \(operation): \(error)")
+  }
+}

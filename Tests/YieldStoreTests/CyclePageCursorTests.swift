@@ -1,0 +1,27 @@
+import Testing
+import YieldStore
+
+@Suite("CyclePageCursor")
+struct CyclePageCursorTests {
+  @Test("a token round-trips and is URL-safe")
+  func roundTrip() throws {
+    let cursor = CyclePageCursor(
+      endedAtMilliseconds: 1_772_409_600_123, cycleID: "3F2B8C1E-5D4A-4E1B-9C7D-2A6F0E8B1C3D")
+    let token = cursor.token
+    #expect(token.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+    let decoded = try CyclePageCursor(token: token)
+    #expect(decoded == cursor)
+    #expect(decoded.cycleID == "3f2b8c1e-5d4a-4e1b-9c7d-2a6f0e8b1c3d")
+  }
+
+  @Test(
+    "malformed tokens are refused with a typed error",
+    arguments: [
+      "", "!!!", "abc", "djE6MTIzOm5vdC1hLXV1aWQ", "djI6MTIzOjNmMmI4YzFlLTVkNGEtNGUxYi05YzdkLTJhNmYwZThiMWMzZA",
+      String(repeating: "A", count: 500), "djE6YWJjOjNmMmI4YzFlLTVkNGEtNGUxYi05YzdkLTJhNmYwZThiMWMzZA==",
+    ])
+  func malformed(_ token: String) {
+    let error = #expect(throws: YieldStoreError.self) { try CyclePageCursor(token: token) }
+    #expect(error?.code == .malformedPageToken)
+  }
+}
