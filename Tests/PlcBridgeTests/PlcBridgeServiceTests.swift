@@ -68,7 +68,8 @@ struct PlcBridgeServiceTests {
       for cycle in 1...2 {
         let part = try await bridge.requestPart(.with { $0.side = .left }, options: options(timeout: .seconds(2)))
         #expect(part.partsFed == UInt32(cycle))
-        #expect(part.waitMs >= 60 && part.waitMs < 300, "1.5 s × 0.05 = 75 ms plus polling; got \(part.waitMs)")
+        // 1.5 s × 0.05 = 75 ms plus polling; the upper bound only rules out garbage (CI runs loaded).
+        #expect(part.waitMs >= 60 && part.waitMs < 2000, "got \(part.waitMs)")
         let taken = try await bridge.confirmPartTaken(.with { $0.side = .left }, options: options(timeout: .seconds(2)))
         #expect(taken.partsRemaining == 500 - UInt32(cycle))
         let clamp = try await bridge.clamp(.with { $0.side = .left; $0.seatWaitMs = 200 }, options: options(timeout: .seconds(2)))
@@ -100,7 +101,8 @@ struct PlcBridgeServiceTests {
       } throws: { error in
         (error as? RPCError)?.code == .deadlineExceeded
       }
-      #expect(ContinuousClock.now - started < .milliseconds(500))
+      // Well before the nut (1.5 s) would have come; generous for a loaded CI machine.
+      #expect(ContinuousClock.now - started < .seconds(1))
       try await Task.sleep(for: .milliseconds(200))
       #expect(plc.update { feeder, _, _ in feeder.coils[0] } == false, "FEED_REQUEST cleared after the caller gave up")
     }

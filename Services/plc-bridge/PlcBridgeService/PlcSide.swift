@@ -142,7 +142,7 @@ actor PlcSide {
     lost: () -> HandshakeDecision<Outcome>,
     cancel: (Duration) -> HandshakeDecision<Outcome>
   ) async throws -> (Outcome, PlcDeviceLink.Snapshot) {
-    try claim(device, for: operation)
+    try await claim(device, for: operation)
     defer { busy.remove(device) }
     let started = ContinuousClock.now
     let result = try await drive(
@@ -153,7 +153,13 @@ actor PlcSide {
     return result
   }
 
-  private func claim(_ device: PlcDevice, for operation: String) throws {
+  /// Takes the device for one operation. One that is still finishing (e.g. a cancelled call
+  /// writing its coils back) is waited for briefly; a device busy longer is refused.
+  private func claim(_ device: PlcDevice, for operation: String) async throws {
+    let deadline = ContinuousClock.now + .seconds(1)
+    while busy.contains(device), ContinuousClock.now < deadline {
+      try await Task.sleep(for: .milliseconds(5))
+    }
     guard !busy.contains(device) else {
       throw RPCError(
         code: .failedPrecondition,
