@@ -77,6 +77,10 @@ final class PlcDeviceLink: Service, Sendable {
   /// The latest inputs, if the device was read since it last became unreachable.
   var latest: Snapshot? { state.withLock { $0.latest } }
 
+  /// How long a connected device may go unread before it counts as unreachable: the PLC's own
+  /// heartbeat timeout (PLC-IO-MAP.md: 1 s), after which it latches a fault anyway.
+  static let staleAfter: Duration = .seconds(1)
+
   /// Why the device could not be read last, while it cannot.
   var lastProblem: String? { state.withLock { $0.lastError } }
 
@@ -140,7 +144,15 @@ final class PlcDeviceLink: Service, Sendable {
       return  // shutting down: not a PLC problem
     } catch {
       metrics.pollErrors(kind, endpoint, error.code.rawValue).increment()
-      publish(.unreachable(reason: error.description))
+      // One slow or busy answer on a live connection is not a lost PLC: handshakes keep waiting
+      // on the last inputs until the connection drops or nothing was read for `staleAfter`.
+      let lastRead = state.withLock { $0.lastReadAt }
+      let stale = lastRead.map { ContinuousClock.now - $0 > Self.staleAfter } ?? true
+      if client.connectionState != .connected || stale {
+        publish(.unreachable(reason: error.description))
+      } else {
+        logger.debug("poll failed; keeping the last inputs", metadata: ["error": "\(error)"])
+      }
     }
     if let lastRead = state.withLock({ $0.lastReadAt }) {
       metrics.tagAge(kind, endpoint).set((ContinuousClock.now - lastRead) / .seconds(1))
