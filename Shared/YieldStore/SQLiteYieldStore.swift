@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import SQLiteNIO
 
 /// The embedded yield store: one SQLite database (a file in WAL mode, or in memory), used when no
@@ -22,9 +24,13 @@ public final class SQLiteYieldStore: YieldStore {
 
   let connection: SQLiteConnection
   let gate = SerialGate()
+  /// The store's own thread for SQLite's blocking calls: a shared pool can be filled by other
+  /// connections waiting on this one's lock, which then can never run to release it.
+  private let threadPool: NIOThreadPool
 
-  private init(connection: SQLiteConnection) {
+  private init(connection: SQLiteConnection, threadPool: NIOThreadPool) {
     self.connection = connection
+    self.threadPool = threadPool
   }
 
   /// Opens (creating if needed) the database; call ``migrate(logger:)`` before use and ``close()``
@@ -36,14 +42,19 @@ public final class SQLiteYieldStore: YieldStore {
     case .memory: nioStorage = .memory
     }
     let connection: SQLiteConnection
+    let threadPool = NIOThreadPool(numberOfThreads: 1)
+    threadPool.start()
     do {
-      connection = try await SQLiteConnection.open(storage: nioStorage, logger: logger)
+      connection = try await SQLiteConnection.open(
+        storage: nioStorage, threadPool: threadPool, logger: logger,
+        on: MultiThreadedEventLoopGroup.singleton.any())
     } catch {
+      try? await threadPool.shutdownGracefully()
       throw YieldStoreError(
         code: .invalidConfiguration,
         message: "cannot open SQLite database \(storage): \(error); check the path exists and is writable")
     }
-    let store = SQLiteYieldStore(connection: connection)
+    let store = SQLiteYieldStore(connection: connection, threadPool: threadPool)
     if case .file = storage {
       try await store.serialized("configure") { db in
         _ = try await db.query("PRAGMA journal_mode = WAL")
@@ -56,6 +67,7 @@ public final class SQLiteYieldStore: YieldStore {
   /// Closes the connection; the store cannot be used afterwards.
   public func close() async throws(YieldStoreError) {
     try await serialized("close") { db in try await db.close() }
+    try? await threadPool.shutdownGracefully()
   }
 
   public func migrate(logger: Logger) async throws(YieldStoreError) {

@@ -152,10 +152,15 @@ struct ModbusTCPClientTests {
       try await withThrowingTaskGroup { group in
         for _ in 0..<4 {
           group.addTask {
-            _ = try? await client.send(.readCoils(address: 0, count: 1), unit: 1, timeout: .milliseconds(300), readRetries: 0)
+            _ = try? await client.send(.readCoils(address: 0, count: 1), unit: 1, timeout: .seconds(2), readRetries: 0)
           }
         }
-        try await Task.sleep(for: .milliseconds(150))
+        // Two reach the wire (however loaded the machine), and no more while they are unanswered.
+        let deadline = ContinuousClock.now + .milliseconds(1500)
+        while device.requests.withLock({ $0.count }) < 2, ContinuousClock.now < deadline {
+          try await Task.sleep(for: .milliseconds(10))
+        }
+        try await Task.sleep(for: .milliseconds(100))
         #expect(device.requests.withLock { $0.count } == 2, "only two requests reach the wire at once")
         try await group.waitForAll()
       }
