@@ -218,7 +218,7 @@ final class PlcDeviceLink: Service, Sendable {
         state.latest = snapshot
         state.lastError = nil
         state.lastReadAt = snapshot.readAt
-        let faultCode = snapshot.inputRegisters[kind == .feeder ? 1 : 2]
+        let faultCode = snapshot.faultStatus(of: kind)?.faultCode.rawValue ?? 0
         if faultCode != 0, faultCode != state.lastFaultCode {
           metrics.faults(kind, endpoint, faultCode).increment()
         }
@@ -244,4 +244,14 @@ extension PlcDevice {
   var discreteInputCount: UInt16 { UInt16(self == .feeder ? FeederIOMap.DiscreteInput.allCases.count : FixtureIOMap.DiscreteInput.allCases.count) }
   var inputRegisterCount: UInt16 { UInt16(self == .feeder ? FeederIOMap.InputRegister.allCases.count : FixtureIOMap.InputRegister.allCases.count) }
   var coilCount: UInt16 { UInt16(self == .feeder ? FeederIOMap.Coil.allCases.count : FixtureIOMap.Coil.allCases.count) }
+}
+
+extension PlcDeviceLink.Snapshot {
+  /// ESTOP_OK, the fault bit and FAULT_CODE of `device`, decoded through the I/O map.
+  func faultStatus(of device: PlcDevice) -> PlcFaultStatus? {
+    switch device {
+    case .feeder: FeederInputs(discreteInputs: discreteInputs, inputRegisters: inputRegisters).map(PlcFaultStatus.init)
+    case .fixture: FixtureInputs(discreteInputs: discreteInputs, inputRegisters: inputRegisters).map(PlcFaultStatus.init)
+    }
+  }
 }

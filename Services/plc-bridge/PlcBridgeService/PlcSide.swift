@@ -90,11 +90,7 @@ actor PlcSide {
     var machine = FaultReset(device: device)
     _ = try await operate(
       device, "reset",
-      decode: { snapshot in
-        device == .feeder
-          ? FeederInputs(discreteInputs: snapshot.discreteInputs, inputRegisters: snapshot.inputRegisters).map(PlcFaultStatus.init)
-          : FixtureInputs(discreteInputs: snapshot.discreteInputs, inputRegisters: snapshot.inputRegisters).map(PlcFaultStatus.init)
-      },
+      decode: { $0.faultStatus(of: device) },
       start: { now, status in machine.start(now: now, status: status) },
       poll: { now, status in machine.poll(now: now, status: status) },
       lost: { machine.connectionLost() },

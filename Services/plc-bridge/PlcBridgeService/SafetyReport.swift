@@ -25,13 +25,11 @@ enum SafetyReport {
       $0.device = link.kind == .feeder ? .feeder : .fixture
       $0.connection = connection(link)
       guard let snapshot else { return }  // unknown: estop_ok stays false
-      let faultRegister = link.kind == .feeder ? 1 : 2
-      let faultInput = link.kind == .feeder ? 2 : 6
-      let estopInput = link.kind == .feeder ? 3 : 7
-      $0.ready = snapshot.discreteInputs[0]
-      $0.estopOk = snapshot.discreteInputs[estopInput]
-      $0.fault = snapshot.discreteInputs[faultInput]
-      let code = Int(snapshot.inputRegisters[faultRegister])
+      guard let status = snapshot.faultStatus(of: link.kind) else { return }
+      $0.ready = snapshot.discreteInputs[0]  // FEEDER_READY / FIXTURE_READY
+      $0.estopOk = status.estopOK
+      $0.fault = status.faulted
+      let code = Int(status.faultCode.rawValue)
       $0.faultCode = Workcell_Plc_V1_PlcFaultCode(rawValue: code) ?? .UNRECOGNIZED(code)
       $0.ageMs = UInt32(clamping: (ContinuousClock.now - snapshot.readAt).elapsedMilliseconds)
     }
