@@ -14,8 +14,10 @@ enum FleetCatalog {
   struct Entry: Sendable {
     let name: String
     let build:
-      @Sendable (_ host: String, _ ports: ServicePorts, _ environment: [String: String], _ logger: Logger)
-        async throws -> FleetMember
+      @Sendable (
+        _ host: String, _ ports: ServicePorts, _ environment: [String: String], _ plant: PlantSelection?,
+        _ logger: Logger
+      ) async throws -> FleetMember
   }
 
   static let entries: [Entry] = [
@@ -25,11 +27,11 @@ enum FleetCatalog {
   ]
 
   static func entry<S: FleetService>(_ service: S.Type) -> Entry {
-    Entry(name: S.name) { host, ports, environment, logger in
+    Entry(name: S.name) { host, ports, environment, plant, logger in
       // In one process the services take their own flags' defaults and WORKCELL_* values.
       let options = try S.Options.parse([])
       return try await FleetMember.build(
-        S.self, options: options, host: host, ports: ports, environment: environment,
+        S.self, options: options, host: host, ports: ports, environment: environment, plant: plant,
         logger: logger)
     }
   }

@@ -45,9 +45,14 @@ struct ServeCommand: AsyncParsableCommand {
     let grpcBase = try env.value(grpcPortBase, "WORKCELL_GRPC_PORT_BASE", default: FleetPortPlan.grpcBase)
     let httpBase = try env.value(httpPortBase, "WORKCELL_HTTP_PORT_BASE", default: FleetPortPlan.httpBase)
 
+    let plant = try config.loadPlant()
     WorkcellLogging.bootstrap(format: config.logFormat, level: config.logLevel)
     let logger = Logger(label: "workcell.serve")
-    if let wiring = try Self.bridgeToSimulatedPLCs(entries.map(\.name), host: config.host, environment: environment) {
+    // A plant file that gives the cell its PLCs wins over the simulated ones.
+    let plantGivesPLCs = plant?.cell?.robots.isEmpty == false
+    if !plantGivesPLCs,
+      let wiring = try Self.bridgeToSimulatedPLCs(entries.map(\.name), host: config.host, environment: environment)
+    {
       environment.merge(wiring) { _, wired in wired }
       logger.info("plc-bridge drives cell-sim's simulated PLCs", metadata: ["feeders": "\(wiring["WORKCELL_PLC_FEEDERS"]!)"])
     }
@@ -56,7 +61,7 @@ struct ServeCommand: AsyncParsableCommand {
       let offset = FleetPortPlan.offset(of: entry.name) ?? 0
       let ports = ServicePorts(grpc: grpcBase + offset, http: httpBase + offset)
       try ports.validate()
-      members.append(try await entry.build(config.host, ports, environment, logger))
+      members.append(try await entry.build(config.host, ports, environment, plant, logger))
     }
     logger.info("starting", metadata: ["services": "\(entries.map(\.name).joined(separator: ","))"])
     try await FleetRunner.run(members: members, grace: config.shutdownGrace, logger: logger)

@@ -48,6 +48,7 @@ public struct FleetMember: Sendable {
     host: String,
     ports: ServicePorts,
     environment: [String: String],
+    plant: PlantSelection? = nil,
     logger baseLogger: Logger
   ) async throws -> FleetMember {
     var logger = baseLogger
@@ -61,7 +62,8 @@ public struct FleetMember: Sendable {
     ).set(1.0)
 
     let context = ServiceContext(
-      serviceName: S.name, logger: logger, metrics: registry, environment: environment, host: host)
+      serviceName: S.name, logger: logger, metrics: registry, environment: environment, host: host,
+      plant: plant)
     let parts = try await S.makeParts(options: options, context: context)
 
     let board = HealthStatusBoard(services: parts.rpcServices.map(\.name) + ["grpc.health.v1.Health"])

@@ -2,6 +2,7 @@ import ArgumentParser
 import GRPCCore
 import Hummingbird
 import Logging
+import PlantConfig
 import Prometheus
 import ServiceLifecycle
 
@@ -48,13 +49,20 @@ public struct ServiceContext: Sendable {
   public var environment: [String: String]
   /// The address the service's servers listen on (`--host`), for servers a service adds.
   public var host: String
+  /// The plant file (`--plant-config`), if the process was given one. A service reads its part
+  /// of it; its own flags and `WORKCELL_*` variables override what the file says.
+  public var plant: PlantConfiguration?
+  /// The cell of the plant file this process serves (`--cell`, or the plant's only cell).
+  public var plantCell: PlantConfiguration.Cell?
 
   public init(
     serviceName: String, logger: Logger, metrics: PrometheusCollectorRegistry,
-    environment: [String: String], host: String = "127.0.0.1"
+    environment: [String: String], host: String = "127.0.0.1", plant: PlantSelection? = nil
   ) {
     self.serviceName = serviceName
     self.host = host
+    self.plant = plant?.plant
+    self.plantCell = plant?.cell
     self.logger = logger
     self.metrics = metrics
     self.metricsFactory = PrometheusMetricsFactory(registry: metrics)

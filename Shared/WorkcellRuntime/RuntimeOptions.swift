@@ -30,6 +30,21 @@ public struct RuntimeOptions: ParsableArguments, Sendable {
       discussion: "Env: WORKCELL_SHUTDOWN_GRACE_S. Default: 3."))
   public var shutdownGraceSeconds: Double?
 
+  @Option(
+    name: .customLong("plant-config"),
+    help: ArgumentHelp(
+      "The plant file (YAML): cells, PLC endpoints, shift calendar, yield endpoint. Each service "
+        + "reads its part; flags and WORKCELL_* variables override it.",
+      discussion: "Env: WORKCELL_PLANT_CONFIG. Default: none. Check one with `workcell config check FILE`."))
+  public var plantConfig: String?
+
+  @Option(
+    name: .customLong("cell"),
+    help: ArgumentHelp(
+      "Which cell of the plant file this process serves (its id).",
+      discussion: "Env: WORKCELL_CELL. Default: the only cell when the plant file has one."))
+  public var cell: String?
+
   public init() {}
 
   /// Flags merged with the environment and defaults, validated.
@@ -43,9 +58,16 @@ public struct RuntimeOptions: ParsableArguments, Sendable {
       host: try env.value(host, "WORKCELL_HOST", default: "127.0.0.1"),
       logLevel: try env.value(logLevel, "WORKCELL_LOG_LEVEL", default: .info),
       logFormat: try env.value(logFormat, "WORKCELL_LOG_FORMAT", default: .json),
-      shutdownGrace: .milliseconds(Int64((grace * 1000).rounded()))
+      shutdownGrace: .milliseconds(Int64((grace * 1000).rounded())),
+      plantConfigPath: try env.value(plantConfig, "WORKCELL_PLANT_CONFIG", default: "").nonEmpty,
+      cellID: try env.value(cell, "WORKCELL_CELL", default: "").nonEmpty
     )
   }
+}
+
+extension String {
+  /// Nil for the empty string (an unset option).
+  fileprivate var nonEmpty: String? { isEmpty ? nil : self }
 }
 
 /// The ports of one service run on its own.
@@ -64,13 +86,16 @@ public struct ServicePortOptions: ParsableArguments, Sendable {
 
   public init() {}
 
-  /// The ports for `service`, from flags, environment, or the fleet port plan.
-  public func resolve(service: String, environment: [String: String]) throws -> ServicePorts {
+  /// The ports for `service`, from flags, environment, the plant file's ports for the service
+  /// (`planned`), or the fleet port plan, in that order.
+  public func resolve(
+    service: String, environment: [String: String], planned: ServicePorts? = nil
+  ) throws -> ServicePorts {
     let env = EnvironmentDefaults(environment)
     let offset = FleetPortPlan.offset(of: service) ?? 0
     let ports = ServicePorts(
-      grpc: try env.value(grpcPort, "WORKCELL_GRPC_PORT", default: FleetPortPlan.grpcBase + offset),
-      http: try env.value(httpPort, "WORKCELL_HTTP_PORT", default: FleetPortPlan.httpBase + offset)
+      grpc: try env.value(grpcPort, "WORKCELL_GRPC_PORT", default: planned?.grpc ?? FleetPortPlan.grpcBase + offset),
+      http: try env.value(httpPort, "WORKCELL_HTTP_PORT", default: planned?.http ?? FleetPortPlan.httpBase + offset)
     )
     try ports.validate()
     return ports
@@ -84,12 +109,21 @@ public struct RuntimeConfig: Sendable, Equatable {
   public var logFormat: LogFormat
   /// How long SIGTERM/SIGINT waits for in-flight work before cancelling it.
   public var shutdownGrace: Duration
+  /// The plant file to read (`--plant-config`), if any.
+  public var plantConfigPath: String?
+  /// The cell of the plant file this process serves (`--cell`), if named.
+  public var cellID: String?
 
-  public init(host: String, logLevel: Logger.Level, logFormat: LogFormat, shutdownGrace: Duration) {
+  public init(
+    host: String, logLevel: Logger.Level, logFormat: LogFormat, shutdownGrace: Duration,
+    plantConfigPath: String? = nil, cellID: String? = nil
+  ) {
     self.host = host
     self.logLevel = logLevel
     self.logFormat = logFormat
     self.shutdownGrace = shutdownGrace
+    self.plantConfigPath = plantConfigPath
+    self.cellID = cellID
   }
 }
 

@@ -45,11 +45,13 @@ public struct ServiceCommand<S: FleetService>: AsyncParsableCommand {
   public func run() async throws {
     let environment = ProcessInfo.processInfo.environment
     let config = try runtime.resolve(environment: environment)
-    let ports = try ports.resolve(service: S.name, environment: environment)
+    let plant = try config.loadPlant()
+    let ports = try ports.resolve(service: S.name, environment: environment, planned: plant?.ports(of: S.name))
     WorkcellLogging.bootstrap(format: config.logFormat, level: config.logLevel)
-    let logger = Logger(label: "workcell.\(S.name)")
+    var logger = Logger(label: "workcell.\(S.name)")
+    if let cell = plant?.cell { logger[metadataKey: "cell"] = "\(cell.id)" }
     let member = try await FleetMember.build(
-      S.self, options: options, host: config.host, ports: ports, environment: environment,
+      S.self, options: options, host: config.host, ports: ports, environment: environment, plant: plant,
       logger: logger)
     try await FleetRunner.run(members: [member], grace: config.shutdownGrace, logger: logger)
   }

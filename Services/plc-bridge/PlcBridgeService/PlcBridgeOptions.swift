@@ -1,4 +1,5 @@
 import ArgumentParser
+import PlantConfig
 import PlcHandshakes
 import WorkcellRuntime
 
@@ -34,11 +35,18 @@ public struct PlcBridgeOptions: ParsableArguments, Sendable {
 
   public init() {}
 
-  /// The configured sides: each needs both a feeder and a fixture.
-  func resolve(environment: [String: String]) throws -> (sides: [(feeder: PlcEndpoint, fixture: PlcEndpoint)], timing: PlcDeviceLink.Timing) {
+  /// The configured sides: each needs both a feeder and a fixture. Flags win, then the
+  /// environment; with neither, the sides come from the plant file's cell (`plantCell`).
+  func resolve(
+    environment: [String: String], plantCell: PlantConfiguration.Cell? = nil
+  ) throws -> (sides: [(feeder: PlcEndpoint, fixture: PlcEndpoint)], timing: PlcDeviceLink.Timing) {
     let env = EnvironmentDefaults(environment)
-    let feederTexts = feeders.isEmpty ? Self.list(environment["WORKCELL_PLC_FEEDERS"]) : feeders
-    let fixtureTexts = fixtures.isEmpty ? Self.list(environment["WORKCELL_PLC_FIXTURES"]) : fixtures
+    var feederTexts = feeders.isEmpty ? Self.list(environment["WORKCELL_PLC_FEEDERS"]) : feeders
+    var fixtureTexts = fixtures.isEmpty ? Self.list(environment["WORKCELL_PLC_FIXTURES"]) : fixtures
+    if feederTexts.isEmpty, fixtureTexts.isEmpty, let plantCell {
+      feederTexts = plantCell.robots.map { "\($0.side.rawValue)=\($0.feeder)" }
+      fixtureTexts = plantCell.robots.map { "\($0.side.rawValue)=\($0.fixture)" }
+    }
     let feederEndpoints = try feederTexts.map { try PlcEndpoint.parse($0, defaultUnit: FeederIOMap.defaultUnitID) }
     let fixtureEndpoints = try fixtureTexts.map { try PlcEndpoint.parse($0, defaultUnit: FixtureIOMap.defaultUnitID) }
     var sides: [(feeder: PlcEndpoint, fixture: PlcEndpoint)] = []

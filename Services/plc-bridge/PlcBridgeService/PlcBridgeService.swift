@@ -12,11 +12,13 @@ public enum PlcBridgeService: FleetService {
     fixture handshakes of PLC-IO-MAP.md as state machines driven by a poll of each PLC (every \
     --poll-ms), the HEARTBEAT toggle, a safety stream (e-stop, faults, connection) and an I/O \
     snapshot. Every wait honours the caller's deadline; e-stop or a lost connection aborts the \
-    handshake in progress. Example: plc-bridge --feeder left=10.1.7.21:502/1 --fixture left=10.1.7.21:502/2
+    handshake in progress. Example: plc-bridge --feeder left=10.1.7.21:502/1 --fixture left=10.1.7.21:502/2. \
+    Without --feeder/--fixture (or WORKCELL_PLC_FEEDERS/FIXTURES) the sides come from the plant \
+    file's cell (--plant-config FILE --cell ID).
     """
 
   public static func makeParts(options: Options, context: ServiceContext) async throws -> ServiceParts {
-    let (configured, timing) = try options.resolve(environment: context.environment)
+    let (configured, timing) = try options.resolve(environment: context.environment, plantCell: context.plantCell)
     let metrics = PlcMetrics(registry: context.metrics)
     var sides: [Workcell_Common_V1_Side: PlcSide] = [:]
     var links: [PlcDeviceLink] = []
