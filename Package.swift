@@ -138,6 +138,8 @@ let package = Package(
     .target(
       name: "SimulatedPLC", dependencies: ["ModbusProtocol", "PlcHandshakes"], path: "Shared/SimulatedPLC",
       swiftSettings: swiftSettings),
+    // The simulated cell's world model (robots, nut, pin, sensors, failure modes), pure and seeded.
+    .target(name: "CellWorld", path: "Shared/CellWorld", swiftSettings: swiftSettings),
     // Yield KPI math (YIELD-API.md definitions), pure: summaries, OEE, shift calendar, Pareto.
     .target(name: "YieldKPI", path: "Shared/YieldKPI", swiftSettings: swiftSettings),
     // The plant file (YAML) as a model with source lines, and its checks; pure (no I/O but reading the file).
@@ -201,6 +203,7 @@ let package = Package(
     .testTarget(name: "PlantConfigTests", dependencies: ["PlantConfig", "YieldKPI"], swiftSettings: swiftSettings),
     .testTarget(name: "YieldStoreTests", dependencies: ["YieldStore", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
     .testTarget(name: "PlcHandshakesTests", dependencies: ["PlcHandshakes"], swiftSettings: swiftSettings),
+    .testTarget(name: "CellWorldTests", dependencies: ["CellWorld"], swiftSettings: swiftSettings),
     // End to end: launches the built executables; run after `swift build`.
     .testTarget(
       name: "FleetTests",

@@ -1,0 +1,245 @@
+extension CellWorld {
+  // MARK: - Reading the sensors
+
+  /// The latest image of camera `index` (GRAY8, row-major, 320 × 240).
+  public func cameraPixels(_ index: Int) -> [UInt8] { frames[index] }
+  /// Frames camera `index` has taken since Reset (0 = none yet).
+  public func cameraSequence(_ index: Int) -> UInt64 { frameSequence[index] }
+  /// World step at which camera `index` took its latest image.
+  public func cameraStep(_ index: Int) -> UInt64 { frameStep[index] }
+  /// Glare and occlusion in camera `index`'s latest image.
+  public func cameraFaults(_ index: Int) -> CameraFaults { frameFaults[index] }
+  /// Index of the camera with `id`, if the cell has it.
+  public func cameraIndex(id: String) -> Int? { cameras.firstIndex { $0.id == id } }
+
+  /// The latest pressure image of one finger (`TactileArray.fingers` order), kPa, row-major.
+  public func tactilePressureKPa(robot: Int, finger: Int) -> ArraySlice<Float> {
+    let start = (robot * 4 + finger) * TactileArray.taxels
+    return tactile[start..<(start + TactileArray.taxels)]
+  }
+  /// Tactile frames of a robot since Reset.
+  public func tactileSequence(robot: Int) -> UInt64 { tactileSequence[robot] }
+  /// World step of a robot's latest tactile frame.
+  public func tactileStep(robot: Int) -> UInt64 { tactileStep[robot] }
+  /// Whether a finger's latest frame carries a spurious contact (ground truth of that fault).
+  public func tactileHasSpuriousContact(robot: Int, finger: Int) -> Bool { tactileSpurious[robot * 4 + finger] }
+  /// The latest IMU sample of a robot.
+  public func imuSample(robot: Int) -> ImuReading { imu[robot] }
+
+  // MARK: - Sampling
+
+  @inline(__always) private func due(_ hz: Double) -> Bool {
+    guard hz > 0 else { return false }
+    let period = max(UInt64((1000 / hz).rounded()), 1)
+    return stepIndex % period == 0
+  }
+
+  mutating func updateSensors() {
+    if due(config.imuHz) {
+      for r in 0..<robotCount { sampleImu(robot: r) }
+    }
+    if due(config.tactileHz) {
+      for r in 0..<robotCount { sampleTactile(robot: r) }
+    }
+    if due(config.cameraHz) {
+      for c in 0..<cameras.count { render(camera: c) }
+    }
+  }
+
+  private mutating func sampleImu(robot r: Int) {
+    let s = robots[r]
+    let rotation = torsoRotation(robot: r)
+    let specific = rotation.applyInverse(Vector3(s.accelerationX, s.accelerationY, 9.81))
+    let noise = Vector3(nextNormal(), nextNormal(), nextNormal())
+    let gyroNoise = Vector3(nextNormal(), nextNormal(), nextNormal())
+    let q = rotation.quaternion
+    imu[r].specificForceMPerS2 = specific + noise * 0.02
+    imu[r].angularRateRadPerS = Vector3(s.rollRateRadPerS, s.pitchRateRadPerS, 0) + gyroNoise * 0.002
+    imu[r].orientation = SIMD4(q.w, q.x, q.y, q.z)
+    imu[r].step = stepIndex
+    imu[r].sequence += 1
+  }
+
+  /// Pressure from the nut's line contact on each pad (Hertz: p = p₀ √(1 − (t/a)²) across a
+  /// strip as long as the nut is high), normalised so Σ p·A = grip force; plus spurious blobs.
+  private mutating func sampleTactile(robot r: Int) {
+    let base = r * 4 * TactileArray.taxels
+    for i in 0..<(4 * TactileArray.taxels) { tactile[base + i] = 0 }
+    let a = r * 2 + RobotLayout.workingArm
+    let s = robots[r]
+    let force = gripperForce[a]
+    let pitchM = TactileArray.pitchMm / 1000
+    if s.nutState == .inGripper, force > 0 {
+      let nut = config.nut
+      let halfWidth = (4 * force * nut.outerRadiusM / (Double.pi * nut.heightM * TactileArray.padModulusPa))
+        .squareRoot()
+      let alongCentre = -s.gripOffsetM.z
+      for finger in 0..<2 {
+        let across = finger == 0 ? s.gripOffsetM.y : -s.gripOffsetM.y
+        let start = base + (RobotLayout.workingArm * 2 + finger) * TactileArray.taxels
+        var sum = 0.0
+        for row in 0..<TactileArray.rows {
+          let along = Double(row - TactileArray.rows / 2) * pitchM
+          // Fraction of the taxel the nut's height covers (soft edges).
+          let overlap = min(max((nut.heightM / 2 - abs(along - alongCentre)) / pitchM + 0.5, 0), 1)
+          guard overlap > 0 else { continue }
+          for col in 0..<TactileArray.cols {
+            let t = (Double(col - TactileArray.cols / 2) * pitchM - across) / halfWidth
+            guard abs(t) < 1 else { continue }
+            let p = overlap * (1 - t * t).squareRoot()
+            tactile[start + row * TactileArray.cols + col] = Float(p)
+            sum += p
+          }
+        }
+        if sum > 0 {
+          // kPa such that Σ p · pitch² = F.
+          let scale = force / (sum * pitchM * pitchM) / 1000
+          for i in 0..<TactileArray.taxels { tactile[start + i] = Float(Double(tactile[start + i]) * scale) }
+        }
+      }
+    }
+    for finger in 0..<4 {
+      let start = base + finger * TactileArray.taxels
+      if let peakKPa = draw(.unexpectedTactileContact, robot: r, camera: TactileArray.fingers[finger]) {
+        tactileSpurious[r * 4 + finger] = true
+        let cr = events.uniform(0, Double(TactileArray.rows - 1))
+        let cc = events.uniform(0, Double(TactileArray.cols - 1))
+        for row in 0..<TactileArray.rows {
+          for col in 0..<TactileArray.cols {
+            let d2 = (Double(row) - cr) * (Double(row) - cr) + (Double(col) - cc) * (Double(col) - cc)
+            tactile[start + row * TactileArray.cols + col] += Float(peakKPa * _exp(-d2 / 2))
+          }
+        }
+      } else {
+        tactileSpurious[r * 4 + finger] = false
+      }
+      for i in 0..<TactileArray.taxels where tactile[start + i] > 0 {
+        tactile[start + i] = max(0, tactile[start + i] + Float(0.3 * nextNormal()))
+      }
+    }
+    tactileSequence[r] += 1
+    tactileStep[r] = stepIndex
+  }
+
+  /// Renders one camera: noisy table (copied from a pre-drawn buffer at a random offset), the
+  /// pin, the nut's ring with its spline teeth (only its bounding box is touched), then glare
+  /// and occlusion.
+  private mutating func render(camera c: Int) {
+    let view = cameras[c]
+    let width = CameraView.widthPx
+    let height = CameraView.heightPx
+    let pixels = width * height
+    let offset = Int(truncatingIfNeeded: sensorRandom.next() % 8192)
+    let nut = config.nut
+    let s = robots[view.robot]
+    let seat = pinSeatM(robot: view.robot)
+    var nutCentre: (u: Double, v: Double)?
+    var faults = CameraFaults()
+    let glare = draw(.cameraGlare, robot: view.robot, camera: view.id)
+    let occlusion = draw(.cameraOcclusion, robot: view.robot, camera: view.id)
+    let glareU = sensorRandom.uniform(-50, 50)
+    let glareV = sensorRandom.uniform(-50, 50)
+    let occluderU = sensorRandom.uniform(-40, 40)
+    let occluderV = sensorRandom.uniform(-40, 40)
+    frames[c].withUnsafeMutableBufferPointer { image in
+      noisyBackground.withUnsafeBufferPointer { background in
+        image.baseAddress!.update(from: background.baseAddress! + offset, count: pixels)
+      }
+      pixelNoise.withUnsafeBufferPointer { noise in
+        angleTable.withUnsafeBufferPointer { angles in
+          if view.watchesPin, let pin = view.project(Vector3(seat.x, seat.y, seat.z + nut.pinLengthM)) {
+            let radius = nut.splineMinorRadiusM * view.fxPx / pin.depthM
+            Self.fillDisc(image, u: pin.u, v: pin.v, radius: radius, gray: CameraView.pinGray, noise: noise, offset: offset)
+          }
+          guard s.nutState != .none,
+            let centre = view.project(s.nutPositionM + Vector3(0, 0, nut.heightM / 2))
+          else { return }
+          nutCentre = (centre.u, centre.v)
+          let scale = view.fxPx / centre.depthM
+          let outer = nut.outerRadiusM * scale
+          let major = nut.splineMajorRadiusM * scale
+          let minor = nut.splineMinorRadiusM * scale
+          let half = CameraView.angleTableHalf
+          guard outer < Double(half) else { return }
+          let u0 = max(0, Int((centre.u - outer).rounded(.down)))
+          let u1 = min(width - 1, Int((centre.u + outer).rounded(.up)))
+          let v0 = max(0, Int((centre.v - outer).rounded(.down)))
+          let v1 = min(height - 1, Int((centre.v + outer).rounded(.up)))
+          guard u0 <= u1, v0 <= v1 else { return }
+          let iu = Int(centre.u.rounded())
+          let iv = Int(centre.v.rounded())
+          let side = 2 * half + 1
+          let pitch = 2 * Double.pi / Double(nut.splineTeeth)
+          let yaw = s.nutYawRad
+          let outer2 = outer * outer
+          let major2 = major * major
+          let minor2 = minor * minor
+          for v in v0...v1 {
+            let dy = Double(v) - centre.v
+            let row = (v - iv + half) * side + half - iu
+            for u in u0...u1 {
+              let dx = Double(u) - centre.u
+              let r2 = dx * dx + dy * dy
+              guard r2 <= outer2 else { continue }
+              var material = r2 >= major2
+              if !material, r2 >= minor2 {
+                let phase = (Double(angles[row + u]) - yaw) / pitch
+                let fraction = phase - phase.rounded(.down)
+                material = fraction < 0.25 || fraction > 0.75
+              }
+              if material {
+                let i = v * width + u
+                image[i] = UInt8(clamping: CameraView.nutGray + Int(noise[i + offset]))
+              }
+            }
+          }
+        }
+      }
+      let anchor = nutCentre ?? (Double(width) / 2, Double(height) / 2)
+      if let fraction = glare {
+        faults.glareFraction = fraction
+        let radius = (fraction * Double(pixels) / Double.pi).squareRoot()
+        Self.fillDisc(image, u: anchor.u + glareU, v: anchor.v + glareV, radius: radius, gray: 255, noise: nil, offset: 0)
+      }
+      if let fraction = occlusion {
+        faults.occlusionFraction = fraction
+        let w = (2 * fraction * Double(pixels)).squareRoot()
+        let h = w / 2
+        let u0 = max(0, Int(anchor.u + occluderU - w / 2))
+        let u1 = min(width, Int(anchor.u + occluderU + w / 2))
+        let v0 = max(0, Int(anchor.v + occluderV - h / 2))
+        let v1 = min(height, Int(anchor.v + occluderV + h / 2))
+        if u0 < u1, v0 < v1 {
+          for v in v0..<v1 {
+            for u in u0..<u1 { image[v * width + u] = 70 }
+          }
+        }
+      }
+    }
+    frameFaults[c] = faults
+    frameSequence[c] += 1
+    frameStep[c] = stepIndex
+  }
+
+  private static func fillDisc(
+    _ image: UnsafeMutableBufferPointer<UInt8>, u: Double, v: Double, radius: Double, gray: Int,
+    noise: UnsafeBufferPointer<Int8>?, offset: Int
+  ) {
+    let width = CameraView.widthPx
+    let u0 = max(0, Int((u - radius).rounded(.down)))
+    let u1 = min(width - 1, Int((u + radius).rounded(.up)))
+    let v0 = max(0, Int((v - radius).rounded(.down)))
+    let v1 = min(CameraView.heightPx - 1, Int((v + radius).rounded(.up)))
+    guard u0 <= u1, v0 <= v1 else { return }
+    let r2 = radius * radius
+    for y in v0...v1 {
+      let dy = Double(y) - v
+      for x in u0...u1 {
+        let dx = Double(x) - u
+        guard dx * dx + dy * dy <= r2 else { continue }
+        let i = y * width + x
+        image[i] = UInt8(clamping: gray + (noise.map { Int($0[i + offset]) } ?? 0))
+      }
+    }
+  }
+}

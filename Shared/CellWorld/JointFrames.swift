@@ -1,0 +1,94 @@
+/// One robot's joint command for one tick (what a joint-bus command datagram carries). Allocate
+/// once and reuse: the world copies it, it does not keep it.
+public struct JointCommandFrame: Sendable, Hashable {
+  /// Target position per joint, radians.
+  public var positionRad: [Double]
+  /// Target velocity per joint, rad/s.
+  public var velocityRadPerS: [Double]
+  /// Feed-forward torque per joint, N·m.
+  public var torqueNm: [Double]
+  /// Position gain per joint, N·m/rad.
+  public var kp: [Double]
+  /// Velocity gain per joint, N·m·s/rad.
+  public var kd: [Double]
+  /// Target opening per gripper, metres.
+  public var gripperWidthM: [Double]
+  /// Grip force per gripper when closed on a part, newtons.
+  public var gripperForceN: [Double]
+
+  /// A command holding the home pose with the hold gains, grippers open.
+  public init() {
+    positionRad = RobotLayout.homeRad + RobotLayout.homeRad
+    velocityRadPerS = [Double](repeating: 0, count: RobotLayout.jointCount)
+    torqueNm = [Double](repeating: 0, count: RobotLayout.jointCount)
+    kp = RobotLayout.holdKp + RobotLayout.holdKp
+    kd = RobotLayout.holdKd + RobotLayout.holdKd
+    gripperWidthM = [RobotLayout.gripperMaxWidthM, RobotLayout.gripperMaxWidthM]
+    gripperForceN = [20, 20]
+  }
+}
+
+/// One robot's measured state for one tick (what a joint-bus state datagram carries).
+public struct JointStateFrame: Sendable, Hashable {
+  /// Encoder position per joint (quantised), radians.
+  public var positionRad = [Double](repeating: 0, count: RobotLayout.jointCount)
+  /// Velocity per joint, rad/s.
+  public var velocityRadPerS = [Double](repeating: 0, count: RobotLayout.jointCount)
+  /// Measured joint torque per joint (with sensor noise), N·m.
+  public var torqueNm = [Double](repeating: 0, count: RobotLayout.jointCount)
+  /// Opening per gripper, metres.
+  public var gripperWidthM = [Double](repeating: 0, count: RobotLayout.gripperCount)
+  /// Grip force per gripper, newtons.
+  public var gripperForceN = [Double](repeating: 0, count: RobotLayout.gripperCount)
+  /// The latest torso IMU sample.
+  public var imu = ImuReading()
+  /// The robot has fallen.
+  public var fallen = false
+
+  /// An empty frame to fill with `CellWorld.readState`.
+  public init() {}
+}
+
+/// One IMU sample: specific force (gravity included) and angular rate in the IMU frame, and the
+/// IMU frame's orientation in the world.
+public struct ImuReading: Sendable, Hashable {
+  /// Specific force, m/s² (≈ (0, 0, +9.81) standing still).
+  public var specificForceMPerS2 = Vector3(0, 0, 9.81)
+  /// Angular rate, rad/s.
+  public var angularRateRadPerS = Vector3.zero
+  /// Orientation (w, x, y, z).
+  public var orientation = SIMD4<Double>(1, 0, 0, 0)
+  /// World step at which it was sampled.
+  public var step: UInt64 = 0
+  /// Samples since Reset.
+  public var sequence: UInt64 = 0
+
+  /// A level, still sample.
+  public init() {}
+}
+
+/// The true state around one robot, for tests and scoring only.
+public struct RobotTruth: Sendable, Hashable {
+  /// State of the robot's nut.
+  public var nutState: NutState
+  /// The nut's centre, world frame, metres.
+  public var nutPositionM: Vector3
+  /// The nut's yaw (direction of one tooth centre) about world z, radians.
+  public var nutYawRad: Double
+  /// Spline phase error against the pin, degrees in [−pitch/2, pitch/2).
+  public var splinePhaseErrorDeg: Double
+  /// The nut is slipping in the gripper now.
+  public var slipping: Bool
+  /// Force on the gripper from the nut (magnetic pull, pin contact), world frame, newtons.
+  public var contactForceN: Vector3
+  /// Centre of mass, world frame, metres.
+  public var comM: Vector3
+  /// Distance of the capture point inside the support polygon, metres (negative = falling).
+  public var balanceMarginM: Double
+  /// The robot has fallen.
+  public var fallen: Bool
+  /// The working gripper's TCP, world frame.
+  public var tcp: Pose3
+  /// Nut offset in the TCP frame while held, metres.
+  public var gripOffsetM: Vector3
+}
