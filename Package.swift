@@ -157,7 +157,7 @@ let package = Package(
     // The operator's command: `workcell serve`, and later demo, status, config, compose …
     .executableTarget(
       name: "WorkcellCLI",
-      dependencies: ["WorkcellRuntime", "WorkcellProto"] + grpc + fleet.map { .target(name: $0.module) },
+      dependencies: ["WorkcellRuntime", "WorkcellProto", "PlantConfig"] + grpc + fleet.map { .target(name: $0.module) },
       path: "Services/workcell",
       swiftSettings: swiftSettings
     ),

@@ -52,6 +52,12 @@ extension PlantConfiguration {
       } else {
         cellIDs[cell.id] = cell.sourceLine
       }
+      if !Self.isDNSLabel(cell.id) {
+        add(
+          .invalidValue, cell.sourceLine,
+          "cell id '\(cell.id)' must be lower-case letters, digits and '-', starting with a letter or digit "
+            + "(it names containers and Kubernetes objects)")
+      }
       if !cell.lineID.isEmpty && lineIDs[cell.lineID] == nil {
         add(
           .unknownLine, cell.sourceLine,
@@ -132,6 +138,14 @@ extension PlantConfiguration {
       issues += section.issues()
     }
     return issues
+  }
+
+  /// Whether `text` can name a container and a Kubernetes object (an RFC 1123 label, ≤ 40 chars
+  /// so `<cell>-plc-bridge` still fits).
+  static func isDNSLabel(_ text: String) -> Bool {
+    guard let first = text.first, let last = text.last, text.count <= 40 else { return false }
+    let allowed = text.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" }
+    return allowed && first != "-" && last != "-"
   }
 
   /// The port of an `http://host:port/...` URL when it names one.
