@@ -22,6 +22,7 @@ struct FleetServiceTargets {
   let executable: String
   let module: String
   let extraDependencies: [Target.Dependency]
+  var resources: [Resource]? = nil
 
   var folder: String { "Services/\(executable)" }
   var library: Target {
@@ -29,6 +30,7 @@ struct FleetServiceTargets {
       name: module,
       dependencies: ["WorkcellRuntime", "WorkcellProto"] + grpc + extraDependencies,
       path: "\(folder)/\(module)",
+      resources: resources,
       swiftSettings: swiftSettings
     )
   }
@@ -60,9 +62,15 @@ let fleet: [FleetServiceTargets] = [
   .init(
     executable: "yield", module: "YieldService",
     extraDependencies: [
+      "YieldKPI", "YieldStore", "PlantConfig",
       .product(name: "PostgresNIO", package: "postgres-nio"),
       .product(name: "SQLiteNIO", package: "sqlite-nio"),
-    ]),
+      .product(name: "Crypto", package: "swift-crypto"),
+      .product(name: "Prometheus", package: "swift-prometheus"),
+      .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      .product(name: "Hummingbird", package: "hummingbird"),
+    ],
+    resources: [.embedInCode("openapi.yaml")]),
   .init(
     executable: "cell-sim", module: "CellSimService",
     extraDependencies: ["ModbusProtocol", "ModbusTCP", "PlcHandshakes", "SimulatedPLC"]),
@@ -88,6 +96,7 @@ let package = Package(
     .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
     .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
   ],
   targets: [
@@ -149,6 +158,7 @@ let package = Package(
     .target(
       name: "YieldStore",
       dependencies: [
+        "YieldKPI",
         .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "SQLiteNIO", package: "sqlite-nio"),
         .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
@@ -194,7 +204,7 @@ let package = Package(
       name: "PlcBridgeTests",
       dependencies: [
         "PlcBridgeService", "CellSimService", "ModbusTCP", "PlcHandshakes", "SimulatedPLC", "WorkcellRuntime",
-        "WorkcellProto",
+        "WorkcellProto", "PlantConfig",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ] + grpc,

@@ -74,11 +74,12 @@ public struct FleetMember: Sendable {
         config: .defaults
       ),
       services: parts.rpcServices.map(\.service) + [HealthService(board: board)],
-      interceptors: [RPCMetricsInterceptor(registry: registry), RPCDeadlineInterceptor()]
+      interceptors: [RPCMetricsInterceptor(registry: registry), RPCDeadlineInterceptor()] + parts.interceptors
     )
 
     let boundHTTPPort = BoundPort()
     let router = Router()
+    if let httpGuard = parts.httpGuard { router.add(middleware: GuardMiddleware(check: httpGuard)) }
     router.get("/metrics") { _, _ -> Response in
       var body = [UInt8]()
       registry.emit(into: &body)
@@ -90,10 +91,15 @@ public struct FleetMember: Sendable {
     router.get("/healthz") { _, _ -> Response in
       Self.json(.ok, #"{"status":"alive"}"#)
     }
+    let readinessProblem = parts.readinessProblem
     router.get("/readyz") { _, _ -> Response in
-      board.status(of: "") == .serving
-        ? Self.json(.ok, #"{"status":"ready"}"#)
-        : Self.json(.serviceUnavailable, #"{"status":"not_ready"}"#)
+      guard board.status(of: "") == .serving else {
+        return Self.json(.serviceUnavailable, #"{"status":"not_ready","reason":"servers not serving"}"#)
+      }
+      if let problem = await readinessProblem?() {
+        return Self.json(.serviceUnavailable, #"{"status":"not_ready","reason":"# + Self.jsonString(problem) + "}")
+      }
+      return Self.json(.ok, #"{"status":"ready"}"#)
     }
     parts.httpRoutes?(router)
     let httpApp = Application(
@@ -128,6 +134,23 @@ public struct FleetMember: Sendable {
     return .ipv4(host: host, port: port)
   }
 
+  /// `text` as a JSON string literal, quotes included.
+  static func jsonString(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case _ where scalar.value < 0x20:
+        let hex = String(scalar.value, radix: 16)
+        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+      default: out.unicodeScalars.append(scalar)
+      }
+    }
+    return out + "\""
+  }
+
   static func json(_ status: HTTPResponse.Status, _ body: String) -> Response {
     Response(
       status: status, headers: [.contentType: "application/json"],
@@ -142,5 +165,18 @@ final class BoundPort: Sendable {
   var port: Int? {
     get { value.withLock { $0 } }
     set { value.withLock { $0 = newValue } }
+  }
+}
+
+/// Runs a service's HTTP guard before every route.
+struct GuardMiddleware: RouterMiddleware {
+  typealias Context = BasicRequestContext
+  let check: @Sendable (Request) async -> Response?
+
+  func handle(
+    _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+  ) async throws -> Response {
+    if let refusal = await check(request) { return refusal }
+    return try await next(request, context)
   }
 }

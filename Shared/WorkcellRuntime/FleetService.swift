@@ -90,15 +90,30 @@ public struct ServiceParts: Sendable {
   public var backgroundServices: [any Service]
   /// Extra HTTP routes beside `/metrics`, `/healthz` and `/readyz` (yield's REST API).
   public var httpRoutes: (@Sendable (Router<BasicRequestContext>) -> Void)?
+  /// What `/readyz` asks besides the servers being up: nil when ready, else why not (e.g. the
+  /// database is unreachable). Keep it fast; it runs on every probe.
+  public var readinessProblem: (@Sendable () async -> String?)?
+  /// Interceptors of the service's own (e.g. authentication), run after the runtime's metrics
+  /// and deadline interceptors.
+  public var interceptors: [any ServerInterceptor]
+  /// Runs before every HTTP route, the runtime's included (`/metrics`): a response to send instead
+  /// (e.g. 401), or nil to go on.
+  public var httpGuard: (@Sendable (Request) async -> Response?)?
 
   public init(
     rpcServices: [RPCService] = [],
     backgroundServices: [any Service] = [],
-    httpRoutes: (@Sendable (Router<BasicRequestContext>) -> Void)? = nil
+    httpRoutes: (@Sendable (Router<BasicRequestContext>) -> Void)? = nil,
+    readinessProblem: (@Sendable () async -> String?)? = nil,
+    interceptors: [any ServerInterceptor] = [],
+    httpGuard: (@Sendable (Request) async -> Response?)? = nil
   ) {
+    self.interceptors = interceptors
+    self.httpGuard = httpGuard
     self.rpcServices = rpcServices
     self.backgroundServices = backgroundServices
     self.httpRoutes = httpRoutes
+    self.readinessProblem = readinessProblem
   }
 
   /// Parts for a service whose gRPC API is defined but built by a later issue: every method

@@ -81,17 +81,22 @@ public struct OeeCalculator: Sendable {
     guard plannedTimeS > 0 else {
       return OeeFigures(
         availability: nil, performance: nil, quality: nil, oee: nil, plannedTimeS: 0, runTimeS: 0,
-        downtimeS: 0, idealCycleMs: idealCycleMs, totalCount: totalCount, goodCount: goodCount)
+        downtimeS: 0, idealCycleMs: idealCycleMs, totalCount: totalCount, goodCount: goodCount,
+        idealTimeS: idealSumMs / 1000)
     }
     let availability = runTimeS / plannedTimeS
     let performance = runTimeS > 0 ? min(1, idealSumMs / (runTimeS * 1000)) : nil
     let quality = totalCount > 0 ? Double(goodCount) / Double(totalCount) : nil
-    let factors = [availability, performance, quality]
-    let oee: Double? =
-      factors.contains(0) ? 0 : factors.allSatisfy { $0 != nil } ? factors.reduce(1) { $0 * $1! } : nil
     return OeeFigures(
-      availability: availability, performance: performance, quality: quality, oee: oee,
-      plannedTimeS: plannedTimeS, runTimeS: runTimeS, downtimeS: downtimeS, idealCycleMs: idealCycleMs,
-      totalCount: totalCount, goodCount: goodCount)
+      availability: availability, performance: performance, quality: quality,
+      oee: Self.product(availability, performance, quality), plannedTimeS: plannedTimeS, runTimeS: runTimeS,
+      downtimeS: downtimeS, idealCycleMs: idealCycleMs, totalCount: totalCount, goodCount: goodCount,
+      idealTimeS: idealSumMs / 1000)
+  }
+
+  /// availability × performance × quality: 0 when any factor is 0, else nil when any is nil.
+  static func product(_ availability: Double?, _ performance: Double?, _ quality: Double?) -> Double? {
+    let factors = [availability, performance, quality]
+    return factors.contains(0) ? 0 : factors.allSatisfy { $0 != nil } ? factors.reduce(1) { $0 * $1! } : nil
   }
 }

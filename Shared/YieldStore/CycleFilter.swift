@@ -4,6 +4,7 @@ import Foundation
 /// both on `ended_at` (YIELD-API.md conventions).
 public struct CycleFilter: Sendable, Hashable {
   public var cell: String?
+  public var line: String?
   public var robot: String?
   public var station: String?
   public var outcome: String?
@@ -13,10 +14,11 @@ public struct CycleFilter: Sendable, Hashable {
 
   /// Creates a filter; the default matches every cycle.
   public init(
-    cell: String? = nil, robot: String? = nil, station: String? = nil, outcome: String? = nil,
+    cell: String? = nil, line: String? = nil, robot: String? = nil, station: String? = nil, outcome: String? = nil,
     failureCode: String? = nil, from: Date? = nil, to: Date? = nil
   ) {
     self.cell = cell
+    self.line = line
     self.robot = robot
     self.station = station
     self.outcome = outcome

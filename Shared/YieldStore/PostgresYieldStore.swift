@@ -72,10 +72,12 @@ public final class PostgresYieldStore: YieldStore {
     }
   }
 
-  public func insertCycles(_ cycles: [CycleRow], logger: Logger) async throws(YieldStoreError) -> IngestCounts {
+  public func insertCyclesReportingNew(_ cycles: [CycleRow], logger: Logger) async throws(YieldStoreError)
+    -> (counts: IngestCounts, stored: [CycleRow])
+  {
     let batch = try IngestBatch(cycles: cycles)
-    guard !batch.unique.isEmpty else { return IngestCounts(accepted: 0, duplicates: 0) }
-    let counts = try await transaction("insert cycles", logger: logger) { connection in
+    guard !batch.unique.isEmpty else { return (IngestCounts(accepted: 0, duplicates: batch.received), []) }
+    let (counts, stored) = try await transaction("insert cycles", logger: logger) { connection in
       // Claim ids in a fixed order so two batches sharing ids cannot deadlock.
       let claimed = try await Self.claim(
         ids: batch.ids, table: "cycle_ids", column: "cycle_id", connection: connection, logger: logger)
@@ -92,10 +94,10 @@ public final class PostgresYieldStore: YieldStore {
           logger: logger)
       }
       try await Self.recordStations(of: accepted, connection: connection, logger: logger)
-      return IngestCounts(accepted: accepted.count, duplicates: batch.received - accepted.count)
+      return (IngestCounts(accepted: accepted.count, duplicates: batch.received - accepted.count), accepted)
     }
     logger.debug("stored cycles", metadata: ["accepted": "\(counts.accepted)", "duplicates": "\(counts.duplicates)"])
-    return counts
+    return (counts, stored)
   }
 
   public func insertStateEvents(_ events: [StateEventRow], logger: Logger) async throws(YieldStoreError)
@@ -138,26 +140,8 @@ public final class PostgresYieldStore: YieldStore {
     async throws(YieldStoreError) -> CyclePage
   {
     try checkPageLimit(limit)
-    var clauses: [String] = []
     var binds = PostgresBindings()
-    for (column, value) in [
-      ("cell", filter.cell), ("robot", filter.robot), ("station", filter.station), ("outcome", filter.outcome),
-      ("failure_code", filter.failureCode),
-    ] {
-      if let value {
-        binds.append(value)
-        clauses.append("\(column) = $\(binds.count)")
-      }
-    }
-    // Bound times are cast to millisecond precision, the precision stored.
-    if let from = filter.from {
-      binds.append(from.roundedToMilliseconds)
-      clauses.append("ended_at >= $\(binds.count)::timestamptz(3)")
-    }
-    if let to = filter.to {
-      binds.append(to.roundedToMilliseconds)
-      clauses.append("ended_at < $\(binds.count)::timestamptz(3)")
-    }
+    var clauses = Self.conditions(filter, binds: &binds)
     if let after {
       binds.append(Date(millisecondsSince1970: after.endedAtMilliseconds))
       binds.append(UUID(uuidString: after.cycleID))

@@ -92,10 +92,12 @@ public final class SQLiteYieldStore: YieldStore {
     }
   }
 
-  public func insertCycles(_ cycles: [CycleRow], logger: Logger) async throws(YieldStoreError) -> IngestCounts {
+  public func insertCyclesReportingNew(_ cycles: [CycleRow], logger: Logger) async throws(YieldStoreError)
+    -> (counts: IngestCounts, stored: [CycleRow])
+  {
     let batch = try IngestBatch(cycles: cycles)
-    guard !batch.unique.isEmpty else { return IngestCounts(accepted: 0, duplicates: 0) }
-    let counts = try await transaction("insert cycles") { db in
+    guard !batch.unique.isEmpty else { return (IngestCounts(accepted: 0, duplicates: batch.received), []) }
+    let (counts, stored) = try await transaction("insert cycles") { db in
       let width = CycleColumns.names.count
       var inserted = Set<String>()
       for chunk in batch.unique.chunks(ofCount: Self.maximumParameters / width) {
@@ -112,10 +114,10 @@ public final class SQLiteYieldStore: YieldStore {
       }
       let accepted = batch.unique.filter { inserted.contains($0.cycleID) }
       try await Self.recordStations(of: accepted, on: db)
-      return IngestCounts(accepted: accepted.count, duplicates: batch.received - accepted.count)
+      return (IngestCounts(accepted: accepted.count, duplicates: batch.received - accepted.count), accepted)
     }
     logger.debug("stored cycles", metadata: ["accepted": "\(counts.accepted)", "duplicates": "\(counts.duplicates)"])
-    return counts
+    return (counts, stored)
   }
 
   public func insertStateEvents(_ events: [StateEventRow], logger: Logger) async throws(YieldStoreError)
@@ -152,25 +154,8 @@ public final class SQLiteYieldStore: YieldStore {
     async throws(YieldStoreError) -> CyclePage
   {
     try checkPageLimit(limit)
-    var clauses: [String] = []
     var binds: [SQLiteData] = []
-    for (column, value) in [
-      ("cell", filter.cell), ("robot", filter.robot), ("station", filter.station), ("outcome", filter.outcome),
-      ("failure_code", filter.failureCode),
-    ] {
-      if let value {
-        clauses.append("\(column) = ?")
-        binds.append(.text(value))
-      }
-    }
-    if let from = filter.from {
-      clauses.append("ended_at >= ?")
-      binds.append(.integer(SQLiteInt64(from.millisecondsSince1970)))
-    }
-    if let to = filter.to {
-      clauses.append("ended_at < ?")
-      binds.append(.integer(SQLiteInt64(to.millisecondsSince1970)))
-    }
+    var clauses = Self.conditions(filter, binds: &binds)
     if let after {
       clauses.append("(ended_at, cycle_id) < (?, ?)")
       binds += [.integer(SQLiteInt64(after.endedAtMilliseconds)), .text(after.cycleID)]

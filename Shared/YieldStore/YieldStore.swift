@@ -1,4 +1,6 @@
+import Foundation
 import Logging
+import YieldKPI
 
 /// Where the yield service keeps cycles and state events: one contract, two backends
 /// (``PostgresYieldStore`` for the plant, ``SQLiteYieldStore`` embedded), one test suite.
@@ -11,7 +13,9 @@ public protocol YieldStore: Sendable {
   func migrate(logger: Logger) async throws(YieldStoreError)
 
   /// Stores the cycles whose `cycle_id` is new; the others count as duplicates and change nothing.
-  func insertCycles(_ cycles: [CycleRow], logger: Logger) async throws(YieldStoreError) -> IngestCounts
+  /// Returns the counts and the rows newly stored (for metrics).
+  func insertCyclesReportingNew(_ cycles: [CycleRow], logger: Logger) async throws(YieldStoreError)
+    -> (counts: IngestCounts, stored: [CycleRow])
 
   /// Stores the state events whose `event_id` is new; the others count as duplicates.
   func insertStateEvents(_ events: [StateEventRow], logger: Logger) async throws(YieldStoreError)
@@ -25,7 +29,25 @@ public protocol YieldStore: Sendable {
   /// Every cell that reported a cycle, with its robots, stations and latest cycle, sorted by
   /// plant, line, cell.
   func cells(logger: Logger) async throws(YieldStoreError) -> [CellRow]
+
+  /// Checks the database answers (for readiness); throws `databaseUnavailable` when not.
+  func ping(logger: Logger) async throws(YieldStoreError)
+
+  /// What the KPIs need of every cycle matching `filter`, in no particular order (the KPI math in
+  /// YieldKPI is the same for both backends, so percentiles and buckets agree exactly).
+  func cycleFacts(_ filter: CycleFilter, logger: Logger) async throws(YieldStoreError) -> [CycleFact]
+
+  /// The state events of `cells` (nil: every cell) that overlap `window`, unclipped.
+  func stateIntervals(cells: [String]?, overlapping window: DateInterval, logger: Logger)
+    async throws(YieldStoreError) -> [StateInterval]
 }
 
 /// The largest page `cycles(_:limit:after:logger:)` serves (YIELD-API.md: max 10 000).
 public let maximumPageLimit = 10_000
+
+extension YieldStore {
+  /// Stores the cycles whose `cycle_id` is new; the others count as duplicates and change nothing.
+  public func insertCycles(_ cycles: [CycleRow], logger: Logger) async throws(YieldStoreError) -> IngestCounts {
+    try await insertCyclesReportingNew(cycles, logger: logger).counts
+  }
+}

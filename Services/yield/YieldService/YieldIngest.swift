@@ -1,0 +1,45 @@
+import Logging
+import YieldStore
+
+/// Stores validated batches: all or nothing, acknowledged after commit, idempotent by id.
+struct YieldIngest: Sendable {
+  let store: any YieldStore
+  let metrics: YieldMetrics
+
+  /// Validates and stores one batch of cycles (`kind` labels the batch-size metric: rest, grpc, stream).
+  func cycles(_ drafts: [CycleDraft], kind: String, logger: Logger) async throws(YieldAPIError) -> IngestCounts {
+    metrics.recordBatch(size: drafts.count, kind: "cycles_\(kind)")
+    let rows: [CycleRow]
+    switch RecordValidation.cycles(drafts) {
+    case .success(let valid): rows = valid
+    case .failure(let rejection): throw .rejected(rejection)
+    }
+    guard !rows.isEmpty else { return IngestCounts(accepted: 0, duplicates: 0) }
+    do {
+      let result = try await store.insertCyclesReportingNew(rows, logger: logger)
+      metrics.recordIngested(result.stored)
+      metrics.recordDuplicates(result.counts.duplicates, kind: "cycles")
+      return result.counts
+    } catch {
+      throw YieldAPIError(error)
+    }
+  }
+
+  func stateEvents(_ drafts: [StateEventDraft], logger: Logger) async throws(YieldAPIError) -> IngestCounts {
+    metrics.recordBatch(size: drafts.count, kind: "state_events")
+    let rows: [StateEventRow]
+    switch RecordValidation.stateEvents(drafts) {
+    case .success(let valid): rows = valid
+    case .failure(let rejection): throw .rejected(rejection)
+    }
+    guard !rows.isEmpty else { return IngestCounts(accepted: 0, duplicates: 0) }
+    do {
+      let counts = try await store.insertStateEvents(rows, logger: logger)
+      metrics.recordStateEvents(accepted: counts.accepted)
+      metrics.recordDuplicates(counts.duplicates, kind: "state_events")
+      return counts
+    } catch {
+      throw YieldAPIError(error)
+    }
+  }
+}

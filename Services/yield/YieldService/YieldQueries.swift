@@ -1,0 +1,167 @@
+import Foundation
+import Logging
+import YieldKPI
+import YieldStore
+
+/// A validated [from, to) window of a query (YIELD-API.md: from < to, at most 400 days).
+struct QueryWindow: Sendable, Hashable {
+  static let maximumDays = 400
+  var interval: DateInterval
+
+  init(from: Date?, to: Date?) throws(YieldAPIError) {
+    guard let from else { throw .invalidParameter("'from' is required (RFC 3339, inclusive).") }
+    guard let to else { throw .invalidParameter("'to' is required (RFC 3339, exclusive).") }
+    try Self.check(from: from, to: to)
+    interval = DateInterval(start: from, end: to)
+  }
+
+  /// Checks an optional range (GET /cycles): when both ends are given they must be ordered.
+  static func check(from: Date, to: Date) throws(YieldAPIError) {
+    guard from < to else { throw .invalidRange("'from' must be before 'to'.") }
+    guard to.timeIntervalSince(from) <= Double(maximumDays) * 86_400 else {
+      throw .invalidRange("The range spans more than \(maximumDays) days; query in parts.")
+    }
+  }
+}
+
+/// GET /yield and GET /oee parameters, validated.
+struct KPIQuery: Sendable {
+  var window: QueryWindow
+  var cell: String?
+  var line: String?
+  var station: String?
+  var groupBy: [GroupDimension]
+  var timeZone: TimeZone
+}
+
+/// GET /failures/pareto parameters, validated.
+struct ParetoQuery: Sendable {
+  var window: QueryWindow
+  var cell: String?
+  var line: String?
+  var station: String?
+}
+
+/// The MES's questions answered from a store with the YieldKPI definitions, one implementation
+/// for REST and gRPC and for both backends.
+struct YieldQueries: Sendable {
+  let store: any YieldStore
+  let calendar: ShiftCalendar?
+  let metrics: YieldMetrics
+
+  func yieldRows(_ query: KPIQuery, logger: Logger) async throws(YieldAPIError) -> [(BucketKey, YieldSummary)] {
+    let facts = try await facts(
+      CycleFilter(
+        cell: query.cell, line: query.line, station: query.station, from: query.window.interval.start,
+        to: query.window.interval.end), logger: logger)
+    if query.groupBy.isEmpty { return [(BucketKey(), YieldSummary(of: facts))] }
+    let groups = Bucketing.groupCycles(facts, by: query.groupBy, calendar: calendar, timeZone: query.timeZone)
+    return groups.keys.sorted().map { ($0, YieldSummary(of: groups[$0]!)) }
+  }
+
+  func oeeRows(_ query: KPIQuery, logger: Logger) async throws(YieldAPIError) -> [(BucketKey, OeeFigures)] {
+    let window = query.window.interval
+    let cells: [CellRow]
+    do {
+      cells = try await store.cells(logger: logger).filter {
+        (query.cell == nil || $0.cell == query.cell) && (query.line == nil || $0.line == query.line)
+          && (query.station == nil || $0.stations.contains(query.station!))
+      }
+    } catch {
+      throw YieldAPIError(error)
+    }
+    let dimensions = Set(query.groupBy)
+    let timeBuckets = Bucketing.timeBuckets(in: window, by: query.groupBy, calendar: calendar, timeZone: query.timeZone)
+    let facts = try await facts(
+      CycleFilter(cell: query.cell, line: query.line, station: query.station, from: window.start, to: window.end),
+      logger: logger)
+    let states: [StateInterval]
+    do {
+      states = try await store.stateIntervals(cells: cells.map(\.cell), overlapping: window, logger: logger)
+    } catch {
+      throw YieldAPIError(error)
+    }
+    let factsByCell = Dictionary(grouping: facts, by: \.cell).mapValues { $0.sorted { $0.endedAt < $1.endedAt } }
+    let statesByCell = Dictionary(grouping: states, by: \.cell)
+    let calculator = OeeCalculator(calendar: calendar)
+    var parts: [BucketKey: [OeeFigures]] = [:]
+    for cell in cells {
+      let cellFacts = factsByCell[cell.cell] ?? []
+      let cellStates = statesByCell[cell.cell] ?? []
+      // The units a row is about: the cell, or each of its robots and/or stations when grouped by them.
+      let robots: [String?] = dimensions.contains(.robot) ? cell.robots : [nil]
+      let stations: [String?] = dimensions.contains(.station) ? (query.station.map { [$0] } ?? cell.stations) : [nil]
+      for robot in robots {
+        for station in stations {
+          let unitFacts = cellFacts.filter { (robot == nil || $0.robot == robot) && (station == nil || $0.station == station) }
+          let unitStates = robot == nil ? cellStates : cellStates.filter { $0.robot == nil || $0.robot == robot }
+          for bucket in timeBuckets {
+            let lower = unitFacts.partitioningIndex { $0.endedAt >= bucket.interval.start }
+            let upper = unitFacts.partitioningIndex { $0.endedAt >= bucket.interval.end }
+            let figures = calculator.figures(
+              cell: cell.cell, window: bucket.interval, cycles: unitFacts[lower..<upper], states: unitStates)
+            var key = bucket.key
+            if dimensions.contains(.cell) { key.cell = cell.cell }
+            if dimensions.contains(.line) { key.line = cell.line }
+            if dimensions.contains(.robot) { key.robot = robot }
+            if dimensions.contains(.station) { key.station = station }
+            parts[key, default: []].append(figures)
+          }
+        }
+      }
+    }
+    if parts.isEmpty && query.groupBy.isEmpty {
+      // Nothing reported in scope: one row with the planned time nobody used.
+      return [(BucketKey(), calculator.figures(cell: "", window: window, cycles: [CycleFact](), states: [StateInterval]()))]
+    }
+    return parts.keys.sorted().map { ($0, OeeFigures.combined(parts[$0]!)) }
+  }
+
+  func pareto(_ query: ParetoQuery, logger: Logger) async throws(YieldAPIError) -> [ParetoRow] {
+    let facts = try await facts(
+      CycleFilter(
+        cell: query.cell, line: query.line, station: query.station, from: query.window.interval.start,
+        to: query.window.interval.end), logger: logger)
+    return Pareto.of(facts)
+  }
+
+  func cycles(_ filter: CycleFilter, limit: Int, pageToken: String?, logger: Logger) async throws(YieldAPIError)
+    -> CyclePage
+  {
+    do {
+      let cursor = try pageToken.map { token throws(YieldStoreError) in try CyclePageCursor(token: token) }
+      return try await store.cycles(filter, limit: limit, after: cursor, logger: logger)
+    } catch {
+      throw YieldAPIError(error)
+    }
+  }
+
+  func cells(logger: Logger) async throws(YieldAPIError) -> [CellRow] {
+    do {
+      return try await store.cells(logger: logger)
+    } catch {
+      throw YieldAPIError(error)
+    }
+  }
+
+  private func facts(_ filter: CycleFilter, logger: Logger) async throws(YieldAPIError) -> [CycleFact] {
+    do {
+      return try await store.cycleFacts(filter, logger: logger)
+    } catch {
+      throw YieldAPIError(error)
+    }
+  }
+}
+
+extension Array {
+  /// The first index whose element satisfies `belongs` (elements must be partitioned: all false, then all true).
+  func partitioningIndex(where belongs: (Element) -> Bool) -> Int {
+    var low = 0
+    var high = count
+    while low < high {
+      let mid = (low + high) / 2
+      if belongs(self[mid]) { high = mid } else { low = mid + 1 }
+    }
+    return low
+  }
+}
