@@ -71,46 +71,47 @@ public struct ArmKinematics: Sendable, Hashable {
     from q: UnsafePointer<Double>, toward target: Pose3, dampingM: Double = 0.01, maxStepRad: Double = 0.02,
     into delta: UnsafeMutablePointer<Double>
   ) -> (positionErrorM: Double, orientationErrorRad: Double) {
-    var axes = (Vector3.zero, Vector3.zero, Vector3.zero, Vector3.zero, Vector3.zero, Vector3.zero, Vector3.zero)
-    var origins = axes
-    let tcp = withUnsafeMutableBytes(of: &axes) { axesBuffer in
-      withUnsafeMutableBytes(of: &origins) { originsBuffer in
-        let a = axesBuffer.baseAddress!.assumingMemoryBound(to: Vector3.self)
-        let o = originsBuffer.baseAddress!.assumingMemoryBound(to: Vector3.self)
+    withUnsafeTemporaryAllocation(of: Vector3.self, capacity: 14) { frames in
+      withUnsafeTemporaryAllocation(of: Double.self, capacity: 42 + 42 + 6) { scratch in
+        let a = frames.baseAddress!
+        let o = a + 7
+        let jacobian = scratch.baseAddress!  // 6 × 7, row-major
+        let m = jacobian + 42  // 6 × 7 augmented
+        let y = m + 42
         let pose = forward(q, axes: a, origins: o)
-        var jacobian = [[Double]](repeating: [Double](repeating: 0, count: 7), count: 6)
         for i in 0..<7 {
           let linear = cross(a[i], pose.positionM - o[i])
-          jacobian[0][i] = linear.x
-          jacobian[1][i] = linear.y
-          jacobian[2][i] = linear.z
-          jacobian[3][i] = a[i].x
-          jacobian[4][i] = a[i].y
-          jacobian[5][i] = a[i].z
+          jacobian[i] = linear.x
+          jacobian[7 + i] = linear.y
+          jacobian[14 + i] = linear.z
+          jacobian[21 + i] = a[i].x
+          jacobian[28 + i] = a[i].y
+          jacobian[35 + i] = a[i].z
         }
         let positionError = target.positionM - pose.positionM
         let r = pose.rotation
         let d = target.rotation
         let orientationError = (cross(r.x, d.x) + cross(r.y, d.y) + cross(r.z, d.z)) * 0.5
-        let error = [
-          positionError.x, positionError.y, positionError.z, orientationError.x, orientationError.y,
-          orientationError.z,
-        ]
+        let error = (positionError.x, positionError.y, positionError.z, orientationError.x, orientationError.y, orientationError.z)
         // (J Jᵀ + λ² I) y = e;  Δq = Jᵀ y.
-        var m = [[Double]](repeating: [Double](repeating: 0, count: 7), count: 6)
         for row in 0..<6 {
           for col in 0..<6 {
             var sum = 0.0
-            for k in 0..<7 { sum += jacobian[row][k] * jacobian[col][k] }
-            m[row][col] = sum + (row == col ? dampingM * dampingM : 0)
+            for k in 0..<7 { sum += jacobian[row * 7 + k] * jacobian[col * 7 + k] }
+            m[row * 7 + col] = sum + (row == col ? dampingM * dampingM : 0)
           }
-          m[row][6] = error[row]
         }
-        let y = Self.solve(&m)
+        m[6] = error.0
+        m[13] = error.1
+        m[20] = error.2
+        m[27] = error.3
+        m[34] = error.4
+        m[41] = error.5
+        Self.solve(m, into: y)
         var largest = 0.0
         for i in 0..<7 {
           var sum = 0.0
-          for row in 0..<6 { sum += jacobian[row][i] * y[row] }
+          for row in 0..<6 { sum += jacobian[row * 7 + i] * y[row] }
           delta[i] = sum
           largest = max(largest, abs(sum))
         }
@@ -120,30 +121,29 @@ public struct ArmKinematics: Sendable, Hashable {
         return (length(positionError), length(orientationError))
       }
     }
-    return tcp
   }
 
-  /// Gaussian elimination with partial pivoting on a 6×7 augmented matrix.
-  private static func solve(_ m: inout [[Double]]) -> [Double] {
+  /// Gaussian elimination with partial pivoting on a 6×7 augmented matrix (row-major).
+  private static func solve(_ m: UnsafeMutablePointer<Double>, into x: UnsafeMutablePointer<Double>) {
     let n = 6
     for col in 0..<n {
       var pivot = col
-      for row in (col + 1)..<n where abs(m[row][col]) > abs(m[pivot][col]) { pivot = row }
-      m.swapAt(col, pivot)
-      let p = m[col][col]
+      for row in (col + 1)..<n where abs(m[row * 7 + col]) > abs(m[pivot * 7 + col]) { pivot = row }
+      if pivot != col {
+        for k in 0...n { swap(&m[col * 7 + k], &m[pivot * 7 + k]) }
+      }
+      let p = m[col * 7 + col]
       guard abs(p) > 1e-12 else { continue }
       for row in (col + 1)..<n {
-        let f = m[row][col] / p
+        let f = m[row * 7 + col] / p
         if f == 0 { continue }
-        for k in col...n { m[row][k] -= f * m[col][k] }
+        for k in col...n { m[row * 7 + k] -= f * m[col * 7 + k] }
       }
     }
-    var x = [Double](repeating: 0, count: n)
     for row in stride(from: n - 1, through: 0, by: -1) {
-      var sum = m[row][n]
-      for k in (row + 1)..<n { sum -= m[row][k] * x[k] }
-      x[row] = abs(m[row][row]) > 1e-12 ? sum / m[row][row] : 0
+      var sum = m[row * 7 + n]
+      for k in (row + 1)..<n { sum -= m[row * 7 + k] * x[k] }
+      x[row] = abs(m[row * 7 + row]) > 1e-12 ? sum / m[row * 7 + row] : 0
     }
-    return x
   }
 }

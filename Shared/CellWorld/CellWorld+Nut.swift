@@ -24,10 +24,14 @@ extension CellWorld {
     return true
   }
 
-  /// The part with its nut leaves the cell (no nut in play).
+  /// The part with its nut leaves the cell, or an operator clears a nut still in the fingers
+  /// (no nut in play afterwards).
   public mutating func removeNut(robot r: Int) {
-    guard robots[r].nutState != .inGripper else { return }
-    robots[r].nutState = .none
+    var s = robots[r]
+    if s.nutState == .inGripper { unloadArm(r * 2 + RobotLayout.workingArm, &s) }
+    s.nutState = .none
+    s.pinContact = .none
+    robots[r] = s
   }
 
   /// The feeder's "part present" sensor: a nut lies at the pick position.

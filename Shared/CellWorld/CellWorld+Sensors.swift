@@ -52,10 +52,9 @@ extension CellWorld {
     let specific = rotation.applyInverse(Vector3(s.accelerationX, s.accelerationY, 9.81))
     let noise = Vector3(nextNormal(), nextNormal(), nextNormal())
     let gyroNoise = Vector3(nextNormal(), nextNormal(), nextNormal())
-    let q = rotation.quaternion
     imu[r].specificForceMPerS2 = specific + noise * 0.02
     imu[r].angularRateRadPerS = Vector3(s.rollRateRadPerS, s.pitchRateRadPerS, 0) + gyroNoise * 0.002
-    imu[r].orientation = SIMD4(q.w, q.x, q.y, q.z)
+    imu[r].orientation = rotation.quaternion
     imu[r].step = stepIndex
     imu[r].sequence += 1
   }

@@ -61,7 +61,12 @@ public struct Rotation3: Sendable, Hashable {
   public var yawRad: Double { _atan2(x.y, x.x) }
 
   /// The unit quaternion (w, x, y, z) of this rotation.
-  public var quaternion: (w: Double, x: Double, y: Double, z: Double) {
+  public var quaternion: Quaternion {
+    let (w, x, y, z) = quaternionComponents
+    return Quaternion(w: w, x: x, y: y, z: z)
+  }
+
+  private var quaternionComponents: (Double, Double, Double, Double) {
     let trace = x.x + y.y + z.z
     if trace > 0 {
       let s = (trace + 1).squareRoot() * 2
@@ -77,6 +82,23 @@ public struct Rotation3: Sendable, Hashable {
       return ((x.y - y.x) / s, (z.x + x.z) / s, (z.y + y.z) / s, 0.25 * s)
     }
   }
+}
+
+/// A unit quaternion (w + xi + yj + zk).
+public struct Quaternion: Sendable, Hashable {
+  /// Components.
+  public var w: Double, x: Double, y: Double, z: Double
+
+  /// A quaternion from its components.
+  public init(w: Double, x: Double, y: Double, z: Double) {
+    self.w = w
+    self.x = x
+    self.y = y
+    self.z = z
+  }
+
+  /// No rotation.
+  public static let identity = Quaternion(w: 1, x: 0, y: 0, z: 0)
 }
 
 /// A rigid pose: position in metres and orientation.

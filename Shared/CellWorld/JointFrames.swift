@@ -57,7 +57,7 @@ public struct ImuReading: Sendable, Hashable {
   /// Angular rate, rad/s.
   public var angularRateRadPerS = Vector3.zero
   /// Orientation (w, x, y, z).
-  public var orientation = SIMD4<Double>(1, 0, 0, 0)
+  public var orientation = Quaternion.identity
   /// World step at which it was sampled.
   public var step: UInt64 = 0
   /// Samples since Reset.

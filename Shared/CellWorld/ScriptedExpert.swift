@@ -98,7 +98,7 @@ public struct ScriptedExpert: Sendable {
         begin(.descend, world: world, to: truth.nutPositionM, yaw: goalYawRad)
       }
     case .descend:
-      if track(world: world, speed: fineSpeedMPerS) {
+      if track(world: world, speed: 2 * fineSpeedMPerS) {
         setGripper(open: false)
         graspYawRad = goalYawRad
         phase = .close
@@ -127,7 +127,8 @@ public struct ScriptedExpert: Sendable {
         begin(.lower, world: world, to: Vector3(seat.x, seat.y, top + 0.003), yaw: goalYawRad)
       }
     case .lower:
-      if track(world: world, speed: freeSpeedMPerS / 2) {
+      // The pin's magnet may hold the nut off the goal: go on and let the pin decide.
+      if track(world: world, speed: freeSpeedMPerS / 2, tolerateBlocking: true) {
         begin(.insert, world: world, to: Vector3(seat.x, seat.y, seat.z + nut.heightM / 2 - 0.001), yaw: goalYawRad)
       }
     case .insert:
