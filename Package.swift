@@ -149,6 +149,8 @@ let package = Package(
       swiftSettings: swiftSettings),
     // The simulated cell's world model (robots, nut, pin, sensors, failure modes), pure and seeded.
     .target(name: "CellWorld", path: "Shared/CellWorld", swiftSettings: swiftSettings),
+    // The robot joint bus's UDP datagrams (docs/joint-bus.md), pure: codec and CRC-32.
+    .target(name: "JointBus", path: "Shared/JointBus", swiftSettings: swiftSettings),
     // Yield KPI math (YIELD-API.md definitions), pure: summaries, OEE, shift calendar, Pareto.
     .target(name: "YieldKPI", path: "Shared/YieldKPI", swiftSettings: swiftSettings),
     // The plant file (YAML) as a model with source lines, and its checks; pure (no I/O but reading the file).
@@ -214,6 +216,7 @@ let package = Package(
     .testTarget(name: "YieldStoreTests", dependencies: ["YieldStore", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
     .testTarget(name: "PlcHandshakesTests", dependencies: ["PlcHandshakes"], swiftSettings: swiftSettings),
     .testTarget(name: "CellWorldTests", dependencies: ["CellWorld"], swiftSettings: swiftSettings),
+    .testTarget(name: "JointBusTests", dependencies: ["JointBus"], swiftSettings: swiftSettings),
     // End to end: launches the built executables; run after `swift build`.
     .testTarget(
       name: "FleetTests",

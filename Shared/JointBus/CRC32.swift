@@ -1,0 +1,21 @@
+/// CRC-32 (IEEE 802.3: reflected polynomial 0xEDB88320, initial and final XOR 0xFFFFFFFF), the
+/// checksum Ethernet, zlib and PNG use. `CRC32.checksum("123456789") == 0xCBF43926`.
+public enum CRC32 {
+  static let table: [UInt32] = (0..<256).map { index in
+    var c = UInt32(index)
+    for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+    return c
+  }
+
+  /// The checksum of `bytes`.
+  public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    var crc: UInt32 = 0xFFFF_FFFF
+    table.withUnsafeBufferPointer { table in
+      for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+    }
+    return crc ^ 0xFFFF_FFFF
+  }
+
+  /// The checksum of `bytes`.
+  public static func checksum(_ bytes: [UInt8]) -> UInt32 { bytes.withUnsafeBytes { checksum($0) } }
+}
