@@ -206,7 +206,7 @@ let package = Package(
       name: "PlcBridgeTests",
       dependencies: [
         "PlcBridgeService", "CellSimService", "ModbusTCP", "PlcHandshakes", "SimulatedPLC", "WorkcellRuntime",
-        "WorkcellProto", "PlantConfig",
+        "WorkcellProto", "PlantConfig", "PlantConfig",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ] + grpc,
