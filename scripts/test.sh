@@ -4,7 +4,8 @@
 #   scripts/test.sh            everything (what CI runs)
 #
 # Steps: generated code matches Protos/ → Python venv (grpcio, pytest …) → the test database
-# script works → debug build of every target → Swift tests (unit + fleet) → Python interop tests.
+# script works → debug build of every target → Swift tests (unit + fleet) → deployment files →
+# Python interop tests.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -35,6 +36,9 @@ export WORKCELL_BIN_DIR="$bin_dir"
 status=0
 step "Swift tests (unit and fleet)"
 swift test --skip-build || status=1
+
+step "deployment files (scripts/check-deploy.sh): plant files, compose, k8s, proxy, dashboards"
+scripts/check-deploy.sh "$bin_dir" || status=1
 
 step "Python interop tests (grpcio against the Swift servers)"
 "$python" -m pytest -q Tests/Interop || status=1
