@@ -73,7 +73,10 @@ let fleet: [FleetServiceTargets] = [
     resources: [.embedInCode("openapi.yaml")]),
   .init(
     executable: "cell-sim", module: "CellSimService",
-    extraDependencies: ["ModbusProtocol", "ModbusTCP", "PlcHandshakes", "SimulatedPLC"]),
+    extraDependencies: [
+      "ModbusProtocol", "ModbusTCP", "PlcHandshakes", "SimulatedPLC", "CellWorld", "JointBus",
+      .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+    ]),
 ]
 
 let package = Package(

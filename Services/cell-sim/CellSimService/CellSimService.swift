@@ -1,4 +1,5 @@
 import ArgumentParser
+import CellWorld
 import ModbusTCP
 import SimulatedPLC
 import WorkcellProto
@@ -38,6 +39,12 @@ public enum CellSimService: FleetService {
     @Option(help: ArgumentHelp("Nuts in each feeder's hopper at start.", discussion: "Env: WORKCELL_SIM_HOPPER. Default: 500."))
     var hopper: UInt16?
 
+    @Option(
+      help: ArgumentHelp(
+        "UDP port of the robots' joint bus (docs/joint-bus.md); 0 = an ephemeral port, logged at start.",
+        discussion: "Env: WORKCELL_SIM_JOINT_BUS_PORT. Default: 0."))
+    var jointBusPort: Int?
+
     public init() {}
   }
 
@@ -45,11 +52,12 @@ public enum CellSimService: FleetService {
   public static let abstract = "Simulates a cell (robots, nut, feeder, fixture, sensors) for development and tests."
   public static let discussion = """
     Serves the simulated feeder and fixture PLCs over Modbus TCP exactly as PLC-IO-MAP.md \
-    describes them (one port per side: feeder unit 1, fixture unit 2), and \
-    workcell.sim.v1.SimControl's fault injection for them (feeder jam, hopper empty, heartbeat \
-    loss, cross-thread, torque low/high, e-stop). Until the world model exists (issue #5) a nut \
-    is always seated on the fixture's pin. The world model, sensors (workcell.sim.v1.SimSensors), \
-    clock and ground truth are built by issue #5 (cell-sim) and answer UNIMPLEMENTED until then.
+    describes them (one port per side: feeder unit 1, fixture unit 2), the world model \
+    (docs/simulation.md) once workcell.sim.v1.SimControl/Reset starts it: its sensors \
+    (workcell.sim.v1.SimSensors), clock, ground truth, rates and faults, and the robots' joint bus \
+    (one UDP datagram per 1 ms tick each way, docs/joint-bus.md). Before the first Reset the \
+    world does not run and a nut is always seated on the fixture's pin; after it, the feeder's \
+    part and the fixture's NUT_SEATED follow the world.
     """
 
   public static func makeParts(options: Options, context: ServiceContext) async throws -> ServiceParts {
@@ -61,6 +69,10 @@ public enum CellSimService: FleetService {
     guard (0...0.5).contains(jitter) else { throw ValidationError("--plc-jitter must be 0–0.5, got \(jitter).") }
     let seed = try env.value(options.seed, "WORKCELL_SIM_SEED", default: 1)
     let hopper = try env.value(options.hopper, "WORKCELL_SIM_HOPPER", default: 500)
+    let jointBusPort = try env.value(options.jointBusPort, "WORKCELL_SIM_JOINT_BUS_PORT", default: 0)
+    guard (0...65535).contains(jointBusPort) else {
+      throw ValidationError("--joint-bus-port must be 0–65535, got \(jointBusPort).")
+    }
     guard timeScale > 0, timeScale <= 100 else {
       throw ValidationError("--plc-time-scale must be in (0, 100], got \(timeScale).")
     }
@@ -91,12 +103,17 @@ public enum CellSimService: FleetService {
           host: context.host, port: portBase == 0 ? 0 : portBase + index, device: endpoint, logger: logger))
     }
 
-    var parts = ServiceParts.pending(
-      Workcell_Sim_V1_SimSensors.descriptor, methods: Workcell_Sim_V1_SimSensors.Method.descriptors,
-      plannedIn: "issue #5 (cell-sim: the simulated cell)")
-    parts.rpcServices.append(
-      .init(name: Workcell_Sim_V1_SimControl.descriptor.fullyQualifiedService, service: SimControlService(plcs: plcs)))
-    parts.backgroundServices = servers
+    let host = SimWorldHost(plcs: plcs)
+    var loopLogger = context.logger
+    loopLogger[metadataKey: "component"] = "world"
+    let loop = try SimWorldLoop(host: host, bindHost: context.host, port: jointBusPort, logger: loopLogger)
+    var parts = ServiceParts(rpcServices: [
+      .init(name: Workcell_Sim_V1_SimSensors.descriptor.fullyQualifiedService, service: SimSensorsService(host: host)),
+      .init(
+        name: Workcell_Sim_V1_SimControl.descriptor.fullyQualifiedService,
+        service: SimControlService(plcs: plcs, host: host)),
+    ])
+    parts.backgroundServices = servers + [loop]
     return parts
   }
 }

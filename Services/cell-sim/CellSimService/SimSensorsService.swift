@@ -1,0 +1,138 @@
+import CellWorld
+import Foundation
+import GRPCCore
+import WorkcellProto
+
+/// `workcell.sim.v1.SimSensors`: the world's cameras, fingertip arrays and IMUs as streams, each
+/// frame sent once, at the rate the world samples it (a slow reader gets the latest frames).
+struct SimSensorsService: Workcell_Sim_V1_SimSensors.SimpleServiceProtocol {
+  let host: SimWorldHost
+  /// How often a stream looks for a new sample, wall time.
+  static let pollInterval = Duration.milliseconds(2)
+
+  private func requireRun() throws -> Int {
+    guard let count = host.withRun({ $0?.world.robotCount }) else {
+      throw RPCError(code: .failedPrecondition, message: "The simulated world has not started: call SimControl/Reset first.")
+    }
+    return count
+  }
+
+  func watchCameraFrames(
+    request: Workcell_Sim_V1_WatchCameraFramesRequest, response: RPCWriter<Workcell_Sim_V1_WatchCameraFramesResponse>,
+    context: ServerContext
+  ) async throws {
+    _ = try requireRun()
+    let ids = host.withRun { run in run!.world.cameras.map(\.id) }
+    guard let index = ids.firstIndex(of: request.camera) else {
+      throw RPCError(
+        code: .notFound, message: "Camera '\(request.camera)' is not in the simulated cell; it has \(ids.joined(separator: ", ")).")
+    }
+    var seen: (generation: UInt64, sequence: UInt64) = (0, 0)
+    while !Task.isCancelled {
+      let frame: Workcell_Sim_V1_CameraFrame? = host.withRun { run in
+        guard let run else { return nil }
+        let sequence = run.world.cameraSequence(index)
+        guard sequence > 0, (run.generation, sequence) != seen else { return nil }
+        seen = (run.generation, sequence)
+        let view = run.world.cameras[index]
+        let pixels = run.world.cameraPixels(index)
+        let step = run.world.cameraStep(index)
+        return .with {
+          $0.camera = view.id
+          $0.sequence = sequence - 1
+          $0.widthPx = UInt32(CameraView.widthPx)
+          $0.heightPx = UInt32(CameraView.heightPx)
+          $0.encoding = .gray8
+          $0.pixels = Data(pixels)
+          $0.capturedAt = SimProtoMapping.timestamp(run, step: step)
+          $0.simTime = SimProtoMapping.duration(seconds: Double(step) * CellWorld.stepS)
+          $0.calibration = SimProtoMapping.calibration(view)
+        }
+      }
+      if let frame {
+        try await response.write(.with { $0.frame = frame })
+      } else {
+        try await Task.sleep(for: Self.pollInterval)
+      }
+    }
+  }
+
+  func watchTactile(
+    request: Workcell_Sim_V1_WatchTactileRequest, response: RPCWriter<Workcell_Sim_V1_WatchTactileResponse>,
+    context: ServerContext
+  ) async throws {
+    let count = try requireRun()
+    guard let robot = try SimProtoMapping.robotIndex(request.robot, robotCount: count) else {
+      throw RPCError(code: .invalidArgument, message: "WatchTactile needs a robot (left or right).")
+    }
+    var fingers = Array(TactileArray.fingers.indices)
+    if !request.finger.isEmpty {
+      guard let finger = TactileArray.fingers.firstIndex(of: request.finger) else {
+        throw RPCError(
+          code: .notFound,
+          message: "Finger '\(request.finger)' is not on the robot; it has \(TactileArray.fingers.joined(separator: ", ")).")
+      }
+      fingers = [finger]
+    }
+    var seen: (generation: UInt64, sequence: UInt64) = (0, 0)
+    while !Task.isCancelled {
+      let frames: [Workcell_Sim_V1_TactileFrame] = host.withRun { run in
+        guard let run else { return [] }
+        let sequence = run.world.tactileSequence(robot: robot)
+        guard sequence > 0, (run.generation, sequence) != seen else { return [] }
+        seen = (run.generation, sequence)
+        let step = run.world.tactileStep(robot: robot)
+        return fingers.map { finger in
+          .with {
+            $0.robot = SimProtoMapping.ref(robot)
+            $0.finger = TactileArray.fingers[finger]
+            $0.sequence = sequence - 1
+            $0.rows = UInt32(TactileArray.rows)
+            $0.cols = UInt32(TactileArray.cols)
+            $0.taxelPitchMm = TactileArray.pitchMm
+            $0.pressureKpa = Array(run.world.tactilePressureKPa(robot: robot, finger: finger))
+            $0.capturedAt = SimProtoMapping.timestamp(run, step: step)
+            $0.simTime = SimProtoMapping.duration(seconds: Double(step) * CellWorld.stepS)
+          }
+        }
+      }
+      if frames.isEmpty {
+        try await Task.sleep(for: Self.pollInterval)
+        continue
+      }
+      for frame in frames { try await response.write(.with { $0.frame = frame }) }
+    }
+  }
+
+  func watchImu(
+    request: Workcell_Sim_V1_WatchImuRequest, response: RPCWriter<Workcell_Sim_V1_WatchImuResponse>,
+    context: ServerContext
+  ) async throws {
+    let count = try requireRun()
+    guard let robot = try SimProtoMapping.robotIndex(request.robot, robotCount: count) else {
+      throw RPCError(code: .invalidArgument, message: "WatchImu needs a robot (left or right).")
+    }
+    var seen: (generation: UInt64, sequence: UInt64) = (0, 0)
+    while !Task.isCancelled {
+      let sample: Workcell_Sim_V1_ImuSample? = host.withRun { run in
+        guard let run else { return nil }
+        let imu = run.world.imuSample(robot: robot)
+        guard imu.sequence > 0, (run.generation, imu.sequence) != seen else { return nil }
+        seen = (run.generation, imu.sequence)
+        return .with {
+          $0.robot = SimProtoMapping.ref(robot)
+          $0.linearAccelerationMPerS2 = SimProtoMapping.vector(imu.specificForceMPerS2)
+          $0.angularVelocityRadPerS = SimProtoMapping.vector(imu.angularRateRadPerS)
+          $0.orientation = SimProtoMapping.quaternion(imu.orientation)
+          $0.capturedAt = SimProtoMapping.timestamp(run, step: imu.step)
+          $0.simTime = SimProtoMapping.duration(seconds: Double(imu.step) * CellWorld.stepS)
+        }
+      }
+      if let sample {
+        try await response.write(.with { $0.sample = sample })
+      } else {
+        try await Task.sleep(for: Self.pollInterval)
+      }
+    }
+  }
+}

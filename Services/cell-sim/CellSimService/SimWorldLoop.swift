@@ -1,0 +1,244 @@
+import CellWorld
+import Foundation
+import JointBus
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Steps the world on its own thread — at the target real-time factor, as fast as possible, or
+/// in lock-step with the controllers on the joint bus — and serves the joint bus's UDP socket
+/// (docs/joint-bus.md) from the same thread, so a tick costs no thread hop.
+final class SimWorldLoop: Service, Sendable {
+  /// How long a lock-stepped world waits for a missing command before it holds the last one.
+  static let lockStepTimeout = Duration.milliseconds(20)
+
+  let host: SimWorldHost
+  let logger: Logger
+  /// The UDP port the joint bus is bound to.
+  let jointBusPort: Int
+  private let socket: Int32
+  private let stopped = Atomic<Bool>(false)
+  private let finished = Atomic<Bool>(false)
+
+  /// Binds the joint bus's UDP socket on `host`:`port` (0 = an ephemeral port).
+  init(host: SimWorldHost, bindHost: String, port: Int, logger: Logger) throws {
+    self.host = host
+    self.logger = logger
+    let fd = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+    guard fd >= 0 else { throw SimLoopError("Cannot open the joint bus's UDP socket (errno \(errno)).") }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr(bindHost == "0.0.0.0" || bindHost.isEmpty ? "0.0.0.0" : bindHost)
+    let bound = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard bound == 0 else {
+      close(fd)
+      throw SimLoopError("Cannot bind the joint bus to udp \(bindHost):\(port) (errno \(errno)); is the port taken?")
+    }
+    var actual = sockaddr_in()
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &actual) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    socket = fd
+    jointBusPort = Int(UInt16(bigEndian: actual.sin_port))
+  }
+
+  deinit { close(socket) }
+
+  func run() async throws {
+    logger.info("joint bus listening", metadata: ["udp_port": "\(jointBusPort)"])
+    let thread = Thread { [self] in
+      self.loop()
+      self.finished.store(true, ordering: .sequentiallyConsistent)
+    }
+    thread.name = "cell-sim world"
+    thread.start()
+    try? await gracefulShutdown()
+    stopped.store(true, ordering: .sequentiallyConsistent)
+    while !finished.load(ordering: .sequentiallyConsistent) { try? await Task.sleep(for: .milliseconds(2)) }
+  }
+
+  /// The stepping thread.
+  private func loop() {
+    var datagram = [UInt8](repeating: 0, count: 2048)
+    var outgoing = [UInt8](repeating: 0, count: JointBus.stateSize)
+    var command = JointBusCommand()
+    var frame = JointCommandFrame()
+    var measured = JointStateFrame()
+    var stateMessage = JointBusState()
+    var controllers: [sockaddr_in?] = [nil, nil]
+    var pending = [false, false]
+    var appliedSequence: [UInt64] = [0, 0]
+    var generation: UInt64 = 0
+    var anchorWall = ContinuousClock.now
+    var anchorStep: UInt64 = 0
+    var lastStepWall = ContinuousClock.now
+    var rateWall = ContinuousClock.now
+    var rateStep: UInt64 = 0
+    var badDatagrams = 0
+
+    func sendStates(_ world: inout CellWorld, held: [Bool]) {
+      for robot in 0..<world.robotCount {
+        guard var address = controllers[robot] else { continue }
+        world.readState(robot: robot, into: &measured)
+        stateMessage.header = .init(
+          robot: UInt8(robot), sequence: world.stepIndex, timestampNs: world.stepIndex * 1_000_000)
+        for j in 0..<JointBus.jointCount {
+          stateMessage.positionRad[j] = measured.positionRad[j]
+          stateMessage.velocityRadPerS[j] = measured.velocityRadPerS[j]
+          stateMessage.torqueNm[j] = measured.torqueNm[j]
+        }
+        for g in 0..<JointBus.gripperCount {
+          stateMessage.gripperWidthM[g] = measured.gripperWidthM[g]
+          stateMessage.gripperForceN[g] = measured.gripperForceN[g]
+        }
+        let imu = measured.imu
+        stateMessage.imuSpecificForceMPerS2 = (imu.specificForceMPerS2.x, imu.specificForceMPerS2.y, imu.specificForceMPerS2.z)
+        stateMessage.imuAngularRateRadPerS = (imu.angularRateRadPerS.x, imu.angularRateRadPerS.y, imu.angularRateRadPerS.z)
+        stateMessage.imuOrientation = (imu.orientation.w, imu.orientation.x, imu.orientation.y, imu.orientation.z)
+        stateMessage.appliedCommandSequence = appliedSequence[robot]
+        stateMessage.status = (measured.fallen ? 1 : 0) | (held[robot] ? 2 : 0)
+        outgoing.withUnsafeMutableBytes { buffer in
+          stateMessage.encode(into: buffer)
+          _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+              sendto(socket, buffer.baseAddress, JointBus.stateSize, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+          }
+        }
+      }
+    }
+
+    while !stopped.load(ordering: .relaxed) {
+      // 1. Every command waiting on the socket.
+      var received: [(robot: Int, sequence: UInt64)] = []
+      while true {
+        var from = sockaddr_in()
+        var fromLength = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let count = datagram.withUnsafeMutableBytes { buffer in
+          withUnsafeMutablePointer(to: &from) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+              recvfrom(socket, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT), $0, &fromLength)
+            }
+          }
+        }
+        guard count > 0 else { break }
+        let decoded: Result<Void, JointBusError> = datagram.withUnsafeBytes { raw in
+          do throws(JointBusError) {
+            try command.decode(UnsafeRawBufferPointer(rebasing: raw[0..<count]))
+            return .success(())
+          } catch {
+            return .failure(error)
+          }
+        }
+        if case .failure(let error) = decoded {
+          badDatagrams += 1
+          if badDatagrams.isPowerOf2 {
+            logger.warning("joint bus: datagram dropped", metadata: ["reason": "\(error.message)", "dropped": "\(badDatagrams)"])
+          }
+          continue
+        }
+        let robot = Int(command.header.robot)
+        guard robot < 2 else { continue }
+        controllers[robot] = from
+        received.append((robot, command.header.sequence))
+        if command.flags & 1 == 0 {
+          for j in 0..<JointBus.jointCount {
+            frame.positionRad[j] = command.positionRad[j]
+            frame.velocityRadPerS[j] = command.velocityRadPerS[j]
+            frame.torqueNm[j] = command.torqueNm[j]
+            frame.kp[j] = command.kp[j]
+            frame.kd[j] = command.kd[j]
+          }
+          for g in 0..<JointBus.gripperCount {
+            frame.gripperWidthM[g] = command.gripperWidthM[g]
+            frame.gripperForceN[g] = command.gripperForceN[g]
+          }
+          host.withRun { run in
+            guard run != nil, robot < run!.world.robotCount else { return }
+            run!.world.setCommand(robot: robot, frame)
+          }
+        }
+        pending[robot] = true
+        appliedSequence[robot] = command.header.sequence
+      }
+
+      // 2. Step as the run asks.
+      let now = ContinuousClock.now
+      let waitNs: Int = host.withRun { run -> Int in
+        guard run != nil else { return 10_000_000 }
+        if run!.generation != generation {
+          generation = run!.generation
+          anchorWall = now
+          anchorStep = 0
+          rateWall = now
+          rateStep = 0
+          lastStepWall = now
+          pending = [false, false]
+        }
+        let robotCount = run!.world.robotCount
+        var steps = 0
+        var held = [false, false]
+        let connected = (0..<robotCount).filter { controllers[$0] != nil }
+        if run!.lockStep, !connected.isEmpty {
+          let allIn = connected.allSatisfy { pending[$0] }
+          if allIn || now - lastStepWall > Self.lockStepTimeout {
+            steps = 1
+            for r in connected where !pending[r] { held[r] = true }
+          }
+        } else if run!.targetRealTimeFactor <= 0 {
+          steps = 20
+        } else {
+          let elapsedS = Double((now - anchorWall).components.attoseconds) * 1e-18 + Double((now - anchorWall).components.seconds)
+          let due = Int(elapsedS * run!.targetRealTimeFactor * 1000) - Int(run!.world.stepIndex - anchorStep)
+          if due > 1000 {
+            // Fell behind by more than a simulated second: drop the backlog, don't sprint.
+            anchorWall = now
+            anchorStep = run!.world.stepIndex
+            steps = 1
+          } else {
+            steps = min(max(due, 0), 50)
+          }
+        }
+        for _ in 0..<steps {
+          run!.world.step()
+          if run!.world.stepIndex % 10 == 0 { SimWorldHost.linkPLCs(&run!, plcs: host.plcs) }
+          sendStates(&run!.world, held: held)
+          pending = [false, false]
+          lastStepWall = now
+        }
+        if now - rateWall >= .seconds(1) {
+          let wallS = Double((now - rateWall).components.seconds) + Double((now - rateWall).components.attoseconds) * 1e-18
+          run!.measuredRealTimeFactor = Double(run!.world.stepIndex &- rateStep) / 1000 / wallS
+          rateWall = now
+          rateStep = run!.world.stepIndex
+        }
+        if steps > 0 { return 0 }
+        if run!.lockStep, !connected.isEmpty { return 1_000_000 }
+        let rate = max(run!.targetRealTimeFactor, 1e-3)
+        return min(Int(1_000_000 / rate), 2_000_000)
+      }
+      if waitNs > 0 {
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        _ = poll(&descriptor, 1, Int32(max(waitNs / 1_000_000, 1)))
+      }
+    }
+  }
+}
+
+/// The stepping loop could not start.
+struct SimLoopError: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
+}
+
+extension Int {
+  fileprivate var isPowerOf2: Bool { self > 0 && (self & (self - 1)) == 0 }
+}
