@@ -46,6 +46,10 @@ final class FleetProcess: @unchecked Sendable {
     // Tests run side by side: let each cell-sim pick free Modbus ports instead of 5020/5021.
     var environment = ProcessInfo.processInfo.environment
     environment["WORKCELL_SIM_PLC_PORT_BASE"] = environment["WORKCELL_SIM_PLC_PORT_BASE"] ?? "0"
+    // yield's embedded database goes to a fresh temporary file, not the working directory.
+    environment["WORKCELL_YIELD_SQLITE_PATH"] =
+      environment["WORKCELL_YIELD_SQLITE_PATH"]
+      ?? FileManager.default.temporaryDirectory.appendingPathComponent("workcell-yield-\(UUID().uuidString).sqlite").path
     environment.merge(extra) { _, new in new }
     process.environment = environment
     process.standardOutput = log
