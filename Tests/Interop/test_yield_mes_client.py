@@ -13,6 +13,7 @@ nearest-rank p50/p95, Pareto, OEE), plus paging and the CSV export.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -25,8 +26,8 @@ import pytest
 
 from test_health_interop import BIN_DIR, BIN_DIR_ENV
 from yield_client import (
-    CYCLE_FIELDS, PLANT_FILE_BERLIN, GrpcClient, RestClient, YieldServer, cycle, expected_pareto, expected_yield_row,
-    generate_stubs, rfc3339, state_event,
+    CYCLE_FIELDS, PLANT_FILE_BERLIN, GrpcClient, RestClient, YieldServer, backend_args, cycle, expected_pareto,
+    expected_yield_row, generate_stubs, rfc3339, state_event,
 )
 
 pytestmark = pytest.mark.skipif(
@@ -94,9 +95,16 @@ def api(tmp_path_factory):
     return generate_stubs(tmp_path_factory.mktemp("yield-stubs"))
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def backend(request):
+    """Every test here runs against the embedded SQLite store and against PostgreSQL."""
+    with contextlib.ExitStack() as stack:
+        yield backend_args(request.param, stack)
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    service = YieldServer(tmp_path_factory.mktemp("yield-mes"))
+def server(tmp_path_factory, backend):
+    service = YieldServer(tmp_path_factory.mktemp("yield-mes"), extra=backend)
     yield service
     code = service.stop()
     assert code == 0, f"yield exited with {code} after SIGTERM\n{service.log()}"
@@ -491,10 +499,10 @@ def test_inputs_in_other_offsets_and_uppercase_ids_are_normalised(rest):
 EARLY_AND_LATE = {"from": "2026-11-20T05:00:00Z", "to": "2026-11-20T21:00:00Z"}
 
 
-def test_shift_calendar_buckets_and_plans_breaks(tmp_path):
+def test_shift_calendar_buckets_and_plans_breaks(tmp_path, backend):
     plant_file = tmp_path / "plant.yaml"
     plant_file.write_text(PLANT_FILE_BERLIN)
-    server = YieldServer(tmp_path, extra=["--plant-config", str(plant_file)])
+    server = YieldServer(tmp_path, extra=["--plant-config", str(plant_file), *backend])
     try:
         writer = RestClient(server.base_url, server.tokens.write)
         reader = RestClient(server.base_url, server.tokens.read)
@@ -530,3 +538,16 @@ def test_shift_calendar_buckets_and_plans_breaks(tmp_path):
     finally:
         code = server.stop()
     assert code == 0, f"yield exited with {code} after SIGTERM\n{server.log()}"
+
+
+def test_cycles_long_before_and_after_now_are_stored(rest):
+    """Backfilled and clock-skewed records land too (PostgreSQL: outside the partitions made ahead)."""
+    moments = [datetime(2001, 2, 3, 4, 5, 6, tzinfo=timezone.utc), datetime(2049, 12, 31, 23, 0, tzinfo=timezone.utc)]
+    records = [cycle(moment, 70_000, cell="cell-26") for moment in moments]
+    response = rest["write"].post_cycles(records)
+    assert (response.status_code, response.json()) == (200, {"accepted": 2, "duplicates": 0}), response.text
+    for record, moment in zip(records, moments):
+        window = {"from": rfc3339(moment), "to": rfc3339(moment + timedelta(days=1))}
+        assert [c["cycle_id"] for c in rest["read"].json("/api/v1/cycles", cell="cell-26", **window)["cycles"]] == [
+            record["cycle_id"]]
+        assert rest["read"].json("/api/v1/yield", cell="cell-26", **window)["rows"][0]["cycles"] == 1

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import subprocess
 import sys
@@ -30,7 +31,8 @@ from openapi_spec_validator import validate as validate_openapi
 
 from test_health_interop import BIN_DIR, BIN_DIR_ENV
 from yield_client import (
-    CYCLE_FIELDS, FAILURE_CODES, OPENAPI_PATH, PLANT_FILE_BERLIN, RestClient, YieldServer, cycle, rfc3339, state_event,
+    CYCLE_FIELDS, FAILURE_CODES, OPENAPI_PATH, PLANT_FILE_BERLIN, RestClient, YieldServer, backend_args, cycle,
+    rfc3339, state_event,
 )
 
 pytestmark = pytest.mark.skipif(
@@ -69,13 +71,20 @@ def spec() -> dict[str, Any]:
     return yaml.safe_load(OPENAPI_PATH.read_text())
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def backend(request):
+    with contextlib.ExitStack() as stack:
+        yield backend_args(request.param, stack)
+
+
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory):
-    """A running service holding a small plant: 2 lines, 3 cells, 2 robots, 2 stations, 2 days."""
+def seeded(tmp_path_factory, backend):
+    """A running service (SQLite, then PostgreSQL) holding a small plant: 2 lines, 3 cells, 2 robots,
+    2 stations, 2 days, and a Berlin shift calendar."""
     work_dir = tmp_path_factory.mktemp("yield-openapi")
     plant_file = work_dir / "plant.yaml"
     plant_file.write_text(PLANT_FILE_BERLIN)  # shift rows with names, and a null row for the night gap
-    server = YieldServer(work_dir, extra=["--plant-config", str(plant_file)])
+    server = YieldServer(work_dir, extra=["--plant-config", str(plant_file), *backend])
     try:
         writer = RestClient(server.base_url, server.tokens.write)
         rng = random.Random(20261125)

@@ -12,12 +12,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import importlib.resources
 import math
 import os
 import re
+import subprocess
 import sys
 import time
 import uuid
@@ -27,6 +29,7 @@ from fractions import Fraction
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Iterable, Iterator
+from urllib.parse import urlsplit, urlunsplit
 
 import grpc
 import requests
@@ -239,6 +242,44 @@ class YieldServer:
             code = None
         self.process.kill()
         return code
+
+
+POSTGRES_DSN_ENV = "WORKCELL_TEST_POSTGRES_DSN"
+
+
+@contextlib.contextmanager
+def postgres_database(dsn: str) -> Iterator[str]:
+    """A fresh, empty database on the test PostgreSQL of `dsn` (scripts/test-db.sh), dropped afterwards.
+
+    Each server gets its own database so tests see exactly the records they sent, on every run.
+    """
+    name = "yield_interop_" + uuid.uuid4().hex[:12]
+    parts = urlsplit(dsn)
+    own = urlunsplit(parts._replace(path=f"/{name}"))
+
+    def psql(sql: str) -> None:
+        run = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", dsn, "-c", sql], capture_output=True,
+                             text=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert run.returncode == 0, f"psql {sql!r}: exit {run.returncode}: {run.stderr.strip()}"
+
+    psql(f"CREATE DATABASE {name}")
+    try:
+        yield own
+    finally:
+        psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def backend_args(backend: str, stack: contextlib.ExitStack) -> list[str]:
+    """The `yield` flags for "sqlite" (the default: a file in the server's work dir) or "postgres"
+    (a fresh database on WORKCELL_TEST_POSTGRES_DSN, which scripts/test.sh exports; skipped without)."""
+    if backend == "sqlite":
+        return []
+    import pytest
+
+    dsn = os.environ.get(POSTGRES_DSN_ENV)
+    if not dsn:
+        pytest.skip(f"{POSTGRES_DSN_ENV} is not set (scripts/test.sh sets it; or DSN=$(scripts/test-db.sh start))")
+    return ["--postgres", stack.enter_context(postgres_database(dsn))]
 
 
 # --- REST -------------------------------------------------------------------------------------------
