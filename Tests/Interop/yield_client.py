@@ -434,9 +434,42 @@ class GrpcClient:
             **filters, **{"from": self.timestamp(start), "to": self.timestamp(end)})
         return self.stub.QueryPareto(request, metadata=self.metadata, timeout=RPC_TIMEOUT_S)
 
+    def query_oee(self, start: str, end: str, group_by: list[str] = (), **filters: str) -> Any:
+        y = self.api.yield_pb2
+        request = y.QueryOeeRequest(
+            group_by=[y.GroupBy.Value(f"GROUP_BY_{g.upper()}") for g in group_by], **filters,
+            **{"from": self.timestamp(start), "to": self.timestamp(end)})
+        return self.stub.QueryOee(request, metadata=self.metadata, timeout=RPC_TIMEOUT_S)
+
+    def list_cells(self) -> Any:
+        return self.stub.ListCells(self.api.yield_pb2.ListCellsRequest(), metadata=self.metadata, timeout=RPC_TIMEOUT_S)
+
     def list_cycles(self, **fields: Any) -> Any:
         return self.stub.ListCycles(self.api.yield_pb2.ListCyclesRequest(**fields), metadata=self.metadata,
                                     timeout=RPC_TIMEOUT_S)
+
+
+def message_as_json(message: Any, rest_keys: Iterable[str]) -> dict[str, Any]:
+    """A gRPC row (YieldRow, OeeRow, ParetoRow, CellInfo, CycleRecord) in the REST JSON form, for the
+    keys the REST row has: timestamps as RFC 3339, enums as their snake_case names, unset optional
+    fields as None."""
+    out: dict[str, Any] = {}
+    for key in rest_keys:
+        descriptor = message.DESCRIPTOR.fields_by_name[key]
+        value = getattr(message, key)
+        if descriptor.has_presence and not message.HasField(key):
+            out[key] = None
+        elif descriptor.message_type is not None and descriptor.message_type.full_name == "google.protobuf.Timestamp":
+            out[key] = rfc3339(value.ToDatetime(tzinfo=timezone.utc))
+        elif descriptor.enum_type is not None:
+            name = descriptor.enum_type.values_by_number[value].name
+            prefix = {"FailureCode": "FAILURE_CODE_", "CycleOutcome": "CYCLE_OUTCOME_"}[descriptor.enum_type.name]
+            out[key] = "" if value == 0 else name.removeprefix(prefix).lower()
+        elif descriptor.is_repeated:
+            out[key] = list(value)
+        else:
+            out[key] = value
+    return out
 
 
 # --- KPIs computed by hand (YIELD-API.md definitions) -----------------------------------------------
