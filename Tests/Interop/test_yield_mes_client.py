@@ -266,6 +266,10 @@ def test_rest_batch_limit(rest):
     assert response.json()["error"]["code"] == "batch_too_large"
     response = rest["write"].post_cycles(records[:10_000])
     assert (response.status_code, response.json()) == (200, {"accepted": 10_000, "duplicates": 0})
+    page = rest["read"].json("/api/v1/cycles", cell="cell-bulk")
+    assert len(page["cycles"]) == 100 and page["next_page_token"], "the default page size is 100"
+    page = rest["read"].json("/api/v1/cycles", cell="cell-bulk", limit=10_000)
+    assert len(page["cycles"]) == 10_000 and "next_page_token" not in page
 
 
 def test_grpc_bad_record_rejects_the_whole_batch_and_stream(rest, grpc_clients):
