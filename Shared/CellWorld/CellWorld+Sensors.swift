@@ -173,23 +173,38 @@ extension CellWorld {
           let outer2 = outer * outer
           let major2 = major * major
           let minor2 = minor * minor
+          // Row by row: the solid ring outside the spline's roots is filled as runs; only the
+          // spline zone (inside the roots) is tested pixel by pixel for teeth.
+          @inline(__always) func paint(_ i: Int) {
+            image[i] = UInt8(clamping: CameraView.nutGray + Int(noise[i + offset]))
+          }
           for v in v0...v1 {
             let dy = Double(v) - centre.v
+            let dy2 = dy * dy
+            guard dy2 <= outer2 else { continue }
+            let halfOuter = (outer2 - dy2).squareRoot()
+            let ua = max(u0, Int((centre.u - halfOuter).rounded(.up)))
+            let ub = min(u1, Int((centre.u + halfOuter).rounded(.down)))
+            guard ua <= ub else { continue }
+            let rowStart = v * width
+            guard dy2 < major2 else {
+              for u in ua...ub { paint(rowStart + u) }
+              continue
+            }
+            let halfMajor = (major2 - dy2).squareRoot()
+            let ma = max(ua, Int((centre.u - halfMajor).rounded(.up)))
+            let mb = min(ub, Int((centre.u + halfMajor).rounded(.down)))
+            if ua < ma { for u in ua..<ma { paint(rowStart + u) } }
+            if mb < ub { for u in (mb + 1)...ub { paint(rowStart + u) } }
+            guard ma <= mb else { continue }
             let row = (v - iv + half) * side + half - iu
-            for u in u0...u1 {
+            for u in ma...mb {
               let dx = Double(u) - centre.u
-              let r2 = dx * dx + dy * dy
-              guard r2 <= outer2 else { continue }
-              var material = r2 >= major2
-              if !material, r2 >= minor2 {
-                let phase = (Double(angles[row + u]) - yaw) / pitch
-                let fraction = phase - phase.rounded(.down)
-                material = fraction < 0.25 || fraction > 0.75
-              }
-              if material {
-                let i = v * width + u
-                image[i] = UInt8(clamping: CameraView.nutGray + Int(noise[i + offset]))
-              }
+              let r2 = dx * dx + dy2
+              guard r2 >= minor2 else { continue }
+              let phase = (Double(angles[row + u]) - yaw) / pitch
+              let fraction = phase - phase.rounded(.down)
+              if fraction < 0.25 || fraction > 0.75 { paint(rowStart + u) }
             }
           }
         }

@@ -34,6 +34,10 @@ public struct CellWorld: Sendable {
   var origins: [Vector3]
   var tcp: [Pose3]
   var homeArmCentroid: [Vector3]
+  // Joint positions and arm base at each arm's last forward kinematics: an arm that has not
+  // moved (the idle arm holding its pose) skips the recomputation.
+  var kinematicsQ: [Double]
+  var kinematicsBase: [Vector3]
 
   var robots: [RobotPhysics]
   var events: WorldRandom
@@ -90,6 +94,8 @@ public struct CellWorld: Sendable {
     origins = axes
     tcp = [Pose3](repeating: Pose3(positionM: .zero, rotation: .identity), count: robotCount * 2)
     homeArmCentroid = [Vector3](repeating: .zero, count: robotCount * 2)
+    kinematicsQ = [Double](repeating: .nan, count: joints)
+    kinematicsBase = [Vector3](repeating: .zero, count: robotCount * 2)
 
     var seeds = WorldRandom(seed: seed)
     events = WorldRandom(seed: seeds.next())
@@ -309,7 +315,8 @@ public struct CellWorld: Sendable {
     updateSensors()
   }
 
-  /// Forward kinematics of every arm (from the torso, which sways with the balance model).
+  /// Forward kinematics of every arm that moved (from the torso, which sways with the balance
+  /// model). "Moved" means a joint by more than 1 nrad or the base by more than 1 nm.
   mutating func updateKinematics() {
     let arm = config.arm
     q.withUnsafeBufferPointer { qBuffer in
@@ -318,6 +325,16 @@ public struct CellWorld: Sendable {
           for a in 0..<robotCount * 2 {
             let r = a / 2
             let base = RobotLayout.world(RobotLayout.armBaseM[a % 2], robot: r) + robots[r].torsoOffsetM
+            var moved = abs(base.x - kinematicsBase[a].x) > 1e-9 || abs(base.y - kinematicsBase[a].y) > 1e-9
+            if !moved {
+              for i in 0..<7 where !(abs(qBuffer[a * 7 + i] - kinematicsQ[a * 7 + i]) <= 1e-9) {
+                moved = true
+                break
+              }
+            }
+            guard moved else { continue }
+            for i in 0..<7 { kinematicsQ[a * 7 + i] = qBuffer[a * 7 + i] }
+            kinematicsBase[a] = base
             var pose = arm.forward(
               qBuffer.baseAddress! + a * 7, axes: axesBuffer.baseAddress! + a * 7,
               origins: originsBuffer.baseAddress! + a * 7)
