@@ -167,6 +167,9 @@ def test_rest_resend_is_counted_as_duplicates(rest, shift_hour):
     assert (response.status_code, response.json()) == (200, {"accepted": 0, "duplicates": 4})
     response = rest["write"].post_cycles([])
     assert (response.status_code, response.json()) == (200, {"accepted": 0, "duplicates": 0})
+    twice = ten_cycles("cell-21c")[0]
+    response = rest["write"].post_cycles([twice, dict(twice)])
+    assert (response.status_code, response.json()) == (200, {"accepted": 1, "duplicates": 1})
     stored, _ = rest["read"].all_cycles(limit=100, cell="cell-21", **HOUR)
     assert len(stored) == 10
 
