@@ -455,7 +455,8 @@ def test_inject_fault_bad_requests(cell_sim):
         for kind, side, code in (("UNSPECIFIED", "LEFT", grpc.StatusCode.INVALID_ARGUMENT),
                                  ("CROSS_THREAD", "RIGHT", grpc.StatusCode.INVALID_ARGUMENT),
                                  ("ESTOP", "UNSPECIFIED", grpc.StatusCode.INVALID_ARGUMENT),
-                                 ("SPLINE_PHASE_ERROR", "LEFT", grpc.StatusCode.UNIMPLEMENTED)):
+                                 # A world fault before SimControl/Reset: the world is not running yet.
+                                 ("SPLINE_PHASE_ERROR", "LEFT", grpc.StatusCode.FAILED_PRECONDITION)):
             with pytest.raises(grpc.RpcError) as caught:
                 sim.inject(kind, side=side)
             assert caught.value.code() == code, f"{kind} on {side}: {caught.value.code().name}, want {code.name}"
