@@ -180,7 +180,7 @@ let package = Package(
     .executableTarget(
       name: "WorkcellBench",
       dependencies: [
-        "WorkcellRuntime", "WorkcellProto", "ModbusProtocol", "ModbusTCP", "YieldKPI",
+        "WorkcellRuntime", "WorkcellProto", "ModbusProtocol", "ModbusTCP", "YieldKPI", "CellWorld", "JointBus",
         .product(name: "Logging", package: "swift-log"),
       ] + grpc,
       path: "Services/workcell-bench",
@@ -237,7 +237,7 @@ let package = Package(
     // End to end: launches the built executables; run after `swift build`.
     .testTarget(
       name: "FleetTests",
-      dependencies: ["WorkcellProto"] + grpc,
+      dependencies: ["WorkcellProto", "JointBus"] + grpc,
       swiftSettings: swiftSettings
     ),
   ] + fleet.flatMap { [$0.library, $0.main] }

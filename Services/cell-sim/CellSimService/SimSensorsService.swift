@@ -30,7 +30,8 @@ struct SimSensorsService: Workcell_Sim_V1_SimSensors.SimpleServiceProtocol {
     var seen: (generation: UInt64, sequence: UInt64) = (0, 0)
     while !Task.isCancelled {
       let frame: Workcell_Sim_V1_CameraFrame? = host.withRun { run in
-        guard let run else { return nil }
+        // A Reset may have changed the cell (one robot instead of two): then the camera is gone.
+        guard let run, index < run.world.cameras.count, run.world.cameras[index].id == request.camera else { return nil }
         let sequence = run.world.cameraSequence(index)
         guard sequence > 0, (run.generation, sequence) != seen else { return nil }
         seen = (run.generation, sequence)
@@ -77,7 +78,7 @@ struct SimSensorsService: Workcell_Sim_V1_SimSensors.SimpleServiceProtocol {
     var seen: (generation: UInt64, sequence: UInt64) = (0, 0)
     while !Task.isCancelled {
       let frames: [Workcell_Sim_V1_TactileFrame] = host.withRun { run in
-        guard let run else { return [] }
+        guard let run, robot < run.world.robotCount else { return [] }
         let sequence = run.world.tactileSequence(robot: robot)
         guard sequence > 0, (run.generation, sequence) != seen else { return [] }
         seen = (run.generation, sequence)
@@ -115,7 +116,7 @@ struct SimSensorsService: Workcell_Sim_V1_SimSensors.SimpleServiceProtocol {
     var seen: (generation: UInt64, sequence: UInt64) = (0, 0)
     while !Task.isCancelled {
       let sample: Workcell_Sim_V1_ImuSample? = host.withRun { run in
-        guard let run else { return nil }
+        guard let run, robot < run.world.robotCount else { return nil }
         let imu = run.world.imuSample(robot: robot)
         guard imu.sequence > 0, (run.generation, imu.sequence) != seen else { return nil }
         seen = (run.generation, imu.sequence)

@@ -118,7 +118,6 @@ final class SimWorldLoop: Service, Sendable {
 
     while !stopped.load(ordering: .relaxed) {
       // 1. Every command waiting on the socket.
-      var received: [(robot: Int, sequence: UInt64)] = []
       while true {
         var from = sockaddr_in()
         var fromLength = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -148,7 +147,6 @@ final class SimWorldLoop: Service, Sendable {
         let robot = Int(command.header.robot)
         guard robot < 2 else { continue }
         controllers[robot] = from
-        received.append((robot, command.header.sequence))
         if command.flags & 1 == 0 {
           for j in 0..<JointBus.jointCount {
             frame.positionRad[j] = command.positionRad[j]
@@ -214,9 +212,12 @@ final class SimWorldLoop: Service, Sendable {
           pending = [false, false]
           lastStepWall = now
         }
-        if now - rateWall >= .seconds(1) {
-          let wallS = Double((now - rateWall).components.seconds) + Double((now - rateWall).components.attoseconds) * 1e-18
-          run!.measuredRealTimeFactor = Double(run!.world.stepIndex &- rateStep) / 1000 / wallS
+        // Over the last wall second; until the first second has passed, over what there is.
+        let windowS = Double((now - rateWall).components.seconds) + Double((now - rateWall).components.attoseconds) * 1e-18
+        if windowS >= 1 || (windowS >= 0.1 && rateStep == 0) {
+          run!.measuredRealTimeFactor = Double(run!.world.stepIndex &- rateStep) / 1000 / windowS
+        }
+        if windowS >= 1 {
           rateWall = now
           rateStep = run!.world.stepIndex
         }
