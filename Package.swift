@@ -189,7 +189,7 @@ let package = Package(
     .testTarget(
       name: "WorkcellRuntimeTests",
       dependencies: [
-        "WorkcellRuntime", "WorkcellProto",
+        "WorkcellRuntime", "WorkcellProto", "PlantConfig",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
