@@ -180,7 +180,8 @@ let package = Package(
     .executableTarget(
       name: "WorkcellBench",
       dependencies: [
-        "WorkcellRuntime", "WorkcellProto", "ModbusProtocol", "ModbusTCP", "YieldKPI", "CellWorld", "JointBus",
+        "WorkcellRuntime", "WorkcellProto", "ModbusProtocol", "ModbusTCP", "YieldKPI",
+        .product(name: "PostgresNIO", package: "postgres-nio"), "CellWorld", "JointBus",
         .product(name: "Logging", package: "swift-log"),
       ] + grpc,
       path: "Services/workcell-bench",

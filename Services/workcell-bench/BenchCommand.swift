@@ -8,6 +8,8 @@ struct BenchCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "workcell-bench",
     abstract: "Benchmarks of the Workcell fleet (run a release build: swift run -c release workcell-bench …).",
-    subcommands: [GRPCHopBenchmark.self, PLCBenchmark.self, EchoServerCommand.self, SimBenchmark.self]
+    subcommands: [GRPCHopBenchmark.self, PLCBenchmark.self, EchoServerCommand.self, SimBenchmark.self,
+      YieldIngestBenchmark.self, YieldQueryBenchmark.self,
+    ]
   )
 }

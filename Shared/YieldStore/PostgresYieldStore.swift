@@ -83,7 +83,10 @@ public final class PostgresYieldStore: YieldStore {
         ids: batch.ids, table: "cycle_ids", column: "cycle_id", connection: connection, logger: logger)
       let accepted = batch.unique.filter { claimed.contains($0.cycleID) }
       let width = CycleColumns.names.count
-      for chunk in accepted.chunks(ofCount: Self.maximumParameters / width) {
+      if accepted.count >= Self.copyThreshold {
+        try await Self.copy(accepted, connection: connection, logger: logger)
+      } else {
+        for chunk in accepted.chunks(ofCount: Self.maximumParameters / width) {
         var binds = PostgresBindings(capacity: chunk.count * width)
         for row in chunk { Self.append(row, to: &binds) }
         try await connection.query(
@@ -92,6 +95,7 @@ public final class PostgresYieldStore: YieldStore {
               + Self.placeholders(rows: chunk.count, width: width),
             binds: binds),
           logger: logger)
+        }
       }
       try await Self.recordStations(of: accepted, connection: connection, logger: logger)
       return (IngestCounts(accepted: accepted.count, duplicates: batch.received - accepted.count), accepted)

@@ -84,3 +84,31 @@ struct YieldStoreKPIContractTests {
     }
   }
 }
+
+@Suite("YieldStore contract: bulk ingest")
+struct YieldStoreBulkContractTests {
+  @Test("a large batch (COPY path on PostgreSQL) stores text with tabs, backslashes and newlines unchanged", arguments: Backend.available)
+  func bulkRoundTrip(_ backend: Backend) async throws {
+    try await withStore(backend) { store, _ throws in
+      let rows = (0..<1_200).map { n in
+        var row = makeCycle(n, endedOffsetMs: Int64(n) * 1_000 - 86_400_000 * 40)
+        if n % 7 == 0 { row.partSerial = "SN\t\(n)\\back\nslash\r" }
+        if n % 11 == 0 { row.modelVersion = "ünïcode-\\N-\(n)" }
+        return row
+      }
+      let counts = try await store.insertCycles(rows + [rows[3]], logger: testLogger)
+      #expect(counts == IngestCounts(accepted: 1_200, duplicates: 1))
+      var read: [CycleRow] = []
+      var cursor: CyclePageCursor?
+      repeat {
+        let page = try await store.cycles(CycleFilter(), limit: 500, after: cursor, logger: testLogger)
+        read += page.rows
+        cursor = page.next
+      } while cursor != nil
+      #expect(read.count == 1_200)
+      let byID = Dictionary(uniqueKeysWithValues: read.map { ($0.cycleID, $0) })
+      for row in rows { #expect(byID[row.cycleID] == row, "cycle \(row.cycleID)") }
+      #expect(try await store.insertCycles(rows, logger: testLogger) == IngestCounts(accepted: 0, duplicates: 1_200))
+    }
+  }
+}

@@ -92,6 +92,8 @@ enum RFC3339 {
   static func parse(_ text: String) -> Date? {
     // Full date-time only: a date alone or a time without offset is ambiguous for a plant in a zone.
     guard text.count >= 20, text.count <= 40 else { return nil }
+    // RFC 3339 allows lower-case 't' and 'z'.
+    let text = text.uppercased()
     if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
     if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
     return nil

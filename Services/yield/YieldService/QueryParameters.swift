@@ -7,6 +7,8 @@ import YieldStore
 /// unknown or repeated parameters are refused (YIELD-API.md: unknown parameters → 400).
 struct QueryParameters {
   static let cycleFilterNames = ["cell", "line", "robot", "station", "outcome", "failure_code", "from", "to"]
+  /// Parameters whose empty value is an error rather than "not given".
+  static let mustHaveValue: Set<String> = ["from", "to", "limit", "page_token", "group_by", "tz", "outcome", "failure_code"]
   private var values: [String: String] = [:]
 
   init(_ request: Request, allowed: [String]) throws(YieldAPIError) {
@@ -20,6 +22,12 @@ struct QueryParameters {
             : "Unknown parameter '\(key.prefix(60))'; this endpoint takes \(allowed.sorted().joined(separator: ", ")).")
       }
       let value = String(rawValue)
+      if value.isEmpty && Self.mustHaveValue.contains(key) {
+        throw .invalidParameter("Parameter '\(key)' is empty; give a value or leave it out.")
+      }
+      guard value.count <= 200 else {
+        throw .invalidParameter("Parameter '\(key)' is longer than 200 characters.")
+      }
       if let earlier = values[key] {
         // group_by may be repeated as well as comma-separated.
         guard key == "group_by" else { throw .invalidParameter("Parameter '\(key)' is given more than once.") }

@@ -33,6 +33,7 @@ public enum YieldService: FleetService {
     var background: [any Service] = []
     let base: any YieldStore
     var postgres: PostgresYieldStore?
+    var onStop: @Sendable () async -> Void = {}
     if let dsn = settings.postgresDSN {
       let client = PostgresClient(configuration: try PostgresYieldStore.configuration(dsn: dsn), backgroundLogger: logger)
       background.append(client)
@@ -42,13 +43,21 @@ public enum YieldService: FleetService {
     } else {
       let sqlite = try await SQLiteYieldStore.open(.file(path: settings.sqlitePath), logger: logger)
       base = sqlite
+      onStop = {
+        do {
+          try await sqlite.close()
+        } catch {
+          logger.error("could not close the SQLite store", metadata: ["error": "\(error)"])
+        }
+      }
       logger.info("storing in SQLite", metadata: ["path": "\(settings.sqlitePath)"])
     }
     let store = MeteredYieldStore(base: base, inFlight: metrics.dbOperationsInFlight)
     let queries = YieldQueries(store: store, calendar: calendar, metrics: metrics)
     let ingest = YieldIngest(store: store, metrics: metrics)
     let supervisor = YieldStoreSupervisor(
-      store: store, postgres: postgres, queries: queries, kpiRefresh: settings.kpiRefresh, logger: logger)
+      store: store, postgres: postgres, queries: queries, kpiRefresh: settings.kpiRefresh, logger: logger,
+      onStop: onStop)
     background.append(supervisor)
 
     let rest = YieldREST(

@@ -20,9 +20,15 @@ final class YieldStoreSupervisor: Service, Sendable {
   let queries: YieldQueries
   let kpiRefresh: Duration
   let logger: Logger
+  /// Runs once the servers have stopped (the embedded SQLite file is closed here).
+  let onStop: @Sendable () async -> Void
   private let state = Mutex(State.starting)
 
-  init(store: any YieldStore, postgres: PostgresYieldStore?, queries: YieldQueries, kpiRefresh: Duration, logger: Logger) {
+  init(
+    store: any YieldStore, postgres: PostgresYieldStore?, queries: YieldQueries, kpiRefresh: Duration, logger: Logger,
+    onStop: @escaping @Sendable () async -> Void = {}
+  ) {
+    self.onStop = onStop
     self.store = store
     self.postgres = postgres
     self.queries = queries
@@ -40,6 +46,17 @@ final class YieldStoreSupervisor: Service, Sendable {
   }
 
   func run() async throws {
+    // Background services stop after the servers, so no request is using the store any more.
+    do {
+      try await supervise()
+    } catch {
+      await onStop()
+      throw error
+    }
+    await onStop()
+  }
+
+  private func supervise() async throws {
     try await cancelWhenGracefulShutdown {
       await self.migrateUntilDone()
       var lastPartitions = ContinuousClock.now
