@@ -154,6 +154,10 @@ let package = Package(
     .target(name: "CellWorld", path: "Shared/CellWorld", swiftSettings: swiftSettings),
     // The robot joint bus's UDP datagrams (docs/joint-bus.md), pure: codec and CRC-32.
     .target(name: "JointBus", path: "Shared/JointBus", swiftSettings: swiftSettings),
+    // The cell's cycle as a pure state machine: steps, budgets, safe retries, verdicts (issue #6).
+    .target(
+      name: "CycleSequencing", dependencies: ["YieldKPI"], path: "Shared/CycleSequencing", swiftSettings: swiftSettings),
+    .testTarget(name: "CycleSequencingTests", dependencies: ["CycleSequencing", "YieldKPI"], swiftSettings: swiftSettings),
     // Yield KPI math (YIELD-API.md definitions), pure: summaries, OEE, shift calendar, Pareto.
     .target(name: "YieldKPI", path: "Shared/YieldKPI", swiftSettings: swiftSettings),
     // The plant file (YAML) as a model with source lines, and its checks; pure (no I/O but reading the file).
