@@ -158,6 +158,17 @@ let package = Package(
     .target(
       name: "CycleSequencing", dependencies: ["YieldKPI"], path: "Shared/CycleSequencing", swiftSettings: swiftSettings),
     .testTarget(name: "CycleSequencingTests", dependencies: ["CycleSequencing", "YieldKPI"], swiftSettings: swiftSettings),
+    // Store-and-forward of records in a SQLite file: the cell's outbox to yield (issue #6).
+    .target(
+      name: "DurableOutbox",
+      dependencies: [
+        .product(name: "SQLiteNIO", package: "sqlite-nio"), .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+      ],
+      path: "Shared/DurableOutbox", swiftSettings: swiftSettings),
+    .testTarget(
+      name: "DurableOutboxTests",
+      dependencies: ["DurableOutbox", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
     // Yield KPI math (YIELD-API.md definitions), pure: summaries, OEE, shift calendar, Pareto.
     .target(name: "YieldKPI", path: "Shared/YieldKPI", swiftSettings: swiftSettings),
     // The plant file (YAML) as a model with source lines, and its checks; pure (no I/O but reading the file).

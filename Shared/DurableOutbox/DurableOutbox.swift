@@ -1,0 +1,151 @@
+import Foundation
+import Logging
+import NIOPosix
+import SQLiteNIO
+
+/// One record waiting in the outbox: its idempotency key (e.g. a `cycle_id`) and its bytes
+/// (e.g. a serialized CycleRecord). The receiver must treat a repeated id as a no-op.
+public struct OutboxEntry: Sendable, Hashable {
+  public var id: String
+  public var payload: [UInt8]
+
+  public init(id: String, payload: [UInt8]) {
+    self.id = id
+    self.payload = payload
+  }
+}
+
+/// An error of the outbox: its file cannot be opened or written.
+public struct OutboxError: Error, Sendable, CustomStringConvertible {
+  public var description: String
+}
+
+/// A store-and-forward queue in a SQLite file: records are on disk (synchronous=FULL, WAL) before
+/// `append` returns, survive restarts and crashes, and leave only when the receiver acknowledged
+/// them. The cell's cycle records go through it to the yield service, which may be down for hours.
+public final class DurableOutbox: Sendable {
+  let connection: SQLiteConnection
+  private let threadPool: NIOThreadPool
+
+  private init(connection: SQLiteConnection, threadPool: NIOThreadPool) {
+    self.connection = connection
+    self.threadPool = threadPool
+  }
+
+  /// Opens (creating if needed) the outbox file at `path`.
+  public static func open(path: String, logger: Logger) async throws(OutboxError) -> DurableOutbox {
+    let pool = NIOThreadPool(numberOfThreads: 1)
+    pool.start()
+    do {
+      let connection = try await SQLiteConnection.open(
+        storage: .file(path: path), threadPool: pool, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())
+      for statement in [
+        "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000",
+        """
+        CREATE TABLE IF NOT EXISTS outbox (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          id TEXT NOT NULL UNIQUE,
+          payload BLOB NOT NULL,
+          appended_at INTEGER NOT NULL
+        )
+        """,
+      ] {
+        _ = try await connection.query(statement)
+      }
+      return DurableOutbox(connection: connection, threadPool: pool)
+    } catch {
+      try? await pool.shutdownGracefully()
+      throw OutboxError(description: "cannot open the outbox \(path): \(error)")
+    }
+  }
+
+  /// Closes the file; call once nothing uses the outbox any more.
+  public func close() async {
+    try? await connection.close()
+    try? await threadPool.shutdownGracefully()
+  }
+
+  /// Stores `entry` durably; a second entry with the same id is ignored (already queued).
+  public func append(_ entry: OutboxEntry) async throws(OutboxError) {
+    do {
+      _ = try await connection.query(
+        "INSERT INTO outbox (id, payload, appended_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",
+        [.text(entry.id), .blob(.init(bytes: entry.payload)), .integer(Int(Date().timeIntervalSince1970 * 1000))])
+    } catch {
+      throw OutboxError(description: "cannot write to the outbox: \(error)")
+    }
+  }
+
+  /// The oldest `limit` entries not yet acknowledged, oldest first.
+  public func pending(limit: Int) async throws(OutboxError) -> [OutboxEntry] {
+    do {
+      return try await connection.query("SELECT id, payload FROM outbox ORDER BY seq LIMIT ?", [.integer(limit)]).map {
+        row in
+        guard let id = row.column("id")?.string, case .blob(var blob)? = row.column("payload") else {
+          throw OutboxError(description: "the outbox holds a row without id or payload")
+        }
+        return OutboxEntry(id: id, payload: blob.readBytes(length: blob.readableBytes) ?? [])
+      }
+    } catch let error as OutboxError {
+      throw error
+    } catch {
+      throw OutboxError(description: "cannot read the outbox: \(error)")
+    }
+  }
+
+  /// Removes delivered entries.
+  public func acknowledge(_ ids: [String]) async throws(OutboxError) {
+    guard !ids.isEmpty else { return }
+    do {
+      _ = try await connection.query(
+        "DELETE FROM outbox WHERE id IN (" + Array(repeating: "?", count: ids.count).joined(separator: ",") + ")",
+        ids.map { .text($0) })
+    } catch {
+      throw OutboxError(description: "cannot acknowledge outbox entries: \(error)")
+    }
+  }
+
+  /// How many entries wait.
+  public func count() async throws(OutboxError) -> Int {
+    do {
+      return try await connection.query("SELECT count(*) AS n FROM outbox").first?.column("n")?.integer ?? 0
+    } catch {
+      throw OutboxError(description: "cannot count the outbox: \(error)")
+    }
+  }
+
+  /// Delivers entries in order, in batches of up to `batchSize`, until cancelled: looks for new
+  /// entries every `idlePoll` when empty, and after a failed delivery backs off from 100 ms up to
+  /// `maxBackoff`. `deliver` must return only once the receiver has committed the batch.
+  public func deliver(
+    batchSize: Int = 500, idlePoll: Duration = .milliseconds(100), maxBackoff: Duration = .seconds(5),
+    logger: Logger, to deliver: @Sendable ([OutboxEntry]) async throws -> Void
+  ) async {
+    var backoff = Duration.milliseconds(100)
+    while !Task.isCancelled {
+      let batch: [OutboxEntry]
+      do {
+        batch = try await pending(limit: batchSize)
+      } catch {
+        logger.error("outbox read failed", metadata: ["error": "\(error)"])
+        try? await Task.sleep(for: backoff)
+        continue
+      }
+      if batch.isEmpty {
+        try? await Task.sleep(for: idlePoll)
+        continue
+      }
+      do {
+        try await deliver(batch)
+        try await acknowledge(batch.map(\.id))
+        backoff = .milliseconds(100)
+      } catch {
+        logger.warning(
+          "outbox delivery failed; will retry",
+          metadata: ["entries": "\(batch.count)", "error": "\(error)", "retry_in": "\(backoff)"])
+        try? await Task.sleep(for: backoff)
+        backoff = min(backoff * 2, maxBackoff)
+      }
+    }
+  }
+}
