@@ -31,8 +31,13 @@ struct SimBenchmark: ParsableCommand {
   @Option(help: "Expert cycles per failure rate (0 skips the table).")
   var cycles: Int = 40
 
+  @Option(help: "Lock-step: non-blocking reads before blocking in poll (worth it only with a free core per loop).")
+  var spins: Int = 0
+
   func validate() throws {
-    guard simSeconds > 0, cycles >= 0 else { throw ValidationError("--sim-seconds must be > 0, --cycles ≥ 0.") }
+    guard simSeconds > 0, cycles >= 0, spins >= 0 else {
+      throw ValidationError("--sim-seconds must be > 0, --cycles and --spins ≥ 0.")
+    }
   }
 
   func run() throws {
@@ -71,7 +76,7 @@ struct SimBenchmark: ParsableCommand {
       print("sim_world_expert_\(robots)robot_cycles: \(finished) cycles")
     }
     for robots in [1, 2] {
-      let rtf = try LockStepBench(robots: robots, steps: steps).run()
+      let rtf = try LockStepBench(robots: robots, steps: steps, spins: spins).run()
       print("sim_lockstep_udp_\(robots)robot_rtf: \(Self.fixed(rtf)) x")
     }
     guard cycles > 0 else { return }
@@ -108,6 +113,8 @@ struct SimBenchmark: ParsableCommand {
 struct LockStepBench {
   let robots: Int
   let steps: Int
+  /// Non-blocking reads before blocking in poll (spinning pays only with a free core per loop).
+  var spins = 0
 
   static func udpSocket() throws -> (fd: Int32, port: UInt16) {
     let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
@@ -141,8 +148,8 @@ struct LockStepBench {
 
   /// One datagram's length, or 0 after 100 ms. Spins on non-blocking reads first (a 1 kHz loop
   /// cannot afford a sleeping thread's wake-up), then blocks in poll.
-  static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int {
-    for spin in 0..<400 {
+  static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, spins: Int) -> Int {
+    for spin in 0..<spins {
       let count = recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
       if count > 0 { return count }
       if spin % 50 == 49 { sched_yield() }
@@ -162,6 +169,7 @@ struct LockStepBench {
     }
     let robots = self.robots
     let steps = self.steps
+    let spins = self.spins
     let failures = Atomic<Int>(0)
     let simThread = Thread {
       var config = CellWorldConfig.defaults
@@ -175,7 +183,7 @@ struct LockStepBench {
       var outbound = [UInt8](repeating: 0, count: JointBus.stateSize)
       var arrived = [Bool](repeating: false, count: robots)
       while Int(world.stepIndex) < steps {
-        let count = inbound.withUnsafeMutableBytes { Self.receive(sim.fd, into: $0) }
+        let count = inbound.withUnsafeMutableBytes { Self.receive(sim.fd, into: $0, spins: spins) }
         guard count > 0 else {
           failures.add(1, ordering: .relaxed)
           if failures.load(ordering: .relaxed) > 50 { return }
@@ -246,7 +254,7 @@ struct LockStepBench {
     var received = 0
     var lastTick: UInt64 = 0
     while lastTick < UInt64(steps) {
-      let count = inbound.withUnsafeMutableBytes { Self.receive(controller.fd, into: $0) }
+      let count = inbound.withUnsafeMutableBytes { Self.receive(controller.fd, into: $0, spins: spins) }
       guard count > 0 else {
         if failures.load(ordering: .relaxed) > 50 { throw BenchError("the lock-step simulator stopped answering") }
         sendCommands(tick: lastTick)  // a lost datagram: resend
