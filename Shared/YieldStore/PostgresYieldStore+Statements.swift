@@ -35,16 +35,22 @@ extension PostgresYieldStore {
   static func claim(
     ids: [UUID], table: String, column: String, connection: PostgresConnection, logger: Logger
   ) async throws -> Set<String> {
+    // Sorted by their bytes (the order PostgreSQL's uuid type uses), computed once per id:
+    // `uuidString` costs a formatted print per byte, far too much inside a sort's comparisons.
+    let sorted = ids.map { ($0, withUnsafeBytes(of: $0.uuid) { Array($0) }) }
+      .sorted { $0.1.lexicographicallyPrecedes($1.1) }
+      .map(\.0)
     var binds = PostgresBindings()
-    binds.append(ids.sorted { $0.uuidString < $1.uuidString })
+    binds.append(sorted)
     let rows = try await connection.query(
       PostgresQuery(
         unsafeSQL:
-          "INSERT INTO \(table) (\(column)) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING RETURNING \(column)",
+          "INSERT INTO \(table) (\(column)) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING RETURNING \(column)::text",
         binds: binds),
       logger: logger)
     var claimed = Set<String>()
-    for try await id in rows.decode(UUID.self) { claimed.insert(id.uuidString.lowercased()) }
+    claimed.reserveCapacity(ids.count)
+    for try await id in rows.decode(String.self) { claimed.insert(id) }
     return claimed
   }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import YieldStore
 
@@ -23,5 +24,27 @@ struct CyclePageCursorTests {
   func malformed(_ token: String) {
     let error = #expect(throws: YieldStoreError.self) { try CyclePageCursor(token: token) }
     #expect(error?.code == .malformedPageToken)
+  }
+}
+
+@Suite("UUID text")
+struct UUIDTextTests {
+  @Test("canonical lowercase form and value, in one pass; same as Foundation's", arguments: [
+    "0B6F3F4E-8C1D-4C5E-9A57-1F0E2D3C4B5A", "0b6f3f4e-8c1d-4c5e-9a57-1f0e2d3c4b5a", "00000000-0000-0000-0000-000000000000",
+    "FFFFFFFF-ffff-FfFf-fFfF-FFFFFFFFFFFF",
+  ])
+  func parses(_ text: String) throws {
+    let parsed = try #require(UUIDText.parse(text))
+    let foundation = try #require(UUID(uuidString: text))
+    #expect(parsed.uuid == foundation)
+    #expect(parsed.canonical == foundation.uuidString.lowercased())
+  }
+
+  @Test("not a UUID", arguments: [
+    "", "x", "0b6f3f4e-8c1d-4c5e-9a57-1f0e2d3c4b5", "0b6f3f4e-8c1d-4c5e-9a57-1f0e2d3c4b5aa",
+    "0b6f3f4e 8c1d-4c5e-9a57-1f0e2d3c4b5a", "0b6f3f4g-8c1d-4c5e-9a57-1f0e2d3c4b5a", "0b6f3f4e-8c1d-4c5e-9a571f0e2d3c4b5a-",
+  ])
+  func refuses(_ text: String) {
+    #expect(UUIDText.parse(text) == nil)
   }
 }

@@ -221,10 +221,10 @@ enum RecordValidation {
     _ value: String?, field: String, skip: Set<String>, problems: inout [(String, String)]
   ) -> String? {
     guard let value = required(value, field: field, skip: skip, problems: &problems) else { return nil }
-    guard value.count == 36, let id = UUID(uuidString: value) else {
+    guard let id = UUIDText.parse(value) else {
       problems.append((field, "must be a UUID like 0b6f3f4e-8c1d-4c5e-9a57-1f0e2d3c4b5a, got '\(value.prefix(60))'"))
       return nil
     }
-    return id.uuidString.lowercased()
+    return id.canonical
   }
 }

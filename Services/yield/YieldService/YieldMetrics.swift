@@ -24,13 +24,18 @@ struct YieldMetrics: Sendable {
     var byKey: [[String]: Int] = [:]
     var firstPass: [String: Int] = [:]
     var taktMet: [String: Int] = [:]
+    var cycleMsByCell: [String: [Int]] = [:]
     for row in rows {
       byKey[[row.cell, row.outcome, row.failureCode ?? ""], default: 0] += 1
       if row.outcome == "ok" {
         if row.attempts == 1 { firstPass[row.cell, default: 0] += 1 }
         if row.cycleMs <= row.idealCycleMs { taktMet[row.cell, default: 0] += 1 }
       }
-      if row.outcome != "aborted" { cycleTime(row.cell).recordNanoseconds(Int64(row.cycleMs) * 1_000_000) }
+      if row.outcome != "aborted" { cycleMsByCell[row.cell, default: []].append(row.cycleMs) }
+    }
+    for (cell, values) in cycleMsByCell {
+      let histogram = cycleTime(cell)
+      for value in values { histogram.recordNanoseconds(Int64(value) * 1_000_000) }
     }
     for (key, count) in byKey {
       registry.makeCounter(

@@ -20,14 +20,14 @@ struct IngestBatch<Row: Sendable>: Sendable {
     unique.reserveCapacity(rows.count)
     ids.reserveCapacity(rows.count)
     for (index, row) in rows.enumerated() {
-      guard let uuid = UUID(uuidString: id(row)) else {
+      guard let (canonicalID, uuid) = UUIDText.parse(id(row)) else {
         throw YieldStoreError(
           code: .invalidRecord,
           message: "\(idField) '\(id(row))' is not a UUID (expected e.g. 3f2b8c1e-5d4a-4e1b-9c7d-2a6f0e8b1c3d)",
           recordIndex: index, field: idField)
       }
       if seen.insert(uuid).inserted {
-        unique.append(canonical(row, uuid.uuidString.lowercased()))
+        unique.append(canonical(row, canonicalID))
         ids.append(uuid)
       }
     }
