@@ -49,6 +49,11 @@ enum CopyText {
   }
 
   static func text(_ value: String, _ buffer: inout ByteBuffer) {
+    // Most fields need no escape: one copy of the whole string.
+    if !value.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
+      buffer.writeString(value)
+      return
+    }
     for byte in value.utf8 {
       switch byte {
       case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
