@@ -1,9 +1,10 @@
 """The Grafana dashboard (deploy/grafana/dashboards/*.json) against what the services really export.
 
 Every metric name a panel's PromQL uses must appear in the live /metrics of a running Workcell
-service, exercised first (a metric appears only once touched): a plc-bridge drives a full cycle
+service, exercised first (a metric appears only once touched): a plc-bridge drives a cycle
 against the pymodbus PLC peer with a NOK tightening (so a PLC fault latches), which also touches
-the gRPC server metrics. Names no service exports yet are in PLANNED, each with the issue that
+the gRPC server metrics; a yield service started with a plant file (its shift calendar) gets an
+ok and a NOK cycle over REST and one query, and refreshes its shift OEE gauges. Names no service exports yet are in PLANNED, each with the issue that
 adds them; a planned name that shows up live, or that the dashboard no longer uses, fails the test
 so the list cannot go stale.
 """
@@ -13,11 +14,15 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import requests
+import yaml
 
 from test_plc_bridge import FAST, peers, rig  # noqa: F401  (fixtures used by name)
+from yield_client import RestClient, YieldServer, cycle
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DASHBOARDS = sorted((REPO_ROOT / "deploy" / "grafana" / "dashboards").glob("*.json"))
@@ -29,21 +34,8 @@ PLANNED = {
     "workcell_policy_inference_seconds_bucket",
     "workcell_control_loop_period_seconds_bucket",
     "workcell_control_loop_jitter_seconds_bucket",
-    # Yield service (issue #3), being built now: its REST ingest is not on main yet. Once it is,
-    # this test should start `yield`, post one cycle and check these against its /metrics too.
-    "workcell_yield_cycles_ingested_total",
-    "workcell_yield_first_pass_cycles_total",
-    "workcell_yield_takt_met_cycles_total",
-    "workcell_yield_cycle_time_seconds_bucket",
-    "workcell_yield_shift_oee_ratio",
-    "workcell_yield_shift_availability_ratio",
-    "workcell_yield_shift_performance_ratio",
-    "workcell_yield_shift_quality_ratio",
-    "workcell_yield_ingest_batch_size_sum",
-    "workcell_yield_ingest_batch_size_count",
-    "workcell_yield_query_duration_seconds_bucket",
-    "workcell_yield_db_operations_in_flight",
 }
+METRICS_DEADLINE_S = 15.0
 
 METRIC_NAME = re.compile(r"\b((?:workcell|grpc_server)_[a-z0-9_]+)\b")
 
@@ -100,7 +92,38 @@ def test_planned_names_are_used_by_the_dashboard():
     assert not unused, f"PLANNED lists names the dashboard does not use: {sorted(unused)}"
 
 
-def test_dashboard_uses_only_exported_metrics(rig):  # noqa: F811
+def yield_metrics(work_dir: Path) -> str:
+    """/metrics of a yield service that ingested an ok and a NOK cycle of cell-01 and answered a
+    query, once its shift OEE gauges are out (plant file: one 24 h shift in UTC, refresh 0.2 s)."""
+    plant = yaml.safe_load((REPO_ROOT / "deploy" / "plant.example.yaml").read_text())
+    plant["shift_calendar"] = {"time_zone": "UTC", "shifts": [{"name": "all-day", "start": "00:00", "end": "00:00"}]}
+    plant_file = work_dir / "plant.yaml"
+    plant_file.write_text(yaml.safe_dump(plant, sort_keys=False))
+    server = YieldServer(work_dir, extra=["--plant-config", str(plant_file), "--kpi-refresh-s", "0.2"])
+    try:
+        writer = RestClient(server.base_url, server.tokens.write)
+        now = datetime.now(timezone.utc) - timedelta(minutes=5)
+        sent = [cycle(now, 70_000, cell="cell-01", ideal_cycle_ms=72_000),
+                cycle(now + timedelta(seconds=80), 75_000, outcome="nok", failure_code="torque_low", cell="cell-01")]
+        response = writer.post_cycles(sent)
+        assert response.status_code in (200, 201), f"POST /api/v1/cycles: {response.status_code} {response.text}"
+        reader = RestClient(server.base_url, server.tokens.read)
+        query = reader.get("/api/v1/yield", **{"from": (now - timedelta(hours=1)).isoformat(),
+                                                "to": (now + timedelta(hours=1)).isoformat(), "group_by": "cell"})
+        assert query.status_code == 200, f"GET /api/v1/yield: {query.status_code} {query.text}"
+        end = time.monotonic() + METRICS_DEADLINE_S
+        while True:
+            text = requests.get(f"{server.base_url}/metrics", timeout=5).text
+            if "workcell_yield_shift_oee_ratio{" in text or time.monotonic() > end:
+                return text
+            time.sleep(0.1)
+    finally:
+        code = server.stop()
+        assert code == 0, f"yield exited with {code} after SIGTERM\n{server.log()}"
+
+
+def test_dashboard_uses_only_exported_metrics(rig, tmp_path):  # noqa: F811
+    exported = exported_names(yield_metrics(tmp_path))
     r = rig(*FAST, "--result", "torque_low")
     with r.logs():
         r.request_part()
@@ -110,17 +133,19 @@ def test_dashboard_uses_only_exported_metrics(rig):  # noqa: F811
         assert not fasten.ok and fasten.fault_code != r.pb.PLC_FAULT_CODE_UNSPECIFIED, fasten
         # The bridge counts the latched FAULT_CODE on its next poll.
         r.wait_peer("FAULT_CODE latched", lambda s: s["fixture"]["FAULT_CODE"] != 0, 1.0)
-        exported: set[str] = set()
+        bridge_names: set[str] = set()
         for _ in range(100):
-            exported = exported_names(r.bridge.metrics())
-            if "workcell_plc_faults_total" in exported:
+            bridge_names = exported_names(r.bridge.metrics())
+            if "workcell_plc_faults_total" in bridge_names:
                 break
             time.sleep(0.02)
+        exported |= bridge_names
         used = dashboard_metric_names()
         missing = {name: panel for name, panel in used.items() if name not in exported and name not in PLANNED}
         assert not missing, f"the dashboard uses metrics no service exports: {missing}"
         stale = sorted(PLANNED & exported)
         assert not stale, f"now exported, remove from PLANNED: {stale}"
-        # The PLC and gRPC names the dashboard relies on were really checked live.
-        assert {"workcell_plc_faults_total", "workcell_plc_connected", "grpc_server_handled_total",
+        # The yield, PLC and gRPC names the dashboard relies on were really checked live.
+        assert {"workcell_yield_shift_oee_ratio", "workcell_yield_cycle_time_seconds_bucket",
+                "workcell_plc_faults_total", "workcell_plc_connected", "grpc_server_handled_total",
                 "grpc_server_handling_seconds_bucket"} <= exported & set(used)
