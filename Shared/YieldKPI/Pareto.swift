@@ -11,6 +11,13 @@ public enum Pareto {
     for cycle in cycles where cycle.outcome != .ok {
       if let code = cycle.failureCode { counts[code, default: 0] += 1 }
     }
+    return of(counts: counts)
+  }
+
+  /// The Pareto of failure counts already made (e.g. by the database's GROUP BY): same order and
+  /// shares as ``of(_:)``; codes with a count of 0 get no row.
+  public static func of(counts: [FailureCode: Int]) -> [ParetoRow] {
+    let counts = counts.filter { $0.value > 0 }
     let total = counts.values.reduce(0, +)
     guard total > 0 else { return [] }
     let sorted = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }

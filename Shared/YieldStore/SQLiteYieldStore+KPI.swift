@@ -51,6 +51,24 @@ extension SQLiteYieldStore {
     }
   }
 
+  public func failureCounts(_ filter: CycleFilter, logger: Logger) async throws(YieldStoreError)
+    -> [FailureCode: Int]
+  {
+    var binds: [SQLiteData] = []
+    let clauses = Self.conditions(filter, binds: &binds) + ["outcome <> 'ok'", "failure_code IS NOT NULL"]
+    let sql =
+      "SELECT failure_code, count(*) AS n FROM cycles WHERE " + clauses.joined(separator: " AND ")
+      + " GROUP BY failure_code"
+    return try await serialized("count failures") { [binds] db in
+      var counts: [FailureCode: Int] = [:]
+      for row in try await db.query(sql, binds) {
+        let code = try Self.text(row, "failure_code")
+        counts[FailureCode(rawValue: code) ?? .other, default: 0] += Int(try Self.integer(row, "n"))
+      }
+      return counts
+    }
+  }
+
   public func stateIntervals(cells: [String]?, overlapping window: DateInterval, logger: Logger)
     async throws(YieldStoreError) -> [StateInterval]
   {

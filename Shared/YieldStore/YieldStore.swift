@@ -37,6 +37,10 @@ public protocol YieldStore: Sendable {
   /// YieldKPI is the same for both backends, so percentiles and buckets agree exactly).
   func cycleFacts(_ filter: CycleFilter, logger: Logger) async throws(YieldStoreError) -> [CycleFact]
 
+  /// Failed cycles matching `filter` counted by failure code (outcome not ok, code present), for
+  /// the Pareto: counted by the database, not read row by row.
+  func failureCounts(_ filter: CycleFilter, logger: Logger) async throws(YieldStoreError) -> [FailureCode: Int]
+
   /// The state events of `cells` (nil: every cell) that overlap `window`, unclipped.
   func stateIntervals(cells: [String]?, overlapping window: DateInterval, logger: Logger)
     async throws(YieldStoreError) -> [StateInterval]

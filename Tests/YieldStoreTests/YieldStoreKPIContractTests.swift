@@ -112,3 +112,27 @@ struct YieldStoreBulkContractTests {
     }
   }
 }
+
+@Suite("YieldStore contract: failure counts")
+struct YieldStoreFailureCountTests {
+  @Test("the database's failure counts give the same Pareto as the facts", arguments: Backend.available)
+  func sameAsFacts(_ backend: Backend) async throws {
+    try await withStore(backend) { store, _ throws in
+      let codes = ["grip_slip", "torque_low", "grip_slip", "estop", "spline_misaligned", "grip_slip", "torque_low"]
+      var rows = codes.enumerated().map { index, code in
+        makeCycle(index, endedOffsetMs: Int64(index) * 1_000, outcome: code == "estop" ? "aborted" : "nok", failureCode: code)
+      }
+      rows += (10..<20).map { makeCycle($0, endedOffsetMs: Int64($0) * 1_000) }
+      rows.append(makeCycle(30, cell: "cell-02", endedOffsetMs: 5_000, outcome: "nok", failureCode: "cross_thread"))
+      _ = try await store.insertCycles(rows, logger: testLogger)
+      let filter = CycleFilter(
+        cell: "cell-01", from: Date(millisecondsSince1970: baseMilliseconds),
+        to: Date(millisecondsSince1970: baseMilliseconds + 60_000))
+      let counted = Pareto.of(counts: try await store.failureCounts(filter, logger: testLogger))
+      let fromFacts = Pareto.of(try await store.cycleFacts(filter, logger: testLogger))
+      #expect(counted == fromFacts)
+      #expect(counted.map(\.failureCode) == [.gripSlip, .torqueLow, .estop, .splineMisaligned])
+      #expect(counted.first?.count == 3)
+    }
+  }
+}

@@ -41,6 +41,9 @@ struct MeteredYieldStore: YieldStore {
   func cycleFacts(_ filter: CycleFilter, logger: Logger) async throws(YieldStoreError) -> [CycleFact] {
     try await metered { () async throws(YieldStoreError) in try await base.cycleFacts(filter, logger: logger) }
   }
+  func failureCounts(_ filter: CycleFilter, logger: Logger) async throws(YieldStoreError) -> [FailureCode: Int] {
+    try await metered { () async throws(YieldStoreError) in try await base.failureCounts(filter, logger: logger) }
+  }
   func stateIntervals(cells: [String]?, overlapping window: DateInterval, logger: Logger) async throws(YieldStoreError)
     -> [StateInterval]
   {

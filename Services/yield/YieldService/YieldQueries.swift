@@ -118,11 +118,15 @@ struct YieldQueries: Sendable {
   }
 
   func pareto(_ query: ParetoQuery, logger: Logger) async throws(YieldAPIError) -> [ParetoRow] {
-    let facts = try await facts(
-      CycleFilter(
-        cell: query.cell, line: query.line, station: query.station, from: query.window.interval.start,
-        to: query.window.interval.end), logger: logger)
-    return Pareto.of(facts)
+    do {
+      return Pareto.of(
+        counts: try await store.failureCounts(
+          CycleFilter(
+            cell: query.cell, line: query.line, station: query.station, from: query.window.interval.start,
+            to: query.window.interval.end), logger: logger))
+    } catch {
+      throw YieldAPIError(error)
+    }
   }
 
   func cycles(_ filter: CycleFilter, limit: Int, pageToken: String?, logger: Logger) async throws(YieldAPIError)
