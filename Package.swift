@@ -84,6 +84,7 @@ let package = Package(
   products: fleet.map(\.product) + [
     .executable(name: "workcell", targets: ["WorkcellCLI"]),
     .executable(name: "workcell-bench", targets: ["WorkcellBench"]),
+    .executable(name: "workcell-train", targets: ["WorkcellTrain"]),
   ],
   dependencies: [
     .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
@@ -169,6 +170,17 @@ let package = Package(
     .testTarget(
       name: "DurableOutboxTests",
       dependencies: ["DurableOutbox", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+    // Perception from raw frames (issue #6), pure: nut pose and spline phase from camera images,
+    // grasp state from tactile images, contact wrench from joint torques, fusion, tactile refinement.
+    .target(name: "NutPerception", path: "Shared/NutPerception", swiftSettings: swiftSettings),
+    .testTarget(name: "NutPerceptionTests", dependencies: ["NutPerception", "CellWorld"], swiftSettings: swiftSettings),
+    // The policy's runtime (issue #6), pure: safetensors, batched dense layers, observation → action chunk.
+    .target(name: "PolicyRuntime", path: "Shared/PolicyRuntime", swiftSettings: swiftSettings),
+    .testTarget(name: "PolicyRuntimeTests", dependencies: ["PolicyRuntime", "CellWorld"], swiftSettings: swiftSettings),
+    // Whole-body control's 1 kHz law (issue #6), pure: chunk interpolation, limits, balance, staged stops.
+    .target(name: "WholeBodyControl", dependencies: ["JointBus"], path: "Shared/WholeBodyControl", swiftSettings: swiftSettings),
+    .testTarget(
+      name: "WholeBodyControlTests", dependencies: ["WholeBodyControl", "JointBus", "CellWorld"], swiftSettings: swiftSettings),
     // Yield KPI math (YIELD-API.md definitions), pure: summaries, OEE, shift calendar, Pareto.
     .target(name: "YieldKPI", path: "Shared/YieldKPI", swiftSettings: swiftSettings),
     // The plant file (YAML) as a model with source lines, and its checks; pure (no I/O but reading the file).
@@ -191,6 +203,10 @@ let package = Package(
       path: "Services/workcell",
       swiftSettings: swiftSettings
     ),
+    // `workcell-train`: demonstrations from the scripted expert in the simulated world → policy weights.
+    .executableTarget(
+      name: "WorkcellTrain", dependencies: ["CellWorld", "PolicyRuntime"], path: "Services/workcell-train",
+      swiftSettings: swiftSettings),
     // `workcell-bench <name>`: release-build benchmarks printing `metric: value unit` lines.
     .executableTarget(
       name: "WorkcellBench",

@@ -1,0 +1,1 @@
+print("workcell-train: not yet written (issue #6)")

@@ -1,0 +1,2 @@
+/// Placeholder while issue #6 fills this module in.
+public enum WholeBodyControlModule {}
