@@ -1,0 +1,64 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The feature encoding "wc-features-1": an observation as 29 floats, in raw units (the model
+/// normalises them with its stored mean and standard deviation).
+///
+/// | index | feature |
+/// |---|---|
+/// | 0–6 | arm joint positions, rad |
+/// | 7 | gripper width, m |
+/// | 8–10 | nut position in the torso frame, m |
+/// | 11, 12 | sin(12 ψ), cos(12 ψ): nut yaw ψ modulo the 30° tooth pitch, as an angle |
+/// | 13 | spline phase / 15° |
+/// | 14, 15 | sin, cos of spline phase × 12 (one turn per tooth pitch) |
+/// | 16, 17 | holding, seated (0/1) |
+/// | 18–28 | cycle step one-hot, steps 1…11 (unspecified = all zero) |
+public enum PolicyFeatures {
+  /// Name of this encoding, stored in model files as `feature_version`.
+  public static let version = "wc-features-1"
+  /// Arm joints in the encoding.
+  public static let armJointCount = 7
+  /// Floats per observation.
+  public static let count = 29
+  /// Teeth of the nut's spline: yaw repeats every 360° / 12.
+  static let splineTeeth = 12.0
+
+  /// Writes `observation`'s features into `row[0..<count]`. Missing joints read as 0.
+  public static func encode(_ observation: PolicyObservation, into row: UnsafeMutableBufferPointer<Float>) {
+    precondition(row.count >= count, "feature row too short")
+    for j in 0..<armJointCount {
+      row[j] = j < observation.armJointPositionsRad.count ? Float(observation.armJointPositionsRad[j]) : 0
+    }
+    row[7] = Float(observation.gripperWidthM)
+    row[8] = Float(observation.nutPositionInTorsoM.x)
+    row[9] = Float(observation.nutPositionInTorsoM.y)
+    row[10] = Float(observation.nutPositionInTorsoM.z)
+    let yaw = splineTeeth * observation.nutYawRad
+    row[11] = Float(sin(yaw))
+    row[12] = Float(cos(yaw))
+    let phaseDeg = observation.splinePhaseDeg.isFinite ? observation.splinePhaseDeg : 0
+    row[13] = Float(phaseDeg / 15)
+    let phase = phaseDeg * splineTeeth * .pi / 180
+    row[14] = Float(sin(phase))
+    row[15] = Float(cos(phase))
+    row[16] = observation.holding ? 1 : 0
+    row[17] = observation.seated ? 1 : 0
+    for s in 0..<11 { row[18 + s] = 0 }
+    if observation.cycleStep != .unspecified { row[17 + observation.cycleStep.rawValue] = 1 }
+  }
+
+  /// The features of a batch of observations, one row each.
+  public static func matrix(_ observations: [PolicyObservation]) -> Matrix {
+    var m = Matrix(rows: observations.count, columns: count)
+    m.values.withUnsafeMutableBufferPointer { p in
+      for (r, observation) in observations.enumerated() {
+        encode(observation, into: UnsafeMutableBufferPointer(rebasing: p[(r * count)..<((r + 1) * count)]))
+      }
+    }
+    return m
+  }
+}
