@@ -1,0 +1,65 @@
+/// The robot's balance as the controller models it: a linear inverted pendulum of the centre of
+/// mass over a rectangular support polygon, the arms' masses moving the CoM as they move. The
+/// defaults are the simulated cell's humanoid (CellWorld `BalanceModel`, `RobotLayout`).
+public struct BalanceConfig: Sendable, Hashable {
+  /// Robot mass, kilograms.
+  public var massKg: Double
+  /// Mass of each arm, kilograms.
+  public var armMassKg: Double
+  /// CoM height above the floor, metres.
+  public var comHeightM: Double
+  /// Support polygon, robot frame (feet centre origin, x forward): x from … to, metres.
+  public var supportXM: ClosedRange<Double>
+  /// Support polygon, robot frame: y from … to, metres.
+  public var supportYM: ClosedRange<Double>
+  /// Arm bases in the robot frame (left, right), metres.
+  public var armBaseM: [SIMD3<Double>]
+  /// Joint posture at which the torso CoM sits over the feet centre (the arms' reference), radians.
+  public var referencePostureRad: [Double]
+  /// Below this capture-point margin tracking stops (reason `balance`) and the robot holds, metres.
+  public var marginFloorM: Double
+  /// Time constant pulling the integrated CoM offset back to the stance (the robot's own ankle
+  /// regulation recentres it; the leak bounds IMU drift), seconds.
+  public var positionLeakS: Double
+  /// Time constant of the integrated CoM velocity's leak, seconds.
+  public var velocityLeakS: Double
+
+  /// A configuration from its parts.
+  public init(
+    massKg: Double, armMassKg: Double, comHeightM: Double, supportXM: ClosedRange<Double>,
+    supportYM: ClosedRange<Double>, armBaseM: [SIMD3<Double>], referencePostureRad: [Double], marginFloorM: Double,
+    positionLeakS: Double, velocityLeakS: Double
+  ) {
+    self.massKg = massKg
+    self.armMassKg = armMassKg
+    self.comHeightM = comHeightM
+    self.supportXM = supportXM
+    self.supportYM = supportYM
+    self.armBaseM = armBaseM
+    self.referencePostureRad = referencePostureRad
+    self.marginFloorM = marginFloorM
+    self.positionLeakS = positionLeakS
+    self.velocityLeakS = velocityLeakS
+  }
+
+  /// The simulated humanoid: 60 kg, 4 kg arms, CoM at 0.9 m, feet 24 × 30 cm, floor 3 cm.
+  public static var defaults: BalanceConfig {
+    let home = [0, -0.785, 0, -2.356, 0, 1.571, 0.785]
+    return BalanceConfig(
+      massKg: 60, armMassKg: 4, comHeightM: 0.9, supportXM: -0.10...0.14, supportYM: -0.15...0.15,
+      armBaseM: [SIMD3(0.10, 0.20, 0.80), SIMD3(0.10, -0.20, 0.80)], referencePostureRad: home + home,
+      marginFloorM: 0.03, positionLeakS: 1.0, velocityLeakS: 1.0)
+  }
+
+  /// Pendulum frequency ω = √(g / z_c), rad/s.
+  public var omegaRadPerS: Double { (9.81 / comHeightM).squareRoot() }
+
+  /// Signed distance of a robot-frame point (xy) to the support polygon's edge: positive inside.
+  public func marginM(x: Double, y: Double) -> Double {
+    let inside = min(x - supportXM.lowerBound, supportXM.upperBound - x, y - supportYM.lowerBound, supportYM.upperBound - y)
+    if inside >= 0 { return inside }
+    let dx = max(supportXM.lowerBound - x, 0, x - supportXM.upperBound)
+    let dy = max(supportYM.lowerBound - y, 0, y - supportYM.upperBound)
+    return -(dx * dx + dy * dy).squareRoot()
+  }
+}

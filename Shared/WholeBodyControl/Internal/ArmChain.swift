@@ -1,0 +1,50 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Forward kinematics of the Panda-like 7-DoF arm (modified DH, as CellWorld's `ArmKinematics`),
+/// just far enough for the arm's centroid: the mean of its joint origins and TCP, the same
+/// approximation of the arm's centre of mass the simulated balance model uses.
+struct ArmChain: Sendable {
+  let aM: [Double] = [0, 0, 0, 0.0825, -0.0825, 0, 0.088]
+  let dM: [Double] = [0.333, 0, 0.316, 0, 0.384, 0, 0]
+  let cosAlpha: [Double]
+  let sinAlpha: [Double]
+  let toolOffsetM = 0.107 + 0.1034
+
+  init() {
+    let half = Double.pi / 2
+    let alpha = [0, -half, half, half, -half, half, half]
+    cosAlpha = alpha.map { cos($0) }
+    sinAlpha = alpha.map { sin($0) }
+  }
+
+  /// The centroid in the arm's base frame for joints `q[first ..< first + 7]`.
+  func centroidM(_ q: [Double], first: Int) -> SIMD3<Double> {
+    // Rotation as three columns; position accumulates Tᵢ = RotX(α) · TransX(a) · RotZ(θ) · TransZ(d).
+    var rx = SIMD3<Double>(1, 0, 0)
+    var ry = SIMD3<Double>(0, 1, 0)
+    var rz = SIMD3<Double>(0, 0, 1)
+    var p = SIMD3<Double>.zero
+    var sum = SIMD3<Double>.zero
+    for i in 0..<7 {
+      let ca = cosAlpha[i]
+      let sa = sinAlpha[i]
+      let ct = cos(q[first + i])
+      let st = sin(q[first + i])
+      let t = SIMD3(aM[i], -sa * dM[i], ca * dM[i])
+      p += rx * t.x + ry * t.y + rz * t.z
+      let nx = rx * ct + ry * (st * ca) + rz * (st * sa)
+      let ny = rx * (-st) + ry * (ct * ca) + rz * (ct * sa)
+      let nz = ry * (-sa) + rz * ca
+      rx = nx
+      ry = ny
+      rz = nz
+      sum += p
+    }
+    sum += p + rz * toolOffsetM
+    return sum / 8
+  }
+}

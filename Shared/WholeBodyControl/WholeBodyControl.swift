@@ -1,2 +1,0 @@
-/// Placeholder while issue #6 fills this module in.
-public enum WholeBodyControlModule {}
