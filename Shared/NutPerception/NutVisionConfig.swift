@@ -28,7 +28,7 @@ public struct NutVisionConfig: Sendable, Hashable {
   public static var defaults: NutVisionConfig {
     NutVisionConfig(
       nutMaxGray: 60, occluderGray: 62...100, saturatedGray: 250, minNutAreaPx: 150, minOutlinePoints: 12,
-      phaseSamples: 360, phaseRingFractions: [0.2, 0.5, 0.8], glarePenalty: 2, occlusionPenalty: 2,
-      outOfViewPenalty: 2, degradedBelow: 0.95)
+      phaseSamples: 360, phaseRingFractions: [0.2, 0.5, 0.8], glarePenalty: 1.5, occlusionPenalty: 1.5,
+      outOfViewPenalty: 1.5, degradedBelow: 0.95)
   }
 }
