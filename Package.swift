@@ -211,7 +211,7 @@ let package = Package(
     .executableTarget(
       name: "WorkcellBench",
       dependencies: [
-        "WorkcellRuntime", "WorkcellProto", "ModbusProtocol", "ModbusTCP", "YieldKPI",
+        "WorkcellRuntime", "WorkcellProto", "ModbusProtocol", "ModbusTCP", "YieldKPI", "CycleSequencing",
         .product(name: "PostgresNIO", package: "postgres-nio"), "CellWorld", "JointBus",
         .product(name: "Logging", package: "swift-log"),
       ] + grpc,

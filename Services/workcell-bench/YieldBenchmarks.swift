@@ -1,4 +1,5 @@
 import ArgumentParser
+import CycleSequencing
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
@@ -128,7 +129,9 @@ enum GeneratedPlant {
 
   /// Cycle `index` of a plant of `cells` cells, every cell finishing one cycle each `spacingS`
   /// seconds from `start`, spread over its two robots.
-  static func cycle(_ index: Int, cells: Int, start: Date, spacingS: Double) -> Workcell_Common_V1_CycleRecord {
+  static func cycle(
+    _ index: Int, cells: Int, start: Date, spacingS: Double, ids: CycleIDStyle = .timeOrdered
+  ) -> Workcell_Common_V1_CycleRecord {
     var random = SplitMix(seed: UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
     let cell = index % cells
     let slot = index / cells
@@ -136,7 +139,12 @@ enum GeneratedPlant {
     let cycleMs = UInt32(66_000 + random.next() % 14_000)
     let roll = random.next() % 1000
     return .with {
-      $0.cycleID = UUIDv4.make(from: &random, index: index)
+      switch ids {
+      case .timeOrdered:
+        let startedMs = UInt64((ended.timeIntervalSince1970 * 1000).rounded()) - UInt64(cycleMs)
+        $0.cycleID = CycleID.make(unixMilliseconds: startedMs, random: (random.next(), UInt64(index)))
+      case .random: $0.cycleID = UUIDv4.make(from: &random, index: index)
+      }
       $0.plant = "plant-bench"
       $0.line = "line-\(cell / 10 + 1)"
       $0.cell = "cell-\(String(format: "%03d", cell + 1))"
@@ -175,6 +183,14 @@ struct SplitMix {
   }
 }
 
+/// Which ids the generated cells mint.
+enum CycleIDStyle: String, ExpressibleByArgument, CaseIterable, Sendable {
+  /// UUID v7, as Workcell's cell mints them (CycleSequencing.CycleID).
+  case timeOrdered = "v7"
+  /// UUID v4, as a foreign MES client might.
+  case random = "v4"
+}
+
 enum UUIDv4 {
   /// A version-4 UUID string, unique per index (the index fills the last 48 bits).
   static func make(from random: inout SplitMix, index: Int) -> String {
@@ -211,6 +227,8 @@ struct YieldIngestBenchmark: AsyncParsableCommand {
   var perMessage: Int = 1_000
   @Option(help: "Concurrent ReportCycles calls.")
   var concurrency: Int = 4
+  @Option(help: "Cycle ids the generated cells mint: v7 (time-ordered, as Workcell's cell does) or v4 (random).")
+  var ids: CycleIDStyle = .timeOrdered
 
   func run() async throws {
     #if DEBUG
@@ -229,9 +247,11 @@ struct YieldIngestBenchmark: AsyncParsableCommand {
   }
 
   func measure(database: YieldBenchDatabase, logger: Logger) async throws {
-    print("yield-ingest: \(cycles) cycles, \(batch) per call, \(perMessage) per message, \(concurrency) calls at once")
+    print(
+      "yield-ingest: \(cycles) cycles, \(batch) per call, \(perMessage) per message, \(concurrency) calls at once, "
+        + "UUID \(ids.rawValue) cycle ids")
     let start = Date(timeIntervalSince1970: 1_795_564_800)  // 2026-11-25T00:00:00Z
-    let records = (0..<cycles).map { GeneratedPlant.cycle($0, cells: 100, start: start, spacingS: 76) }
+    let records = (0..<cycles).map { GeneratedPlant.cycle($0, cells: 100, start: start, spacingS: 76, ids: ids) }
     let service = try await YieldUnderBench.start(dsn: database.dsn)
     let batches = stride(from: 0, to: records.count, by: batch).map { Array(records[$0..<min($0 + batch, records.count)]) }
     let clock = ContinuousClock()
