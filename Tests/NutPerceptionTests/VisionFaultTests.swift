@@ -11,10 +11,20 @@ struct VisionFaultTests {
       samples += try VisionTests.feederSamples(
         seed: seed, count: 3, inject: FaultInjection(kind: .cameraGlare, robot: 1, camera: "right_feeder", magnitude: 0.08))
     }
+    var glareErrors: [Double] = []
     for s in samples {
       let e = s.estimate
-      print("glare: frame \(s.cameraFaults.glareFraction) found \(e.found) conf \(e.confidence.confidence) \(e.confidence.reason) '\(e.confidence.detail)' glare \(e.glareFraction) occl \(e.occlusionFraction) pos \(s.positionErrorMm) phase \(s.phaseErrorDeg) phaseConf \(e.splinePhaseConfidence)")
+      let truth = s.truthFraction(gray: 255, ringOnly: false)
+      glareErrors.append(abs(e.glareFraction - truth))
+      #expect(e.found)
+      #expect(e.confidence.reason == .glare)
+      #expect(e.confidence.confidence < 0.9)
+      #expect(e.confidence.detail.hasPrefix("glare on "))
+      #expect(abs(e.glareFraction - truth) < 0.03)
+      if e.confidence.confidence > 0 { #expect(s.positionErrorMm < 0.5) }
+      print("glare: truth ROI \(truth) frame \(s.cameraFaults.glareFraction) found \(e.found) conf \(e.confidence.confidence) \(e.confidence.reason) '\(e.confidence.detail)' glare \(e.glareFraction) occl \(e.occlusionFraction) pos \(s.positionErrorMm) phase \(s.phaseErrorDeg) phaseConf \(e.splinePhaseConfidence)")
     }
+    print("vision glare fraction error vs truth: \(AccuracyStats(values: glareErrors))")
   }
 
   @Test("occlusion lowers confidence and is named")
@@ -27,7 +37,14 @@ struct VisionFaultTests {
     }
     for s in samples {
       let e = s.estimate
-      print("occl: frame \(s.cameraFaults.occlusionFraction) found \(e.found) conf \(e.confidence.confidence) \(e.confidence.reason) '\(e.confidence.detail)' glare \(e.glareFraction) occl \(e.occlusionFraction) pos \(s.positionErrorMm) phase \(s.phaseErrorDeg) phaseConf \(e.splinePhaseConfidence)")
+      let truth = s.truthFraction(gray: 70, ringOnly: true)
+      #expect(e.found)
+      #expect(e.confidence.reason == .occlusion)
+      #expect(e.confidence.confidence < 0.9)
+      // Past ~75 % hidden the outline fit can take the wrong arc; confidence is 0 there.
+      #expect(abs(e.occlusionFraction - truth) < 0.15 || e.confidence.confidence == 0)
+      if e.confidence.confidence > 0 { #expect(s.positionErrorMm < 0.5) }
+      print("occl: truth ring \(truth) frame \(s.cameraFaults.occlusionFraction) found \(e.found) conf \(e.confidence.confidence) \(e.confidence.reason) '\(e.confidence.detail)' glare \(e.glareFraction) occl \(e.occlusionFraction) pos \(s.positionErrorMm) phase \(s.phaseErrorDeg) phaseConf \(e.splinePhaseConfidence)")
     }
   }
 }

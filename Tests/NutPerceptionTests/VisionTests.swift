@@ -10,7 +10,27 @@ struct VisionTests {
     var phaseErrorDeg: Double
     var truthCentreU: Double
     var truthCentreV: Double
+    var truthRadiusPx: Double
+    var truthMajorRadiusPx: Double
+    var pixels: [UInt8]
     var cameraFaults: CameraFaults
+
+    /// Fraction of the true nut disc's pixels at `gray` (glare 255, occluder 70), counted in
+    /// the ring outside the spline roots when `ringOnly`.
+    func truthFraction(gray: UInt8, ringOnly: Bool) -> Double {
+      var hit = 0
+      var total = 0
+      for v in 0..<CameraView.heightPx {
+        for u in 0..<CameraView.widthPx {
+          let r = ((Double(u) - truthCentreU) * (Double(u) - truthCentreU)
+            + (Double(v) - truthCentreV) * (Double(v) - truthCentreV)).squareRoot()
+          guard r <= truthRadiusPx, !ringOnly || r >= truthMajorRadiusPx else { continue }
+          total += 1
+          if pixels[v * CameraView.widthPx + u] == gray { hit += 1 }
+        }
+      }
+      return Double(hit) / Double(max(total, 1))
+    }
   }
 
   /// Presents `count` nuts at the feeder of robot 1 and measures each in the next frame.
@@ -35,7 +55,9 @@ struct VisionTests {
         Sample(
           estimate: estimate, positionErrorMm: (d * d).sum().squareRoot() * 1000,
           phaseErrorDeg: abs(geometry.wrapPhaseDeg(phase - truth.splinePhaseErrorDeg)), truthCentreU: centre.u,
-          truthCentreV: centre.v, cameraFaults: world.cameraFaults(index)))
+          truthCentreV: centre.v, truthRadiusPx: world.config.nut.outerRadiusM * view.fxPx / centre.depthM,
+          truthMajorRadiusPx: world.config.nut.splineMajorRadiusM * view.fxPx / centre.depthM,
+          pixels: world.cameraPixels(index), cameraFaults: world.cameraFaults(index)))
     }
     return samples
   }
@@ -52,6 +74,11 @@ struct VisionTests {
           + ($0.estimate.centreVPx - $0.truthCentreV) * ($0.estimate.centreVPx - $0.truthCentreV)).squareRoot()
       })
     print("vision accuracy (clean feeder frames): position error mm \(position); phase error deg \(phase); centre px \(pixel)")
+    // Measured (4 seeds × 3 nuts): position mean 0.03 / p95 0.08 mm, phase mean 0.11 / max 0.25°.
+    #expect(position.p95 < 0.3)
+    #expect(phase.mean < 0.4)
+    #expect(phase.max < 1.0)
+    #expect(pixel.max < 0.3)
     for s in samples {
       #expect(s.estimate.found)
       #expect(s.estimate.confidence.confidence > 0.9)
