@@ -17,9 +17,9 @@ extension WholeBodyController {
     public var safetyStopCategory: StopCategory
     /// Every joint slower than this (measured) counts as standstill, rad/s.
     public var standstillVelocityRadPerS: Double
-    /// A new chunk is entered at its first step due at least this far in the future, so the blend
-    /// into it is never shorter, nanoseconds.
-    public var minimumBlendNanoseconds: UInt64
+    /// A new chunk takes over through an offset (command in force minus chunk, in position and
+    /// velocity) that decays to zero over this time, nanoseconds.
+    public var blendNanoseconds: UInt64
     /// The home posture, radians (bus order).
     public var homeRad: [Double]
     /// Homing moves at this fraction of the speed and acceleration limits.
@@ -31,7 +31,7 @@ extension WholeBodyController {
     public init(
       limits: JointLimits, gains: JointGains, balance: BalanceConfig, periodNanoseconds: UInt64,
       busTimeoutNanoseconds: UInt64, controlledStopBoundNanoseconds: UInt64, safetyStopCategory: StopCategory,
-      standstillVelocityRadPerS: Double, minimumBlendNanoseconds: UInt64, homeRad: [Double],
+      standstillVelocityRadPerS: Double, blendNanoseconds: UInt64, homeRad: [Double],
       homingSpeedFraction: Double, homeToleranceRad: Double
     ) {
       self.limits = limits
@@ -42,20 +42,20 @@ extension WholeBodyController {
       self.controlledStopBoundNanoseconds = controlledStopBoundNanoseconds
       self.safetyStopCategory = safetyStopCategory
       self.standstillVelocityRadPerS = standstillVelocityRadPerS
-      self.minimumBlendNanoseconds = minimumBlendNanoseconds
+      self.blendNanoseconds = blendNanoseconds
       self.homeRad = homeRad
       self.homingSpeedFraction = homingSpeedFraction
       self.homeToleranceRad = homeToleranceRad
     }
 
     /// 1 kHz, the simulated cell's robot, 20 ms bus timeout, 500 ms controlled-stop bound,
-    /// category 1 on e-stop, 10 ms minimum blend, homing at half speed.
+    /// category 1 on e-stop, 100 ms blend, homing at half speed.
     public static var defaults: Config {
       let home = [0, -0.785, 0, -2.356, 0, 1.571, 0.785]
       return Config(
         limits: .defaults, gains: .defaults, balance: .defaults, periodNanoseconds: 1_000_000,
         busTimeoutNanoseconds: 20_000_000, controlledStopBoundNanoseconds: 500_000_000,
-        safetyStopCategory: .category1, standstillVelocityRadPerS: 0.01, minimumBlendNanoseconds: 10_000_000,
+        safetyStopCategory: .category1, standstillVelocityRadPerS: 0.01, blendNanoseconds: 100_000_000,
         homeRad: home + home, homingSpeedFraction: 0.5, homeToleranceRad: 0.01)
     }
   }

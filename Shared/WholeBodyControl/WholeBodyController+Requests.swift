@@ -1,9 +1,9 @@
 import JointBus
 
 extension WholeBodyController {
-  /// Takes a chunk for tracking. It supersedes the rest of the current chunk from its first step
-  /// at least `minimumBlendNanoseconds` in the future, blended in from the command in force (no
-  /// jump). Returns the chunks this ended: the superseded one, or the new one itself when it ends
+  /// Takes a chunk for tracking. It supersedes the rest of the current chunk from now (its own
+  /// first step still in the future is the first one reported), blended in from the command in
+  /// force over `blendNanoseconds` (no jump in position or velocity). Returns the chunks this ended: the superseded one, or the new one itself when it ends
   /// at once (targets beyond the limits' tolerance → `limit`, naming the joint; nothing left in
   /// the future → `expired`; balance margin below the floor → `balance`). A refused limit chunk
   /// leaves the current one running. Throws `invalidChunk` (unknown names) or `wrongMode`.
@@ -40,9 +40,7 @@ extension WholeBodyController {
       return [ended(.expired, "arrived after it expired")]
     }
     let steps = chunk.stepCount
-    var entry = (0..<steps).first { chunk.dueNanoseconds(step: $0) >= now + config.minimumBlendNanoseconds }
-    if entry == nil { entry = (0..<steps).first { chunk.dueNanoseconds(step: $0) > now } }
-    guard let entryStep = entry else { return [ended(.expired, "arrived after its last step")] }
+    guard let entryStep = (0..<steps).first(where: { chunk.dueNanoseconds(step: $0) > now }) else { return [ended(.expired, "arrived after its last step")] }
     let marginM = balance.estimate.marginM
     if marginM < config.balance.marginFloorM {
       return [ended(.balance, "balance margin \(marginM) m below the floor \(config.balance.marginFloorM) m")]
@@ -57,6 +55,7 @@ extension WholeBodyController {
     }
     trajectory = ChunkTrajectory(
       chunk: chunk, busJoint: busJoint, busGripper: busGripper, entryStep: entryStep, nowNanoseconds: now,
+      blendNanoseconds: config.blendNanoseconds, accelerationMaxRadPerS2: limits.accelerationMaxRadPerS2,
       positionRad: powered ? limiter.lastPositionRad : basePositionRad,
       velocityRadPerS: powered ? limiter.lastVelocityRadPerS : baseVelocityRadPerS, gripperWidthM: gripperWidthM)
     var started = ChunkProgress(chunkID: chunk.chunkID, measuredAtNanoseconds: now)
@@ -124,7 +123,7 @@ extension WholeBodyController {
   func limitViolation(_ chunk: ActionChunk, busJoint: [Int], from entryStep: Int) -> String? {
     let limits = config.limits
     let periodS = Double(chunk.stepPeriodNanoseconds) / 1e9
-    for step in entryStep..<chunk.stepCount {
+    for step in max(entryStep - 1, 0)..<chunk.stepCount {
       for (k, j) in busJoint.enumerated() {
         let name = limits.jointNames[j]
         let target = chunk.positionRad(step: step, joint: k)
@@ -134,7 +133,7 @@ extension WholeBodyController {
         if target > limits.positionMaxRad[j] + limits.positionToleranceRad {
           return "step \(step): \(name) target \(target) rad is above its limit \(limits.positionMaxRad[j]) rad"
         }
-        if step > entryStep {
+        if step > max(entryStep - 1, 0) {
           let speed = abs(target - chunk.positionRad(step: step - 1, joint: k)) / periodS
           let allowed = limits.velocityMaxRadPerS[j] * (1 + limits.velocityToleranceFraction)
           if speed > allowed {

@@ -116,7 +116,11 @@ public struct WholeBodyController: Sendable {
     decelerateBase()
     switch machine.mode {
     case .tracking:
-      if let done = trackChunk(state: state, now: now) { ended = done }
+      if let done = trackChunk(state: state, now: now) {
+        ended = done
+        // Rebased on the last command: this tick's step of the deceleration.
+        if done.reason != .completed { decelerateBase() }
+      }
     case .homing:
       advanceHoming(state: state, now: now)
     default:
@@ -183,6 +187,12 @@ public struct WholeBodyController: Sendable {
     progress.measuredAtNanoseconds = now
     self.progress = progress
     if now >= trajectory.lastDueNanoseconds {
+      // Hold the last step's targets exactly (the limiter still ramps there if it lags).
+      for (k, j) in trajectory.busJoint.enumerated() {
+        basePositionRad[j] = trajectory.chunk.positionRad(step: trajectory.chunk.stepCount - 1, joint: k)
+        baseVelocityRadPerS[j] = 0
+        baseAccelerationRadPerS2[j] = 0
+      }
       return endChunk(.completed, now: now, detail: "")
     }
     return nil
@@ -242,9 +252,11 @@ public struct WholeBodyController: Sendable {
     return done
   }
 
-  /// Marks the tracked chunk done (the machine has already moved on).
+  /// Marks the tracked chunk done (the machine has already moved on). Except on completion, the
+  /// hold starts from the command in force (within every limit), not from the chunk's reference.
   mutating func closeChunk(_ reason: ExecutionReason, now: UInt64, detail: String) -> ChunkProgress? {
     guard var done = progress else { return nil }
+    if reason != .completed && powered { rebaseOnCommand() }
     done.done = true
     done.reason = reason
     done.detail = detail
@@ -252,6 +264,15 @@ public struct WholeBodyController: Sendable {
     progress = nil
     trajectory = nil
     return done
+  }
+
+  /// Restarts the reference from the last command (less the balance offsets it carried).
+  mutating func rebaseOnCommand() {
+    for j in 0..<config.limits.jointCount {
+      basePositionRad[j] = limiter.lastPositionRad[j] - offsetsRad[j]
+      baseVelocityRadPerS[j] = limiter.lastVelocityRadPerS[j]
+      baseAccelerationRadPerS2[j] = 0
+    }
   }
 
   /// Feeds the machine an event: starts the stop clock when a stop begins, ends the chunk if the
@@ -262,6 +283,7 @@ public struct WholeBodyController: Sendable {
     let before = machine.mode
     let outcome = machine.handle(event)
     if machine.mode == .stopping && before != .stopping { stopStartedNanoseconds = now }
+    if before != machine.mode && (before == .homing || machine.mode == .stopping) && powered { rebaseOnCommand() }
     guard let reason = outcome.endsChunk else { return (nil, outcome.refusal) }
     return (closeChunk(reason, now: now, detail: detail), outcome.refusal)
   }
