@@ -1,1 +1,164 @@
-print("workcell-train: not yet written (issue #6)")
+import CellWorld
+import Foundation
+import PolicyRuntime
+
+// workcell-train: demonstrations from the scripted expert → policy weights and model card.
+// Progress goes to stdout; everything random is seeded (see TrainOptions.usage).
+
+func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+
+let options: TrainOptions
+do {
+  options = try TrainOptions(arguments: Array(CommandLine.arguments.dropFirst()))
+} catch {
+  FileHandle.standardError.write(Data("workcell-train: \(error.message)\n".utf8))
+  exit(64)
+}
+if options.help {
+  print(TrainOptions.usage)
+  exit(0)
+}
+guard let activation = Activation(rawValue: options.activation) else {
+  FileHandle.standardError.write(Data("workcell-train: --activation must be relu, gelu or tanh\n".utf8))
+  exit(64)
+}
+
+var worldConfig = CellWorldConfig.defaults
+worldConfig.robotCount = 1
+// Only physics matters here: cameras, tactile and IMU off (they draw from their own stream).
+worldConfig.cameraHz = 0
+worldConfig.tactileHz = 0
+worldConfig.imuHz = 0
+for kind in WorldFault.allCases { worldConfig.failureRates[kind] = min(kind.defaultRate * options.failureRateScale, 1) }
+
+let clock = ContinuousClock()
+let trainSeeds = (0..<UInt64(options.trainSeeds)).map { options.firstTrainSeed + $0 }
+print("recording \(options.cyclesPerSeed) expert cycles on each of \(trainSeeds.count) worlds (seeds \(trainSeeds.first!)…\(trainSeeds.last!))")
+let recordStart = clock.now
+let demonstrations = Demonstrations.record(
+  seeds: trainSeeds, cyclesPerSeed: options.cyclesPerSeed, chunkSteps: options.chunkSteps,
+  stepPeriodMs: options.stepPeriodMs, config: worldConfig
+) { done, sofar in
+  if done % 10 == 0 || done == trainSeeds.count {
+    print("  worlds \(done)/\(trainSeeds.count): \(sofar.cycles) cycles, \(sofar.count) samples")
+  }
+}
+let recordingSeconds = seconds(clock.now - recordStart)
+print(
+  "recorded \(demonstrations.count) samples in \(recordingSeconds.formatted(digits: 1)) s; expert outcomes: "
+    + demonstrations.outcomes.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }
+    .joined(separator: ", "))
+
+let valuesPerStep = 9
+let outputs = options.chunkSteps * valuesPerStep
+let features = Matrix(rows: demonstrations.count, columns: PolicyFeatures.count, values: demonstrations.features)
+let targets = Matrix(rows: demonstrations.count, columns: outputs, values: demonstrations.targets)
+let validationSeedCount = max(1, Int((Double(trainSeeds.count) * options.validationFraction).rounded()))
+let firstValidationSeed = trainSeeds[trainSeeds.count - validationSeedCount]
+let trainRows = demonstrations.sampleSeeds.indices.filter { demonstrations.sampleSeeds[$0] < firstValidationSeed }
+let validationRows = demonstrations.sampleSeeds.indices.filter { demonstrations.sampleSeeds[$0] >= firstValidationSeed }
+
+var trainerConfig = MLPTrainer.Config()
+trainerConfig.hiddenSizes = options.hiddenSizes
+trainerConfig.activation = activation
+trainerConfig.epochs = options.epochs
+trainerConfig.batchSize = options.batchSize
+trainerConfig.learningRate = options.learningRate
+trainerConfig.seed = options.seed
+var trainer = MLPTrainer(config: trainerConfig, features: features, targets: targets, valuesPerStep: valuesPerStep)
+print(
+  "training \(trainer.layerSizes.map(String.init).joined(separator: "→")) (\(activation.rawValue)) on \(trainRows.count) samples, validating on \(validationRows.count)"
+)
+let trainStart = clock.now
+let epochs = trainer.fit(features: features, targets: targets, trainRows: trainRows, validationRows: validationRows) { r in
+  print(
+    "  epoch \(r.epoch)/\(options.epochs): train MSE \(r.trainLoss.formatted(digits: 4)), validation MSE \(r.validationLoss.formatted(digits: 4)) (\(r.seconds.formatted(digits: 1)) s)"
+  )
+}
+let trainingSeconds = seconds(clock.now - trainStart)
+
+let architecture = PolicyArchitecture(
+  version: options.version, layerSizes: trainer.layerSizes, activation: activation, chunkSteps: options.chunkSteps,
+  stepPeriodMs: options.stepPeriodMs, jointNames: (1...7).map { "right_arm_joint_\($0)" },
+  gripperNames: ["right_gripper"])
+let trained: PolicyModel
+do {
+  trained = try trainer.model(architecture: architecture)
+} catch {
+  FileHandle.standardError.write(Data("workcell-train: trained model is invalid: \(error)\n".utf8))
+  exit(1)
+}
+let extraMetadata = [
+  "trained_by": "workcell-train",
+  "train_seeds": "\(trainSeeds.first!)-\(trainSeeds.last!)",
+  "cycles_per_seed": String(options.cyclesPerSeed),
+  "samples": String(demonstrations.count),
+  "epochs": String(options.epochs),
+  "seed": String(options.seed),
+  "target": "joint targets relative to the observed joints (rad), gripper width (m), grip force (N)",
+]
+let bytes: [UInt8]
+let model: PolicyModel
+do {
+  bytes = try trained.file(extraMetadata: extraMetadata).encoded()
+  model = try PolicyModel(bytes: bytes)
+} catch {
+  FileHandle.standardError.write(Data("workcell-train: could not encode the model: \(error)\n".utf8))
+  exit(1)
+}
+
+// Validation RMS joint-target error in radians (physical units).
+var squared = 0.0
+var count = 0
+for start in stride(from: 0, to: validationRows.count, by: 1024) {
+  let rows = Array(validationRows[start..<min(start + 1024, validationRows.count)])
+  var x = Matrix(rows: rows.count, columns: features.columns)
+  for (r, source) in rows.enumerated() { for c in 0..<features.columns { x[r, c] = features[source, c] } }
+  let y = model.forward(x)
+  for (r, source) in rows.enumerated() {
+    for c in 0..<outputs where c % valuesPerStep < 7 {
+      let d = Double(y[r, c] - targets[source, c])
+      squared += d * d
+      count += 1
+    }
+  }
+}
+let validationJointRmsRad = (squared / Double(max(count, 1))).squareRoot()
+print("validation RMS joint-target error \((validationJointRmsRad * 1000).formatted(digits: 2)) mrad")
+
+let evalSeeds = (0..<UInt64(options.evalSeeds)).map { options.firstEvalSeed + $0 }
+print("closed loop on \(evalSeeds.count) held-out worlds × \(options.evalCyclesPerSeed) cycles")
+let policyTally = ClosedLoop.evaluatePolicy(
+  model: model, seeds: evalSeeds, cyclesPerSeed: options.evalCyclesPerSeed, config: worldConfig,
+  replanSteps: options.replanSteps)
+print("  policy: \(policyTally.fastened)/\(policyTally.cycles) fastened (\(policyTally.summary))")
+let expertTally = ClosedLoop.evaluateExpert(seeds: evalSeeds, cyclesPerSeed: options.evalCyclesPerSeed, config: worldConfig)
+print("  expert: \(expertTally.fastened)/\(expertTally.cycles) fastened (\(expertTally.summary))")
+
+var sampleObservations: [PolicyObservation] = []
+do {
+  var world = CellWorld(seed: 7, config: worldConfig)
+  var observer = SimObserver(robot: 0, seed: 7)
+  world.presentNut(robot: 0)
+  for i in 0..<8 { sampleObservations.append(observer.observe(world: &world, sequence: UInt64(i))) }
+}
+let latency = [1, 8].map { LatencyBenchmark.measure(model: model, observations: sampleObservations, batch: $0) }
+for l in latency {
+  print("latency batch \(l.batch): p50 \(l.p50Us.formatted(digits: 1)) µs, p99 \(l.p99Us.formatted(digits: 1)) µs")
+}
+
+let card = ModelCard(
+  options: options, model: model, fileBytes: bytes.count, demonstrations: demonstrations,
+  trainSamples: trainRows.count, validationSamples: validationRows.count, epochs: epochs,
+  trainingSeconds: trainingSeconds, recordingSeconds: recordingSeconds, validationJointRmsRad: validationJointRmsRad,
+  policy: policyTally, expert: expertTally, latency: latency)
+do {
+  try FileManager.default.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
+  let base = options.outputDirectory + "/" + options.version
+  try Data(bytes).write(to: URL(fileURLWithPath: base + ".safetensors"))
+  try Data(card.markdown().utf8).write(to: URL(fileURLWithPath: base + ".md"))
+  print("wrote \(base).safetensors (\(bytes.count) bytes) and \(base).md")
+} catch {
+  FileHandle.standardError.write(Data("workcell-train: could not write the model: \(error)\n".utf8))
+  exit(1)
+}

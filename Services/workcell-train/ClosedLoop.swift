@@ -1,0 +1,122 @@
+import CellWorld
+import PolicyRuntime
+
+/// Runs cycles with a policy driving the robot: every `replanSteps` chunk steps it observes,
+/// asks the model for a chunk, and tracks it at 1 kHz (linear interpolation between steps with
+/// velocity feed-forward, the hold gains), the way control would.
+enum ClosedLoop {
+  enum Outcome: String, CaseIterable {
+    case fastened, notSeated, crossThreaded, dropped, fallen, timedOut
+  }
+
+  struct Tally {
+    var outcomes: [String: Int] = [:]
+    var cycles = 0
+    var fastened: Int { outcomes["fastened"] ?? 0 }
+    var rate: Double { cycles == 0 ? 0 : Double(fastened) / Double(cycles) }
+    var summary: String {
+      outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+    }
+  }
+
+  /// One policy-driven cycle on `world` (robot 0): ends when the nut was released on the pin and
+  /// the arm has had 0.5 s to retreat (then the fixture fastens), or when it drops, or after `timeoutS`.
+  static func policyCycle(
+    world: inout CellWorld, model: PolicyModel, observer: inout SimObserver, replanSteps: Int, timeoutS: Double,
+    sequence: inout UInt64
+  ) -> Outcome {
+    world.presentNut(robot: 0)
+    var command = JointCommandFrame()
+    let q = world.trueJointPositionsRad(robot: 0)
+    for j in 0..<RobotLayout.jointCount { command.positionRad[j] = q[q.startIndex + j] }
+    let first = RobotLayout.workingArm * 7
+    let period = model.architecture.stepPeriodMs
+    let replanTicks = max(replanSteps, 1) * period
+    var chunk: PolicyChunk?
+    var chunkStartTick = 0
+    var releasedAtTick: Int?
+    let deadline = Int(timeoutS / CellWorld.stepS)
+    var outcome = Outcome.timedOut
+    run: for tick in 0..<deadline {
+      let truth = world.truth(robot: 0)
+      if truth.fallen {
+        outcome = .fallen
+        break run
+      }
+      if truth.nutState == .dropped {
+        outcome = .dropped
+        break run
+      }
+      if truth.nutState == .pinSeated || truth.nutState == .pinNotSeated {
+        if releasedAtTick == nil { releasedAtTick = tick }
+        if tick - releasedAtTick! >= 500 {
+          switch world.fasten(robot: 0) {
+          case .fastened: outcome = .fastened
+          case .crossThreaded: outcome = .crossThreaded
+          case .notSeated: outcome = .notSeated
+          case .noNut: outcome = .dropped
+          }
+          break run
+        }
+      }
+      if chunk == nil || tick - chunkStartTick >= replanTicks {
+        chunk = model.act(observer.observe(world: &world, sequence: sequence))
+        sequence += 1
+        chunkStartTick = tick
+      }
+      let steps = chunk!.steps
+      let elapsed = tick - chunkStartTick
+      let i = min(elapsed / period, steps.count - 1)
+      let next = min(i + 1, steps.count - 1)
+      let fraction = Double(elapsed - i * period) / Double(period)
+      for j in 0..<7 {
+        let a = steps[i].jointPositionsRad[j]
+        let b = steps[next].jointPositionsRad[j]
+        let target = a + (b - a) * fraction
+        command.positionRad[first + j] = min(
+          max(target, RobotLayout.positionMinRad[j] + 0.01), RobotLayout.positionMaxRad[j] - 0.01)
+        command.velocityRadPerS[first + j] = next == i ? 0 : (b - a) / (Double(period) / 1000)
+      }
+      command.gripperWidthM[RobotLayout.workingArm] = steps[i].gripperWidthsM[0]
+      command.gripperForceN[RobotLayout.workingArm] = min(steps[i].gripForcesN[0], RobotLayout.gripperMaxForceN)
+      world.setCommand(robot: 0, command)
+      world.step()
+    }
+    world.removeNut(robot: 0)
+    return outcome
+  }
+
+  /// The policy on each seed, `cyclesPerSeed` cycles each.
+  static func evaluatePolicy(
+    model: PolicyModel, seeds: [UInt64], cyclesPerSeed: Int, config: CellWorldConfig, replanSteps: Int
+  ) -> Tally {
+    var tally = Tally()
+    for seed in seeds {
+      var world = CellWorld(seed: seed, config: config)
+      var observer = SimObserver(robot: 0, seed: seed ^ 0x5EED_0B5E)
+      var sequence: UInt64 = 0
+      for _ in 0..<cyclesPerSeed {
+        let outcome = policyCycle(
+          world: &world, model: model, observer: &observer, replanSteps: replanSteps, timeoutS: 12, sequence: &sequence)
+        tally.outcomes[outcome.rawValue, default: 0] += 1
+        tally.cycles += 1
+      }
+    }
+    return tally
+  }
+
+  /// The scripted expert on the same seeds.
+  static func evaluateExpert(seeds: [UInt64], cyclesPerSeed: Int, config: CellWorldConfig) -> Tally {
+    var tally = Tally()
+    for seed in seeds {
+      var world = CellWorld(seed: seed, config: config)
+      var expert = ScriptedExpert(robot: 0, world: world)
+      for _ in 0..<cyclesPerSeed {
+        let outcome = ScriptedExpert.runCycle(world: &world, expert: &expert)
+        tally.outcomes[outcome.rawValue, default: 0] += 1
+        tally.cycles += 1
+      }
+    }
+    return tally
+  }
+}

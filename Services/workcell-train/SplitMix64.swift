@@ -1,0 +1,30 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A small seeded generator (SplitMix64): shuffles, weight init and perception-like noise are
+/// reproducible by seed on any machine.
+struct SplitMix64: RandomNumberGenerator, Sendable {
+  private var state: UInt64
+
+  init(seed: UInt64) { state = seed }
+
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+
+  /// Uniform in [0, 1).
+  mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+  /// Standard normal (Box–Muller).
+  mutating func normal() -> Double {
+    let u = max(unit(), 1e-300)
+    return (-2 * log(u)).squareRoot() * cos(2 * .pi * unit())
+  }
+}

@@ -1,0 +1,118 @@
+/// Command-line options of `workcell-train` (plain flags; the executable has no other dependency).
+struct TrainOptions {
+  var trainSeeds = 60
+  var firstTrainSeed: UInt64 = 1
+  var cyclesPerSeed = 3
+  var validationFraction = 0.15
+  var evalSeeds = 20
+  var firstEvalSeed: UInt64 = 100_001
+  var evalCyclesPerSeed = 2
+  var epochs = 20
+  var batchSize = 256
+  var learningRate: Float = 1e-3
+  var hiddenSizes = [256, 256]
+  var activation = "gelu"
+  var chunkSteps = 30
+  var stepPeriodMs = 20
+  var replanSteps = 5
+  var seed: UInt64 = 1
+  var outputDirectory = "models/policy"
+  var version = "wc-mlp-1"
+  var failureRateScale = 1.0
+  var help = false
+
+  static let usage = """
+    workcell-train: demonstrations from the scripted expert in the simulated cell → a policy MLP.
+
+    Records (features at t → the expert's next chunk of joint/gripper targets) from CellWorld
+    with ScriptedExpert, fits the MLP with Adam on MSE, evaluates it closed-loop on held-out seeds
+    against the expert, measures inference latency, and writes
+    <output>/<version>.safetensors and <output>/<version>.md (model card). Same options → same
+    weights (every random draw is seeded). Build with -c release; defaults run in a few minutes.
+
+    USAGE: workcell-train [options]
+
+    DATA
+      --train-seeds N           worlds to record (default 60), seeds first-train-seed…
+      --first-train-seed N      first training seed (default 1)
+      --cycles-per-seed N       expert cycles per training world (default 3)
+      --validation-fraction F   share of training seeds held out for validation loss (default 0.15)
+      --failure-rate-scale F    multiply every world failure rate (default 1 = CellWorld's defaults)
+    MODEL
+      --hidden A,B,...          hidden layer widths (default 256,256)
+      --activation NAME         relu | gelu | tanh (default gelu)
+      --chunk-steps N           steps per chunk (default 30)
+      --step-period-ms N        time between steps (default 20)
+    TRAINING
+      --epochs N                passes over the data (default 20)
+      --batch-size N            minibatch rows (default 256)
+      --learning-rate F         Adam's initial rate, cosine-decayed to 5% (default 0.001)
+      --seed N                  initialisation and shuffling seed (default 1)
+    EVALUATION
+      --eval-seeds N            held-out worlds for the closed-loop test (default 20)
+      --first-eval-seed N       first held-out seed (default 100001)
+      --eval-cycles-per-seed N  cycles per held-out world (default 2)
+      --replan-steps N          chunk steps executed before the next inference (default 5)
+    OUTPUT
+      --output DIR              directory for the weights and model card (default models/policy)
+      --version NAME            model version, the files' base name (default wc-mlp-1)
+      -h, --help                this text
+    """
+
+  struct ParseError: Error { var message: String }
+
+  init() {}
+
+  init(arguments: [String]) throws(ParseError) {
+    var i = 0
+    func value(_ flag: String) throws(ParseError) -> String {
+      i += 1
+      guard i < arguments.count else { throw ParseError(message: "\(flag) needs a value") }
+      return arguments[i]
+    }
+    func int(_ flag: String) throws(ParseError) -> Int {
+      let text = try value(flag)
+      guard let n = Int(text), n >= 0 else { throw ParseError(message: "\(flag) \(text): expected a non-negative integer") }
+      return n
+    }
+    func double(_ flag: String) throws(ParseError) -> Double {
+      let text = try value(flag)
+      guard let d = Double(text), d >= 0 else { throw ParseError(message: "\(flag) \(text): expected a non-negative number") }
+      return d
+    }
+    while i < arguments.count {
+      let flag = arguments[i]
+      switch flag {
+      case "-h", "--help": help = true
+      case "--train-seeds": trainSeeds = try int(flag)
+      case "--first-train-seed": firstTrainSeed = UInt64(try int(flag))
+      case "--cycles-per-seed": cyclesPerSeed = try int(flag)
+      case "--validation-fraction": validationFraction = try double(flag)
+      case "--failure-rate-scale": failureRateScale = try double(flag)
+      case "--hidden":
+        let text = try value(flag)
+        let sizes = text.split(separator: ",").compactMap { Int($0) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }) else { throw ParseError(message: "--hidden \(text): expected widths like 256,256") }
+        hiddenSizes = sizes
+      case "--activation": activation = try value(flag)
+      case "--chunk-steps": chunkSteps = try int(flag)
+      case "--step-period-ms": stepPeriodMs = try int(flag)
+      case "--epochs": epochs = try int(flag)
+      case "--batch-size": batchSize = try int(flag)
+      case "--learning-rate": learningRate = Float(try double(flag))
+      case "--seed": seed = UInt64(try int(flag))
+      case "--eval-seeds": evalSeeds = try int(flag)
+      case "--first-eval-seed": firstEvalSeed = UInt64(try int(flag))
+      case "--eval-cycles-per-seed": evalCyclesPerSeed = try int(flag)
+      case "--replan-steps": replanSteps = try int(flag)
+      case "--output": outputDirectory = try value(flag)
+      case "--version": version = try value(flag)
+      default: throw ParseError(message: "unknown option \(flag) (see --help)")
+      }
+      i += 1
+    }
+    guard trainSeeds >= 2, cyclesPerSeed >= 1, epochs >= 1, batchSize >= 1, chunkSteps >= 1, stepPeriodMs >= 1 else {
+      throw ParseError(message: "train-seeds ≥ 2, cycles-per-seed, epochs, batch-size, chunk-steps and step-period-ms ≥ 1")
+    }
+  }
+}
