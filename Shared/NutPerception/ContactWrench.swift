@@ -11,7 +11,9 @@ public struct ContactWrench: Sendable, Hashable {
   public var confidence: ModalityConfidence
 
   /// A wrench; see the properties.
-  public init(forceN: SIMD3<Double>, torqueNm: SIMD3<Double>, unexplainedTorqueNm: Double, confidence: ModalityConfidence) {
+  public init(
+    forceN: SIMD3<Double>, torqueNm: SIMD3<Double>, unexplainedTorqueNm: Double, confidence: ModalityConfidence
+  ) {
     self.forceN = forceN
     self.torqueNm = torqueNm
     self.unexplainedTorqueNm = unexplainedTorqueNm

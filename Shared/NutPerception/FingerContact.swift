@@ -26,7 +26,8 @@ public struct FingerContact: Sendable, Hashable {
   /// A contact; see the properties.
   public init(
     normalForceN: Double, centroidColMm: Double, centroidRowMm: Double, lineCentreColMm: Double,
-    lineHalfWidthMm: Double, peakKPa: Double, loadedTaxels: Int, tiltMm: Double, unexplainedKPa: Double, unexplainedRow: Int, unexplainedCol: Int
+    lineHalfWidthMm: Double, peakKPa: Double, loadedTaxels: Int, tiltMm: Double, unexplainedKPa: Double,
+    unexplainedRow: Int, unexplainedCol: Int
   ) {
     self.normalForceN = normalForceN
     self.centroidColMm = centroidColMm

@@ -42,7 +42,8 @@ public struct NutVision: Sendable, Hashable {
       throw PerceptionError(code: .invalidParameter, message: "known top-face depth \(d) m must be positive")
     }
     return image.pixels.withUnsafeBufferPointer { pixels in
-      measure(pixels, widthPx: image.widthPx, heightPx: image.heightPx, camera: camera, depth: depth,
+      measure(
+        pixels, widthPx: image.widthPx, heightPx: image.heightPx, camera: camera, depth: depth,
         referenceYawDeg: referenceYawDeg)
     }
   }
@@ -119,7 +120,9 @@ public struct NutVision: Sendable, Hashable {
       }
     }
     // Rough radius: the far tail of edge distances from the centroid.
-    var distances = zip(edgeU, edgeV).map { ((($0 - centroidU) * ($0 - centroidU)) + (($1 - centroidV) * ($1 - centroidV))).squareRoot() }
+    var distances = zip(edgeU, edgeV).map {
+      ((($0 - centroidU) * ($0 - centroidU)) + (($1 - centroidV) * ($1 - centroidV))).squareRoot()
+    }
     distances.sort()
     guard distances.count >= config.minOutlinePoints else { return notFound(pixels) }
     let roughR = distances[min(distances.count - 1, Int(Double(distances.count) * 0.95))]
@@ -130,8 +133,9 @@ public struct NutVision: Sendable, Hashable {
     for _ in 0..<3 {
       guard let f = fit else { break }
       let band = (f.radius * (innerRatio + 2) / 3)...(f.radius * 1.25)
-      guard let next = CircleFit.fit(
-        u: edgeU, v: edgeV, aroundU: f.centreU, v0: f.centreV, band: band, minPoints: config.minOutlinePoints)
+      guard
+        let next = CircleFit.fit(
+          u: edgeU, v: edgeV, aroundU: f.centreU, v0: f.centreV, band: band, minPoints: config.minOutlinePoints)
       else { break }
       fit = next
     }

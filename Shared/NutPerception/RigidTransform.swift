@@ -14,7 +14,8 @@ public struct RigidTransform: Sendable, Hashable {
   }
 
   /// No rotation, no translation.
-  public static let identity = RigidTransform(xAxis: [1, 0, 0], yAxis: [0, 1, 0], zAxis: [0, 0, 1], translationM: .zero)
+  public static let identity = RigidTransform(
+    xAxis: [1, 0, 0], yAxis: [0, 1, 0], zAxis: [0, 0, 1], translationM: .zero)
 
   /// A point of the input frame in the output frame.
   @inlinable public func apply(_ pointM: SIMD3<Double>) -> SIMD3<Double> { rotate(pointM) + translationM }

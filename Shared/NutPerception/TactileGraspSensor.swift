@@ -21,7 +21,8 @@ public struct TactileGraspSensor: Sendable, Hashable {
           + "\(fingerB.rows)×\(fingerB.cols)@\(fingerB.pitchMm) mm")
     }
     guard intervalS > 0, intervalS.isFinite else {
-      throw PerceptionError(code: .invalidParameter, message: "interval since the previous frame \(intervalS) s must be > 0")
+      throw PerceptionError(
+        code: .invalidParameter, message: "interval since the previous frame \(intervalS) s must be > 0")
     }
     let a = FingerContact(fingerA, contactThresholdKPa: config.contactThresholdKPa)
     let b = FingerContact(fingerB, contactThresholdKPa: config.contactThresholdKPa)
@@ -69,7 +70,8 @@ public struct TactileGraspSensor: Sendable, Hashable {
     } else if !holding {
       confidence = ModalityConfidence(
         modality: .tactile, confidence: 0, reason: .noContact,
-        detail: total > 0.05 ? "light or one-sided touch (\(Self.newtons(total))), no nut held" : "fingertips touch nothing")
+        detail: total > 0.05
+          ? "light or one-sided touch (\(Self.newtons(total))), no nut held" : "fingertips touch nothing")
     } else {
       let detail =
         slipping

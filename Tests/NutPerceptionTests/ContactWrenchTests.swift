@@ -11,7 +11,9 @@ struct ContactWrenchTests {
     var origins = [Vector3](repeating: .zero, count: 7)
     let tcp = q.withUnsafeBufferPointer { qp in
       axes.withUnsafeMutableBufferPointer { a in
-        origins.withUnsafeMutableBufferPointer { o in arm.forward(qp.baseAddress!, axes: a.baseAddress!, origins: o.baseAddress!) }
+        origins.withUnsafeMutableBufferPointer { o in
+          arm.forward(qp.baseAddress!, axes: a.baseAddress!, origins: o.baseAddress!)
+        }
       }
     }
     var j = [Double](repeating: 0, count: 42)
@@ -36,7 +38,8 @@ struct ContactWrenchTests {
     for _ in 0..<10 {
       let force = SIMD3(random.uniform(-10, 10), random.uniform(-10, 10), random.uniform(-10, 10))
       // At rest the drives resist τ_ext = Jᵀ F: measured − expected = −Jᵀ F (+ noise 0.02 N·m).
-      let measured = (0..<7).map { i in -(0..<3).reduce(0.0) { $0 + j[$1 * 7 + i] * force[$1] } + 0.02 * random.normal() }
+      let measured = (0..<7).map { i in -(0..<3).reduce(0.0) { $0 + j[$1 * 7 + i] * force[$1] } + 0.02 * random.normal()
+      }
       let wrench = try estimator.estimate(
         measuredTorqueNm: measured, expectedTorqueNm: [Double](repeating: 0, count: 7), jacobian: j)
       let d = wrench.forceN - force

@@ -24,7 +24,9 @@ struct FusionTests {
         #expect(f.confidences[0].confidence < clean.estimate.confidence.confidence)
         #expect(f.confidences[0].reason == (kind == .cameraGlare ? .glare : .occlusion))
         glareTrusted.append(f.trustedModality)
-        print("fusion free nut with \(kind) \(magnitude): vision \(f.confidences[0].confidence) → \(f.trustedModality): \(f.rationale)")
+        print(
+          "fusion free nut with \(kind) \(magnitude): vision \(f.confidences[0].confidence) → \(f.trustedModality): \(f.rationale)"
+        )
       }
     }
     // With these sizes most frames lose the nut's trust; none hands it to another modality.
@@ -69,7 +71,9 @@ struct FusionTests {
     let dv = visionPose.positionM - truth.nutPositionM
     let visionErrorMm = ((dv * dv).sum()).squareRoot() * 1000
     let phaseErrorDeg = abs(geometry.wrapPhaseDeg((fused.splinePhaseDeg ?? .nan) - truth.splinePhaseErrorDeg))
-    print("fusion held nut: touch+kinematics position error \(touchErrorMm) mm, fixture-camera vision \(visionErrorMm) mm, phase error \(phaseErrorDeg) deg; \(fused.rationale)")
+    print(
+      "fusion held nut: touch+kinematics position error \(touchErrorMm) mm, fixture-camera vision \(visionErrorMm) mm, phase error \(phaseErrorDeg) deg; \(fused.rationale)"
+    )
     #expect(touchErrorMm < 0.1)
     #expect(visionErrorMm < 0.5)
     #expect(phaseErrorDeg < 1)
@@ -88,7 +92,9 @@ struct FusionTests {
     let (inputs, _, _) = try Self.heldAbovePin(
       seed: 62, fault: FaultInjection(kind: .cameraGlare, robot: 0, camera: "left_fixture", magnitude: 0.3))
     let fused = Self.fusion.fuse(inputs)
-    print("fusion held nut with glare: \(fused.confidences[0]); phase \(String(describing: fused.splinePhaseDeg)); \(fused.rationale)")
+    print(
+      "fusion held nut with glare: \(fused.confidences[0]); phase \(String(describing: fused.splinePhaseDeg)); \(fused.rationale)"
+    )
     #expect(fused.trustedModality == .tactile)
     #expect(fused.confidences[0].reason == .glare)
     #expect(fused.confidences[0].confidence < 0.9)

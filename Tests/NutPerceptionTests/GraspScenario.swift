@@ -41,7 +41,8 @@ struct GraspScenario {
   func fingers() throws -> (TactileFrame, TactileFrame) {
     let first = RobotLayout.workingArm * 2
     return (
-      try WorldFrames.tactile(world, robot: 0, finger: first), try WorldFrames.tactile(world, robot: 0, finger: first + 1)
+      try WorldFrames.tactile(world, robot: 0, finger: first),
+      try WorldFrames.tactile(world, robot: 0, finger: first + 1)
     )
   }
 

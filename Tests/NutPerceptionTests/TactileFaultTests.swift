@@ -29,7 +29,9 @@ struct TactileFaultTests {
       #expect(scenario.world.tactileHasSpuriousContact(robot: 0, finger: 3))
       let estimate = try scenario.tactile()
       if estimate.unexpectedContact { flagged += 1 }
-      print("touch blob seed \(seed): unexplained \(estimate.fingerB.unexplainedKPa) at \(estimate.fingerB.unexplainedRow),\(estimate.fingerB.unexplainedCol) peak \(estimate.fingerB.peakKPa); clean \(clean.fingerB.unexplainedKPa)")
+      print(
+        "touch blob seed \(seed): unexplained \(estimate.fingerB.unexplainedKPa) at \(estimate.fingerB.unexplainedRow),\(estimate.fingerB.unexplainedCol) peak \(estimate.fingerB.peakKPa); clean \(clean.fingerB.unexplainedKPa)"
+      )
       #expect(estimate.confidence.reason == .unexpectedContact)
       #expect(estimate.confidence.confidence < clean.confidence.confidence)
       #expect(estimate.confidence.detail.contains("finger b"))

@@ -18,7 +18,9 @@ struct TactileTests {
       let offset = truth.gripOffsetM * 1000
       let error = estimate.nutOffsetInGripperMm - SIMD3(0, offset.y, offset.z)
       errors.append(((error * error).sum()).squareRoot())
-      print("touch seed \(seed) var \(variationMm): est \(estimate.nutOffsetInGripperMm) truth \(offset) force \(estimate.grasp.normalForceN) seated \(estimate.grasp.seated) conf \(estimate.confidence)")
+      print(
+        "touch seed \(seed) var \(variationMm): est \(estimate.nutOffsetInGripperMm) truth \(offset) force \(estimate.grasp.normalForceN) seated \(estimate.grasp.seated) conf \(estimate.confidence)"
+      )
       #expect(estimate.grasp.holding)
       #expect(estimate.grasp.seated == (variationMm == 0))
     }

@@ -9,7 +9,8 @@ struct VisionFaultTests {
     var samples: [VisionTests.Sample] = []
     for seed: UInt64 in [11, 12, 13] {
       samples += try VisionTests.feederSamples(
-        seed: seed, count: 3, inject: FaultInjection(kind: .cameraGlare, robot: 1, camera: "right_feeder", magnitude: 0.08))
+        seed: seed, count: 3,
+        inject: FaultInjection(kind: .cameraGlare, robot: 1, camera: "right_feeder", magnitude: 0.08))
     }
     var glareErrors: [Double] = []
     for s in samples {
@@ -22,7 +23,9 @@ struct VisionFaultTests {
       #expect(e.confidence.detail.hasPrefix("glare on "))
       #expect(abs(e.glareFraction - truth) < 0.03)
       if e.confidence.confidence > 0 { #expect(s.positionErrorMm < 0.5) }
-      print("glare: truth ROI \(truth) frame \(s.cameraFaults.glareFraction) found \(e.found) conf \(e.confidence.confidence) \(e.confidence.reason) '\(e.confidence.detail)' glare \(e.glareFraction) occl \(e.occlusionFraction) pos \(s.positionErrorMm) phase \(s.phaseErrorDeg) phaseConf \(e.splinePhaseConfidence)")
+      print(
+        "glare: truth ROI \(truth) frame \(s.cameraFaults.glareFraction) found \(e.found) conf \(e.confidence.confidence) \(e.confidence.reason) '\(e.confidence.detail)' glare \(e.glareFraction) occl \(e.occlusionFraction) pos \(s.positionErrorMm) phase \(s.phaseErrorDeg) phaseConf \(e.splinePhaseConfidence)"
+      )
     }
     print("vision glare fraction error vs truth: \(AccuracyStats(values: glareErrors))")
   }
@@ -44,7 +47,9 @@ struct VisionFaultTests {
       // Past ~75 % hidden the outline fit can take the wrong arc; confidence is 0 there.
       #expect(abs(e.occlusionFraction - truth) < 0.15 || e.confidence.confidence == 0)
       if e.confidence.confidence > 0 { #expect(s.positionErrorMm < 0.5) }
-      print("occl: truth ring \(truth) frame \(s.cameraFaults.occlusionFraction) found \(e.found) conf \(e.confidence.confidence) \(e.confidence.reason) '\(e.confidence.detail)' glare \(e.glareFraction) occl \(e.occlusionFraction) pos \(s.positionErrorMm) phase \(s.phaseErrorDeg) phaseConf \(e.splinePhaseConfidence)")
+      print(
+        "occl: truth ring \(truth) frame \(s.cameraFaults.occlusionFraction) found \(e.found) conf \(e.confidence.confidence) \(e.confidence.reason) '\(e.confidence.detail)' glare \(e.glareFraction) occl \(e.occlusionFraction) pos \(s.positionErrorMm) phase \(s.phaseErrorDeg) phaseConf \(e.splinePhaseConfidence)"
+      )
     }
   }
 }

@@ -22,7 +22,8 @@ struct VisionTests {
       var total = 0
       for v in 0..<CameraView.heightPx {
         for u in 0..<CameraView.widthPx {
-          let r = ((Double(u) - truthCentreU) * (Double(u) - truthCentreU)
+          let r =
+            ((Double(u) - truthCentreU) * (Double(u) - truthCentreU)
             + (Double(v) - truthCentreV) * (Double(v) - truthCentreV)).squareRoot()
           guard r <= truthRadiusPx, !ringOnly || r >= truthMajorRadiusPx else { continue }
           total += 1
@@ -73,7 +74,9 @@ struct VisionTests {
         (($0.estimate.centreUPx - $0.truthCentreU) * ($0.estimate.centreUPx - $0.truthCentreU)
           + ($0.estimate.centreVPx - $0.truthCentreV) * ($0.estimate.centreVPx - $0.truthCentreV)).squareRoot()
       })
-    print("vision accuracy (clean feeder frames): position error mm \(position); phase error deg \(phase); centre px \(pixel)")
+    print(
+      "vision accuracy (clean feeder frames): position error mm \(position); phase error deg \(phase); centre px \(pixel)"
+    )
     // Measured (4 seeds × 3 nuts): position mean 0.03 / p95 0.08 mm, phase mean 0.11 / max 0.25°.
     #expect(position.p95 < 0.3)
     #expect(phase.mean < 0.4)
