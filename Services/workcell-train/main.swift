@@ -5,6 +5,9 @@ import PolicyRuntime
 // workcell-train: demonstrations from the scripted expert → policy weights and model card.
 // Progress goes to stdout; everything random is seeded (see TrainOptions.usage).
 
+// Progress lines appear as they happen even when stdout is a file or a pipe.
+setvbuf(stdout, nil, _IOLBF, 0)
+
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
 
 let options: TrainOptions
