@@ -45,10 +45,13 @@ public struct ActionChunk: Sendable, Hashable {
     }
     for (name, rows) in [("gripper width", gripperWidthsM), ("grip force", gripForcesN)] {
       guard rows.count == (gripperNames.isEmpty ? rows.count : jointPositionsRad.count) else {
-        throw ControlError(.invalidChunk, "Chunk \(chunkID) has \(rows.count) \(name) steps for \(jointPositionsRad.count) steps.")
+        throw ControlError(
+          .invalidChunk, "Chunk \(chunkID) has \(rows.count) \(name) steps for \(jointPositionsRad.count) steps.")
       }
       for (index, step) in rows.enumerated() where step.count != gripperNames.count {
-        throw ControlError(.invalidChunk, "Chunk \(chunkID) step \(index) has \(step.count) \(name)s for \(gripperNames.count) grippers.")
+        throw ControlError(
+          .invalidChunk, "Chunk \(chunkID) step \(index) has \(step.count) \(name)s for \(gripperNames.count) grippers."
+        )
       }
     }
     for step in jointPositionsRad where step.contains(where: { !$0.isFinite }) {

@@ -16,7 +16,9 @@ public struct AnalyticBalanceCorrection: BalanceCorrection {
   public var maxOffsetRad: Double
 
   /// A correction; the defaults act from 6 cm of margin, fully at 3 cm, up to 0.3 rad.
-  public init(activationMarginM: Double = 0.06, fullMarginM: Double = 0.03, gainRadPerM: Double = 4, maxOffsetRad: Double = 0.3) {
+  public init(
+    activationMarginM: Double = 0.06, fullMarginM: Double = 0.03, gainRadPerM: Double = 4, maxOffsetRad: Double = 0.3
+  ) {
     self.activationMarginM = activationMarginM
     self.fullMarginM = fullMarginM
     self.gainRadPerM = gainRadPerM

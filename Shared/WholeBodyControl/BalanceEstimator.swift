@@ -46,7 +46,9 @@ public struct BalanceEstimator: Sendable {
 
     var shift = SIMD3<Double>.zero
     for arm in 0..<2 {
-      shift += (chain.centroidM(state.positionRad, first: arm * 7) - referenceCentroidM[arm]) * (config.armMassKg / config.massKg)
+      shift +=
+        (chain.centroidM(state.positionRad, first: arm * 7) - referenceCentroidM[arm])
+        * (config.armMassKg / config.massKg)
     }
     let x = torsoX + shift.x
     let y = torsoY + shift.y

@@ -158,10 +158,12 @@ public struct ControlModeMachine: Sendable, Hashable {
       switch mode {
       case .stopped, .fault, .disabled:
         if safetyOpen {
-          return Outcome(refusal: ControlError(.safetyChainOpen, "The safety chain is open; close and reset it, then resume."))
+          return Outcome(
+            refusal: ControlError(.safetyChainOpen, "The safety chain is open; close and reset it, then resume."))
         }
         if !busHealthy {
-          return Outcome(refusal: ControlError(.jointBusDown, "No joint-bus state from the robot; check the bus, then resume."))
+          return Outcome(
+            refusal: ControlError(.jointBusDown, "No joint-bus state from the robot; check the bus, then resume."))
         }
         mode = .holding
         activeStop = nil

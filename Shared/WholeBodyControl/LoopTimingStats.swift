@@ -43,7 +43,8 @@ public struct LoopTimingStats: Sendable, Hashable {
     defer { lastTickNanoseconds = tickAtNanoseconds }
     guard let last = lastTickNanoseconds, tickAtNanoseconds >= last else { return }
     let period = tickAtNanoseconds - last
-    let jitter = period > nominalPeriodNanoseconds ? period - nominalPeriodNanoseconds : nominalPeriodNanoseconds - period
+    let jitter =
+      period > nominalPeriodNanoseconds ? period - nominalPeriodNanoseconds : nominalPeriodNanoseconds - period
     periodCounts[bin(period)] += 1
     jitterCounts[bin(jitter)] += 1
     minimumPeriodNanoseconds = periodCount == 0 ? period : min(minimumPeriodNanoseconds, period)

@@ -7,26 +7,30 @@ extension WholeBodyController {
   /// at once (targets beyond the limits' tolerance → `limit`, naming the joint; nothing left in
   /// the future → `expired`; balance margin below the floor → `balance`). A refused limit chunk
   /// leaves the current one running. Throws `invalidChunk` (unknown names) or `wrongMode`.
-  public mutating func accept(_ chunk: ActionChunk, nowNanoseconds now: UInt64) throws(ControlError) -> [ChunkProgress] {
+  public mutating func accept(_ chunk: ActionChunk, nowNanoseconds now: UInt64) throws(ControlError) -> [ChunkProgress]
+  {
     let limits = config.limits
     var busJoint: [Int] = []
     for name in chunk.jointNames {
       guard let index = limits.jointNames.firstIndex(of: name) else {
-        throw ControlError(.invalidChunk, "Chunk \(chunk.chunkID) names joint \"\(name)\"; this robot has \(limits.jointNames).")
+        throw ControlError(
+          .invalidChunk, "Chunk \(chunk.chunkID) names joint \"\(name)\"; this robot has \(limits.jointNames).")
       }
       busJoint.append(index)
     }
     var busGripper: [Int] = []
     for name in chunk.gripperNames {
       guard let index = limits.gripperNames.firstIndex(of: name) else {
-        throw ControlError(.invalidChunk, "Chunk \(chunk.chunkID) names gripper \"\(name)\"; this robot has \(limits.gripperNames).")
+        throw ControlError(
+          .invalidChunk, "Chunk \(chunk.chunkID) names gripper \"\(name)\"; this robot has \(limits.gripperNames).")
       }
       busGripper.append(index)
     }
     switch machine.mode {
     case .holding, .tracking, .homing: break
     default:
-      throw ControlError(.wrongMode, "Chunk \(chunk.chunkID) refused: the controller is \(machine.mode); resume or wait for holding.")
+      throw ControlError(
+        .wrongMode, "Chunk \(chunk.chunkID) refused: the controller is \(machine.mode); resume or wait for holding.")
     }
 
     func ended(_ reason: ExecutionReason, _ detail: String) -> ChunkProgress {
@@ -40,7 +44,9 @@ extension WholeBodyController {
       return [ended(.expired, "arrived after it expired")]
     }
     let steps = chunk.stepCount
-    guard let entryStep = (0..<steps).first(where: { chunk.dueNanoseconds(step: $0) > now }) else { return [ended(.expired, "arrived after its last step")] }
+    guard let entryStep = (0..<steps).first(where: { chunk.dueNanoseconds(step: $0) > now }) else {
+      return [ended(.expired, "arrived after its last step")]
+    }
     let marginM = balance.estimate.marginM
     if marginM < config.balance.marginFloorM {
       return [ended(.balance, "balance margin \(marginM) m below the floor \(config.balance.marginFloorM) m")]

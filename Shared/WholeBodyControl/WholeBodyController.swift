@@ -132,7 +132,8 @@ public struct WholeBodyController: Sendable {
       correction.correct(estimate: balance.estimate, state: state, offsetsRad: &offsetsRad)
     }
     for j in 0..<config.limits.jointCount { referencePositionRad[j] = basePositionRad[j] + offsetsRad[j] }
-    limiter.apply(positionRad: referencePositionRad, velocityRadPerS: baseVelocityRadPerS, state: state, command: &command)
+    limiter.apply(
+      positionRad: referencePositionRad, velocityRadPerS: baseVelocityRadPerS, state: state, command: &command)
     writeGrippers(into: &command)
     superviseStop(state: state, now: now)
     finish(&command, state: state, now: now)
@@ -170,7 +171,8 @@ public struct WholeBodyController: Sendable {
     }
     let marginM = balance.estimate.marginM
     if marginM < config.balance.marginFloorM {
-      return endChunk(.balance, now: now, detail: "balance margin \(marginM) m below the floor \(config.balance.marginFloorM) m")
+      return endChunk(
+        .balance, now: now, detail: "balance margin \(marginM) m below the floor \(config.balance.marginFloorM) m")
     }
     trajectory.evaluate(
       atNanoseconds: now, positionRad: &basePositionRad, velocityRadPerS: &baseVelocityRadPerS,

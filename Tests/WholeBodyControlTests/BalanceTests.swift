@@ -20,12 +20,14 @@ struct BalanceTests {
     try Self.trackingSlowly(&sim)
     var worstErrorM = 0.0
     sim.run(milliseconds: 300) { sim, _ in
-      worstErrorM = max(worstErrorM, abs(sim.world.truth(robot: 0).balanceMarginM - sim.controller.balance.estimate.marginM))
+      worstErrorM = max(
+        worstErrorM, abs(sim.world.truth(robot: 0).balanceMarginM - sim.controller.balance.estimate.marginM))
     }
     #expect(worstErrorM < 0.002, "calm, arm moving: \(worstErrorM) m")
     sim.world.inject(FaultInjection(kind: .push, robot: 0, magnitude: 80, durationS: 0.3))
     sim.run(milliseconds: 700) { sim, _ in
-      worstErrorM = max(worstErrorM, abs(sim.world.truth(robot: 0).balanceMarginM - sim.controller.balance.estimate.marginM))
+      worstErrorM = max(
+        worstErrorM, abs(sim.world.truth(robot: 0).balanceMarginM - sim.controller.balance.estimate.marginM))
     }
     #expect(worstErrorM < 0.005, "through an 80 N push: \(worstErrorM) m")
   }

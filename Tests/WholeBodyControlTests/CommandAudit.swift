@@ -28,7 +28,9 @@ struct CommandAudit {
         note("joint \(j) position \(q) outside [\(limits.positionMinRad[j]), \(limits.positionMaxRad[j])]")
       }
       if abs(v) > limits.velocityMaxRadPerS[j] + slack { note("joint \(j) velocity \(v)") }
-      let tau = command.kp[j] * (q - state.positionRad[j]) + command.kd[j] * (v - state.velocityRadPerS[j]) + command.torqueNm[j]
+      let tau =
+        command.kp[j] * (q - state.positionRad[j]) + command.kd[j] * (v - state.velocityRadPerS[j])
+        + command.torqueNm[j]
       peakTorqueFraction = max(peakTorqueFraction, abs(tau) / limits.torqueMaxNm[j])
       if abs(tau) > limits.torqueMaxNm[j] + slack { note("joint \(j) torque \(tau)") }
       if let previous {

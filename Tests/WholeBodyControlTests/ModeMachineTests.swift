@@ -24,33 +24,53 @@ struct ModeMachineTests {
   static let rows: [Row] = [
     // Power-up and chunks.
     Row(from: ControlModeMachine(), event: .busStateReceived, mode: .holding, torqueOn: true),
-    Row(from: at(.disabled, safetyOpen: true, busHealthy: false), event: .busStateReceived, mode: .disabled, torqueOn: false),
+    Row(
+      from: at(.disabled, safetyOpen: true, busHealthy: false), event: .busStateReceived, mode: .disabled,
+      torqueOn: false),
     Row(from: at(.holding), event: .chunkAccepted, mode: .tracking),
     Row(from: at(.homing), event: .chunkAccepted, mode: .tracking),
     Row(from: at(.tracking), event: .chunkAccepted, mode: .tracking),
-    Row(from: at(.stopped, stop: .category2), event: .chunkAccepted, mode: .stopped, stop: .category2, refusal: .wrongMode),
+    Row(
+      from: at(.stopped, stop: .category2), event: .chunkAccepted, mode: .stopped, stop: .category2, refusal: .wrongMode
+    ),
     Row(from: at(.fault), event: .chunkAccepted, mode: .fault, refusal: .wrongMode),
     Row(from: at(.disabled), event: .chunkAccepted, mode: .disabled, refusal: .wrongMode),
     Row(from: at(.tracking), event: .chunkEnded, mode: .holding),
     // Hold and home.
     Row(from: at(.tracking), event: .holdRequested, mode: .holding, endsChunk: .interrupted),
     Row(from: at(.homing), event: .holdRequested, mode: .holding),
-    Row(from: at(.stopping, stop: .category1), event: .holdRequested, mode: .stopping, stop: .category1, refusal: .wrongMode),
+    Row(
+      from: at(.stopping, stop: .category1), event: .holdRequested, mode: .stopping, stop: .category1,
+      refusal: .wrongMode),
     Row(from: at(.tracking), event: .homeRequested, mode: .homing, endsChunk: .interrupted),
     Row(from: at(.homing), event: .homeReached, mode: .holding),
     Row(from: at(.fault), event: .homeRequested, mode: .fault, refusal: .wrongMode),
     // Stops.
-    Row(from: at(.tracking), event: .stopRequested(.category0), mode: .stopped, stop: .category0, endsChunk: .interrupted, torqueOn: false),
-    Row(from: at(.tracking), event: .stopRequested(.category1), mode: .stopping, stop: .category1, endsChunk: .interrupted, torqueOn: true),
+    Row(
+      from: at(.tracking), event: .stopRequested(.category0), mode: .stopped, stop: .category0, endsChunk: .interrupted,
+      torqueOn: false),
+    Row(
+      from: at(.tracking), event: .stopRequested(.category1), mode: .stopping, stop: .category1,
+      endsChunk: .interrupted, torqueOn: true),
     Row(from: at(.holding), event: .stopRequested(.category2), mode: .stopping, stop: .category2, torqueOn: true),
-    Row(from: at(.stopping, stop: .category1), event: .standstillReached, mode: .stopped, stop: .category1, torqueOn: false),
-    Row(from: at(.stopping, stop: .category2), event: .standstillReached, mode: .stopped, stop: .category2, torqueOn: true),
-    Row(from: at(.stopping, stop: .category1), event: .stopBoundElapsed, mode: .stopped, stop: .category0, torqueOn: false),
-    Row(from: at(.stopping, stop: .category2), event: .stopBoundElapsed, mode: .stopped, stop: .category0, torqueOn: false),
+    Row(
+      from: at(.stopping, stop: .category1), event: .standstillReached, mode: .stopped, stop: .category1,
+      torqueOn: false),
+    Row(
+      from: at(.stopping, stop: .category2), event: .standstillReached, mode: .stopped, stop: .category2, torqueOn: true
+    ),
+    Row(
+      from: at(.stopping, stop: .category1), event: .stopBoundElapsed, mode: .stopped, stop: .category0, torqueOn: false
+    ),
+    Row(
+      from: at(.stopping, stop: .category2), event: .stopBoundElapsed, mode: .stopped, stop: .category0, torqueOn: false
+    ),
     Row(from: at(.stopping, stop: .category2), event: .stopRequested(.category1), mode: .stopping, stop: .category1),
     Row(from: at(.stopping, stop: .category1), event: .stopRequested(.category0), mode: .stopped, stop: .category0),
     Row(from: at(.stopping, stop: .category1), event: .stopRequested(.category2), mode: .stopping, stop: .category1),
-    Row(from: at(.stopped, stop: .category2), event: .stopRequested(.category1), mode: .stopped, stop: .category1, torqueOn: false),
+    Row(
+      from: at(.stopped, stop: .category2), event: .stopRequested(.category1), mode: .stopped, stop: .category1,
+      torqueOn: false),
     Row(from: at(.stopped, stop: .category0), event: .stopRequested(.category2), mode: .stopped, stop: .category0),
     Row(from: at(.fault), event: .stopRequested(.category1), mode: .stopping, stop: .category1),
     Row(from: at(.disabled), event: .stopRequested(.category1), mode: .disabled),
@@ -59,10 +79,14 @@ struct ModeMachineTests {
     Row(from: at(.holding), event: .safetyOpened(.category0), mode: .stopped, stop: .category0, torqueOn: false),
     Row(from: at(.stopped, stop: .category1, safetyOpen: true), event: .safetyClosed, mode: .stopped, stop: .category1),
     // Resume.
-    Row(from: at(.stopped, stop: .category1, safetyOpen: true), event: .resumeRequested, mode: .stopped, stop: .category1, refusal: .safetyChainOpen),
+    Row(
+      from: at(.stopped, stop: .category1, safetyOpen: true), event: .resumeRequested, mode: .stopped, stop: .category1,
+      refusal: .safetyChainOpen),
     Row(from: at(.stopped, stop: .category1), event: .resumeRequested, mode: .holding, torqueOn: true),
     Row(from: at(.stopped, stop: .category2), event: .resumeRequested, mode: .holding),
-    Row(from: at(.stopping, stop: .category1), event: .resumeRequested, mode: .stopping, stop: .category1, refusal: .wrongMode),
+    Row(
+      from: at(.stopping, stop: .category1), event: .resumeRequested, mode: .stopping, stop: .category1,
+      refusal: .wrongMode),
     Row(from: at(.fault, busHealthy: false), event: .resumeRequested, mode: .fault, refusal: .jointBusDown),
     Row(from: at(.fault), event: .resumeRequested, mode: .holding),
     Row(from: at(.holding), event: .resumeRequested, mode: .holding),

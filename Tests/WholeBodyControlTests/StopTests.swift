@@ -13,9 +13,10 @@ struct StopTests {
       joint == 0 ? -1.2 + 2.4 * min(max(Double(step - 5) / 60, 0), 1) : armHomeRad[joint]
     }
     // Starts at −1.2: accept when the arm is there (the blend would take the first 0.x s).
-    _ = try sim.controller.accept(sim.rightArmChunk(id: "pre", steps: 30, stepPeriodMs: 20) { step, joint in
-      joint == 0 ? -1.2 * min(Double(step) / 20, 1) : armHomeRad[joint]
-    }, nowNanoseconds: sim.nowNanoseconds)
+    _ = try sim.controller.accept(
+      sim.rightArmChunk(id: "pre", steps: 30, stepPeriodMs: 20) { step, joint in
+        joint == 0 ? -1.2 * min(Double(step) / 20, 1) : armHomeRad[joint]
+      }, nowNanoseconds: sim.nowNanoseconds)
     sim.run(milliseconds: 700)
     let refused = try sim.controller.accept(chunk, nowNanoseconds: sim.nowNanoseconds)
     try #require(refused.isEmpty, "\(refused)")
@@ -99,7 +100,8 @@ struct StopTests {
   func busTimeout() throws {
     var sim = SimHarness()
     sim.run(milliseconds: 10)
-    _ = try sim.controller.accept(sim.rightArmChunk(id: "cut-off", target: ChunkTrackingTests.reach), nowNanoseconds: sim.nowNanoseconds)
+    _ = try sim.controller.accept(
+      sim.rightArmChunk(id: "cut-off", target: ChunkTrackingTests.reach), nowNanoseconds: sim.nowNanoseconds)
     sim.run(milliseconds: 50)
     let silentFrom = sim.nowNanoseconds
     #expect(sim.controller.checkJointBus(nowNanoseconds: silentFrom + 15_000_000) == nil)
