@@ -104,12 +104,12 @@ struct StopTests {
       sim.rightArmChunk(id: "cut-off", target: ChunkTrackingTests.reach), nowNanoseconds: sim.nowNanoseconds)
     sim.run(milliseconds: 50)
     let silentFrom = sim.nowNanoseconds
-    #expect(sim.controller.checkJointBus(nowNanoseconds: silentFrom + 15_000_000) == nil)
-    let ended = sim.controller.checkJointBus(nowNanoseconds: silentFrom + 25_000_000)
+    #expect(sim.controller.checkJointBus(nowNanoseconds: silentFrom + 45_000_000) == nil)
+    let ended = sim.controller.checkJointBus(nowNanoseconds: silentFrom + 55_000_000)
     #expect(ended?.reason == .fault)
     #expect(ended?.detail.contains("no joint-bus state") == true)
     #expect(sim.controller.mode == .fault)
-    #expect(throws: ControlError.self) { try sim.controller.resume(nowNanoseconds: silentFrom + 26_000_000) }
+    #expect(throws: ControlError.self) { try sim.controller.resume(nowNanoseconds: silentFrom + 56_000_000) }
     sim.run(milliseconds: 300)
     #expect(sim.controller.mode == .fault, "latched")
     #expect(sim.peakSpeedRadPerS < 0.02, "holding powered while faulted")
