@@ -51,9 +51,10 @@ public struct JointLimits: Sendable, Hashable {
   public var jointCount: Int { jointNames.count }
 
   /// The simulated cell's robot: two Panda-like arms (CellWorld `RobotLayout`), joints named
-  /// `left_joint1` … `left_joint7`, `right_joint1` … `right_joint7`.
+  /// `left_arm_joint_1` … `left_arm_joint_7`, `right_arm_joint_1` … `right_arm_joint_7` (the names
+  /// the committed policy model `wc-mlp-1` emits).
   public static var defaults: JointLimits {
-    let arm = (1...7).map { "joint\($0)" }
+    let arm = (1...7).map { "arm_joint_\($0)" }
     func both(_ values: [Double]) -> [Double] { values + values }
     return JointLimits(
       jointNames: arm.map { "left_\($0)" } + arm.map { "right_\($0)" },

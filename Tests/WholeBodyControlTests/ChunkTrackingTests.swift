@@ -127,7 +127,7 @@ struct ChunkTrackingTests {
     let ended = try sim.controller.accept(chunk, nowNanoseconds: sim.nowNanoseconds)
     let done = try #require(ended.first)
     #expect(done.reason == .limit)
-    #expect(done.detail.contains("right_joint4"), "\(done.detail)")
+    #expect(done.detail.contains("right_arm_joint_4"), "\(done.detail)")
     #expect(done.detail.contains("step 10"))
 
     let fast = sim.rightArmChunk(id: "too-fast") { step, joint in
@@ -135,7 +135,7 @@ struct ChunkTrackingTests {
     }
     let fastEnded = try sim.controller.accept(fast, nowNanoseconds: sim.nowNanoseconds)
     #expect(fastEnded.first?.reason == .limit)
-    #expect(fastEnded.first?.detail.contains("right_joint1") == true)
+    #expect(fastEnded.first?.detail.contains("right_arm_joint_1") == true)
     #expect(sim.controller.mode == .holding)
   }
 
@@ -151,7 +151,7 @@ struct ChunkTrackingTests {
     #expect(throws: ControlError.self) {
       _ = try ActionChunk(
         chunkID: "ragged", stepPeriodMs: 20, observedAtNanoseconds: 0, expiresAtNanoseconds: 1,
-        jointNames: ["right_joint1", "right_joint2"], jointPositionsRad: [[0, 0], [0]])
+        jointNames: ["right_arm_joint_1", "right_arm_joint_2"], jointPositionsRad: [[0, 0], [0]])
     }
   }
 
@@ -185,5 +185,28 @@ struct ChunkTrackingTests {
     #expect(abs(sim.positionsRad[7] - 2.0) < 0.01, "the ramp got there in the end")
     #expect(sim.audit.commands > 1500)
     #expect(sim.audit.violations.isEmpty, "\(sim.audit.violations)")
+  }
+
+  @Test("gripper targets: width interpolated between steps, force per step, clamped to the gripper's range")
+  func gripperTargets() throws {
+    var sim = SimHarness()
+    sim.run(milliseconds: 5)
+    let start = sim.nowNanoseconds
+    let chunk = try ActionChunk(
+      chunkID: "close", stepPeriodMs: 20, observedAtNanoseconds: start, expiresAtNanoseconds: start + 400_000_000,
+      jointNames: ["right_arm_joint_1"], jointPositionsRad: (0..<11).map { _ in [armHomeRad[0]] },
+      gripperNames: ["right_gripper"], gripperWidthsM: (0..<11).map { [0.08 - 0.006 * Double($0)] },
+      gripForcesN: (0..<11).map { [$0 < 10 ? 30 : 500] })
+    _ = try sim.controller.accept(chunk, nowNanoseconds: start)
+    sim.run(milliseconds: 110)
+    #expect(abs(sim.command.gripperWidthM[1] - (0.08 - 0.006 * 5.25)) < 0.002, "halfway between steps 5 and 6")
+    #expect(sim.command.gripperForceN[1] == 30)
+    #expect(abs(sim.command.gripperWidthM[0] - 0.08) < 1e-6, "the left gripper keeps its width")
+    sim.run(milliseconds: 300)
+    #expect(abs(sim.command.gripperWidthM[1] - 0.02) < 1e-9)
+    #expect(sim.command.gripperForceN[1] == 70, "500 N clamped to the gripper's 70 N")
+    // The fingers move at 0.1 m/s: they get there after the chunk has.
+    sim.run(milliseconds: 300)
+    #expect(abs(sim.world.gripperWidthM(robot: 0, arm: 1) - 0.02) < 0.001)
   }
 }

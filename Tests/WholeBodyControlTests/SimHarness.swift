@@ -93,7 +93,7 @@ struct SimHarness {
     let lifetime = (lifetimeMs ?? UInt64(steps) * UInt64(stepPeriodMs)) * 1_000_000
     return try! ActionChunk(
       chunkID: id, stepPeriodMs: stepPeriodMs, observedAtNanoseconds: start, expiresAtNanoseconds: start + lifetime,
-      jointNames: (1...7).map { "right_joint\($0)" },
+      jointNames: (1...7).map { "right_arm_joint_\($0)" },
       jointPositionsRad: (0..<steps).map { step in (0..<7).map { target(step, $0) } })
   }
 }
