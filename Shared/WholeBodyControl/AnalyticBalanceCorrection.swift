@@ -25,6 +25,7 @@ public struct AnalyticBalanceCorrection: BalanceCorrection {
     self.maxOffsetRad = maxOffsetRad
   }
 
+  /// Shoulder offsets against the capture point when the margin is low; nothing otherwise.
   public func correct(estimate: BalanceEstimate, state: JointBusState, offsetsRad: inout [Double]) {
     guard estimate.marginM < activationMarginM, offsetsRad.count >= 14 else { return }
     let strength = min((activationMarginM - estimate.marginM) / max(activationMarginM - fullMarginM, 1e-6), 1)

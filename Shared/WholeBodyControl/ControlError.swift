@@ -24,5 +24,6 @@ public struct ControlError: Error, Sendable, Hashable, CustomStringConvertible {
     self.message = message
   }
 
+  /// The message.
   public var description: String { message }
 }

@@ -15,6 +15,7 @@ public enum ControlMode: Int, Sendable, Hashable, CaseIterable, CustomStringConv
   /// Stopped by a fault (joint-bus timeout, robot fallen); holds powered, latched until resume.
   case fault = 7
 
+  /// The mode in words, for logs.
   public var description: String {
     switch self {
     case .disabled: "disabled"

@@ -17,6 +17,7 @@ public enum ExecutionReason: Int, Sendable, Hashable, CaseIterable, CustomString
   /// Joint-bus or controller fault.
   case fault = 8
 
+  /// The reason in words, for logs.
   public var description: String {
     switch self {
     case .completed: "completed"

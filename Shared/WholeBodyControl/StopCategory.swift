@@ -10,5 +10,6 @@ public enum StopCategory: Int, Sendable, Hashable, CaseIterable, Comparable, Cus
   /// More severe categories compare smaller: `category0 < category1 < category2`.
   public static func < (a: StopCategory, b: StopCategory) -> Bool { a.rawValue < b.rawValue }
 
+  /// "category 0", "category 1" or "category 2".
   public var description: String { "category \(rawValue - 1)" }
 }
