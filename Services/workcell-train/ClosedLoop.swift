@@ -23,7 +23,7 @@ enum ClosedLoop {
   /// the arm has had 0.5 s to retreat (then the fixture fastens), or when it drops, or after `timeoutS`.
   static func policyCycle(
     world: inout CellWorld, model: PolicyModel, observer: inout SimObserver, replanSteps: Int, timeoutS: Double,
-    sequence: inout UInt64
+    sequence: inout UInt64, trace: ((String) -> Void)? = nil
   ) -> Outcome {
     world.presentNut(robot: 0)
     var command = JointCommandFrame()
@@ -59,6 +59,12 @@ enum ClosedLoop {
           break run
         }
       }
+      if let trace, tick % 250 == 0 {
+        let tcp = world.tcpPose(robot: 0).positionM
+        let d = (tcp - truth.nutPositionM) * 1000
+        trace(
+          "t \(tick) ms nut \(truth.nutState) step \(chunk?.cycleStep.rawValue ?? 0) tcp−nut mm (\(Int(d.x)), \(Int(d.y)), \(Int(d.z))) width mm \(Int(world.gripperWidthM(robot: 0) * 1000)) phase \(Int(truth.splinePhaseErrorDeg))")
+      }
       if chunk == nil || tick - chunkStartTick >= replanTicks {
         chunk = model.act(observer.observe(world: &world, sequence: sequence))
         sequence += 1
@@ -88,7 +94,8 @@ enum ClosedLoop {
 
   /// The policy on each seed, `cyclesPerSeed` cycles each.
   static func evaluatePolicy(
-    model: PolicyModel, seeds: [UInt64], cyclesPerSeed: Int, config: CellWorldConfig, replanSteps: Int
+    model: PolicyModel, seeds: [UInt64], cyclesPerSeed: Int, config: CellWorldConfig, replanSteps: Int,
+    trace: ((String) -> Void)? = nil
   ) -> Tally {
     var tally = Tally()
     for seed in seeds {
@@ -97,7 +104,7 @@ enum ClosedLoop {
       var sequence: UInt64 = 0
       for _ in 0..<cyclesPerSeed {
         let outcome = policyCycle(
-          world: &world, model: model, observer: &observer, replanSteps: replanSteps, timeoutS: 12, sequence: &sequence)
+          world: &world, model: model, observer: &observer, replanSteps: replanSteps, timeoutS: 12, sequence: &sequence, trace: trace)
         tally.outcomes[outcome.rawValue, default: 0] += 1
         tally.cycles += 1
       }

@@ -55,7 +55,8 @@ struct SimObserver {
     let seated = holding && !truth.slipping && abs(truth.gripOffsetM.y) < 0.001
     return PolicyObservation(
       sequence: sequence, observedAtS: world.simTimeS, armJointPositionsRad: joints,
-      gripperWidthM: state.gripperWidthM[RobotLayout.workingArm], nutPositionInTorsoM: nut, nutYawRad: yaw,
+      gripperWidthM: state.gripperWidthM[RobotLayout.workingArm], nutPositionInTorsoM: nut,
+      tcpPositionInTorsoM: world.tcpPose(robot: robot).positionM - torso, nutYawRad: yaw,
       splinePhaseDeg: phase, holding: holding, seated: seated,
       cycleStep: Self.cycleStep(nutState: truth.nutState, nutInTorsoM: nutTrue))
   }

@@ -20,6 +20,8 @@ struct TrainOptions {
   var version = "wc-mlp-1"
   var failureRateScale = 1.0
   var help = false
+  var traceEval = false
+  var evalOnly = false
 
   static let usage = """
     workcell-train: demonstrations from the scripted expert in the simulated cell → a policy MLP.
@@ -56,6 +58,8 @@ struct TrainOptions {
     OUTPUT
       --output DIR              directory for the weights and model card (default models/policy)
       --version NAME            model version, the files' base name (default wc-mlp-1)
+      --eval-only               load <output>/<version>.safetensors and only evaluate it
+      --trace-eval              print the closed loop's state every 250 ms (diagnosis)
       -h, --help                this text
     """
 
@@ -84,6 +88,8 @@ struct TrainOptions {
       let flag = arguments[i]
       switch flag {
       case "-h", "--help": help = true
+      case "--trace-eval": traceEval = true
+      case "--eval-only": evalOnly = true
       case "--train-seeds": trainSeeds = try int(flag)
       case "--first-train-seed": firstTrainSeed = UInt64(try int(flag))
       case "--cycles-per-seed": cyclesPerSeed = try int(flag)

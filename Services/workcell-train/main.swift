@@ -5,8 +5,8 @@ import PolicyRuntime
 // workcell-train: demonstrations from the scripted expert → policy weights and model card.
 // Progress goes to stdout; everything random is seeded (see TrainOptions.usage).
 
-// Progress lines appear as they happen even when stdout is a file or a pipe.
-setvbuf(stdout, nil, _IOLBF, 0)
+/// A progress line, written at once (print buffers when stdout is a file or a pipe).
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
 
@@ -18,7 +18,7 @@ do {
   exit(64)
 }
 if options.help {
-  print(TrainOptions.usage)
+  say(TrainOptions.usage)
   exit(0)
 }
 guard let activation = Activation(rawValue: options.activation) else {
@@ -35,19 +35,38 @@ worldConfig.imuHz = 0
 for kind in WorldFault.allCases { worldConfig.failureRates[kind] = min(kind.defaultRate * options.failureRateScale, 1) }
 
 let clock = ContinuousClock()
+if options.evalOnly {
+  let path = options.outputDirectory + "/" + options.version + ".safetensors"
+  guard let data = FileManager.default.contents(atPath: path) else {
+    FileHandle.standardError.write(Data("workcell-train: cannot read \(path)\n".utf8))
+    exit(1)
+  }
+  do {
+    let model = try PolicyModel(bytes: [UInt8](data))
+    let seeds = (0..<UInt64(options.evalSeeds)).map { options.firstEvalSeed + $0 }
+    let tally = ClosedLoop.evaluatePolicy(
+      model: model, seeds: seeds, cyclesPerSeed: options.evalCyclesPerSeed, config: worldConfig,
+      replanSteps: options.replanSteps, trace: options.traceEval ? { say("  " + $0) } : nil)
+    say("policy: \(tally.fastened)/\(tally.cycles) fastened (\(tally.summary))")
+  } catch {
+    FileHandle.standardError.write(Data("workcell-train: \(error)\n".utf8))
+    exit(1)
+  }
+  exit(0)
+}
 let trainSeeds = (0..<UInt64(options.trainSeeds)).map { options.firstTrainSeed + $0 }
-print("recording \(options.cyclesPerSeed) expert cycles on each of \(trainSeeds.count) worlds (seeds \(trainSeeds.first!)…\(trainSeeds.last!))")
+say("recording \(options.cyclesPerSeed) expert cycles on each of \(trainSeeds.count) worlds (seeds \(trainSeeds.first!)…\(trainSeeds.last!))")
 let recordStart = clock.now
 let demonstrations = Demonstrations.record(
   seeds: trainSeeds, cyclesPerSeed: options.cyclesPerSeed, chunkSteps: options.chunkSteps,
   stepPeriodMs: options.stepPeriodMs, config: worldConfig
 ) { done, sofar in
   if done % 10 == 0 || done == trainSeeds.count {
-    print("  worlds \(done)/\(trainSeeds.count): \(sofar.cycles) cycles, \(sofar.count) samples")
+    say("  worlds \(done)/\(trainSeeds.count): \(sofar.cycles) cycles, \(sofar.count) samples")
   }
 }
 let recordingSeconds = seconds(clock.now - recordStart)
-print(
+say(
   "recorded \(demonstrations.count) samples in \(recordingSeconds.formatted(digits: 1)) s; expert outcomes: "
     + demonstrations.outcomes.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }
     .joined(separator: ", "))
@@ -69,12 +88,12 @@ trainerConfig.batchSize = options.batchSize
 trainerConfig.learningRate = options.learningRate
 trainerConfig.seed = options.seed
 var trainer = MLPTrainer(config: trainerConfig, features: features, targets: targets, valuesPerStep: valuesPerStep)
-print(
+say(
   "training \(trainer.layerSizes.map(String.init).joined(separator: "→")) (\(activation.rawValue)) on \(trainRows.count) samples, validating on \(validationRows.count)"
 )
 let trainStart = clock.now
 let epochs = trainer.fit(features: features, targets: targets, trainRows: trainRows, validationRows: validationRows) { r in
-  print(
+  say(
     "  epoch \(r.epoch)/\(options.epochs): train MSE \(r.trainLoss.formatted(digits: 4)), validation MSE \(r.validationLoss.formatted(digits: 4)) (\(r.seconds.formatted(digits: 1)) s)"
   )
 }
@@ -127,16 +146,16 @@ for start in stride(from: 0, to: validationRows.count, by: 1024) {
   }
 }
 let validationJointRmsRad = (squared / Double(max(count, 1))).squareRoot()
-print("validation RMS joint-target error \((validationJointRmsRad * 1000).formatted(digits: 2)) mrad")
+say("validation RMS joint-target error \((validationJointRmsRad * 1000).formatted(digits: 2)) mrad")
 
 let evalSeeds = (0..<UInt64(options.evalSeeds)).map { options.firstEvalSeed + $0 }
-print("closed loop on \(evalSeeds.count) held-out worlds × \(options.evalCyclesPerSeed) cycles")
+say("closed loop on \(evalSeeds.count) held-out worlds × \(options.evalCyclesPerSeed) cycles")
 let policyTally = ClosedLoop.evaluatePolicy(
   model: model, seeds: evalSeeds, cyclesPerSeed: options.evalCyclesPerSeed, config: worldConfig,
   replanSteps: options.replanSteps)
-print("  policy: \(policyTally.fastened)/\(policyTally.cycles) fastened (\(policyTally.summary))")
+say("  policy: \(policyTally.fastened)/\(policyTally.cycles) fastened (\(policyTally.summary))")
 let expertTally = ClosedLoop.evaluateExpert(seeds: evalSeeds, cyclesPerSeed: options.evalCyclesPerSeed, config: worldConfig)
-print("  expert: \(expertTally.fastened)/\(expertTally.cycles) fastened (\(expertTally.summary))")
+say("  expert: \(expertTally.fastened)/\(expertTally.cycles) fastened (\(expertTally.summary))")
 
 var sampleObservations: [PolicyObservation] = []
 do {
@@ -147,7 +166,7 @@ do {
 }
 let latency = [1, 8].map { LatencyBenchmark.measure(model: model, observations: sampleObservations, batch: $0) }
 for l in latency {
-  print("latency batch \(l.batch): p50 \(l.p50Us.formatted(digits: 1)) µs, p99 \(l.p99Us.formatted(digits: 1)) µs")
+  say("latency batch \(l.batch): p50 \(l.p50Us.formatted(digits: 1)) µs, p99 \(l.p99Us.formatted(digits: 1)) µs")
 }
 
 let card = ModelCard(
@@ -160,7 +179,7 @@ do {
   let base = options.outputDirectory + "/" + options.version
   try Data(bytes).write(to: URL(fileURLWithPath: base + ".safetensors"))
   try Data(card.markdown().utf8).write(to: URL(fileURLWithPath: base + ".md"))
-  print("wrote \(base).safetensors (\(bytes.count) bytes) and \(base).md")
+  say("wrote \(base).safetensors (\(bytes.count) bytes) and \(base).md")
 } catch {
   FileHandle.standardError.write(Data("workcell-train: could not write the model: \(error)\n".utf8))
   exit(1)

@@ -4,7 +4,7 @@
   import Darwin
 #endif
 
-/// The feature encoding "wc-features-1": an observation as 29 floats, in raw units (the model
+/// The feature encoding "wc-features-1": an observation as 32 floats, in raw units (the model
 /// normalises them with its stored mean and standard deviation).
 ///
 /// | index | feature |
@@ -17,13 +17,14 @@
 /// | 14, 15 | sin, cos of spline phase × 12 (one turn per tooth pitch) |
 /// | 16, 17 | holding, seated (0/1) |
 /// | 18–28 | cycle step one-hot, steps 1…11 (unspecified = all zero) |
+/// | 29–31 | nut position − TCP position, torso frame, m (where the nut is from the fingers) |
 public enum PolicyFeatures {
   /// Name of this encoding, stored in model files as `feature_version`.
   public static let version = "wc-features-1"
   /// Arm joints in the encoding.
   public static let armJointCount = 7
   /// Floats per observation.
-  public static let count = 29
+  public static let count = 32
   /// Teeth of the nut's spline: yaw repeats every 360° / 12.
   static let splineTeeth = 12.0
 
@@ -49,6 +50,10 @@ public enum PolicyFeatures {
     row[17] = observation.seated ? 1 : 0
     for s in 0..<11 { row[18 + s] = 0 }
     if observation.cycleStep != .unspecified { row[17 + observation.cycleStep.rawValue] = 1 }
+    let fromTcp = observation.nutPositionInTorsoM - observation.tcpPositionInTorsoM
+    row[29] = Float(fromTcp.x)
+    row[30] = Float(fromTcp.y)
+    row[31] = Float(fromTcp.z)
   }
 
   /// The features of a batch of observations, one row each.

@@ -12,6 +12,9 @@ public struct PolicyObservation: Sendable, Hashable {
   public var gripperWidthM: Double
   /// Nut centre in the torso frame (the robot frame moved with the torso's sway), metres.
   public var nutPositionInTorsoM: SIMD3<Double>
+  /// Tool centre point (between the fingertips) in the torso frame, metres: forward kinematics
+  /// of the measured joints, which control computes anyway.
+  public var tcpPositionInTorsoM: SIMD3<Double>
   /// Nut yaw (direction of one tooth centre) about the vertical, radians.
   public var nutYawRad: Double
   /// Spline phase against the pin, degrees in [−15, 15) (perception's convention).
@@ -26,7 +29,7 @@ public struct PolicyObservation: Sendable, Hashable {
   /// An observation from its parts.
   public init(
     sequence: UInt64, observedAtS: Double, armJointPositionsRad: [Double], gripperWidthM: Double,
-    nutPositionInTorsoM: SIMD3<Double>, nutYawRad: Double, splinePhaseDeg: Double, holding: Bool, seated: Bool,
+    nutPositionInTorsoM: SIMD3<Double>, tcpPositionInTorsoM: SIMD3<Double>, nutYawRad: Double, splinePhaseDeg: Double, holding: Bool, seated: Bool,
     cycleStep: PolicyCycleStep
   ) {
     self.sequence = sequence
@@ -34,6 +37,7 @@ public struct PolicyObservation: Sendable, Hashable {
     self.armJointPositionsRad = armJointPositionsRad
     self.gripperWidthM = gripperWidthM
     self.nutPositionInTorsoM = nutPositionInTorsoM
+    self.tcpPositionInTorsoM = tcpPositionInTorsoM
     self.nutYawRad = nutYawRad
     self.splinePhaseDeg = splinePhaseDeg
     self.holding = holding

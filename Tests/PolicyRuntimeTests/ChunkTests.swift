@@ -51,6 +51,7 @@ import Testing
     #expect(abs(row[13] - 0.2) < 1e-6)
     #expect(row[16] == 1 && row[17] == 0)
     #expect(row[18 + 7] == 1)
-    #expect(row[18...].reduce(0, +) == 1)
+    #expect(row[18..<29].reduce(0, +) == 1)
+    #expect(abs(row[29] - 0.05) < 1e-6 && abs(row[30] + 0.05) < 1e-6 && abs(row[31] + 0.12) < 1e-6)
   }
 }

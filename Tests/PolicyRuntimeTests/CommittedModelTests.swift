@@ -50,6 +50,7 @@ import Testing
     let observation = PolicyObservation(
       sequence: 1, observedAtS: world.simTimeS, armJointPositionsRad: joints,
       gripperWidthM: world.gripperWidthM(robot: 0), nutPositionInTorsoM: truth.nutPositionM - torso,
+      tcpPositionInTorsoM: world.tcpPose(robot: 0).positionM - torso,
       nutYawRad: truth.nutYawRad, splinePhaseDeg: truth.splinePhaseErrorDeg, holding: true, seated: true,
       cycleStep: .carry)
     let chunk = model.act(observation)
