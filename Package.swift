@@ -46,9 +46,23 @@ struct FleetServiceTargets {
 }
 
 let fleet: [FleetServiceTargets] = [
-  .init(executable: "perception", module: "PerceptionService", extraDependencies: []),
+  .init(
+    executable: "perception", module: "PerceptionService",
+    extraDependencies: [
+      "NutPerception",
+      .product(name: "Prometheus", package: "swift-prometheus"),
+      .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      .product(name: "Logging", package: "swift-log"),
+    ]),
   .init(executable: "policy", module: "PolicyService", extraDependencies: []),
-  .init(executable: "control", module: "ControlService", extraDependencies: []),
+  .init(
+    executable: "control", module: "ControlService",
+    extraDependencies: [
+      "WholeBodyControl", "JointBus", "PlantConfig",
+      .product(name: "Prometheus", package: "swift-prometheus"),
+      .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      .product(name: "Logging", package: "swift-log"),
+    ]),
   .init(
     executable: "plc-bridge", module: "PlcBridgeService",
     extraDependencies: [
@@ -242,6 +256,22 @@ let package = Package(
       dependencies: [
         "PlcBridgeService", "CellSimService", "ModbusTCP", "PlcHandshakes", "SimulatedPLC", "WorkcellRuntime",
         "WorkcellProto", "PlantConfig",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ] + grpc,
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "PerceptionServiceTests",
+      dependencies: [
+        "PerceptionService", "CellSimService", "WorkcellRuntime", "WorkcellProto",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ] + grpc,
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "ControlServiceTests",
+      dependencies: [
+        "ControlService", "CellSimService", "WorkcellProto", "WorkcellRuntime", "JointBus",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ] + grpc,
