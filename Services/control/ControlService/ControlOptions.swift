@@ -1,0 +1,99 @@
+import ArgumentParser
+import PlantConfig
+import WorkcellRuntime
+
+/// control's own flags: which robot, where its joint bus is, which clock, where the safety input
+/// comes from.
+public struct ControlOptions: ParsableArguments, Sendable {
+  @Option(
+    help: ArgumentHelp(
+      "Robot id this process drives (one control process per robot), e.g. left.",
+      discussion: "Env: WORKCELL_CONTROL_ROBOT. Default: left."))
+  var robot: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "The robot's index on the joint bus (0 = left side, 1 = right side).",
+      discussion: "Env: WORKCELL_CONTROL_ROBOT_INDEX. Default: from the robot's side (plant file) or its id (left → 0, right → 1)."))
+  var robotIndex: Int?
+
+  @Option(
+    help: ArgumentHelp(
+      "The robot's joint bus as HOST:PORT (UDP, docs/joint-bus.md), e.g. cell-sim's --joint-bus-port.",
+      discussion: "Env: WORKCELL_CONTROL_JOINT_BUS. Default: none (the service serves its API but drives nothing)."))
+  var jointBus: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Controller clock: wall (monotonic, 1 ms ticks paced by this process) or joint-bus (the state datagrams' timestamps; ticks paced by the states, for a lock-stepped simulation).",
+      discussion: "Env: WORKCELL_CONTROL_CLOCK. Default: wall."))
+  var clock: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "plc-bridge's gRPC address as HOST:PORT; its WatchSafety stream is the e-stop input.",
+      discussion: "Env: WORKCELL_CONTROL_PLC_BRIDGE. Default: none (no PLC safety input; a warning is logged)."))
+  var plcBridge: String?
+
+  public init() {}
+
+  /// The settings: flags win, then `WORKCELL_CONTROL_*`, then the plant file, then defaults.
+  func resolve(environment: [String: String], plantCell: PlantConfiguration.Cell? = nil) throws -> ControlConfig {
+    let env = EnvironmentDefaults(environment)
+    let robotID = try env.value(robot, "WORKCELL_CONTROL_ROBOT", default: "left")
+    guard !robotID.isEmpty else { throw ValidationError("--robot must not be empty.") }
+    let plantSide = plantCell?.robots.first(where: { $0.id == robotID })?.side.rawValue
+    let impliedIndex: Int? =
+      switch plantSide ?? robotID {
+      case "left": 0
+      case "right": 1
+      default: nil
+      }
+    let index = try env.value(robotIndex, "WORKCELL_CONTROL_ROBOT_INDEX", default: impliedIndex ?? -1)
+    guard (0...1).contains(index) else {
+      throw ValidationError(
+        "--robot-index must be 0 (left) or 1 (right); robot '\(robotID)' names no side, so give --robot-index.")
+    }
+    let busText = try env.value(jointBus, "WORKCELL_CONTROL_JOINT_BUS", default: "")
+    let bus = try busText.isEmpty ? nil : HostPort.parse(busText, flag: "--joint-bus")
+    let clockText = try env.value(clock, "WORKCELL_CONTROL_CLOCK", default: "wall")
+    guard let clockSource = ControlClock.Source(rawValue: clockText) else {
+      throw ValidationError("--clock must be wall or joint-bus, got '\(clockText)'.")
+    }
+    let plcText = try env.value(plcBridge, "WORKCELL_CONTROL_PLC_BRIDGE", default: "")
+    let plc = try plcText.isEmpty ? nil : HostPort.parse(plcText, flag: "--plc-bridge")
+    return ControlConfig(
+      robotID: robotID, robotIndex: UInt8(index), jointBus: bus, clock: clockSource, plcBridge: plc)
+  }
+}
+
+/// control's resolved settings.
+struct ControlConfig: Sendable {
+  /// The robot id (EquipmentRef.robot).
+  var robotID: String
+  /// The robot's index on the joint bus.
+  var robotIndex: UInt8
+  /// The joint bus, nil when none is configured.
+  var jointBus: HostPort?
+  /// Which clock the controller runs on.
+  var clock: ControlClock.Source
+  /// plc-bridge, the safety input; nil when none.
+  var plcBridge: HostPort?
+}
+
+/// A `HOST:PORT` network address.
+struct HostPort: Sendable, Hashable, CustomStringConvertible {
+  var host: String
+  var port: Int
+
+  var description: String { "\(host):\(port)" }
+
+  static func parse(_ text: String, flag: String) throws -> HostPort {
+    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+      (1...65535).contains(port), colon != text.startIndex
+    else {
+      throw ValidationError("\(flag) must be HOST:PORT with a port 1–65535, got '\(text)'.")
+    }
+    return HostPort(host: String(text[..<colon]), port: port)
+  }
+}
