@@ -11,21 +11,30 @@ enum ClosedLoop {
 
   struct Tally {
     var outcomes: [String: Int] = [:]
+    /// Cycles that did not fasten, by the cycle step they had reached (where the policy failed).
+    var failedInStep: [String: Int] = [:]
     var cycles = 0
     var fastened: Int { outcomes["fastened"] ?? 0 }
     var rate: Double { cycles == 0 ? 0 : Double(fastened) / Double(cycles) }
     var summary: String {
       outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
     }
+    var failureSteps: String {
+      failedInStep.isEmpty
+        ? "none" : failedInStep.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+    }
   }
 
   /// One policy-driven cycle on `world` (robot 0): ends when the nut was released on the pin and
   /// the arm has had 0.5 s to retreat (then the fixture fastens), or when it drops, or after `timeoutS`.
+  /// With `handOverTick`, stops there instead and returns nil if the nut is still in the feeder
+  /// and the step still reach, leaving the world as it is for an expert to take over.
   static func policyCycle(
     world: inout CellWorld, model: PolicyModel, observer: inout SimObserver, replanSteps: Int, timeoutS: Double,
-    sequence: inout UInt64, trace: ((String) -> Void)? = nil
-  ) -> Outcome {
+    sequence: inout UInt64, handOverTick: Int? = nil, trace: ((String) -> Void)? = nil
+  ) -> Outcome? {
     world.presentNut(robot: 0)
+    observer.startCycle()
     var command = JointCommandFrame()
     let q = world.trueJointPositionsRad(robot: 0)
     for j in 0..<RobotLayout.jointCount { command.positionRad[j] = q[q.startIndex + j] }
@@ -59,11 +68,16 @@ enum ClosedLoop {
           break run
         }
       }
-      if let trace, tick % 250 == 0 {
+      if tick == handOverTick {
+        if truth.nutState == .inFeeder, observer.step == .reach { return nil }
+        break run
+      }
+      if let trace, tick % 100 == 0 {
         let tcp = world.tcpPose(robot: 0).positionM
         let d = (tcp - truth.nutPositionM) * 1000
+        let p = (truth.nutPositionM - world.pinSeatM(robot: 0)) * 1000
         trace(
-          "t \(tick) ms nut \(truth.nutState) step \(chunk?.cycleStep.rawValue ?? 0) tcp−nut mm (\(Int(d.x)), \(Int(d.y)), \(Int(d.z))) width mm \(Int(world.gripperWidthM(robot: 0) * 1000)) phase \(Int(truth.splinePhaseErrorDeg))")
+          "t \(tick) ms nut \(truth.nutState) step \(chunk?.cycleStep.rawValue ?? 0) tcp−nut mm (\(Int(d.x)), \(Int(d.y)), \(Int(d.z))) width mm \(Int(world.gripperWidthM(robot: 0) * 1000)) phase \(Int(truth.splinePhaseErrorDeg)) nut−pin mm (\(Int(p.x)), \(Int(p.y)), \(Int(p.z))) chunk width mm \((chunk?.steps ?? []).enumerated().filter { [0, 4, 15, 29].contains($0.offset) }.map { Int($0.element.gripperWidthsM[0] * 1000) })")
       }
       if chunk == nil || tick - chunkStartTick >= replanTicks {
         chunk = model.act(observer.observe(world: &world, sequence: sequence))
@@ -105,7 +119,8 @@ enum ClosedLoop {
       for _ in 0..<cyclesPerSeed {
         let outcome = policyCycle(
           world: &world, model: model, observer: &observer, replanSteps: replanSteps, timeoutS: 12, sequence: &sequence, trace: trace)
-        tally.outcomes[outcome.rawValue, default: 0] += 1
+        tally.outcomes[(outcome ?? .timedOut).rawValue, default: 0] += 1
+        if outcome != .fastened { tally.failedInStep["\(observer.step)", default: 0] += 1 }
         tally.cycles += 1
       }
     }

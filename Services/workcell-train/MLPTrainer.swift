@@ -183,14 +183,16 @@ struct MLPTrainer {
 
   /// Trains for the configured epochs, reporting after each.
   mutating func fit(
-    features: Matrix, targets: Matrix, trainRows: [Int], validationRows: [Int], report: (EpochReport) -> Void
+    features: Matrix, targets: Matrix, trainRows: [Int], validationRows: [Int], epochs: Int? = nil,
+    report: (EpochReport) -> Void
   ) -> [EpochReport] {
+    let epochCount = epochs ?? config.epochs
     var order = trainRows
     var reports: [EpochReport] = []
     let batchesPerEpoch = (order.count + config.batchSize - 1) / config.batchSize
-    let totalBatches = max(batchesPerEpoch * config.epochs, 1)
+    let totalBatches = max(batchesPerEpoch * epochCount, 1)
     var batchIndex = 0
-    for epoch in 1...config.epochs {
+    for epoch in 1...epochCount {
       let started = ContinuousClock.now
       order.shuffle(using: &random)
       var sum = 0.0

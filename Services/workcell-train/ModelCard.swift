@@ -7,6 +7,10 @@ struct ModelCard {
   var model: PolicyModel
   var fileBytes: Int
   var demonstrations: Demonstrations
+  var takeovers: Demonstrations
+  var daggerEpochs: [MLPTrainer.EpochReport]
+  /// The first fit's closed loop on takeover worlds (nil without DAgger).
+  var firstModel: ClosedLoop.Tally?
   var trainSamples: Int
   var validationSamples: Int
   var epochs: [MLPTrainer.EpochReport]
@@ -24,10 +28,36 @@ struct ModelCard {
     let lastEvalSeed = o.firstEvalSeed + UInt64(o.evalSeeds) - 1
     let expertOutcomes = demonstrations.outcomes.sorted { $0.key.rawValue < $1.key.rawValue }
       .map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
-    var curve = "| epoch | train MSE | validation MSE | seconds |\n|---|---|---|---|\n"
-    for e in epochs where e.epoch == 1 || e.epoch == epochs.count || e.epoch % max(epochs.count / 8, 1) == 0 {
-      curve += "| \(e.epoch) | \(fmt(e.trainLoss, 4)) | \(fmt(e.validationLoss, 4)) | \(fmt(e.seconds, 1)) |\n"
+    var curve = "| fit | epoch | train MSE | validation MSE | seconds |\n|---|---|---|---|---|\n"
+    for e in epochs where e.epoch == 1 || e.epoch == epochs.count || e.epoch % max(epochs.count / 6, 1) == 0 {
+      curve += "| demonstrations | \(e.epoch) | \(fmt(e.trainLoss, 4)) | \(fmt(e.validationLoss, 4)) | \(fmt(e.seconds, 1)) |\n"
     }
+    for e in daggerEpochs where e.epoch == 1 || e.epoch == daggerEpochs.count || e.epoch % max(daggerEpochs.count / 4, 1) == 0 {
+      curve += "| + takeovers | \(e.epoch) | \(fmt(e.trainLoss, 4)) | \(fmt(e.validationLoss, 4)) | \(fmt(e.seconds, 1)) |\n"
+    }
+    let perturbed =
+      o.jointNoiseRad > 0
+      ? """
+      - Perturbed copies: beside every sample (demonstrations and takeovers) a copy with the 7 joints
+        offset by Gaussian noise σ \(fmt(o.jointNoiseRad * 1000, 0)) mrad (the TCP moved by forward kinematics, a held
+        nut with it), labelled with the same targets: the way back to the expert's path (noise
+        injection, as in DART). Every sample count here includes them.
+      """ : "- Perturbed copies: none (`--joint-noise-rad 0`)."
+    let finalValidation = (daggerEpochs.last ?? epochs.last)?.validationLoss ?? 0
+    let takeoverOutcomes = takeovers.outcomes.sorted { $0.key.rawValue < $1.key.rawValue }
+      .map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
+    let lastDaggerSeed = o.firstDaggerSeed + UInt64(max(o.daggerSeeds, 1)) - 1
+    let dagger =
+      o.daggerSeeds == 0
+      ? "- DAgger: off (`--dagger-seeds 0`)."
+      : """
+      - DAgger-style takeovers (after the first fit): on worlds \(o.firstDaggerSeed)…\(lastDaggerSeed), \(o.takeoversPerSeed) per
+        world, the first model drives a cycle from its start until a random moment 0.3–2 s in while it is
+        still reaching; then a fresh `ScriptedExpert` takes over from that state and finishes the
+        cycle, recorded like the demonstrations: \(takeovers.cycles) takeovers (\(takeoverOutcomes)),
+        \(takeovers.count) samples, all used for training. The expert can only take over before the pick
+        (it starts a cycle with the nut in the feeder), so carry and insert get no recovery data.
+      """
     let latencyRows = latency.map { "| \($0.batch) | \(fmt($0.p50Us, 1)) | \(fmt($0.p99Us, 1)) |" }.joined(separator: "\n")
     return """
       # Policy model card: \(a.version)
@@ -39,6 +69,8 @@ struct ModelCard {
       ```
       swift run -c release workcell-train --train-seeds \(o.trainSeeds) --cycles-per-seed \(o.cyclesPerSeed) \\
         --epochs \(o.epochs) --hidden \(o.hiddenSizes.map(String.init).joined(separator: ",")) --activation \(o.activation) \\
+        --width-jitter-mm \(fmt(o.widthJitterMm, 1)) --joint-noise-rad \(fmt(o.jointNoiseRad, 3)) --dagger-seeds \(o.daggerSeeds) --takeovers-per-seed \(o.takeoversPerSeed) \\
+        --dagger-epochs \(o.daggerEpochs) --eval-seeds \(o.evalSeeds) --eval-cycles-per-seed \(o.evalCyclesPerSeed) \\
         --seed \(o.seed) --version \(o.version) --output \(o.outputDirectory)
       ```
 
@@ -49,16 +81,21 @@ struct ModelCard {
       - Cycles: \(demonstrations.cycles) (\(expertOutcomes)); \(fmt(demonstrations.simulatedS, 0)) s simulated,
         recorded in \(fmt(recordingSeconds, 1)) s.
       - Samples: \(demonstrations.count), one every \(a.stepPeriodMs) ms while the expert's cycle runs;
-        \(trainSamples) for training, \(validationSamples) for validation (the last
+        \(trainSamples) for training (takeovers included), \(validationSamples) for validation (the last
         \(Int((o.validationFraction * 100).rounded())) % of the seeds, held out whole).
       - Input: features `\(a.featureVersion)` (docs/policy.md). Joints from the encoders (quantised).
         **The nut's pose and spline phase are ground truth plus Gaussian noise shaped like
-        perception's error** (σ 0.5 mm per axis, yaw σ 1°, phase σ 1°) — perception was being
-        written in parallel, so the model has not yet seen real perception output. Grasp state:
-        holding = the nut is in the gripper; seated = holding, not slipping, offset across the pads
-        < 1 mm. Cycle step: from a rule a sequencer could apply to perception (nut at the feeder →
-        REACH; held and > 10 mm sideways from the pin → CARRY; held near the pin → INSERT; nut
-        left on the pin or dropped → RELEASE_RETREAT).
+        perception's error** (σ 0.5 mm per axis, yaw σ 1°, phase σ 1°) — the model has not yet seen
+        real perception output. Gripper width: measured, plus Gaussian noise σ \(fmt(o.widthJitterMm, 1)) mm in the
+        training rows only. Grasp state: holding = the nut is in the gripper; seated = holding, not
+        slipping, offset across the pads < 1 mm. Cycle step: a rule a sequencer can apply to
+        perception and forward kinematics; steps never go back within a cycle: nut in the feeder →
+        REACH until the fingers are within 5 mm sideways of the nut and less than 70 mm above it,
+        then GRASP; held → CARRY until the nut is within 10 mm sideways of the pin (pin and nut in the
+        same, swaying, torso frame), then INSERT until NUT_SEATED (the nut down on the seat, within 0.5 mm), then RELEASE_RETREAT
+        (open, back away); a dropped nut → RELEASE_RETREAT.
+      \(perturbed)
+      \(dagger)
       - Target: the expert's next \(a.chunkSteps) steps every \(a.stepPeriodMs) ms: the arm's true joint
         positions at t + i × \(a.stepPeriodMs) ms relative to the observed joints, the expert's gripper
         command (45 mm open / 0 closed) and grip force (20 N). After a cycle ends the arm holds.
@@ -73,11 +110,13 @@ struct ModelCard {
 
       ## Training
       Adam (β 0.9/0.999), learning rate \(o.learningRate) cosine-decayed to 5 %, minibatch
-      \(o.batchSize), \(o.epochs) epochs, MSE on normalised targets, seed \(o.seed); \(fmt(trainingSeconds, 0)) s on
-      one core of the shared 2-core machine.
+      \(o.batchSize), MSE on normalised targets, seed \(o.seed): \(o.epochs) epochs on the demonstrations, then
+      \(o.daggerSeeds == 0 ? 0 : o.daggerEpochs) on demonstrations + takeovers (the same network and normalisation, a
+      new cosine schedule); \(fmt(trainingSeconds, 0)) s including the takeover rollouts, on one core of the
+      shared 2-core machine.
 
       \(curve)
-      Validation: MSE \(fmt(epochs.last?.validationLoss ?? 0, 4)) (normalised units); RMS joint-target error
+      Validation (demonstrations of held-out training seeds only): MSE \(fmt(finalValidation, 4)) (normalised units); RMS joint-target error
       \(fmt(validationJointRmsRad * 1000, 2)) mrad over all steps and joints.
 
       ## Closed loop in simulation (held-out seeds \(o.firstEvalSeed)…\(lastEvalSeed), \(o.evalCyclesPerSeed) cycles each)
@@ -91,6 +130,13 @@ struct ModelCard {
       | policy \(a.version) | \(policy.fastened)/\(policy.cycles) | \(fmt(policy.rate, 2)) | \(policy.summary) |
       | scripted expert | \(expert.fastened)/\(expert.cycles) | \(fmt(expert.rate, 2)) | \(expert.summary) |
 
+      Policy relative to the expert: \(fmt(expert.fastened == 0 ? 0 : Double(policy.fastened) / Double(expert.fastened) * 100, 0)) %.
+
+      ## Diagnosis (measured by this run)
+      Cycles the policy did not fasten, by the cycle step they had reached: \(policy.failureSteps).
+      \(firstModel.map { "Before the takeovers, the first fit on takeover worlds (1 cycle each): \($0.fastened)/\($0.cycles) fastened (\($0.summary)); failures by step: \($0.failureSteps)." } ?? "")
+      \(diagnosis)
+
       ## Inference latency (release, `PolicyModel.act`, this shared machine)
       | batch | p50 µs | p99 µs |
       |---|---|---|
@@ -103,6 +149,27 @@ struct ModelCard {
       - The instruction text of the observation is ignored.
 
       """
+  }
+
+  /// What the failure steps mean, from what `--trace-eval` showed while this recipe was built
+  /// (docs/policy.md has the change-by-change table).
+  var diagnosis: String {
+    """
+    How to read it (`workcell-train --eval-only --trace-eval` prints the state every 100 ms).
+    REACH/GRASP failures: the arm stops a few millimetres off the pre-grasp pose or closes beside
+    the nut (the pick takes ±4 mm). CARRY failures: the arm leaves the tube of states the expert
+    visited. INSERT failures: the nut lands beside the pin (it takes ±1.5 mm and ±4°) and jams
+    on the pin's top, or the policy stops short of the seat. RELEASE_RETREAT with notSeated: the
+    fingers opened with the nut on the pin but not home (jammed or not pushed down).
+    What fixed what: wc-mlp-1 closed 6 cm above the nut (every pre-grasp sample was REACH and
+    the expert's width left 45 mm only when closing, so the policy read its own 1 mm width errors
+    as "closing"): the GRASP step and width noise fixed it. Millimetres were invisible in
+    features normalised over a whole cycle: the magnified nut − TCP and nut − pin features fixed
+    the stalls before the grasp and the flights past the pin. Drift off the expert's states in
+    the carry: the perturbed copies fixed it (DAgger cannot reach past the pick: the expert only
+    starts with the nut in the feeder). Releasing too early at the pin: INSERT now lasts until
+    NUT_SEATED, so the step, not a guess of the timing, says when to open.
+    """
   }
 
   private func fmt(_ x: Double, _ digits: Int) -> String {

@@ -23,19 +23,40 @@ struct SimObserver {
     random = SplitMix64(seed: seed)
   }
 
-  /// The cycle step a sequencer would be in, from what perception reports: nut at the feeder →
-  /// reach (the policy decides when to close), held and farther than 10 mm sideways from the pin →
-  /// carry, held near the pin → insert, nut left on the pin or dropped → release/retreat.
-  static func cycleStep(nutState: NutState, nutInTorsoM: Vector3) -> PolicyCycleStep {
+  /// Horizontal distance of the fingers from the perceived nut under which reach hands over to
+  /// grasp, and the height above the nut under which it does (the pre-grasp pose is 60 mm above).
+  static let graspStartSidewaysM = 0.005
+  static let graspStartAboveM = 0.070
+  /// Horizontal distance of a held nut from the pin under which carry hands over to insert.
+  static let insertStartSidewaysM = 0.010
+
+  /// The step reached in this cycle: steps only advance (a sequencer does not go back).
+  private(set) var step = PolicyCycleStep.unspecified
+
+  /// A new cycle: the step starts again from reach.
+  mutating func startCycle() { step = .unspecified }
+
+  /// The cycle step a sequencer would be in, from what it knows: perception's nut pose and grasp
+  /// state, the arm's forward kinematics, the pin's place in the cell. Nut in the feeder → reach
+  /// until the fingers are over the nut (within 5 mm sideways, less than 70 mm above), then
+  /// grasp; held → carry until the nut is within 10 mm sideways of the pin, then insert until the
+  /// fixture's NUT_SEATED (the nut down on the pin's seat, within 0.5 mm), then release/retreat
+  /// (open and back away); a nut dropped → release/retreat. Steps never go back within a cycle.
+  static func cycleStep(
+    nutState: NutState, nutFromTcpM: Vector3, nutFromPinM: Vector3, seatedOnPin: Bool, reached: PolicyCycleStep
+  ) -> PolicyCycleStep {
+    let step: PolicyCycleStep
     switch nutState {
-    case .inFeeder: return .reach
+    case .inFeeder:
+      let sideways = (nutFromTcpM.x * nutFromTcpM.x + nutFromTcpM.y * nutFromTcpM.y).squareRoot()
+      step = sideways < graspStartSidewaysM && -nutFromTcpM.z < graspStartAboveM ? .grasp : .reach
     case .inGripper:
-      let dx = nutInTorsoM.x - RobotLayout.pinSeatM.x
-      let dy = nutInTorsoM.y - RobotLayout.pinSeatM.y
-      return (dx * dx + dy * dy).squareRoot() > 0.010 ? .carry : .insert
-    case .pinSeated, .pinNotSeated, .dropped, .fastened, .crossThreaded: return .releaseRetreat
-    case .none: return .unspecified
+      let sideways = (nutFromPinM.x * nutFromPinM.x + nutFromPinM.y * nutFromPinM.y).squareRoot()
+      step = seatedOnPin ? .releaseRetreat : sideways > insertStartSidewaysM ? .carry : .insert
+    case .pinSeated, .pinNotSeated, .dropped, .fastened, .crossThreaded: step = .releaseRetreat
+    case .none: step = .unspecified
     }
+    return step.rawValue > reached.rawValue ? step : reached
   }
 
   mutating func observe(world: inout CellWorld, sequence: UInt64) -> PolicyObservation {
@@ -51,13 +72,22 @@ struct SimObserver {
     phase = (phase + 15).truncatingRemainder(dividingBy: 30)
     if phase < 0 { phase += 30 }
     phase -= 15
+    let tcp = world.tcpPose(robot: robot).positionM - torso
+    // The pin is part of the cell's layout: exact, moved by the torso's sway (which control's
+    // balance estimate knows), not measured by vision.
+    let pin = world.pinSeatM(robot: robot) - torso
+    // NUT_SEATED: the fixture's sensor sees the nut down on the seat, centred on the pin.
+    let seatOffset = truth.nutPositionM - world.pinSeatM(robot: robot)
+    let seatedOnPin = seatOffset.z < world.config.nut.heightM / 2 + 0.0005
+      && (seatOffset.x * seatOffset.x + seatOffset.y * seatOffset.y).squareRoot() < world.config.nut.lateralCaptureM
+    step = Self.cycleStep(
+      nutState: truth.nutState, nutFromTcpM: nut - tcp, nutFromPinM: nut - pin, seatedOnPin: seatedOnPin, reached: step)
     let holding = truth.nutState == .inGripper
     let seated = holding && !truth.slipping && abs(truth.gripOffsetM.y) < 0.001
     return PolicyObservation(
       sequence: sequence, observedAtS: world.simTimeS, armJointPositionsRad: joints,
       gripperWidthM: state.gripperWidthM[RobotLayout.workingArm], nutPositionInTorsoM: nut,
-      tcpPositionInTorsoM: world.tcpPose(robot: robot).positionM - torso, nutYawRad: yaw,
-      splinePhaseDeg: phase, holding: holding, seated: seated,
-      cycleStep: Self.cycleStep(nutState: truth.nutState, nutInTorsoM: nutTrue))
+      tcpPositionInTorsoM: tcp, pinSeatInTorsoM: pin, nutYawRad: yaw, splinePhaseDeg: phase, holding: holding, seated: seated,
+      cycleStep: step)
   }
 }

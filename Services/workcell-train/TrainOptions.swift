@@ -7,7 +7,7 @@ struct TrainOptions {
   var evalSeeds = 20
   var firstEvalSeed: UInt64 = 100_001
   var evalCyclesPerSeed = 2
-  var epochs = 20
+  var epochs = 10
   var batchSize = 256
   var learningRate: Float = 1e-3
   var hiddenSizes = [256, 256]
@@ -17,8 +17,14 @@ struct TrainOptions {
   var replanSteps = 5
   var seed: UInt64 = 1
   var outputDirectory = "models/policy"
-  var version = "wc-mlp-1"
+  var version = "wc-mlp-2"
   var failureRateScale = 1.0
+  var widthJitterMm = 3.0
+  var jointNoiseRad = 0.01
+  var daggerSeeds = 60
+  var firstDaggerSeed: UInt64 = 200_001
+  var takeoversPerSeed = 3
+  var daggerEpochs = 6
   var help = false
   var traceEval = false
   var evalOnly = false
@@ -40,13 +46,21 @@ struct TrainOptions {
       --cycles-per-seed N       expert cycles per training world (default 3)
       --validation-fraction F   share of training seeds held out for validation loss (default 0.15)
       --failure-rate-scale F    multiply every world failure rate (default 1 = CellWorld's defaults)
+      --width-jitter-mm F       σ of Gaussian noise added to the recorded gripper width (default 3)
+      --joint-noise-rad F       σ of the joint offsets of a perturbed copy of every sample, labelled
+                                with the way back to the expert's path (default 0.01; 0 = no copies)
     MODEL
       --hidden A,B,...          hidden layer widths (default 256,256)
       --activation NAME         relu | gelu | tanh (default gelu)
       --chunk-steps N           steps per chunk (default 30)
       --step-period-ms N        time between steps (default 20)
+    DAGGER (after the first fit: the policy drives, the expert takes over, both sets train on)
+      --dagger-seeds N          worlds for expert takeovers (default 60; 0 = plain behaviour cloning)
+      --first-dagger-seed N     first takeover world (default 200001)
+      --takeovers-per-seed N    takeovers per world (default 3)
+      --dagger-epochs N         epochs on demonstrations + takeovers (default 6)
     TRAINING
-      --epochs N                passes over the data (default 20)
+      --epochs N                passes over the demonstrations (default 10)
       --batch-size N            minibatch rows (default 256)
       --learning-rate F         Adam's initial rate, cosine-decayed to 5% (default 0.001)
       --seed N                  initialisation and shuffling seed (default 1)
@@ -57,7 +71,7 @@ struct TrainOptions {
       --replan-steps N          chunk steps executed before the next inference (default 5)
     OUTPUT
       --output DIR              directory for the weights and model card (default models/policy)
-      --version NAME            model version, the files' base name (default wc-mlp-1)
+      --version NAME            model version, the files' base name (default wc-mlp-2)
       --eval-only               load <output>/<version>.safetensors and only evaluate it
       --trace-eval              print the closed loop's state every 250 ms (diagnosis)
       -h, --help                this text
@@ -95,6 +109,12 @@ struct TrainOptions {
       case "--cycles-per-seed": cyclesPerSeed = try int(flag)
       case "--validation-fraction": validationFraction = try double(flag)
       case "--failure-rate-scale": failureRateScale = try double(flag)
+      case "--width-jitter-mm": widthJitterMm = try double(flag)
+      case "--joint-noise-rad": jointNoiseRad = try double(flag)
+      case "--dagger-seeds": daggerSeeds = try int(flag)
+      case "--first-dagger-seed": firstDaggerSeed = UInt64(try int(flag))
+      case "--takeovers-per-seed": takeoversPerSeed = try int(flag)
+      case "--dagger-epochs": daggerEpochs = try int(flag)
       case "--hidden":
         let text = try value(flag)
         let sizes = text.split(separator: ",").compactMap { Int($0) }

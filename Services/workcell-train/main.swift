@@ -47,7 +47,7 @@ if options.evalOnly {
     let tally = ClosedLoop.evaluatePolicy(
       model: model, seeds: seeds, cyclesPerSeed: options.evalCyclesPerSeed, config: worldConfig,
       replanSteps: options.replanSteps, trace: options.traceEval ? { say("  " + $0) } : nil)
-    say("policy: \(tally.fastened)/\(tally.cycles) fastened (\(tally.summary))")
+    say("policy: \(tally.fastened)/\(tally.cycles) fastened (\(tally.summary)); failures by the step reached: \(tally.failureSteps)")
   } catch {
     FileHandle.standardError.write(Data("workcell-train: \(error)\n".utf8))
     exit(1)
@@ -57,9 +57,11 @@ if options.evalOnly {
 let trainSeeds = (0..<UInt64(options.trainSeeds)).map { options.firstTrainSeed + $0 }
 say("recording \(options.cyclesPerSeed) expert cycles on each of \(trainSeeds.count) worlds (seeds \(trainSeeds.first!)…\(trainSeeds.last!))")
 let recordStart = clock.now
+let recording = Demonstrations.Recording(
+  chunkSteps: options.chunkSteps, stepPeriodMs: options.stepPeriodMs, widthJitterM: options.widthJitterMm / 1000,
+  jointNoiseRad: options.jointNoiseRad)
 let demonstrations = Demonstrations.record(
-  seeds: trainSeeds, cyclesPerSeed: options.cyclesPerSeed, chunkSteps: options.chunkSteps,
-  stepPeriodMs: options.stepPeriodMs, config: worldConfig
+  seeds: trainSeeds, cyclesPerSeed: options.cyclesPerSeed, recording: recording, config: worldConfig
 ) { done, sofar in
   if done % 10 == 0 || done == trainSeeds.count {
     say("  worlds \(done)/\(trainSeeds.count): \(sofar.cycles) cycles, \(sofar.count) samples")
@@ -73,11 +75,11 @@ say(
 
 let valuesPerStep = 9
 let outputs = options.chunkSteps * valuesPerStep
-let features = Matrix(rows: demonstrations.count, columns: PolicyFeatures.count, values: demonstrations.features)
-let targets = Matrix(rows: demonstrations.count, columns: outputs, values: demonstrations.targets)
+var features = Matrix(rows: demonstrations.count, columns: PolicyFeatures.count, values: demonstrations.features)
+var targets = Matrix(rows: demonstrations.count, columns: outputs, values: demonstrations.targets)
 let validationSeedCount = max(1, Int((Double(trainSeeds.count) * options.validationFraction).rounded()))
 let firstValidationSeed = trainSeeds[trainSeeds.count - validationSeedCount]
-let trainRows = demonstrations.sampleSeeds.indices.filter { demonstrations.sampleSeeds[$0] < firstValidationSeed }
+var trainRows = demonstrations.sampleSeeds.indices.filter { demonstrations.sampleSeeds[$0] < firstValidationSeed }
 let validationRows = demonstrations.sampleSeeds.indices.filter { demonstrations.sampleSeeds[$0] >= firstValidationSeed }
 
 var trainerConfig = MLPTrainer.Config()
@@ -91,18 +93,48 @@ var trainer = MLPTrainer(config: trainerConfig, features: features, targets: tar
 say(
   "training \(trainer.layerSizes.map(String.init).joined(separator: "→")) (\(activation.rawValue)) on \(trainRows.count) samples, validating on \(validationRows.count)"
 )
-let trainStart = clock.now
-let epochs = trainer.fit(features: features, targets: targets, trainRows: trainRows, validationRows: validationRows) { r in
-  say(
-    "  epoch \(r.epoch)/\(options.epochs): train MSE \(r.trainLoss.formatted(digits: 4)), validation MSE \(r.validationLoss.formatted(digits: 4)) (\(r.seconds.formatted(digits: 1)) s)"
-  )
-}
-let trainingSeconds = seconds(clock.now - trainStart)
-
 let architecture = PolicyArchitecture(
   version: options.version, layerSizes: trainer.layerSizes, activation: activation, chunkSteps: options.chunkSteps,
   stepPeriodMs: options.stepPeriodMs, jointNames: (1...7).map { "right_arm_joint_\($0)" },
   gripperNames: ["right_gripper"])
+let trainStart = clock.now
+func reportEpoch(_ r: MLPTrainer.EpochReport) {
+  say(
+    "  epoch \(r.epoch): train MSE \(r.trainLoss.formatted(digits: 4)), validation MSE \(r.validationLoss.formatted(digits: 4)) (\(r.seconds.formatted(digits: 1)) s)"
+  )
+}
+let epochs = trainer.fit(features: features, targets: targets, trainRows: trainRows, validationRows: validationRows, report: reportEpoch)
+var takeovers = Demonstrations()
+var daggerEpochs: [MLPTrainer.EpochReport] = []
+var daggerTally: ClosedLoop.Tally?
+let daggerSeeds = (0..<UInt64(options.daggerSeeds)).map { options.firstDaggerSeed + $0 }
+if !daggerSeeds.isEmpty, options.daggerEpochs > 0 {
+  let first: PolicyModel
+  do {
+    first = try trainer.model(architecture: architecture)
+  } catch {
+    FileHandle.standardError.write(Data("workcell-train: trained model is invalid: \(error)\n".utf8))
+    exit(1)
+  }
+  daggerTally = ClosedLoop.evaluatePolicy(
+    model: first, seeds: Array(daggerSeeds.prefix(10)), cyclesPerSeed: 1, config: worldConfig,
+    replanSteps: options.replanSteps)
+  say("DAgger: the first model fastens \(daggerTally!.fastened)/\(daggerTally!.cycles) on seeds \(daggerSeeds.first!)… (\(daggerTally!.summary))")
+  takeovers = Demonstrations.recordTakeovers(
+    model: first, seeds: daggerSeeds, takeoversPerSeed: options.takeoversPerSeed, replanSteps: options.replanSteps,
+    recording: recording, config: worldConfig)
+  say("DAgger: \(takeovers.cycles) expert takeovers on \(daggerSeeds.count) worlds, \(takeovers.count) samples; training on both for \(options.daggerEpochs) epochs")
+  var all = demonstrations
+  all.append(takeovers)
+  features = Matrix(rows: all.count, columns: PolicyFeatures.count, values: all.features)
+  targets = Matrix(rows: all.count, columns: outputs, values: all.targets)
+  trainRows += Array(demonstrations.count..<all.count)
+  daggerEpochs = trainer.fit(
+    features: features, targets: targets, trainRows: trainRows, validationRows: validationRows,
+    epochs: options.daggerEpochs, report: reportEpoch)
+}
+let trainingSeconds = seconds(clock.now - trainStart)
+
 let trained: PolicyModel
 do {
   trained = try trainer.model(architecture: architecture)
@@ -153,7 +185,7 @@ say("closed loop on \(evalSeeds.count) held-out worlds × \(options.evalCyclesPe
 let policyTally = ClosedLoop.evaluatePolicy(
   model: model, seeds: evalSeeds, cyclesPerSeed: options.evalCyclesPerSeed, config: worldConfig,
   replanSteps: options.replanSteps)
-say("  policy: \(policyTally.fastened)/\(policyTally.cycles) fastened (\(policyTally.summary))")
+say("  policy: \(policyTally.fastened)/\(policyTally.cycles) fastened (\(policyTally.summary)); failures by the step reached: \(policyTally.failureSteps)")
 let expertTally = ClosedLoop.evaluateExpert(seeds: evalSeeds, cyclesPerSeed: options.evalCyclesPerSeed, config: worldConfig)
 say("  expert: \(expertTally.fastened)/\(expertTally.cycles) fastened (\(expertTally.summary))")
 
@@ -170,7 +202,8 @@ for l in latency {
 }
 
 let card = ModelCard(
-  options: options, model: model, fileBytes: bytes.count, demonstrations: demonstrations,
+  options: options, model: model, fileBytes: bytes.count, demonstrations: demonstrations, takeovers: takeovers,
+  daggerEpochs: daggerEpochs, firstModel: daggerTally,
   trainSamples: trainRows.count, validationSamples: validationRows.count, epochs: epochs,
   trainingSeconds: trainingSeconds, recordingSeconds: recordingSeconds, validationJointRmsRad: validationJointRmsRad,
   policy: policyTally, expert: expertTally, latency: latency)

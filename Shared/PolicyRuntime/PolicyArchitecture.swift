@@ -3,7 +3,7 @@
 public struct PolicyArchitecture: Sendable, Hashable {
   /// Model version, e.g. "mlp-2026-11-26-a" (`version`).
   public var version: String
-  /// Widths from input features to outputs, e.g. [32, 256, 256, 270] (`layer_sizes`, comma-separated).
+  /// Widths from input features to outputs, e.g. [41, 256, 256, 270] (`layer_sizes`, comma-separated).
   public var layerSizes: [Int]
   /// Hidden-layer nonlinearity (`activation`: relu, gelu, tanh).
   public var activation: Activation

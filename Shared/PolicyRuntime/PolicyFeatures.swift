@@ -4,7 +4,7 @@
   import Darwin
 #endif
 
-/// The feature encoding "wc-features-1": an observation as 32 floats, in raw units (the model
+/// The feature encoding "wc-features-2": an observation as 41 floats, in raw units (the model
 /// normalises them with its stored mean and standard deviation).
 ///
 /// | index | feature |
@@ -18,13 +18,22 @@
 /// | 16, 17 | holding, seated (0/1) |
 /// | 18–28 | cycle step one-hot, steps 1…11 (unspecified = all zero) |
 /// | 29–31 | nut position − TCP position, torso frame, m (where the nut is from the fingers) |
+/// | 32–34 | tanh((nut − TCP) / 10 mm) per axis: the same, magnified near zero |
+/// | 35–37 | nut position − pin seat, torso frame, m (where the nut is from where it goes) |
+/// | 38–40 | tanh((nut − pin seat) / 10 mm) per axis: the same, magnified near zero |
+///
+/// The magnified features exist because normalisation divides the raw ones by their spread over
+/// a whole cycle (~0.2 m): the last millimetres before a grasp or an insertion (the pick takes
+/// ±4 mm, the pin ±1.5 mm) would otherwise be invisible to the network.
 public enum PolicyFeatures {
   /// Name of this encoding, stored in model files as `feature_version`.
-  public static let version = "wc-features-1"
+  public static let version = "wc-features-2"
   /// Arm joints in the encoding.
   public static let armJointCount = 7
   /// Floats per observation.
-  public static let count = 32
+  public static let count = 41
+  /// Length scale of the magnified features, metres.
+  static let fineScaleM = 0.010
   /// Teeth of the nut's spline: yaw repeats every 360° / 12.
   static let splineTeeth = 12.0
 
@@ -54,6 +63,16 @@ public enum PolicyFeatures {
     row[29] = Float(fromTcp.x)
     row[30] = Float(fromTcp.y)
     row[31] = Float(fromTcp.z)
+    row[32] = Float(tanh(fromTcp.x / fineScaleM))
+    row[33] = Float(tanh(fromTcp.y / fineScaleM))
+    row[34] = Float(tanh(fromTcp.z / fineScaleM))
+    let fromPin = observation.nutPositionInTorsoM - observation.pinSeatInTorsoM
+    row[35] = Float(fromPin.x)
+    row[36] = Float(fromPin.y)
+    row[37] = Float(fromPin.z)
+    row[38] = Float(tanh(fromPin.x / fineScaleM))
+    row[39] = Float(tanh(fromPin.y / fineScaleM))
+    row[40] = Float(tanh(fromPin.z / fineScaleM))
   }
 
   /// The features of a batch of observations, one row each.

@@ -15,6 +15,9 @@ public struct PolicyObservation: Sendable, Hashable {
   /// Tool centre point (between the fingertips) in the torso frame, metres: forward kinematics
   /// of the measured joints, which control computes anyway.
   public var tcpPositionInTorsoM: SIMD3<Double>
+  /// Seat of the fixture's positioning pin in the torso frame, metres: where the nut goes (the
+  /// cell layout, moved with the torso's sway like the nut).
+  public var pinSeatInTorsoM: SIMD3<Double>
   /// Nut yaw (direction of one tooth centre) about the vertical, radians.
   public var nutYawRad: Double
   /// Spline phase against the pin, degrees in [−15, 15) (perception's convention).
@@ -29,7 +32,8 @@ public struct PolicyObservation: Sendable, Hashable {
   /// An observation from its parts.
   public init(
     sequence: UInt64, observedAtS: Double, armJointPositionsRad: [Double], gripperWidthM: Double,
-    nutPositionInTorsoM: SIMD3<Double>, tcpPositionInTorsoM: SIMD3<Double>, nutYawRad: Double, splinePhaseDeg: Double, holding: Bool, seated: Bool,
+    nutPositionInTorsoM: SIMD3<Double>, tcpPositionInTorsoM: SIMD3<Double>,
+    pinSeatInTorsoM: SIMD3<Double>, nutYawRad: Double, splinePhaseDeg: Double, holding: Bool, seated: Bool,
     cycleStep: PolicyCycleStep
   ) {
     self.sequence = sequence
@@ -38,6 +42,7 @@ public struct PolicyObservation: Sendable, Hashable {
     self.gripperWidthM = gripperWidthM
     self.nutPositionInTorsoM = nutPositionInTorsoM
     self.tcpPositionInTorsoM = tcpPositionInTorsoM
+    self.pinSeatInTorsoM = pinSeatInTorsoM
     self.nutYawRad = nutYawRad
     self.splinePhaseDeg = splinePhaseDeg
     self.holding = holding

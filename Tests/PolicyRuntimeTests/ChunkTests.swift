@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import PolicyRuntime
@@ -53,5 +54,17 @@ import Testing
     #expect(row[18 + 7] == 1)
     #expect(row[18..<29].reduce(0, +) == 1)
     #expect(abs(row[29] - 0.05) < 1e-6 && abs(row[30] + 0.05) < 1e-6 && abs(row[31] + 0.12) < 1e-6)
+    // The magnified copy: tanh(Δ / 10 mm).
+    #expect(abs(row[32] - Float(tanh(5.0))) < 1e-5 && abs(row[33] + Float(tanh(5.0))) < 1e-5)
+    var near = o
+    near.nutPositionInTorsoM = near.tcpPositionInTorsoM + SIMD3(0.002, 0, -0.001)
+    let fine = PolicyFeatures.matrix([near]).row(0)
+    #expect(abs(fine[32] - Float(tanh(0.2))) < 1e-5 && fine[33] == 0 && abs(fine[34] + Float(tanh(0.1))) < 1e-5)
+    // Nut − pin seat, raw and magnified.
+    near.nutPositionInTorsoM = near.pinSeatInTorsoM + SIMD3(0.001, -0.002, 0.01)
+    let pin = PolicyFeatures.matrix([near]).row(0)
+    #expect(abs(pin[35] - 0.001) < 1e-6 && abs(pin[36] + 0.002) < 1e-6 && abs(pin[37] - 0.01) < 1e-6)
+    #expect(abs(pin[38] - Float(tanh(0.1))) < 1e-5 && abs(pin[39] + Float(tanh(0.2))) < 1e-5)
+    #expect(abs(pin[40] - Float(tanh(1.0))) < 1e-5)
   }
 }

@@ -4,9 +4,9 @@ import Testing
 
 @testable import PolicyRuntime
 
-/// The committed model (models/policy/wc-mlp-1.safetensors) loads and imitates the expert.
+/// The committed model (models/policy/wc-mlp-2.safetensors) loads and imitates the expert.
 @Suite struct CommittedModelTests {
-  static let version = "wc-mlp-1"
+  static let version = "wc-mlp-2"
 
   static func modelBytes() throws -> [UInt8] {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -50,7 +50,7 @@ import Testing
     let observation = PolicyObservation(
       sequence: 1, observedAtS: world.simTimeS, armJointPositionsRad: joints,
       gripperWidthM: world.gripperWidthM(robot: 0), nutPositionInTorsoM: truth.nutPositionM - torso,
-      tcpPositionInTorsoM: world.tcpPose(robot: 0).positionM - torso,
+      tcpPositionInTorsoM: world.tcpPose(robot: 0).positionM - torso, pinSeatInTorsoM: world.pinSeatM(robot: 0) - torso,
       nutYawRad: truth.nutYawRad, splinePhaseDeg: truth.splinePhaseErrorDeg, holding: true, seated: true,
       cycleStep: .carry)
     let chunk = model.act(observation)

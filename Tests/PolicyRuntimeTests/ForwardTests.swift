@@ -2,7 +2,7 @@ import Testing
 
 @testable import PolicyRuntime
 
-/// A tiny model: 32 features → 2 hidden (ReLU) → 9 outputs (1 chunk step).
+/// A tiny model: all features → 2 hidden (ReLU) → 9 outputs (1 chunk step).
 func tinyModel(activation: Activation = .relu, version: String = "tiny") throws -> PolicyModel {
   let architecture = PolicyArchitecture(
     version: version, layerSizes: [PolicyFeatures.count, 2, 9], activation: activation, chunkSteps: 1,
@@ -29,7 +29,8 @@ func tinyModel(activation: Activation = .relu, version: String = "tiny") throws 
 func observation(joint1: Double, width: Double, sequence: UInt64 = 0, at t: Double = 0) -> PolicyObservation {
   PolicyObservation(
     sequence: sequence, observedAtS: t, armJointPositionsRad: [joint1, 0, 0, -2, 0, 1.5, 0.7], gripperWidthM: width,
-    nutPositionInTorsoM: [0.55, -0.35, 0.78], tcpPositionInTorsoM: [0.5, -0.3, 0.9], nutYawRad: 0.1, splinePhaseDeg: 3, holding: false, seated: false,
+    nutPositionInTorsoM: [0.55, -0.35, 0.78], tcpPositionInTorsoM: [0.5, -0.3, 0.9],
+    pinSeatInTorsoM: [0.55, -0.05, 0.776], nutYawRad: 0.1, splinePhaseDeg: 3, holding: false, seated: false,
     cycleStep: .reach)
 }
 
