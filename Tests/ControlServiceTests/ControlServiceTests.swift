@@ -12,8 +12,9 @@ import WorkcellRuntime
 @testable import ControlService
 
 /// control in-process over real gRPC, driving a robot of an in-process cell-sim over the real UDP
-/// joint bus (free-running world at real time, wall clock). Serialized: each test runs two 1 kHz
-/// threads (the world and the loop), and CI has two cores.
+/// joint bus (free-running world at real time on the wall clock; one test lock-stepped on the
+/// joint-bus clock). Serialized: each test runs two 1 kHz threads (the world and the loop), and CI
+/// has two cores.
 @Suite("control against cell-sim's joint bus, in-process", .serialized)
 struct ControlServiceTests {
   typealias ControlClient = Workcell_Control_V1_Control.Client<HTTP2ClientTransport.Posix>
@@ -33,7 +34,9 @@ struct ControlServiceTests {
 
   /// A cell-sim (reset at real time unless `reset` is false) and a control process for its left
   /// robot, for `body`; both stop afterwards, and the loop's thread with them.
-  static func withRig(reset: Bool = true, _ body: @Sendable (Rig) async throws -> Void) async throws {
+  static func withRig(
+    reset: Bool = true, lockStep: Bool = false, clock: String = "wall", _ body: @Sendable (Rig) async throws -> Void
+  ) async throws {
     let simMember = try await FleetMember.build(
       CellSimService.self, options: CellSimService.Options.parse(["--joint-bus-port", "0", "--plc-port-base", "0"]),
       host: "127.0.0.1", ports: ServicePorts(grpc: 0, http: 0), environment: [:], logger: logger)
@@ -41,7 +44,7 @@ struct ControlServiceTests {
     let simGroup = FleetRunner.makeGroup(members: [simMember], grace: .seconds(1), signals: [], logger: logger)
     let controlMember = try await FleetMember.build(
       ControlService.self,
-      options: ControlOptions.parse(["--robot", "left", "--joint-bus", "127.0.0.1:\(busPort)"]),
+      options: ControlOptions.parse(["--robot", "left", "--joint-bus", "127.0.0.1:\(busPort)", "--clock", clock]),
       host: "127.0.0.1", ports: ServicePorts(grpc: 0, http: 0), environment: [:], logger: logger)
     let controlGroup = FleetRunner.makeGroup(members: [controlMember], grace: .seconds(1), signals: [], logger: logger)
     let loop = try #require(controlMember.services.compactMap { $0 as? ControlLoop }.first)
@@ -68,6 +71,7 @@ struct ControlServiceTests {
                   $0.seed = 3
                   $0.config = .with {
                     $0.targetRealTimeFactor = 1
+                    $0.lockStep = lockStep
                     $0.sensorRates = .with {
                       $0.cameraHz = 0
                       $0.tactileHz = 0
@@ -108,10 +112,10 @@ struct ControlServiceTests {
   /// steps of `periodMs`, step 0 due `leadMs` from now.
   static func chunk(
     id: String, joints: [Workcell_Common_V1_JointState], deltaRad: Double, steps: Int = 10, periodMs: UInt32 = 50,
-    leadMs: Double = 100, expiresAfterMs: Double? = nil
+    leadMs: Double = 100, expiresAfterMs: Double? = nil, now: Date = Date()
   ) -> Workcell_Policy_V1_ActionChunk {
     let left = joints.filter { $0.name.hasPrefix("left_arm") }
-    let observed = Date().addingTimeInterval(leadMs / 1000)
+    let observed = now.addingTimeInterval(leadMs / 1000)
     let lastDueMs = Double(steps - 1) * Double(periodMs)
     return .with {
       $0.chunkID = id
@@ -179,6 +183,29 @@ struct ControlServiceTests {
       #expect(metrics.contains("workcell_control_loop_period_seconds_bucket"))
       #expect(metrics.contains("workcell_control_loop_jitter_seconds_bucket"))
       #expect(metrics.contains(#"workcell_control_chunks_total{robot="left",reason="completed"} 1"#))
+    }
+  }
+
+  @Test("lock-stepped world on the joint-bus clock: the state datagrams pace the loop and a chunk completes")
+  func lockStepped() async throws {
+    try await Self.withRig(lockStep: true, clock: "joint-bus") { rig in
+      let start = try await Self.firstState(rig.control)
+      #expect(start.mode == .holding)
+      // Stamped on the simulated clock, as services on `--clock sim` stamp what they send.
+      let simNow = try await rig.sim.watchClock(.with { $0.maxRateHz = 100 }) { response in
+        for try await message in response.messages { return message.tick.now.date }
+        throw RPCError(code: .unavailable, message: "WatchClock ended without a tick")
+      }
+      let chunk = Self.chunk(id: "lockstep", joints: start.joints, deltaRad: 0.05, leadMs: 500, now: simNow)
+      let progress = try await Self.execute(rig.control, [chunk])
+      let last = try #require(progress.last)
+      #expect(last.done && last.reason == .completed, "\(last)")
+      try await Task.sleep(for: .milliseconds(300))
+      let end = try await Self.firstState(rig.control)
+      for joint in start.joints where joint.name.hasPrefix("left_arm") {
+        let reached = try #require(end.joints.first { $0.name == joint.name })
+        #expect(abs(reached.positionRad - (joint.positionRad + 0.05)) < 0.01, "\(joint.name): \(reached.positionRad)")
+      }
     }
   }
 

@@ -73,7 +73,9 @@ struct ControlRPC: Workcell_Control_V1_Control.SimpleServiceProtocol {
             if inputEnded && running.isEmpty { return }
           }
         }
-        try await group.waitForAll()
+        // Not waitForAll: that waits for every task before rethrowing, and the writer would wait
+        // for chunks a refused reader never sends. The first error ends both.
+        while try await group.next() != nil {}
       }
     }
   }
