@@ -54,7 +54,14 @@ let fleet: [FleetServiceTargets] = [
       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       .product(name: "Logging", package: "swift-log"),
     ]),
-  .init(executable: "policy", module: "PolicyService", extraDependencies: []),
+  .init(
+    executable: "policy", module: "PolicyService",
+    extraDependencies: [
+      "PolicyRuntime",
+      .product(name: "Crypto", package: "swift-crypto"),
+      .product(name: "Prometheus", package: "swift-prometheus"),
+      .product(name: "Logging", package: "swift-log"),
+    ]),
   .init(
     executable: "control", module: "ControlService",
     extraDependencies: [
@@ -272,6 +279,14 @@ let package = Package(
       name: "ControlServiceTests",
       dependencies: [
         "ControlService", "CellSimService", "WorkcellProto", "WorkcellRuntime", "JointBus",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ] + grpc,
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "PolicyServiceTests",
+      dependencies: [
+        "PolicyService", "PolicyRuntime", "WorkcellProto", "WorkcellRuntime",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ] + grpc,

@@ -1,21 +1,50 @@
+import ArgumentParser
 import WorkcellProto
 import WorkcellRuntime
 
-/// policy: serves the vision-language-action policy — an observation in, an action chunk out —
-/// with versioned models that can be loaded and activated without a restart.
+/// policy: serves the visuomotor policy — an observation in, an action chunk out — with
+/// versioned models that can be loaded and activated without a restart.
 public enum PolicyService: FleetService {
-  public typealias Options = NoServiceOptions
+  public typealias Options = PolicyOptions
   public static let name = "policy"
   public static let abstract = "Serves the visuomotor policy: observations in, action chunks out."
   public static let discussion = """
-    Serves workcell.policy.v1.Policy. The policy runtime and its trained model are built by \
-    issue #6 (the cycle end to end); until then every RPC answers UNIMPLEMENTED.
+    Serves workcell.policy.v1.Policy over PolicyRuntime (docs/policy.md). At start it loads and \
+    activates --model (default models/policy/wc-mlp-2.safetensors relative to the working \
+    directory); LoadModel and ActivateModel add and switch versions without a restart. Act and \
+    Session from several robots share forward passes (--batch-window-ms, --max-batch). The TCP \
+    comes from forward kinematics of the measured joints and the pin seat from the cell layout \
+    (--pin-seat-m); the torso's sway is not observed.
     """
 
   public static func makeParts(options: Options, context: ServiceContext) async throws -> ServiceParts {
-    .pending(
-      Workcell_Policy_V1_Policy.descriptor,
-      methods: Workcell_Policy_V1_Policy.Method.descriptors,
-      plannedIn: "issue #6 (the cycle end to end: sequencer, perception, policy and control)")
+    let config = try options.resolve(environment: context.environment)
+    let initial: LoadedModel
+    do throws(WorkcellError) {
+      initial = try LoadedModel.load(path: config.modelPath, version: "")
+    } catch {
+      throw ValidationError("--model: \(error.message) (set --model or WORKCELL_POLICY_MODEL).")
+    }
+    let metrics = PolicyMetrics(registry: context.metrics)
+    // Every batch size's latency series exists from the start (at zero), so dashboards and
+    // alerts see the metric before the first robot asks.
+    for size in 1...config.batcher.maxBatchSize { _ = metrics.inference(batchSize: size) }
+    let models = PolicyModels(initial: initial, batcher: config.batcher)
+    context.logger.info(
+      "policy configured",
+      metadata: [
+        "model": "\(initial.version)", "path": "\(initial.path)", "sha256": "\(initial.sha256)",
+        "parameters": "\(initial.model.parameterCount)", "chunk_steps": "\(initial.model.architecture.chunkSteps)",
+        "max_batch": "\(config.batcher.maxBatchSize)", "batch_window": "\(config.batcher.window)",
+        "pin_seat_m": "\(config.layout.pinSeatInRobotM)",
+      ])
+    return ServiceParts(
+      rpcServices: [
+        .init(
+          name: Workcell_Policy_V1_Policy.descriptor.fullyQualifiedService,
+          service: PolicyRPC(
+            config: config, models: models, batchSizes: BatchSizeRecorder(metrics: metrics), metrics: metrics,
+            logger: context.logger))
+      ])
   }
 }

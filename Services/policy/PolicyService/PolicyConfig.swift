@@ -1,0 +1,12 @@
+import PolicyRuntime
+
+/// The policy service's resolved configuration: which model answers at start, how requests
+/// from several robots are batched, and the cell layout the proto observation does not carry.
+struct PolicyConfig: Sendable {
+  /// The model file loaded and activated at start (relative paths: the working directory).
+  var modelPath: String
+  /// Batching across robots.
+  var batcher: PolicyBatcher.Config
+  /// The cell layout used to fill what the observation lacks (see `CellLayout`).
+  var layout: CellLayout
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import PolicyRuntime
+import WorkcellRuntime
+
+/// policy's own flags: the model answering at start, batching across robots, and the cell
+/// layout that fills what the proto observation lacks.
+public struct PolicyOptions: ParsableArguments, Sendable {
+  @Option(
+    help: ArgumentHelp(
+      "The safetensors model loaded and activated at start.",
+      discussion:
+        "Env: WORKCELL_POLICY_MODEL. Default: models/policy/wc-mlp-2.safetensors, relative to the working "
+        + "directory (run from the repository root). A missing or invalid file fails the start."))
+  var model: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Longest a batch waits for more robots after its first request, ms.",
+      discussion: "Env: WORKCELL_POLICY_BATCH_WINDOW_MS. Default: 2."))
+  var batchWindowMs: Int?
+
+  @Option(
+    help: ArgumentHelp(
+      "Most observations per forward pass.", discussion: "Env: WORKCELL_POLICY_MAX_BATCH. Default: 8."))
+  var maxBatch: Int?
+
+  @Option(
+    name: .customLong("robot-base"),
+    help: ArgumentHelp(
+      "A robot's base in the world frame as ROBOT=X,Y,Z (m); repeat per robot. Moves world-frame nut poses into the robot frame.",
+      discussion:
+        "Env: WORKCELL_POLICY_ROBOT_BASES (';'-separated). Default: left=0,1,0 and right=0,-1,0 (cell-sim's RobotLayout)."
+    ))
+  var robotBases: [String] = []
+
+  @Option(
+    help: ArgumentHelp(
+      "The fixture pin's seat in the robot frame, X,Y,Z (m).",
+      discussion: "Env: WORKCELL_POLICY_PIN_SEAT_M. Default: 0.55,-0.05,0.776 (cell-sim's RobotLayout)."))
+  var pinSeatM: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "The working (right) arm's base in the robot frame, X,Y,Z (m); the TCP is this plus forward kinematics.",
+      discussion: "Env: WORKCELL_POLICY_ARM_BASE_M. Default: 0.10,-0.20,0.80 (cell-sim's RobotLayout)."))
+  var armBaseM: String?
+
+  public init() {}
+
+  /// Flags merged with the environment and defaults, validated.
+  func resolve(environment: [String: String]) throws -> PolicyConfig {
+    let env = EnvironmentDefaults(environment)
+    let path = try env.value(model, "WORKCELL_POLICY_MODEL", default: "models/policy/wc-mlp-2.safetensors")
+    let window = try env.value(batchWindowMs, "WORKCELL_POLICY_BATCH_WINDOW_MS", default: 2)
+    guard (0...1000).contains(window) else {
+      throw ValidationError("--batch-window-ms must be 0–1000, got \(window).")
+    }
+    let maxBatchSize = try env.value(maxBatch, "WORKCELL_POLICY_MAX_BATCH", default: 8)
+    guard (1...256).contains(maxBatchSize) else {
+      throw ValidationError("--max-batch must be 1–256, got \(maxBatchSize).")
+    }
+    var layout = CellLayout.defaults
+    var baseTexts = robotBases
+    if baseTexts.isEmpty {
+      baseTexts = (environment["WORKCELL_POLICY_ROBOT_BASES"] ?? "").split(separator: ";")
+        .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+    if !baseTexts.isEmpty {
+      layout.robotBaseInWorldM = [:]
+      for text in baseTexts {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, let base = CellLayout.parseVector(parts[1]) else {
+          throw ValidationError("--robot-base must be ROBOT=X,Y,Z in metres, got '\(text)'.")
+        }
+        guard layout.robotBaseInWorldM.updateValue(base, forKey: parts[0]) == nil else {
+          throw ValidationError("--robot-base: robot '\(parts[0])' is given twice.")
+        }
+      }
+    }
+    if let text = pinSeatM ?? environment["WORKCELL_POLICY_PIN_SEAT_M"] {
+      guard let pin = CellLayout.parseVector(text) else {
+        throw ValidationError("--pin-seat-m must be X,Y,Z in metres, got '\(text)'.")
+      }
+      layout.pinSeatInRobotM = pin
+    }
+    if let text = armBaseM ?? environment["WORKCELL_POLICY_ARM_BASE_M"] {
+      guard let arm = CellLayout.parseVector(text) else {
+        throw ValidationError("--arm-base-m must be X,Y,Z in metres, got '\(text)'.")
+      }
+      layout.armBaseInRobotM = arm
+    }
+    return PolicyConfig(
+      modelPath: path, batcher: PolicyBatcher.Config(maxBatchSize: maxBatchSize, window: .milliseconds(window)),
+      layout: layout)
+  }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import GRPCCore
+import Logging
+import PolicyRuntime
+import SwiftProtobuf
+import WorkcellProto
+import WorkcellRuntime
+
+/// `workcell.policy.v1.Policy`: Act and Session go through one `PolicyBatcher` (requests from
+/// several robots share forward passes); ListModels, LoadModel and ActivateModel manage versions.
+struct PolicyRPC: Workcell_Policy_V1_Policy.SimpleServiceProtocol {
+  let config: PolicyConfig
+  let models: PolicyModels
+  let batchSizes: BatchSizeRecorder
+  let metrics: PolicyMetrics
+  let logger: Logger
+
+  func act(
+    request: Workcell_Policy_V1_ActRequest, context: ServerContext
+  ) async throws -> Workcell_Policy_V1_ActResponse {
+    guard request.hasObservation else { throw WorkcellError(.invalidArgument, "ActRequest needs an observation.") }
+    let chunk = try await chunk(for: request.observation, rpc: "act")
+    return .with { $0.chunk = chunk }
+  }
+
+  func session(
+    request: RPCAsyncSequence<Workcell_Policy_V1_SessionRequest, any Error>,
+    response: RPCWriter<Workcell_Policy_V1_SessionResponse>, context: ServerContext
+  ) async throws {
+    // One observation at a time keeps the answers in order; the robot overlaps by sending the
+    // next observation while it executes the previous chunk.
+    for try await message in request {
+      guard message.hasObservation else {
+        throw WorkcellError(.invalidArgument, "SessionRequest needs an observation.")
+      }
+      let chunk = try await chunk(for: message.observation, rpc: "session")
+      try await response.write(.with { $0.chunk = chunk })
+    }
+  }
+
+  func listModels(
+    request: Workcell_Policy_V1_ListModelsRequest, context: ServerContext
+  ) async throws -> Workcell_Policy_V1_ListModelsResponse {
+    let all = await models.all
+    let active = await models.activeVersion
+    return .with {
+      $0.models = all.map { PolicyProtoMapping.info($0, active: $0.version == active) }
+      $0.activeVersion = active
+    }
+  }
+
+  func loadModel(
+    request: Workcell_Policy_V1_LoadModelRequest, context: ServerContext
+  ) async throws -> Workcell_Policy_V1_LoadModelResponse {
+    let loaded = try LoadedModel.load(path: request.path, version: request.version)
+    try await models.register(loaded)
+    let active = await models.activeVersion
+    logger.info(
+      "model loaded",
+      metadata: [
+        "model": "\(loaded.version)", "path": "\(loaded.path)", "sha256": "\(loaded.sha256)",
+        "parameters": "\(loaded.model.parameterCount)", "card": "\(loaded.hasCard)",
+      ])
+    return .with { $0.model = PolicyProtoMapping.info(loaded, active: loaded.version == active) }
+  }
+
+  func activateModel(
+    request: Workcell_Policy_V1_ActivateModelRequest, context: ServerContext
+  ) async throws -> Workcell_Policy_V1_ActivateModelResponse {
+    let previous = try await models.activate(request.version)
+    logger.notice("model activated", metadata: ["model": "\(request.version)", "previous": "\(previous)"])
+    return .with {
+      $0.previousVersion = previous
+      $0.activeVersion = request.version
+    }
+  }
+
+  /// One observation through the batcher, timed, as a proto chunk.
+  private func chunk(for observation: Workcell_Policy_V1_Observation, rpc: String) async throws
+    -> Workcell_Policy_V1_ActionChunk
+  {
+    let now = Date()
+    let observedAt = observation.hasObservedAt ? observation.observedAt : PolicyProtoMapping.timestamp(now)
+    // The batcher may swap models between this read and the batch: joint names are the same
+    // for every model of a robot, so the mapping holds.
+    let architecture = await models.batcher.model.architecture
+    let input = try PolicyProtoMapping.observation(
+      observation, architecture: architecture, layout: config.layout, now: now)
+    let started = ContinuousClock.now
+    let answer = await models.batcher.act(input)
+    let elapsed = ContinuousClock.now - started
+    let statistics = await models.batcher.statistics
+    await batchSizes.record(statistics)
+    metrics.inference(batchSize: statistics.lastBatchSize).record(elapsed)
+    metrics.chunks(rpc: rpc, model: answer.modelVersion).increment()
+    logger.trace(
+      "chunk",
+      metadata: [
+        "robot": "\(observation.robot.robot)", "sequence": "\(observation.sequence)", "model": "\(answer.modelVersion)",
+        "batch": "\(statistics.lastBatchSize)",
+      ])
+    return PolicyProtoMapping.chunk(answer, observation: observation, observedAt: observedAt)
+  }
+}

@@ -1,0 +1,263 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import PolicyRuntime
+import PolicyService
+import ServiceLifecycle
+import SwiftProtobuf
+import Testing
+import WorkcellProto
+import WorkcellRuntime
+
+/// policy in-process over real gRPC on port 0, serving the committed model.
+@Suite("policy service over gRPC", .serialized)
+struct PolicyServiceTests {
+  typealias Client = GRPCClient<HTTP2ClientTransport.Posix>
+
+  /// The committed model, found from this file so the test does not depend on the working directory.
+  static let modelPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("models/policy/wc-mlp-2.safetensors").path
+
+  static let jointNames = (1...7).map { "right_arm_joint_\($0)" }
+  static let homeRad: [Double] = [0, -0.785, 0, -2.356, 0, 1.571, 0.785]
+  static let observedAt = Google_Protobuf_Timestamp(seconds: 1_800_000_000, nanos: 123_456_789)
+
+  static var options: CallOptions {
+    var options = CallOptions.defaults
+    options.timeout = .seconds(15)
+    return options
+  }
+
+  static var logger: Logger {
+    var logger = Logger(label: "test")
+    logger.logLevel = .warning
+    return logger
+  }
+
+  /// Runs a policy service (extra flags after the model's) around `body`, then shuts it down.
+  static func withPolicy<Result: Sendable>(
+    _ extra: [String] = [],
+    _ body: @Sendable (FleetMember, Workcell_Policy_V1_Policy.Client<HTTP2ClientTransport.Posix>) async throws -> Result
+  ) async throws -> Result {
+    let options = try PolicyOptions.parse(["--model", modelPath] + extra)
+    let member = try await FleetMember.build(
+      PolicyService.self, options: options, host: "127.0.0.1", ports: ServicePorts(grpc: 0, http: 0),
+      environment: [:], logger: logger)
+    let group = FleetRunner.makeGroup(members: [member], grace: .seconds(1), signals: [], logger: logger)
+    return try await withThrowingTaskGroup(of: Result?.self) { tasks in
+      tasks.addTask {
+        try await group.run()
+        return nil
+      }
+      defer { tasks.cancelAll() }
+      do {
+        let port = try await member.grpcPort()
+        let result = try await withGRPCClient(
+          transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)
+        ) { client in
+          try await body(member, Workcell_Policy_V1_Policy.Client(wrapping: client))
+        }
+        await group.triggerGracefulShutdown()
+        return result
+      } catch {
+        await group.triggerGracefulShutdown()
+        throw error
+      }
+    }
+  }
+
+  /// An observation of robot `robot` at home with the nut in the feeder (world frame, cell-sim layout).
+  static func observation(robot: String = "left", sequence: UInt64 = 1, dropping: String? = nil)
+    -> Workcell_Policy_V1_Observation
+  {
+    .with {
+      $0.robot = .with { $0.robot = robot }
+      $0.observedAt = observedAt
+      $0.sequence = sequence
+      $0.joints = zip(jointNames, homeRad).filter { $0.0 != dropping }.map { name, q in
+        .with {
+          $0.name = name
+          $0.positionRad = q
+        }
+      }
+      $0.gripperWidthsM = [0.08]
+      $0.estimate = .with {
+        $0.nutPose = .with {
+          let base: Double = robot == "left" ? 1.0 : -1.0
+          $0.positionM = .with {
+            $0.x = 0.55
+            $0.y = base - 0.35
+            $0.z = 0.78
+          }
+          $0.orientation = .with { $0.w = 1 }
+          $0.frame = "world"
+        }
+      }
+      $0.phase = .reach
+    }
+  }
+
+  static func code(_ body: () async throws -> Void) async -> RPCError.Code? {
+    do {
+      try await body()
+      return nil
+    } catch let error as RPCError {
+      return error.code
+    } catch {
+      return .unknown
+    }
+  }
+
+  @Test("Act returns a 30-step chunk stamped with the model version and observed_at", .timeLimit(.minutes(2)))
+  func act() async throws {
+    try await Self.withPolicy { _, policy in
+      let response = try await policy.act(
+        .with { $0.observation = Self.observation(sequence: 7) }, options: Self.options)
+      let chunk = response.chunk
+      #expect(chunk.modelVersion == "wc-mlp-2")
+      #expect(chunk.observedAt == Self.observedAt)
+      #expect(chunk.steps.count == 30)
+      #expect(chunk.stepPeriodMs == 20)
+      #expect(chunk.sequence == 7)
+      #expect(chunk.jointNames == Self.jointNames)
+      #expect(chunk.gripperNames == ["right_gripper"])
+      #expect(chunk.phase == .reach)
+      #expect(chunk.robot.robot == "left")
+      #expect(UUID(uuidString: chunk.chunkID) != nil)
+      let expiresS = Double(chunk.expiresAt.seconds) + Double(chunk.expiresAt.nanos) / 1e9
+      let observedS = Double(Self.observedAt.seconds) + Double(Self.observedAt.nanos) / 1e9
+      #expect(abs(expiresS - observedS - 0.6) < 1e-6)
+      for step in chunk.steps {
+        #expect(step.jointPositionsRad.count == 7)
+        #expect(step.gripperWidthsM.count == 1)
+        #expect(step.gripForcesN.count == 1)
+        #expect(step.jointPositionsRad.allSatisfy { $0.isFinite })
+      }
+      // Starting from home, the first target stays near the measured joints.
+      let first = try #require(chunk.steps.first)
+      #expect(zip(first.jointPositionsRad, Self.homeRad).allSatisfy { abs($0 - $1) < 0.2 })
+
+      // Latency over gRPC (one robot: every batch waits out the 2 ms window).
+      var samples: [Duration] = []
+      for i in 0..<20 {
+        let start = ContinuousClock.now
+        _ = try await policy.act(
+          .with { $0.observation = Self.observation(sequence: UInt64(100 + i)) }, options: Self.options)
+        samples.append(ContinuousClock.now - start)
+      }
+      samples.sort()
+      print("policy Act over gRPC, 20 calls: median \(samples[10]), max \(samples[19])")
+    }
+  }
+
+  @Test("Session answers one chunk per observation, in order", .timeLimit(.minutes(2)))
+  func session() async throws {
+    try await Self.withPolicy { _, policy in
+      let sequences: [UInt64] = [1, 2, 3, 4, 5]
+      let answered = try await policy.session(
+        options: Self.options,
+        requestProducer: { writer in
+          for sequence in sequences {
+            try await writer.write(.with { $0.observation = Self.observation(robot: "right", sequence: sequence) })
+          }
+        },
+        onResponse: { response in
+          var seen: [UInt64] = []
+          for try await message in response.messages {
+            #expect(message.chunk.steps.count == 30)
+            #expect(message.chunk.modelVersion == "wc-mlp-2")
+            seen.append(message.chunk.sequence)
+          }
+          return seen
+        })
+      #expect(answered == sequences)
+    }
+  }
+
+  @Test("two robots at once share a forward pass", .timeLimit(.minutes(2)))
+  func batching() async throws {
+    // A long window and a batch of two: the second robot's request completes the first's batch.
+    try await Self.withPolicy(["--batch-window-ms", "500", "--max-batch", "2"]) { member, policy in
+      try await withThrowingTaskGroup(of: UInt64.self) { group in
+        for (robot, sequence) in [("left", UInt64(11)), ("right", UInt64(12))] {
+          group.addTask {
+            try await policy.act(
+              .with { $0.observation = Self.observation(robot: robot, sequence: sequence) }, options: Self.options
+            )
+            .chunk.sequence
+          }
+        }
+        var answered: Set<UInt64> = []
+        for try await sequence in group { answered.insert(sequence) }
+        #expect(answered == [11, 12])
+      }
+      var buffer: [UInt8] = []
+      member.metrics.emit(into: &buffer)
+      let text = String(decoding: buffer, as: UTF8.self)
+      #expect(text.contains("workcell_policy_inference_seconds_bucket"))
+      #expect(text.contains("batch_size=\"2\""))
+      #expect(text.contains("workcell_policy_batch_size_bucket"))
+    }
+  }
+
+  @Test("LoadModel, ListModels, ActivateModel and their errors", .timeLimit(.minutes(2)))
+  func models() async throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("policy-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let corrupt = directory.appendingPathComponent("corrupt.safetensors")
+    var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.modelPath)))
+    bytes.removeLast(100)  // truncated: the header's offsets run past the data
+    try Data(bytes).write(to: corrupt)
+
+    try await Self.withPolicy { _, policy in
+      let invalid = await Self.code {
+        _ = try await policy.loadModel(.with { $0.path = corrupt.path }, options: Self.options)
+      }
+      #expect(invalid == .invalidArgument)
+      let missing = await Self.code {
+        _ = try await policy.loadModel(
+          .with { $0.path = directory.appendingPathComponent("none.safetensors").path }, options: Self.options)
+      }
+      #expect(missing == .notFound)
+      let unknown = await Self.code {
+        _ = try await policy.activateModel(.with { $0.version = "no-such-model" }, options: Self.options)
+      }
+      #expect(unknown == .notFound)
+
+      let loaded = try await policy.loadModel(
+        .with {
+          $0.path = Self.modelPath
+          $0.version = "wc-mlp-2-copy"
+        }, options: Self.options)
+      #expect(loaded.model.version == "wc-mlp-2-copy")
+      #expect(loaded.model.sha256.count == 64)
+      #expect(loaded.model.chunkSteps == 30)
+      #expect(!loaded.model.active)
+      let listed = try await policy.listModels(.init(), options: Self.options)
+      #expect(listed.activeVersion == "wc-mlp-2")
+      #expect(Set(listed.models.map(\.version)) == ["wc-mlp-2", "wc-mlp-2-copy"])
+
+      let switched = try await policy.activateModel(.with { $0.version = "wc-mlp-2-copy" }, options: Self.options)
+      #expect(switched.previousVersion == "wc-mlp-2")
+      #expect(switched.activeVersion == "wc-mlp-2-copy")
+      let chunk = try await policy.act(.with { $0.observation = Self.observation() }, options: Self.options).chunk
+      #expect(chunk.modelVersion == "wc-mlp-2-copy")
+    }
+  }
+
+  @Test("a missing joint is INVALID_ARGUMENT naming it", .timeLimit(.minutes(2)))
+  func missingJoint() async throws {
+    try await Self.withPolicy { _, policy in
+      do {
+        _ = try await policy.act(
+          .with { $0.observation = Self.observation(dropping: "right_arm_joint_4") }, options: Self.options)
+        Issue.record("Act without right_arm_joint_4 succeeded")
+      } catch let error as RPCError {
+        #expect(error.code == .invalidArgument)
+        #expect(error.message.contains("right_arm_joint_4"))
+      }
+    }
+  }
+}
