@@ -21,6 +21,7 @@ import pytest
 import requests
 import yaml
 
+from conftest import HOST, executable, free_ports, launch, stop_process
 from test_plc_bridge import FAST, peers, rig  # noqa: F401  (fixtures used by name)
 from yield_client import RestClient, YieldServer, cycle
 
@@ -30,8 +31,7 @@ DATASOURCE_UID = "workcell-prometheus"  # deploy/grafana/provisioning/datasource
 
 # Names the dashboard uses that no service exports yet. Keep each with the issue that adds it.
 PLANNED = {
-    # Planned in issue #6 (policy and control services): inference latency, the 1 kHz loop's timing.
-    "workcell_policy_inference_seconds_bucket",
+    # Planned in issue #6 (control service): the 1 kHz loop's timing.
     "workcell_control_loop_period_seconds_bucket",
     "workcell_control_loop_jitter_seconds_bucket",
 }
@@ -122,8 +122,33 @@ def yield_metrics(work_dir: Path) -> str:
         assert code == 0, f"yield exited with {code} after SIGTERM\n{server.log()}"
 
 
+def policy_metrics(work_dir: Path) -> str:
+    """/metrics of a policy service serving the committed model. Its inference-latency histogram
+    exists (at zero, per batch size) from the start, so no observation is needed."""
+    grpc_port, http_port = free_ports(2)
+    model = REPO_ROOT / "models" / "policy" / "wc-mlp-2.safetensors"
+    process = launch("policy", [executable("policy"), "--host", HOST, "--grpc-port", str(grpc_port),
+                                "--http-port", str(http_port), "--model", str(model)],
+                     work_dir / "policy.log")
+    try:
+        end = time.monotonic() + METRICS_DEADLINE_S
+        text = ""
+        while time.monotonic() < end:
+            try:
+                text = requests.get(f"http://{HOST}:{http_port}/metrics", timeout=2).text
+                if "workcell_policy_inference_seconds_bucket" in text:
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        return text
+    finally:
+        code, _ = stop_process(process)
+        assert code == 0, f"policy exited with {code} after SIGTERM\n{process.log_path.read_text(errors='replace')}"
+
+
 def test_dashboard_uses_only_exported_metrics(rig, tmp_path):  # noqa: F811
-    exported = exported_names(yield_metrics(tmp_path))
+    exported = exported_names(yield_metrics(tmp_path)) | exported_names(policy_metrics(tmp_path))
     r = rig(*FAST, "--result", "torque_low")
     with r.logs():
         r.request_part()
