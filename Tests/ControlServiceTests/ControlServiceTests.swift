@@ -311,7 +311,9 @@ struct ControlServiceTests {
       await #expect {
         _ = try await Self.execute(rig.control, [Self.chunk(id: "after", joints: state.joints, deltaRad: 0.01)])
       } throws: { ($0 as? RPCError)?.code == .unavailable }
-      #expect(rig.controlMember.metrics.emitToString().contains(#"workcell_control_joint_bus_timeouts_total{robot="left"} 1"#))
+      #expect(
+        rig.controlMember.metrics.emitToString().contains(#"workcell_control_joint_bus_timeouts_total{robot="left"} 1"#)
+      )
     }
   }
 }

@@ -109,7 +109,9 @@ struct ControlMetrics: Sendable {
     mode = registry.makeGauge(
       descriptor: MetricNameDescriptor(
         metricName: "workcell_control_mode", unitName: "",
-        helpText: "Controller mode as control.proto's ControlMode number (0 not connected, 2 holding, 3 tracking, 6 stopped, 7 fault)."),
+        helpText:
+          "Controller mode as control.proto's ControlMode number (0 not connected, 2 holding, 3 tracking, 6 stopped, 7 fault)."
+      ),
       labels: labels)
     balanceMargin = registry.makeGauge(
       descriptor: MetricNameDescriptor(

@@ -14,7 +14,9 @@ public struct ControlOptions: ParsableArguments, Sendable {
   @Option(
     help: ArgumentHelp(
       "The robot's index on the joint bus (0 = left side, 1 = right side).",
-      discussion: "Env: WORKCELL_CONTROL_ROBOT_INDEX. Default: from the robot's side (plant file) or its id (left → 0, right → 1)."))
+      discussion:
+        "Env: WORKCELL_CONTROL_ROBOT_INDEX. Default: from the robot's side (plant file) or its id (left → 0, right → 1)."
+    ))
   var robotIndex: Int?
 
   @Option(

@@ -58,7 +58,9 @@ enum ControlProtoMapping {
     }
   }
 
-  static func progress(_ progress: ChunkProgress, measuredAtUnixNanoseconds: UInt64) -> Workcell_Control_V1_ExecutionProgress {
+  static func progress(_ progress: ChunkProgress, measuredAtUnixNanoseconds: UInt64)
+    -> Workcell_Control_V1_ExecutionProgress
+  {
     .with {
       $0.chunkID = progress.chunkID
       $0.stepIndex = UInt32(clamping: progress.stepIndex)
@@ -76,7 +78,8 @@ enum ControlProtoMapping {
   }
 
   static func mode(_ snapshot: RobotSnapshot) -> Workcell_Control_V1_ControlMode {
-    snapshot.connected ? (Workcell_Control_V1_ControlMode(rawValue: snapshot.mode.rawValue) ?? .unspecified) : .unspecified
+    snapshot.connected
+      ? (Workcell_Control_V1_ControlMode(rawValue: snapshot.mode.rawValue) ?? .unspecified) : .unspecified
   }
 
   static func stopCategory(_ proto: Workcell_Common_V1_StopCategory) throws -> StopCategory {

@@ -18,7 +18,9 @@ struct ControlRPC: Workcell_Control_V1_Control.SimpleServiceProtocol {
     guard ref.robot.isEmpty || ref.robot == robot.robot else {
       throw RPCError(
         code: .notFound,
-        message: "This control process drives robot '\(robot.robot)', not '\(ref.robot)'; each robot has its own control service.")
+        message:
+          "This control process drives robot '\(robot.robot)', not '\(ref.robot)'; each robot has its own control service."
+      )
     }
   }
 
@@ -48,7 +50,9 @@ struct ControlRPC: Workcell_Control_V1_Control.SimpleServiceProtocol {
             guard ref.robot.isEmpty || ref.robot == robotID else {
               throw RPCError(
                 code: .invalidArgument,
-                message: "Chunk \(message.chunk.chunkID) is for robot '\(ref.robot)'; this control process drives '\(robotID)'.")
+                message:
+                  "Chunk \(message.chunk.chunkID) is for robot '\(ref.robot)'; this control process drives '\(robotID)'."
+              )
             }
             let chunk = try ControlProtoMapping.chunk(message.chunk)
             try await handle.perform { .accept(chunk, stream: stream, reply: $0) }

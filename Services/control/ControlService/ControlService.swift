@@ -36,7 +36,8 @@ public enum ControlService: FleetService {
           metrics: metrics, logger: logger))
     } else {
       _ = handle.loopStopped(why: "No joint bus is configured; start control with --joint-bus HOST:PORT.")
-      logger.warning("no joint bus configured (--joint-bus): the robot is not driven; every command answers UNAVAILABLE")
+      logger.warning(
+        "no joint bus configured (--joint-bus): the robot is not driven; every command answers UNAVAILABLE")
     }
     if let plc = config.plcBridge {
       background.append(PlcSafetyInput(address: plc, handle: handle, logger: logger))
