@@ -61,7 +61,8 @@ struct RobotSensors: Sendable, Hashable {
   /// cell-sim's cell: per side a feeder and a fixture camera; the right arm handles the nut.
   static let cellSimDefaults = [
     RobotSensors(robot: "left", feederCamera: "left_feeder", fixtureCamera: "left_fixture", gripper: "right_gripper"),
-    RobotSensors(robot: "right", feederCamera: "right_feeder", fixtureCamera: "right_fixture", gripper: "right_gripper"),
+    RobotSensors(
+      robot: "right", feederCamera: "right_feeder", fixtureCamera: "right_fixture", gripper: "right_gripper"),
   ]
 
   /// Parses `ROBOT=FEEDER_CAMERA,FIXTURE_CAMERA[,GRIPPER]` (gripper default `right_gripper`).

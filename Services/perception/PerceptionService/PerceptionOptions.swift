@@ -20,24 +20,30 @@ public struct PerceptionOptions: ParsableArguments, Sendable {
         + "and right=right_feeder,right_fixture,right_gripper (cell-sim's cameras; the right arm handles the nut)."))
   var robots: [String] = []
 
-  @Option(help: ArgumentHelp("Teeth of the nut's inner spline.", discussion: "Env: WORKCELL_PERCEPTION_NUT_TEETH. Default: 12."))
+  @Option(
+    help: ArgumentHelp(
+      "Teeth of the nut's inner spline.", discussion: "Env: WORKCELL_PERCEPTION_NUT_TEETH. Default: 12."))
   var nutTeeth: Int?
 
   @Option(
-    help: ArgumentHelp("Outer radius of the nut, mm.", discussion: "Env: WORKCELL_PERCEPTION_NUT_OUTER_RADIUS_MM. Default: 12."))
+    help: ArgumentHelp(
+      "Outer radius of the nut, mm.", discussion: "Env: WORKCELL_PERCEPTION_NUT_OUTER_RADIUS_MM. Default: 12."))
   var nutOuterRadiusMm: Double?
 
   @Option(
     help: ArgumentHelp(
-      "Radius of the spline's tooth tips, mm.", discussion: "Env: WORKCELL_PERCEPTION_NUT_SPLINE_MINOR_RADIUS_MM. Default: 4.5."))
+      "Radius of the spline's tooth tips, mm.",
+      discussion: "Env: WORKCELL_PERCEPTION_NUT_SPLINE_MINOR_RADIUS_MM. Default: 4.5."))
   var nutSplineMinorRadiusMm: Double?
 
   @Option(
     help: ArgumentHelp(
-      "Radius of the spline's tooth roots, mm.", discussion: "Env: WORKCELL_PERCEPTION_NUT_SPLINE_MAJOR_RADIUS_MM. Default: 6."))
+      "Radius of the spline's tooth roots, mm.",
+      discussion: "Env: WORKCELL_PERCEPTION_NUT_SPLINE_MAJOR_RADIUS_MM. Default: 6."))
   var nutSplineMajorRadiusMm: Double?
 
-  @Option(help: ArgumentHelp("Height of the nut, mm.", discussion: "Env: WORKCELL_PERCEPTION_NUT_HEIGHT_MM. Default: 8."))
+  @Option(
+    help: ArgumentHelp("Height of the nut, mm.", discussion: "Env: WORKCELL_PERCEPTION_NUT_HEIGHT_MM. Default: 8."))
   var nutHeightMm: Double?
 
   @Option(
@@ -94,9 +100,11 @@ public struct PerceptionOptions: ParsableArguments, Sendable {
       outerRadiusMm: try env.value(
         nutOuterRadiusMm, "WORKCELL_PERCEPTION_NUT_OUTER_RADIUS_MM", default: reference.outerRadiusMm),
       splineMinorRadiusMm: try env.value(
-        nutSplineMinorRadiusMm, "WORKCELL_PERCEPTION_NUT_SPLINE_MINOR_RADIUS_MM", default: reference.splineMinorRadiusMm),
+        nutSplineMinorRadiusMm, "WORKCELL_PERCEPTION_NUT_SPLINE_MINOR_RADIUS_MM", default: reference.splineMinorRadiusMm
+      ),
       splineMajorRadiusMm: try env.value(
-        nutSplineMajorRadiusMm, "WORKCELL_PERCEPTION_NUT_SPLINE_MAJOR_RADIUS_MM", default: reference.splineMajorRadiusMm),
+        nutSplineMajorRadiusMm, "WORKCELL_PERCEPTION_NUT_SPLINE_MAJOR_RADIUS_MM", default: reference.splineMajorRadiusMm
+      ),
       heightMm: try env.value(nutHeightMm, "WORKCELL_PERCEPTION_NUT_HEIGHT_MM", default: reference.heightMm))
     do {
       try geometry.validate()

@@ -49,7 +49,8 @@ struct PerceptionRPC: Workcell_Perception_V1_Perception.SimpleServiceProtocol {
     }
     let minInterval: Duration = request.maxRateHz > 0 ? .nanoseconds(Int64(1e9 / request.maxRateHz)) : .zero
     let streams = [
-      SensorSubscriptions.Stream.camera(robot.feederCamera).name, SensorSubscriptions.Stream.camera(robot.fixtureCamera).name,
+      SensorSubscriptions.Stream.camera(robot.feederCamera).name,
+      SensorSubscriptions.Stream.camera(robot.fixtureCamera).name,
       SensorSubscriptions.Stream.tactile(robot: robot.robot, gripper: robot.gripper).name,
     ]
     let counter = metrics.estimates(rpc: "watch_estimates", phase: "unspecified", trusted: "none")
@@ -74,7 +75,8 @@ struct PerceptionRPC: Workcell_Perception_V1_Perception.SimpleServiceProtocol {
         lastKey = key
         lastSent = .now
         let trusted = PerceptionProtoMapping.label(fused.estimate.trustedModality)
-        (trusted == "none" ? counter : metrics.estimates(rpc: "watch_estimates", phase: "unspecified", trusted: trusted))
+        (trusted == "none"
+          ? counter : metrics.estimates(rpc: "watch_estimates", phase: "unspecified", trusted: trusted))
           .increment()
         try await response.write(
           .with {
@@ -118,7 +120,8 @@ struct PerceptionRPC: Workcell_Perception_V1_Perception.SimpleServiceProtocol {
     }
     guard tactile.grasp.holding else {
       throw WorkcellError(
-        .failedPrecondition, "Refine needs a nut between the fingers of robot '\(robot.robot)': \(tactile.confidence.detail).")
+        .failedPrecondition,
+        "Refine needs a nut between the fingers of robot '\(robot.robot)': \(tactile.confidence.detail).")
     }
     // Touch cannot feel the spline: the phase comes from a camera that sees the nut, if any does.
     let phase = estimator.visionPhase(robot)

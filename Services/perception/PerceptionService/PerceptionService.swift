@@ -31,7 +31,8 @@ public enum PerceptionService: FleetService {
       "perception configured",
       metadata: [
         "sensors": "\(config.source)",
-        "robots": "\(config.robots.map { "\($0.robot)=\($0.feederCamera),\($0.fixtureCamera),\($0.gripper)" }.joined(separator: ";"))",
+        "robots":
+          "\(config.robots.map { "\($0.robot)=\($0.feederCamera),\($0.fixtureCamera),\($0.gripper)" }.joined(separator: ";"))",
         "max_frame_age_ms": "\(Int(ReconnectBackoff.seconds(config.maxFrameAge) * 1000))",
       ])
     let streamNames = subscriptions.streams.map(\.name)

@@ -63,7 +63,8 @@ struct RobotEstimator: Sendable {
             + "or point --sensors at it.")
       }
       if ContinuousClock.now - started > config.maxWait {
-        let newestText = newest.map { "the newest was captured at \(Self.iso($0.capturedAt))" } ?? "none has arrived yet"
+        let newestText =
+          newest.map { "the newest was captured at \(Self.iso($0.capturedAt))" } ?? "none has arrived yet"
         throw WorkcellError(
           .deadlineExceeded,
           "No \(what) frame for robot '\(robot.robot)' captured at or after "
@@ -81,11 +82,16 @@ struct RobotEstimator: Sendable {
     case .fixtureCamera, .automatic:
       (SensorSubscriptions.Stream.camera(robot.fixtureCamera).name, "camera '\(robot.fixtureCamera)'")
     case .touch:
-      (SensorSubscriptions.Stream.tactile(robot: robot.robot, gripper: robot.gripper).name, "tactile '\(robot.gripper)'")
+      (
+        SensorSubscriptions.Stream.tactile(robot: robot.robot, gripper: robot.gripper).name,
+        "tactile '\(robot.gripper)'"
+      )
     }
   }
 
-  private func peek(_ robot: RobotSensors, _ focus: PhaseFocus) -> (capturedAt: Date, receivedAt: ContinuousClock.Instant)? {
+  private func peek(_ robot: RobotSensors, _ focus: PhaseFocus) -> (
+    capturedAt: Date, receivedAt: ContinuousClock.Instant
+  )? {
     switch focus {
     case .feederCamera: frames.peekCamera(robot.feederCamera)
     case .fixtureCamera, .automatic: frames.peekCamera(robot.fixtureCamera)
@@ -225,7 +231,8 @@ struct RobotEstimator: Sendable {
     } catch {
       return .unusable(
         ModalityConfidence(
-          modality: .tactile, confidence: 0, reason: .sensorFault, detail: "tactile '\(robot.gripper)': \(error.message)"))
+          modality: .tactile, confidence: 0, reason: .sensorFault,
+          detail: "tactile '\(robot.gripper)': \(error.message)"))
     }
   }
 

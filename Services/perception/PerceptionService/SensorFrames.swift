@@ -79,7 +79,8 @@ final class SensorFrames: Sendable {
       var slot = state.cameras[camera] ?? CameraSlot()
       let dropped = slot.newest != nil && !slot.newestUsed
       slot.newest = CameraFrame(
-        serial: state.nextSerial, camera: camera, image: image, model: model, capturedAt: capturedAt, sequence: sequence,
+        serial: state.nextSerial, camera: camera, image: image, model: model, capturedAt: capturedAt,
+        sequence: sequence,
         receivedAt: now)
       slot.newestUsed = false
       state.nextSerial += 1
@@ -170,7 +171,8 @@ final class SensorFrames: Sendable {
   /// The newest and the previous tactile sample of `robot` (the newest marked used) with their
   /// cached estimates.
   func tactile(_ robot: String) -> (
-    newest: TactileSample, newestEstimate: TactileEstimate?, previous: TactileSample?, previousEstimate: TactileEstimate?
+    newest: TactileSample, newestEstimate: TactileEstimate?, previous: TactileSample?,
+    previousEstimate: TactileEstimate?
   )? {
     state.withLock { state in
       guard var slot = state.tactile[robot], let newest = slot.newest else { return nil }

@@ -48,14 +48,23 @@ final class SensorSubscriptions: Service, Sendable {
       streams.append(.tactile(robot: robot.robot, gripper: robot.gripper))
     }
     self.streams = streams
+    // The connection's own reconnect backoff follows ours: its default (up to 2 min) would keep
+    // every stream failing fast long after the source came back.
+    var transport = HTTP2ClientTransport.Posix.Config.defaults
+    transport.backoff = .init(
+      initial: config.reconnect.initial, max: config.reconnect.maximum, multiplier: config.reconnect.multiplier,
+      jitter: config.reconnect.jitter)
     client = GRPCClient(
-      transport: try .http2NIOPosix(target: Self.target(config.source), transportSecurity: .plaintext))
+      transport: try .http2NIOPosix(
+        target: Self.target(config.source), transportSecurity: .plaintext, config: transport))
   }
 
   static func target(_ source: SensorSource) -> any ResolvableTarget {
     let isIPv4 = source.host.split(separator: ".").count == 4 && source.host.allSatisfy { $0.isNumber || $0 == "." }
     if isIPv4 { return ResolvableTargets.IPv4(addresses: [.init(host: source.host, port: source.port)]) }
-    if source.host.contains(":") { return ResolvableTargets.IPv6(addresses: [.init(host: source.host, port: source.port)]) }
+    if source.host.contains(":") {
+      return ResolvableTargets.IPv6(addresses: [.init(host: source.host, port: source.port)])
+    }
     return ResolvableTargets.DNS(host: source.host, port: source.port)
   }
 
@@ -112,7 +121,8 @@ final class SensorSubscriptions: Service, Sendable {
       let delay = backoff.nextDelay(unit: Double.random(in: 0..<1))
       let message: Logger.Message = "sensor stream down; reconnecting"
       let metadata: Logger.Metadata = [
-        "sensors": "\(config.source)", "reason": "\(reason)", "retry_in_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
+        "sensors": "\(config.source)", "reason": "\(reason)",
+        "retry_in_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
       ]
       // The first failure after frames, or the first at all, is news; the retries are not.
       if delivered || backoff.failures == 1 {
@@ -177,7 +187,8 @@ final class SensorSubscriptions: Service, Sendable {
           guard frame.encoding == .gray8 else {
             throw PerceptionError(code: .invalidParameter, message: "pixel encoding \(frame.encoding) is not GRAY8")
           }
-          let image = try GrayImage(widthPx: Int(frame.widthPx), heightPx: Int(frame.heightPx), pixels: [UInt8](frame.pixels))
+          let image = try GrayImage(
+            widthPx: Int(frame.widthPx), heightPx: Int(frame.heightPx), pixels: [UInt8](frame.pixels))
           let model = PerceptionProtoMapping.cameraModel(frame.calibration)
           if self.frames.store(
             camera: camera, image: image, model: model, capturedAt: frame.capturedAt.date, sequence: frame.sequence)
