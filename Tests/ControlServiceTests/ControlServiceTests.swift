@@ -35,7 +35,8 @@ struct ControlServiceTests {
   /// A cell-sim (reset at real time unless `reset` is false) and a control process for its left
   /// robot, for `body`; both stop afterwards, and the loop's thread with them.
   static func withRig(
-    reset: Bool = true, lockStep: Bool = false, clock: String = "wall", _ body: @Sendable (Rig) async throws -> Void
+    reset: Bool = true, lockStep: Bool = false, clock: String = "wall", extraArguments: [String] = [],
+    _ body: @Sendable (Rig) async throws -> Void
   ) async throws {
     let simMember = try await FleetMember.build(
       CellSimService.self, options: CellSimService.Options.parse(["--joint-bus-port", "0", "--plc-port-base", "0"]),
@@ -44,7 +45,8 @@ struct ControlServiceTests {
     let simGroup = FleetRunner.makeGroup(members: [simMember], grace: .seconds(1), signals: [], logger: logger)
     let controlMember = try await FleetMember.build(
       ControlService.self,
-      options: ControlOptions.parse(["--robot", "left", "--joint-bus", "127.0.0.1:\(busPort)", "--clock", clock]),
+      options: ControlOptions.parse(
+        ["--robot", "left", "--joint-bus", "127.0.0.1:\(busPort)", "--clock", clock] + extraArguments),
       host: "127.0.0.1", ports: ServicePorts(grpc: 0, http: 0), environment: [:], logger: logger)
     let controlGroup = FleetRunner.makeGroup(members: [controlMember], grace: .seconds(1), signals: [], logger: logger)
     let loop = try #require(controlMember.services.compactMap { $0 as? ControlLoop }.first)
@@ -314,6 +316,63 @@ struct ControlServiceTests {
       #expect(
         rig.controlMember.metrics.emitToString().contains(#"workcell_control_joint_bus_timeouts_total{robot="left"} 1"#)
       )
+    }
+  }
+
+  @Test("Home returns at the home posture, from wherever the arm was")
+  func home() async throws {
+    try await Self.withRig { rig in
+      let first = try await rig.control.home(.init(), options: Self.options(timeout: .seconds(20))).state
+      #expect(first.mode == .holding)
+      let moved = Self.chunk(id: "away", joints: first.joints, deltaRad: 0.1)
+      #expect(try await Self.execute(rig.control, [moved]).last?.reason == .completed)
+      let again = try await rig.control.home(.init(), options: Self.options(timeout: .seconds(20))).state
+      #expect(again.mode == .holding)
+      for (a, b) in zip(first.joints, again.joints) {
+        #expect(abs(a.positionRad - b.positionRad) < 0.02, "\(a.name): \(a.positionRad) vs \(b.positionRad)")
+      }
+    }
+  }
+
+  @Test("an e-stop on plc-bridge's WatchSafety stops the robot; Resume is refused until it is released")
+  func plcEstop() async throws {
+    let bridge = SafetyBridgeStub()
+    let server = GRPCServer(
+      transport: .http2NIOPosix(address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext),
+      services: [bridge])
+    try await withThrowingTaskGroup { group in
+      group.addTask { try await server.serve() }
+      let port = try #require(try await server.listeningAddress?.ipv4?.port)
+      try await Self.withRig(extraArguments: ["--plc-bridge", "127.0.0.1:\(port)"]) { rig in
+        // The safety input is known and closed.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try await !Self.firstState(rig.control).safety.estopOk {
+          try #require(ContinuousClock.now < deadline, "safety never reported ok")
+          try await Task.sleep(for: .milliseconds(20))
+        }
+        bridge.setEstop(ok: false)
+        var state = try await Self.firstState(rig.control)
+        while state.mode != .stopped && ContinuousClock.now < deadline + .seconds(5) {
+          try await Task.sleep(for: .milliseconds(20))
+          state = try await Self.firstState(rig.control)
+        }
+        #expect(state.mode == .stopped && !state.safety.estopOk && state.safety.activeStop == .cat1)
+        #expect(state.safety.reason.contains("e-stop"), "\(state.safety.reason)")
+        await #expect {
+          _ = try await rig.control.resume(.init(), options: Self.options(timeout: .seconds(10)))
+        } throws: { ($0 as? RPCError)?.code == .failedPrecondition }
+
+        bridge.setEstop(ok: true)
+        while try await !Self.firstState(rig.control).safety.estopOk {
+          try await Task.sleep(for: .milliseconds(20))
+        }
+        // Released: still latched until Resume.
+        #expect(try await Self.firstState(rig.control).mode == .stopped)
+        let resumed = try await rig.control.resume(.init(), options: Self.options(timeout: .seconds(10)))
+        #expect(resumed.state.mode == .holding)
+      }
+      server.beginGracefulShutdown()
+      group.cancelAll()
     }
   }
 }
