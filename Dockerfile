@@ -31,8 +31,11 @@ RUN export DEBIAN_FRONTEND=noninteractive \
   && rm -rf /var/lib/apt/lists/* \
   && useradd --system --uid 10001 --user-group --home-dir /var/lib/workcell --create-home workcell
 COPY --from=build /staging/bin/ /usr/local/bin/
+# The policy's committed weights and model cards (docs/policy.md).
+COPY models /usr/local/share/workcell/models
 # Backtraces on: a crash prints every thread's stack (symbolicated, no interactive prompt).
 ENV SWIFT_BACKTRACE=enable=yes,sanitize=yes,threads=all,images=mentioned,interactive=no,swift-backtrace=/usr/local/bin/swift-backtrace-static \
+    WORKCELL_POLICY_MODEL=/usr/local/share/workcell/models/policy/wc-mlp-2.safetensors \
     WORKCELL_HOST=0.0.0.0 \
     WORKCELL_LOG_FORMAT=json
 USER workcell:workcell

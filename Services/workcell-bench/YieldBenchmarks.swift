@@ -51,13 +51,19 @@ struct YieldBenchDatabase {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
+    // A file, not a pipe: the PostgreSQL server test-db.sh starts outlives it, and a pipe it
+    // inherited anywhere down the line would never reach end-of-file (the benchmark hung there).
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent("workcell-bench-\(getpid())-\(UUID()).out")
+    guard FileManager.default.createFile(atPath: output.path, contents: nil),
+      let handle = FileHandle(forWritingAtPath: output.path)
+    else { throw BenchError("cannot create \(output.path)") }
+    defer { try? FileManager.default.removeItem(at: output) }
+    process.standardOutput = handle
     try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    try? handle.close()
     guard process.terminationStatus == 0 else { throw BenchError("\(arguments.joined(separator: " ")) failed") }
-    return String(decoding: data, as: UTF8.self)
+    return (try? String(contentsOf: output, encoding: .utf8)) ?? ""
   }
 }
 

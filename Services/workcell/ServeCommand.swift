@@ -56,6 +56,10 @@ struct ServeCommand: AsyncParsableCommand {
       environment.merge(wiring) { _, wired in wired }
       logger.info("plc-bridge drives cell-sim's simulated PLCs", metadata: ["feeders": "\(wiring["WORKCELL_PLC_FEEDERS"]!)"])
     }
+    for (key, value) in Self.wireFleet(entries.map(\.name), host: config.host, grpcBase: grpcBase)
+    where environment[key] == nil {
+      environment[key] = value
+    }
     var members: [FleetMember] = []
     for entry in entries {
       let offset = FleetPortPlan.offset(of: entry.name) ?? 0
@@ -65,6 +69,24 @@ struct ServeCommand: AsyncParsableCommand {
     }
     logger.info("starting", metadata: ["services": "\(entries.map(\.name).joined(separator: ","))"])
     try await FleetRunner.run(members: members, grace: config.shutdownGrace, logger: logger)
+  }
+
+  /// Services of one process that follow each other: perception reads cell-sim's sensor streams,
+  /// control takes its e-stop input from plc-bridge. Settings already in the environment win.
+  static func wireFleet(_ services: [String], host: String, grpcBase: Int) -> [String: String] {
+    let peerHost = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
+    func address(of service: String) -> String? {
+      guard services.contains(service), let offset = FleetPortPlan.offset(of: service) else { return nil }
+      return "\(peerHost):\(grpcBase + offset)"
+    }
+    var wiring: [String: String] = [:]
+    if services.contains("perception"), let sensors = address(of: "cell-sim") {
+      wiring["WORKCELL_PERCEPTION_SENSORS"] = sensors
+    }
+    if services.contains("control"), let bridge = address(of: "plc-bridge") {
+      wiring["WORKCELL_CONTROL_PLC_BRIDGE"] = bridge
+    }
+    return wiring
   }
 
   /// With plc-bridge and cell-sim in one process and no PLCs configured, the bridge drives the

@@ -33,7 +33,12 @@ struct ServiceBootTests {
     // The health calls above were counted by the RPC metrics interceptor.
     #expect(metrics.body.contains("grpc_server_handled_total{grpc_service=\"grpc.health.v1.Health\""))
     let ready = try await Loopback.get(port: ports[1], path: "/readyz")
-    #expect(ready.status == 200)
+    if executable == "perception" {
+      // Ready only while a sensor stream delivers; alone, nothing does.
+      #expect(ready.status == 503, "perception without a sensor source is not ready: \(ready.body)")
+    } else {
+      #expect(ready.status == 200)
+    }
 
     let exit = await service.terminate(within: .seconds(5))
     let stopped = try #require(exit, "\(executable) still ran 5 s after SIGTERM. Log:\n\(service.log)")
@@ -91,20 +96,35 @@ struct AllInOneTests {
 
     // Each service answers its own API on its own port; behaviour a later issue builds answers
     // UNIMPLEMENTED naming that issue, never a made-up result.
-    let pending: [(offset: Int, issue: String, call: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Void)] = [
-      (0, "issue #6", { _ = try await Workcell_Perception_V1_Perception.Client(wrapping: $0).estimate(.init()) }),
-      (1, "issue #6", { _ = try await Workcell_Policy_V1_Policy.Client(wrapping: $0).listModels(.init()) }),
-      (2, "issue #6", { _ = try await Workcell_Control_V1_Control.Client(wrapping: $0).hold(.init()) }),
-      (4, "issue #6", { _ = try await Workcell_Cell_V1_Cell.Client(wrapping: $0).getStatus(.init()) }),
-    ]
-    for call in pending {
-      let service = ServiceBootTests.executables[call.offset]
-      await #expect("\(service) answers UNIMPLEMENTED naming \(call.issue)") {
-        try await withLoopbackClient(port: grpcBase + call.offset) { try await call.call($0) }
-      } throws: { error in
-        let rpc = error as? RPCError
-        return rpc?.code == .unimplemented && rpc?.message.contains("belongs to \(call.issue) (") == true
+    await #expect("cell answers UNIMPLEMENTED naming issue #6") {
+      try await withLoopbackClient(port: grpcBase + 4) {
+        _ = try await Workcell_Cell_V1_Cell.Client(wrapping: $0).getStatus(.init())
       }
+    } throws: { error in
+      let rpc = error as? RPCError
+      return rpc?.code == .unimplemented && rpc?.message.contains("belongs to issue #6 (") == true
+    }
+
+    // perception, policy and control are built (issue #6, first slices): perception names what a
+    // request lacks; policy serves the committed model; control without a joint bus says so.
+    await #expect("perception refuses an estimate that names no robot") {
+      try await withLoopbackClient(port: grpcBase + 0) {
+        _ = try await Workcell_Perception_V1_Perception.Client(wrapping: $0).estimate(.init())
+      }
+    } throws: { error in
+      (error as? RPCError)?.code == .invalidArgument
+    }
+    let models = try await withLoopbackClient(port: grpcBase + 1) {
+      try await Workcell_Policy_V1_Policy.Client(wrapping: $0).listModels(.init())
+    }
+    #expect(models.activeVersion.hasPrefix("wc-mlp-"), "policy serves the committed model: \(models)")
+    await #expect("control without a joint bus answers UNAVAILABLE") {
+      try await withLoopbackClient(port: grpcBase + 2) {
+        _ = try await Workcell_Control_V1_Control.Client(wrapping: $0).hold(
+          .with { $0.robot = .with { $0.robot = "left" } })
+      }
+    } throws: { error in
+      (error as? RPCError)?.code == .unavailable
     }
 
     // yield is built (issue #3): a fresh embedded store lists no cells, and a query without its
