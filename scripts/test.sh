@@ -35,13 +35,14 @@ export WORKCELL_BIN_DIR="$bin_dir"
 
 status=0
 step "Swift tests (unit and fleet)"
-# The simulated world's tests are long CPU-bound loops; run alongside the rest they hold both
-# cores' executor threads for a minute and starve every test that waits on I/O (servers
-# binding, PLC round trips, fleet processes). They get their own process after the others.
-swift test --skip-build --skip CellWorldTests || status=1
+# The pure suites that step the simulated world or crunch frames are long CPU-bound loops; run
+# alongside the rest they hold both cores' executor threads and starve every test that waits on
+# I/O (servers binding, PLC round trips, fleet processes). They get their own process afterwards.
+cpu_bound='CellWorldTests|NutPerceptionTests|WholeBodyControlTests|PolicyRuntimeTests'
+swift test --skip-build --skip "$cpu_bound" || status=1
 
-step "Swift tests (simulated world physics, its own process)"
-swift test --skip-build --filter CellWorldTests || status=1
+step "Swift tests (CPU-bound pure suites: world physics, perception, control, policy; own process)"
+swift test --skip-build --filter "$cpu_bound" || status=1
 
 step "deployment files (scripts/check-deploy.sh): plant files, compose, k8s, proxy, dashboards"
 scripts/check-deploy.sh "$bin_dir" || status=1

@@ -56,7 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
       environment.merge(wiring) { _, wired in wired }
       logger.info("plc-bridge drives cell-sim's simulated PLCs", metadata: ["feeders": "\(wiring["WORKCELL_PLC_FEEDERS"]!)"])
     }
-    for (key, value) in Self.wireFleet(entries.map(\.name), host: config.host, grpcBase: grpcBase)
+    for (key, value) in Self.wireFleet(entries.map(\.name), host: config.host, grpcBase: grpcBase, environment: environment)
     where environment[key] == nil {
       environment[key] = value
     }
@@ -72,8 +72,11 @@ struct ServeCommand: AsyncParsableCommand {
   }
 
   /// Services of one process that follow each other: perception reads cell-sim's sensor streams,
-  /// control takes its e-stop input from plc-bridge. Settings already in the environment win.
-  static func wireFleet(_ services: [String], host: String, grpcBase: Int) -> [String: String] {
+  /// control drives cell-sim's joint bus and takes its e-stop input from plc-bridge. Settings
+  /// already in the environment win.
+  static func wireFleet(
+    _ services: [String], host: String, grpcBase: Int, environment: [String: String] = [:]
+  ) -> [String: String] {
     let peerHost = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
     func address(of service: String) -> String? {
       guard services.contains(service), let offset = FleetPortPlan.offset(of: service) else { return nil }
@@ -85,6 +88,15 @@ struct ServeCommand: AsyncParsableCommand {
     }
     if services.contains("control"), let bridge = address(of: "plc-bridge") {
       wiring["WORKCELL_CONTROL_PLC_BRIDGE"] = bridge
+    }
+    if services.contains("control"), services.contains("cell-sim") {
+      // cell-sim's joint bus on a known UDP port (unless one is set), control driving its left robot.
+      let configured = environment["WORKCELL_SIM_JOINT_BUS_PORT"].flatMap(Int.init)
+      let port = configured ?? FleetPortPlan.jointBusPort(grpcBase: grpcBase)
+      if port > 0 {
+        wiring["WORKCELL_SIM_JOINT_BUS_PORT"] = "\(port)"
+        wiring["WORKCELL_CONTROL_JOINT_BUS"] = "\(peerHost):\(port)"
+      }
     }
     return wiring
   }

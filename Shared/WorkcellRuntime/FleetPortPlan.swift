@@ -13,6 +13,10 @@ public enum FleetPortPlan {
   /// The default first HTTP port.
   public static let httpBase = 9161
 
+  /// The robots' joint bus (UDP) when cell-sim and control share one process: the first port
+  /// after the gRPC range (50068 by default).
+  public static func jointBusPort(grpcBase: Int) -> Int { grpcBase + order.count }
+
   /// The port offset of a fleet service, or nil when the name is not a fleet service.
   public static func offset(of service: String) -> Int? {
     order.firstIndex(of: service)

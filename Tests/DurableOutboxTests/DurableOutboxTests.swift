@@ -50,8 +50,10 @@ struct DurableOutboxTests {
           received.withLock { $0 += batch.map(\.id) }
         }
       }
-      // The receiver is down for a while: entries stay.
-      try await Task.sleep(for: .milliseconds(300))
+      // The receiver is down for a while: delivery is retried and entries stay. Waited for, not
+      // slept on: CI runs every suite at once on two cores.
+      let retried = ContinuousClock.now + .seconds(10)
+      while failures.withLock({ $0 }) < 2, ContinuousClock.now < retried { try await Task.sleep(for: .milliseconds(20)) }
       #expect(failures.withLock { $0 } >= 2)
       #expect(try await outbox.count() == 7)
       receiverUp.withLock { $0 = true }

@@ -118,14 +118,24 @@ struct AllInOneTests {
       try await Workcell_Policy_V1_Policy.Client(wrapping: $0).listModels(.init())
     }
     #expect(models.activeVersion.hasPrefix("wc-mlp-"), "policy serves the committed model: \(models)")
-    await #expect("control without a joint bus answers UNAVAILABLE") {
-      try await withLoopbackClient(port: grpcBase + 2) {
-        _ = try await Workcell_Control_V1_Control.Client(wrapping: $0).hold(
-          .with { $0.robot = .with { $0.robot = "left" } })
+    // control drives cell-sim's joint bus (wired by serve): once the first state datagram is in,
+    // Hold is judged by the robot's mode instead of UNAVAILABLE ("no joint bus").
+    var controlAnswer: RPCError.Code?
+    let busDeadline = ContinuousClock.now + .seconds(15)
+    repeat {
+      do {
+        _ = try await withLoopbackClient(port: grpcBase + 2) {
+          try await Workcell_Control_V1_Control.Client(wrapping: $0).hold(.with { $0.robot = .with { $0.robot = "left" } })
+        }
+        controlAnswer = nil
+        break
+      } catch let error as RPCError {
+        controlAnswer = error.code
+        if error.code != .unavailable { break }
       }
-    } throws: { error in
-      (error as? RPCError)?.code == .unavailable
-    }
+      try await Task.sleep(for: .milliseconds(200))
+    } while ContinuousClock.now < busDeadline
+    #expect(controlAnswer != .unavailable, "control reached cell-sim's joint bus. Log:\n\(fleet.log)")
 
     // yield is built (issue #3): a fresh embedded store lists no cells, and a query without its
     // window is refused naming the missing field.
