@@ -39,7 +39,13 @@ step "Swift tests (unit and fleet)"
 # alongside the rest they hold both cores' executor threads and starve every test that waits on
 # I/O (servers binding, PLC round trips, fleet processes). They get their own process afterwards.
 cpu_bound='CellWorldTests|NutPerceptionTests|WholeBodyControlTests|PolicyRuntimeTests'
-swift test --skip-build --skip "$cpu_bound" || status=1
+# In-process services with real-time duties (a 10 ms PLC poll with 250 ms Modbus deadlines, a
+# 1 kHz control loop) measure behaviour against the clock: they run after the rest, one test at a time.
+real_time='PlcBridgeServiceTests|ControlServiceTests'
+swift test --skip-build --skip "$cpu_bound|$real_time" || status=1
+
+step "Swift tests (in-process PLC bridge and 1 kHz control against cell-sim; one at a time)"
+swift test --skip-build --no-parallel --filter "$real_time" || status=1
 
 step "Swift tests (CPU-bound pure suites: world physics, perception, control, policy; own process)"
 swift test --skip-build --filter "$cpu_bound" || status=1
