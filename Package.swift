@@ -57,7 +57,7 @@ let fleet: [FleetServiceTargets] = [
   .init(
     executable: "policy", module: "PolicyService",
     extraDependencies: [
-      "PolicyRuntime",
+      "PolicyRuntime", "WholeBodyControl",
       .product(name: "Crypto", package: "swift-crypto"),
       .product(name: "Prometheus", package: "swift-prometheus"),
       .product(name: "Logging", package: "swift-log"),

@@ -1,6 +1,7 @@
 import Foundation
 import PolicyRuntime
 import SwiftProtobuf
+import WholeBodyControl
 import WorkcellProto
 import WorkcellRuntime
 
@@ -68,7 +69,7 @@ enum PolicyProtoMapping {
     }
     let q = pose.orientation
     let yaw = atan2(2 * (q.w * q.z + q.x * q.y), 1 - 2 * (q.y * q.y + q.z * q.z))
-    let tcp = layout.armBaseInRobotM + ArmForwardKinematics.tcpPositionM(jointsRad: joints)
+    let tcp = layout.armBaseInRobotM + ArmChain().tcpPositionM(joints)
     return PolicyObservation(
       sequence: proto.sequence, observedAtS: seconds(proto.hasObservedAt ? proto.observedAt : timestamp(now)),
       armJointPositionsRad: joints, gripperWidthM: width, nutPositionInTorsoM: nut, tcpPositionInTorsoM: tcp,

@@ -4,25 +4,37 @@
   import Darwin
 #endif
 
-/// Forward kinematics of the Panda-like 7-DoF arm (modified DH, as CellWorld's `ArmKinematics`),
-/// just far enough for the arm's centroid: the mean of its joint origins and TCP, the same
-/// approximation of the arm's centre of mass the simulated balance model uses.
-struct ArmChain: Sendable {
+/// Forward kinematics of the Panda-like 7-DoF arm (modified DH, as CellWorld's `ArmKinematics`):
+/// the TCP between the fingertips, and the arm's centroid — the mean of its joint origins and
+/// TCP, the same approximation of the arm's centre of mass the simulated balance model uses.
+/// Positions are in the arm's base frame.
+public struct ArmChain: Sendable {
   let aM: [Double] = [0, 0, 0, 0.0825, -0.0825, 0, 0.088]
   let dM: [Double] = [0.333, 0, 0.316, 0, 0.384, 0, 0]
   let cosAlpha: [Double]
   let sinAlpha: [Double]
+  /// Flange to TCP along the flange's z axis (flange 0.107 m + gripper 0.1034 m).
   let toolOffsetM = 0.107 + 0.1034
 
-  init() {
+  /// The reference arm.
+  public init() {
     let half = Double.pi / 2
     let alpha = [0, -half, half, half, -half, half, half]
     cosAlpha = alpha.map { cos($0) }
     sinAlpha = alpha.map { sin($0) }
   }
 
-  /// The centroid in the arm's base frame for joints `q[first ..< first + 7]`.
-  func centroidM(_ q: [Double], first: Int) -> SIMD3<Double> {
+  /// The TCP for joints `q[first ..< first + 7]`.
+  public func tcpPositionM(_ q: [Double], first: Int = 0) -> SIMD3<Double> { walk(q, first: first).tcpM }
+
+  /// The centroid for joints `q[first ..< first + 7]`.
+  public func centroidM(_ q: [Double], first: Int) -> SIMD3<Double> {
+    let chain = walk(q, first: first)
+    return (chain.jointOriginSumM + chain.tcpM) / 8
+  }
+
+  /// Walks the chain once: the sum of the seven joint origins and the TCP.
+  private func walk(_ q: [Double], first: Int) -> (jointOriginSumM: SIMD3<Double>, tcpM: SIMD3<Double>) {
     // Rotation as three columns; position accumulates Tᵢ = RotX(α) · TransX(a) · RotZ(θ) · TransZ(d).
     var rx = SIMD3<Double>(1, 0, 0)
     var ry = SIMD3<Double>(0, 1, 0)
@@ -44,7 +56,6 @@ struct ArmChain: Sendable {
       rz = nz
       sum += p
     }
-    sum += p + rz * toolOffsetM
-    return sum / 8
+    return (sum, p + rz * toolOffsetM)
   }
 }
