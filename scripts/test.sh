@@ -39,9 +39,9 @@ step "Swift tests (unit and fleet)"
 # alongside the rest they hold both cores' executor threads and starve every test that waits on
 # I/O (servers binding, PLC round trips, fleet processes). They get their own process afterwards.
 cpu_bound='CellWorldTests|NutPerceptionTests|WholeBodyControlTests|PolicyRuntimeTests'
-# In-process services with real-time duties (a 10 ms PLC poll with 250 ms Modbus deadlines, a
+# In-process services with real-time duties (Modbus request deadlines and retries, a 10 ms PLC poll, a
 # 1 kHz control loop) measure behaviour against the clock: they run after the rest, one test at a time.
-real_time='PlcBridgeServiceTests|ControlServiceTests'
+real_time='PlcBridgeServiceTests|ControlServiceTests|ModbusTCPClientTests'
 swift test --skip-build --skip "$cpu_bound|$real_time" || status=1
 
 step "Swift tests (in-process PLC bridge and 1 kHz control against cell-sim; one at a time)"
