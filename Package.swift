@@ -79,7 +79,12 @@ let fleet: [FleetServiceTargets] = [
       .product(name: "NIOCore", package: "swift-nio"),
       .product(name: "NIOPosix", package: "swift-nio"),
     ]),
-  .init(executable: "cell", module: "CellService", extraDependencies: []),
+  .init(executable: "cell", module: "CellService", extraDependencies: [
+      "CycleSequencing", "DurableOutbox", "WholeBodyControl", "YieldKPI",
+      .product(name: "Prometheus", package: "swift-prometheus"),
+      .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      .product(name: "Logging", package: "swift-log"),
+    ]),
   .init(
     executable: "yield", module: "YieldService",
     extraDependencies: [
@@ -137,7 +142,7 @@ let package = Package(
     .target(
       name: "WorkcellRuntime",
       dependencies: [
-        "WorkcellProto", "PlantConfig",
+        "WorkcellProto", "PlantConfig", "YieldKPI",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -226,7 +231,7 @@ let package = Package(
     ),
     // `workcell-train`: demonstrations from the scripted expert in the simulated world → policy weights.
     .executableTarget(
-      name: "WorkcellTrain", dependencies: ["CellWorld", "PolicyRuntime"], path: "Services/workcell-train",
+      name: "WorkcellTrain", dependencies: ["CellWorld", "PolicyRuntime", "CycleSequencing"], path: "Services/workcell-train",
       swiftSettings: swiftSettings),
     // `workcell-bench <name>`: release-build benchmarks printing `metric: value unit` lines.
     .executableTarget(

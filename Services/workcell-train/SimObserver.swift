@@ -1,4 +1,5 @@
 import CellWorld
+import CycleSequencing
 import PolicyRuntime
 
 /// Builds the policy's observation from the simulated world the way the fleet would: joints from
@@ -23,13 +24,6 @@ struct SimObserver {
     random = SplitMix64(seed: seed)
   }
 
-  /// Horizontal distance of the fingers from the perceived nut under which reach hands over to
-  /// grasp, and the height above the nut under which it does (the pre-grasp pose is 60 mm above).
-  static let graspStartSidewaysM = 0.005
-  static let graspStartAboveM = 0.070
-  /// Horizontal distance of a held nut from the pin under which carry hands over to insert.
-  static let insertStartSidewaysM = 0.010
-
   /// The step reached in this cycle: steps only advance (a sequencer does not go back).
   private(set) var step = PolicyCycleStep.unspecified
 
@@ -48,11 +42,9 @@ struct SimObserver {
     let step: PolicyCycleStep
     switch nutState {
     case .inFeeder:
-      let sideways = (nutFromTcpM.x * nutFromTcpM.x + nutFromTcpM.y * nutFromTcpM.y).squareRoot()
-      step = sideways < graspStartSidewaysM && -nutFromTcpM.z < graspStartAboveM ? .grasp : .reach
+      step = MotionGoals.reachDone(nutFromTcpM: nutFromTcpM) ? .grasp : .reach
     case .inGripper:
-      let sideways = (nutFromPinM.x * nutFromPinM.x + nutFromPinM.y * nutFromPinM.y).squareRoot()
-      step = seatedOnPin ? .releaseRetreat : sideways > insertStartSidewaysM ? .carry : .insert
+      step = seatedOnPin ? .releaseRetreat : MotionGoals.carryDone(nutFromPinM: nutFromPinM) ? .insert : .carry
     case .pinSeated, .pinNotSeated, .dropped, .fastened, .crossThreaded: step = .releaseRetreat
     case .none: step = .unspecified
     }

@@ -33,8 +33,17 @@ public struct ArmChain: Sendable {
     return (chain.jointOriginSumM + chain.tcpM) / 8
   }
 
-  /// Walks the chain once: the sum of the seven joint origins and the TCP.
-  private func walk(_ q: [Double], first: Int) -> (jointOriginSumM: SIMD3<Double>, tcpM: SIMD3<Double>) {
+  /// The TCP's position and its frame's axes (the flange's: z along the approach) for joints
+  /// `q[first ..< first + 7]`, in the arm's base frame.
+  public func tcpFrame(_ q: [Double], first: Int = 0) -> ToolFrame {
+    let chain = walk(q, first: first)
+    return ToolFrame(positionM: chain.tcpM, xAxis: chain.axes.0, yAxis: chain.axes.1, zAxis: chain.axes.2)
+  }
+
+  /// Walks the chain once: the sum of the seven joint origins, the TCP and the flange's axes.
+  private func walk(_ q: [Double], first: Int) -> (
+    jointOriginSumM: SIMD3<Double>, tcpM: SIMD3<Double>, axes: (SIMD3<Double>, SIMD3<Double>, SIMD3<Double>)
+  ) {
     // Rotation as three columns; position accumulates Tᵢ = RotX(α) · TransX(a) · RotZ(θ) · TransZ(d).
     var rx = SIMD3<Double>(1, 0, 0)
     var ry = SIMD3<Double>(0, 1, 0)
@@ -56,6 +65,19 @@ public struct ArmChain: Sendable {
       rz = nz
       sum += p
     }
-    return (sum, p + rz * toolOffsetM)
+    return (sum, p + rz * toolOffsetM, (rx, ry, rz))
+  }
+}
+
+/// The tool (TCP) frame: its origin and axes in the arm's base frame.
+public struct ToolFrame: Sendable, Hashable {
+  public var positionM: SIMD3<Double>
+  public var xAxis: SIMD3<Double>
+  public var yAxis: SIMD3<Double>
+  public var zAxis: SIMD3<Double>
+
+  /// A point given in the tool frame, in the arm's base frame.
+  public func point(_ inTool: SIMD3<Double>) -> SIMD3<Double> {
+    positionM + xAxis * inTool.x + yAxis * inTool.y + zAxis * inTool.z
   }
 }

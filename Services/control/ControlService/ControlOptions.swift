@@ -83,19 +83,3 @@ struct ControlConfig: Sendable {
   var plcBridge: HostPort?
 }
 
-/// A `HOST:PORT` network address.
-struct HostPort: Sendable, Hashable, CustomStringConvertible {
-  var host: String
-  var port: Int
-
-  var description: String { "\(host):\(port)" }
-
-  static func parse(_ text: String, flag: String) throws -> HostPort {
-    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-      (1...65535).contains(port), colon != text.startIndex
-    else {
-      throw ValidationError("\(flag) must be HOST:PORT with a port 1–65535, got '\(text)'.")
-    }
-    return HostPort(host: String(text[..<colon]), port: port)
-  }
-}

@@ -1,3 +1,5 @@
+import WorkcellRuntime
+
 #if canImport(Glibc)
   import Glibc
 #endif

@@ -1,3 +1,4 @@
+import WorkcellRuntime
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging

@@ -1,4 +1,5 @@
 import PolicyRuntime
+import WholeBodyControl
 
 /// The policy service's resolved configuration: which model answers at start, how requests
 /// from several robots are batched, and the cell layout the proto observation does not carry.

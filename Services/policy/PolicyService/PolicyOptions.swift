@@ -1,5 +1,6 @@
 import ArgumentParser
 import PolicyRuntime
+import WholeBodyControl
 import WorkcellRuntime
 
 /// policy's own flags: the model answering at start, batching across robots, and the cell

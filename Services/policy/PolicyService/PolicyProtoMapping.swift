@@ -69,7 +69,7 @@ enum PolicyProtoMapping {
     }
     let q = pose.orientation
     let yaw = atan2(2 * (q.w * q.z + q.x * q.y), 1 - 2 * (q.y * q.y + q.z * q.z))
-    let tcp = layout.armBaseInRobotM + ArmChain().tcpPositionM(joints)
+    let tcp = layout.tcpInRobotM(armJointsRad: joints)
     return PolicyObservation(
       sequence: proto.sequence, observedAtS: seconds(proto.hasObservedAt ? proto.observedAt : timestamp(now)),
       armJointPositionsRad: joints, gripperWidthM: width, nutPositionInTorsoM: nut, tcpPositionInTorsoM: tcp,

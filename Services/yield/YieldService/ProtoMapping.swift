@@ -4,60 +4,8 @@ import WorkcellProto
 import YieldKPI
 import YieldStore
 
-// The proto enums number their values in the order YIELD-API.md lists them, as YieldKPI's
-// `allCases` do; these mappings rely on that and FleetTests/YieldServiceTests check it.
-
-extension Workcell_Common_V1_FailureCode {
-  /// The API's spelling; nil for UNSPECIFIED, `unrecognized(n)` for a number this build does not know.
-  var apiName: String? {
-    switch self {
-    case .unspecified: nil
-    case .UNRECOGNIZED(let value): "unrecognized(\(value))"
-    default: FailureCode(self)?.rawValue ?? "unrecognized(\(rawValue))"
-    }
-  }
-
-  init(_ code: FailureCode) {
-    let index = FailureCode.allCases.firstIndex(of: code)!
-    self = Self(rawValue: index + 1) ?? .other
-  }
-}
-
-extension FailureCode {
-  init?(_ proto: Workcell_Common_V1_FailureCode) {
-    let index = proto.rawValue - 1
-    guard FailureCode.allCases.indices.contains(index) else { return nil }
-    self = FailureCode.allCases[index]
-  }
-}
-
-extension MachineState {
-  init?(_ proto: Workcell_Common_V1_MachineState) {
-    let index = proto.rawValue - 1
-    guard MachineState.allCases.indices.contains(index) else { return nil }
-    self = MachineState.allCases[index]
-  }
-}
-
-extension Workcell_Common_V1_CycleOutcome {
-  init(_ outcome: CycleOutcome) {
-    switch outcome {
-    case .ok: self = .ok
-    case .nok: self = .nok
-    case .aborted: self = .aborted
-    }
-  }
-
-  /// The API's spelling; nil for UNSPECIFIED (no filter).
-  var apiName: String? {
-    switch self {
-    case .ok: "ok"
-    case .nok: "nok"
-    case .aborted: "aborted"
-    default: nil
-    }
-  }
-}
+// The plant vocabulary's proto mappings (FailureCode, CycleOutcome, MachineState) live in
+// WorkcellRuntime/PlantVocabularyProto.swift: the cell writes records with them too.
 
 extension Workcell_Yield_V1_GroupBy {
   /// The dimension, or nil for UNSPECIFIED/unknown values.

@@ -1,0 +1,198 @@
+import ArgumentParser
+import CycleSequencing
+import Foundation
+import PlantConfig
+import WholeBodyControl
+import WorkcellProto
+import WorkcellRuntime
+
+/// cell's own flags: the cell's robots and their controllers, the peer services, the outbox, the
+/// clock, and the sequencer's options (the ablations of `workcell demo` and `workcell-bench cell`).
+public struct CellOptions: ParsableArguments, Sendable {
+  @Option(
+    help: ArgumentHelp(
+      "Robots of the cell as ID=SIDE pairs, comma-separated (sides: left, right).",
+      discussion: "Env: WORKCELL_CELL_ROBOTS. Default: the plant file's cell, else left=left,right=right."))
+  var robots: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Each robot's control service as ID=HOST:PORT, comma-separated (control runs one per robot).",
+      discussion: "Env: WORKCELL_CELL_CONTROL. Default: left=127.0.0.1:50063,right=127.0.0.1:50069."))
+  var control: String?
+
+  @Option(help: ArgumentHelp("plc-bridge's gRPC address.", discussion: "Env: WORKCELL_CELL_PLC_BRIDGE. Default: 127.0.0.1:50064."))
+  var plcBridge: String?
+
+  @Option(help: ArgumentHelp("perception's gRPC address.", discussion: "Env: WORKCELL_CELL_PERCEPTION. Default: 127.0.0.1:50061."))
+  var perception: String?
+
+  @Option(help: ArgumentHelp("policy's gRPC address.", discussion: "Env: WORKCELL_CELL_POLICY. Default: 127.0.0.1:50062."))
+  var policy: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "yield's gRPC address, where the outbox delivers cycle records.",
+      discussion: "Env: WORKCELL_CELL_YIELD. Default: the plant file's yield endpoint, else 127.0.0.1:50066."))
+  var yield: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "The outbox file (SQLite): cycle records wait there until yield acknowledged them, across restarts and outages.",
+      discussion: "Env: WORKCELL_CELL_OUTBOX. Default: workcell-cell-outbox.sqlite."))
+  var outbox: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Clock: wall (this host's) or sim (cell-sim's WatchClock at --sim: deadlines and records in simulated time).",
+      discussion: "Env: WORKCELL_CELL_CLOCK. Default: wall."))
+  var clock: String?
+
+  @Option(help: ArgumentHelp("cell-sim's gRPC address, for --clock sim.", discussion: "Env: WORKCELL_CELL_SIM. Default: 127.0.0.1:50067."))
+  var sim: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Touch: on (grasps judged by perception's tactile estimate) or off (vision only: a grasp is judged from the gripper's width and force, with no tactile check).",
+      discussion: "Env: WORKCELL_CELL_TOUCH. Default: on."))
+  var touch: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Tactile refinement in the grasp check: on (iterate perception's Refine until it converges) or off (one seated/slip check).",
+      discussion: "Env: WORKCELL_CELL_TACTILE_REFINE. Default: on."))
+  var tactileRefine: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Retries of the steps that are safe to repeat (look again, re-grasp, re-align): on or off.",
+      discussion: "Env: WORKCELL_CELL_RETRIES. Default: on."))
+  var retries: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Start running cycles at once, N per robot (0 = until stopped); without it the cell waits for Start.",
+      discussion: "Env: WORKCELL_CELL_AUTOSTART."))
+  var autostart: UInt32?
+
+  public init() {}
+
+  func resolve(
+    environment: [String: String], plant: PlantConfiguration?, plantCell: PlantConfiguration.Cell?
+  ) throws -> CellConfig {
+    let env = EnvironmentDefaults(environment)
+    var robotList: [CellConfig.Robot] = []
+    let robotsText = try env.value(self.robots, "WORKCELL_CELL_ROBOTS", default: "")
+    if robotsText.isEmpty, let plantCell, !plantCell.robots.isEmpty {
+      robotList = plantCell.robots.map {
+        CellConfig.Robot(id: $0.id, side: $0.side.rawValue == "left" ? .left : .right, control: nil)
+      }
+    } else {
+      for pair in (robotsText.isEmpty ? "left=left,right=right" : robotsText).split(separator: ",") {
+        let parts = pair.split(separator: "=").map { String($0).trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2, !parts[0].isEmpty, let side = ["left": Workcell_Common_V1_Side.left, "right": .right][parts[1]]
+        else { throw ValidationError("--robots wants ID=SIDE pairs with side left or right, got '\(pair)'.") }
+        guard !robotList.contains(where: { $0.id == parts[0] || $0.side == side }) else {
+          throw ValidationError("--robots names robot '\(parts[0])' or side \(parts[1]) twice (one robot works one side).")
+        }
+        robotList.append(.init(id: parts[0], side: side, control: nil))
+      }
+    }
+    let controlText = try env.value(control, "WORKCELL_CELL_CONTROL", default: "left=127.0.0.1:50063,right=127.0.0.1:50069")
+    for pair in controlText.split(separator: ",") {
+      guard let equals = pair.firstIndex(of: "=") else {
+        throw ValidationError("--control wants ID=HOST:PORT pairs, got '\(pair)'.")
+      }
+      let id = pair[..<equals].trimmingCharacters(in: .whitespaces)
+      let address = try HostPort.parse(String(pair[pair.index(after: equals)...]), flag: "--control (\(id))")
+      if let index = robotList.firstIndex(where: { $0.id == id }) { robotList[index].control = address }
+    }
+    for robot in robotList where robot.control == nil {
+      throw ValidationError("--control gives no address for robot '\(robot.id)' (control runs one per robot).")
+    }
+    func address(_ value: String?, _ key: String, _ fallback: String, _ flag: String) throws -> HostPort {
+      try HostPort.parse(try env.value(value, key, default: fallback), flag: flag)
+    }
+    let clockText = try env.value(clock, "WORKCELL_CELL_CLOCK", default: "wall")
+    guard let clockSource = CellClockSource(rawValue: clockText) else {
+      throw ValidationError("--clock must be wall or sim, got '\(clockText)'.")
+    }
+    func onOff(_ value: String?, _ key: String, _ flag: String) throws -> Bool {
+      let text = try env.value(value, key, default: "on")
+      switch text {
+      case "on", "true", "1": return true
+      case "off", "false", "0": return false
+      default: throw ValidationError("\(flag) must be on or off, got '\(text)'.")
+      }
+    }
+    let yieldDefault = (plantCell?.yield ?? plant?.yield)?.grpcAddress ?? "127.0.0.1:50066"
+    let autostartText = try env.value(autostart.map { "\($0)" }, "WORKCELL_CELL_AUTOSTART", default: "")
+    var autostartLimit: UInt32?
+    if !autostartText.isEmpty {
+      guard let limit = UInt32(autostartText) else {
+        throw ValidationError("--autostart must be a cycle count (0 = until stopped), got '\(autostartText)'.")
+      }
+      autostartLimit = limit
+    }
+    return CellConfig(
+      plant: plant?.plant.id ?? "plant",
+      line: plantCell?.lineID ?? "line-1",
+      cell: plantCell?.id ?? "cell-01",
+      station: "nut_install",
+      idealCycleMs: plantCell?.idealCycleMs ?? 76_000,
+      robots: robotList,
+      plcBridge: try address(plcBridge, "WORKCELL_CELL_PLC_BRIDGE", "127.0.0.1:50064", "--plc-bridge"),
+      perception: try address(perception, "WORKCELL_CELL_PERCEPTION", "127.0.0.1:50061", "--perception"),
+      policy: try address(policy, "WORKCELL_CELL_POLICY", "127.0.0.1:50062", "--policy"),
+      yield: try address(yield, "WORKCELL_CELL_YIELD", yieldDefault, "--yield"),
+      sim: try address(sim, "WORKCELL_CELL_SIM", "127.0.0.1:50067", "--sim"),
+      clock: clockSource,
+      outboxPath: try env.value(outbox, "WORKCELL_CELL_OUTBOX", default: "workcell-cell-outbox.sqlite"),
+      touch: try onOff(touch, "WORKCELL_CELL_TOUCH", "--touch"),
+      tactileRefine: try onOff(tactileRefine, "WORKCELL_CELL_TACTILE_REFINE", "--tactile-refine"),
+      retries: try onOff(retries, "WORKCELL_CELL_RETRIES", "--retries"),
+      autostart: autostartLimit)
+  }
+}
+
+/// The cell's resolved configuration.
+struct CellConfig: Sendable {
+  struct Robot: Sendable {
+    var id: String
+    var side: Workcell_Common_V1_Side
+    var control: HostPort?
+  }
+
+  var plant: String
+  var line: String
+  var cell: String
+  var station: String
+  var idealCycleMs: Int
+  var robots: [Robot]
+  var plcBridge: HostPort
+  var perception: HostPort
+  var policy: HostPort
+  var yield: HostPort
+  var sim: HostPort
+  var clock: CellClockSource
+  var outboxPath: String
+  var touch: Bool
+  var tactileRefine: Bool
+  var retries: Bool
+  var autostart: UInt32?
+  var layout = CellLayout.defaults
+  /// Policy replanning period on the cell's clock (the policy was trained replanning every
+  /// 5 chunk steps of 20 ms).
+  var replanPeriodS = 0.1
+  /// Tactile Refine iterations per grasp check.
+  var refineIterations = 4
+  /// Spline phase the pin still captures (docs/simulation.md: ±4° of the nut's 30° tooth pitch).
+  var alignCaptureDeg = 4.0
+
+  /// The plan: the reference budgets, with every retry removed when retries are off.
+  var plan: CyclePlan {
+    var plan = CyclePlan.reference
+    if !retries { plan.attemptsAllowed = [:] }
+    return plan
+  }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import Synchronization
+import WorkcellProto
+import WorkcellRuntime
+
+typealias Transport = HTTP2ClientTransport.Posix
+
+/// The cell's gRPC clients: one connection per peer service, and one per robot's control.
+final class CellPeers: Sendable {
+  let perception: Workcell_Perception_V1_Perception.Client<Transport>
+  let policy: Workcell_Policy_V1_Policy.Client<Transport>
+  let plcBridge: Workcell_Plc_V1_PlcBridge.Client<Transport>
+  let yield: Workcell_Yield_V1_Yield.Client<Transport>
+  let sim: Workcell_Sim_V1_SimControl.Client<Transport>
+  let controls: [String: Workcell_Control_V1_Control.Client<Transport>]
+  private let clients: [GRPCClient<Transport>]
+
+  init(_ config: CellConfig) throws {
+    var clients: [GRPCClient<Transport>] = []
+    func client(_ address: HostPort) throws -> GRPCClient<Transport> {
+      let made = GRPCClient(transport: try address.grpcTransport())
+      clients.append(made)
+      return made
+    }
+    perception = .init(wrapping: try client(config.perception))
+    policy = .init(wrapping: try client(config.policy))
+    plcBridge = .init(wrapping: try client(config.plcBridge))
+    yield = .init(wrapping: try client(config.yield))
+    sim = .init(wrapping: try client(config.sim))
+    var controls: [String: Workcell_Control_V1_Control.Client<Transport>] = [:]
+    for robot in config.robots {
+      controls[robot.id] = .init(wrapping: try client(robot.control!))
+    }
+    self.controls = controls
+    self.clients = clients
+  }
+
+  /// Runs every connection until `close()`.
+  func run() async {
+    await withDiscardingTaskGroup { group in
+      for client in clients { group.addTask { try? await client.runConnections() } }
+    }
+  }
+
+  func close() {
+    for client in clients { client.beginGracefulShutdown() }
+  }
+}
+
+/// A robot's live picture: control's newest RobotState (joints, grippers, mode, safety) and the
+/// progress of the chunk control tracks, from two long-lived streams that reconnect when lost.
+final class RobotFeed: Sendable {
+  let robot: Workcell_Common_V1_EquipmentRef
+  private let control: Workcell_Control_V1_Control.Client<Transport>
+  private let state = Mutex<(state: Workcell_Control_V1_RobotState, arrived: ContinuousClock.Instant)?>(nil)
+  private let progress = Mutex<Workcell_Control_V1_ExecutionProgress?>(nil)
+  private let chunks: AsyncStream<Workcell_Policy_V1_ActionChunk>
+  private let chunkSink: AsyncStream<Workcell_Policy_V1_ActionChunk>.Continuation
+  private let logger: Logger
+
+  init(robot: Workcell_Common_V1_EquipmentRef, control: Workcell_Control_V1_Control.Client<Transport>, logger: Logger) {
+    self.robot = robot
+    self.control = control
+    self.logger = logger
+    (chunks, chunkSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+  }
+
+  /// The newest state, if one arrived within `maxAge` of wall time.
+  func latest(maxAge: Duration = .seconds(2)) -> Workcell_Control_V1_RobotState? {
+    state.withLock { entry in
+      guard let entry, ContinuousClock.now - entry.arrived <= maxAge else { return nil }
+      return entry.state
+    }
+  }
+
+  /// The progress control last reported for the chunks this feed sent.
+  var lastProgress: Workcell_Control_V1_ExecutionProgress? { progress.withLock { $0 } }
+
+  /// Hands `chunk` to control (replacing any chunk not yet sent).
+  func send(_ chunk: Workcell_Policy_V1_ActionChunk) { chunkSink.yield(chunk) }
+
+  /// Follows WatchState and keeps the Execute stream open until cancelled.
+  func run() async {
+    await withDiscardingTaskGroup { group in
+      group.addTask { await self.followState() }
+      group.addTask { await self.execute() }
+    }
+  }
+
+  private func followState() async {
+    while !Task.isCancelled {
+      do {
+        try await control.watchState(.with { $0.robot = robot; $0.maxRateHz = 1000 }) { response in
+          for try await message in response.messages {
+            self.state.withLock { $0 = (message.state, .now) }
+          }
+        }
+      } catch {
+        if Task.isCancelled { return }
+        logger.warning("control's state stream lost; reconnecting", metadata: ["error": "\(error)"])
+      }
+      try? await Task.sleep(for: .milliseconds(200))
+    }
+  }
+
+  private func execute() async {
+    let chunks = self.chunks
+    while !Task.isCancelled {
+      do {
+        try await control.execute(
+          requestProducer: { writer in
+            for await chunk in chunks { try await writer.write(.with { $0.chunk = chunk }) }
+          },
+          onResponse: { response in
+            for try await message in response.messages {
+              self.progress.withLock { $0 = message.progress }
+            }
+          })
+      } catch {
+        if Task.isCancelled { return }
+        logger.warning("control's execute stream lost; reconnecting", metadata: ["error": "\(error)"])
+      }
+      try? await Task.sleep(for: .milliseconds(200))
+    }
+  }
+}
+
+/// The safety chain per side, from plc-bridge's WatchSafety. Unknown (never heard, or stream
+/// lost) counts as open: no cycle runs on a side whose e-stop state nobody knows.
+final class SafetyWatch: Sendable {
+  private let sides = Mutex<[Workcell_Common_V1_Side: Bool]>([:])
+  private let plcBridge: Workcell_Plc_V1_PlcBridge.Client<Transport>
+  private let logger: Logger
+
+  init(plcBridge: Workcell_Plc_V1_PlcBridge.Client<Transport>, logger: Logger) {
+    self.plcBridge = plcBridge
+    self.logger = logger
+  }
+
+  /// True when the side's e-stop chain is known closed.
+  func estopOK(_ side: Workcell_Common_V1_Side) -> Bool { sides.withLock { $0[side] ?? false } }
+
+  func run() async {
+    while !Task.isCancelled {
+      do {
+        try await plcBridge.watchSafety(.init()) { response in
+          for try await message in response.messages {
+            self.sides.withLock { known in
+              for side in message.event.sides { known[side.side] = side.estopOk }
+            }
+          }
+        }
+      } catch {
+        if Task.isCancelled { return }
+        logger.warning("plc-bridge's safety stream lost; treating the safety chain as open", metadata: ["error": "\(error)"])
+      }
+      sides.withLock { $0 = [:] }
+      try? await Task.sleep(for: .milliseconds(200))
+    }
+  }
+}

@@ -1,0 +1,220 @@
+import CycleSequencing
+import DurableOutbox
+import Foundation
+import GRPCCore
+import Logging
+import ServiceLifecycle
+import Synchronization
+import WorkcellProto
+import WorkcellRuntime
+import YieldKPI
+
+/// The cell: one cycle loop per robot, the streams they read, the outbox to yield, and the
+/// subscribers of WatchCycles. Runs as a background service of the process.
+final class CellSequencer: Service, Sendable {
+  let config: CellConfig
+  let peers: CellPeers
+  let clock: CellClock
+  let safety: SafetyWatch
+  let outbox: DurableOutbox
+  let slots: [String: RobotSlot]
+  let feeds: [String: RobotFeed]
+  let metrics: CellMetrics
+  let logger: Logger
+  private let watchers = Mutex<[UUID: (robots: Set<String>, sink: AsyncStream<Workcell_Common_V1_CycleRecord>.Continuation)]>([:])
+  /// Records in the outbox, per robot (for RobotStatus.outbox_depth) and the oldest's time.
+  private let backlog = Mutex<(perRobot: [String: Int], oldest: Date?)>(([:], nil))
+
+  init(config: CellConfig, outbox: DurableOutbox, metrics: CellMetrics, logger: Logger) throws {
+    self.config = config
+    self.peers = try CellPeers(config)
+    self.clock = CellClock(source: config.clock)
+    self.safety = SafetyWatch(plcBridge: peers.plcBridge, logger: logger)
+    self.outbox = outbox
+    self.metrics = metrics
+    self.logger = logger
+    var slots: [String: RobotSlot] = [:]
+    var feeds: [String: RobotFeed] = [:]
+    for robot in config.robots {
+      slots[robot.id] = RobotSlot(robot: robot.id)
+      feeds[robot.id] = RobotFeed(robot: Self.equipment(config, robot.id), control: peers.controls[robot.id]!, logger: logger)
+    }
+    self.slots = slots
+    self.feeds = feeds
+    if let limit = config.autostart {
+      for slot in slots.values { slot.start(cycleLimit: limit) }
+    }
+  }
+
+  static func equipment(_ config: CellConfig, _ robot: String) -> Workcell_Common_V1_EquipmentRef {
+    .with {
+      $0.plant = config.plant
+      $0.line = config.line
+      $0.cell = config.cell
+      $0.robot = robot
+      $0.station = config.station
+    }
+  }
+
+  func run() async throws {
+    logger.info(
+      "sequencer up",
+      metadata: [
+        "robots": "\(config.robots.map { "\($0.id)=\($0.control!)" }.joined(separator: ","))", "clock": "\(config.clock.rawValue)",
+        "outbox": "\(config.outboxPath)", "tactile_refine": "\(config.tactileRefine)", "retries": "\(config.retries)",
+      ])
+    await refreshBacklog()
+    await cancelWhenGracefulShutdown {
+      await withDiscardingTaskGroup { group in
+        group.addTask { await self.peers.run() }
+        group.addTask { await self.clock.follow(self.peers.sim, logger: self.logger) }
+        group.addTask { await self.safety.run() }
+        for feed in self.feeds.values { group.addTask { await feed.run() } }
+        for robot in self.config.robots { group.addTask { await self.loop(robot) } }
+        group.addTask { await self.deliver() }
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+        group.cancelAll()
+      }
+    }
+    peers.close()
+    watchers.withLock { all in
+      for watcher in all.values { watcher.sink.finish() }
+      all = [:]
+    }
+  }
+
+  // MARK: Robots
+
+  /// One robot's cycles, as its slot asks.
+  private func loop(_ robot: CellConfig.Robot) async {
+    let slot = slots[robot.id]!
+    var robotLogger = logger
+    robotLogger[metadataKey: "robot"] = "\(robot.id)"
+    let runner = RobotCycleRunner(
+      config: config, robot: robot, equipment: Self.equipment(config, robot.id), peers: peers, feed: feeds[robot.id]!,
+      safety: safety, clock: clock, slot: slot, logger: robotLogger)
+    var sequence: UInt64 = 0
+    while !Task.isCancelled {
+      guard slot.snapshot.runState == .running else {
+        try? await Task.sleep(for: .milliseconds(20))
+        continue
+      }
+      guard clock.ready else {
+        logger.info("waiting for the simulation clock", metadata: ["robot": "\(robot.id)"])
+        try? await Task.sleep(for: .milliseconds(200))
+        continue
+      }
+      if !safety.estopOK(robot.side) {
+        // A start while the chain is open, or before plc-bridge said how it is: give it a moment.
+        try? await Task.sleep(for: .milliseconds(500))
+        if !safety.estopOK(robot.side) {
+          slot.update {
+            $0.runState = .faulted
+            $0.faultReason = "the \(robot.side == .left ? "left" : "right") side's safety chain is open or unknown"
+          }
+          continue
+        }
+      }
+      let result = await runner.runCycle(sequence: &sequence)
+      await publish(result, robot: robot.id)
+      slot.finished(result.verdict, faulted: result.faultReason)
+      if let reason = result.faultReason {
+        logger.warning("robot halted", metadata: ["robot": "\(robot.id)", "reason": "\(reason)"])
+      }
+    }
+  }
+
+  /// Writes the record to the outbox (durably, before anything else hears of it), then tells
+  /// the watchers.
+  private func publish(_ result: RobotCycleRunner.Result, robot: String) async {
+    let record = result.record
+    do {
+      try await outbox.append(OutboxEntry(id: record.cycleID, payload: try record.serializedBytes()))
+      backlog.withLock {
+        $0.perRobot[robot, default: 0] += 1
+        if $0.oldest == nil { $0.oldest = Date() }
+      }
+    } catch {
+      // The record cannot be kept: say so loudly; the cycle still counts in the status.
+      logger.critical("cycle record NOT written to the outbox", metadata: ["cycle_id": "\(record.cycleID)", "error": "\(error)"])
+    }
+    metrics.cycle(result.verdict)
+    watchers.withLock { all in
+      for watcher in all.values where watcher.robots.isEmpty || watcher.robots.contains(robot) {
+        watcher.sink.yield(record)
+      }
+    }
+  }
+
+  // MARK: Outbox → yield
+
+  private func deliver() async {
+    await outbox.deliver(logger: logger) { [peers, logger] entries in
+      let records = try entries.map { try Workcell_Common_V1_CycleRecord(serializedBytes: $0.payload) }
+      let answer = try await peers.yield.reportCycleBatch(
+        .with { $0.cycles = records }, options: RobotCycleRunner.callOptions(seconds: 10))
+      logger.debug("delivered to yield", metadata: ["records": "\(records.count)", "accepted": "\(answer.accepted)"])
+      self.delivered(records)
+    }
+  }
+
+  private func delivered(_ records: [Workcell_Common_V1_CycleRecord]) {
+    backlog.withLock {
+      for record in records { $0.perRobot[record.robot, default: 0] = max(0, ($0.perRobot[record.robot] ?? 0) - 1) }
+      if $0.perRobot.values.allSatisfy({ $0 == 0 }) { $0.oldest = nil }
+    }
+    Task { await refreshBacklog() }
+  }
+
+  /// Recounts the outbox from the file (at start, and after deliveries).
+  private func refreshBacklog() async {
+    guard let pending = try? await outbox.pending(limit: 100_000) else { return }
+    var perRobot: [String: Int] = [:]
+    var oldest: Date?
+    for entry in pending {
+      guard let record = try? Workcell_Common_V1_CycleRecord(serializedBytes: entry.payload) else { continue }
+      perRobot[record.robot, default: 0] += 1
+      let ended = record.endedAt.date
+      oldest = min(oldest ?? ended, ended)
+    }
+    backlog.withLock { $0 = (perRobot, oldest) }
+    metrics.outboxDepth(pending.count)
+  }
+
+  // MARK: For the RPCs
+
+  func outboxDepth(_ robot: String) -> Int { backlog.withLock { $0.perRobot[robot] ?? 0 } }
+  var outboxOldest: Date? { backlog.withLock { $0.oldest } }
+
+  /// Before a robot runs (Start is the operator's reset and start): a faulted robot's side gets
+  /// its PLC faults reset and its arm homed; a controller left stopped by an e-stop (or by a
+  /// safety chain that was unknown while the PLCs connected) is resumed — only once the chain
+  /// is known closed again.
+  func prepare(_ robot: CellConfig.Robot, faulted: Bool) async throws {
+    let equipment = Self.equipment(config, robot.id)
+    let control = peers.controls[robot.id]!
+    if faulted {
+      _ = try await peers.plcBridge.resetFault(.with { $0.side = robot.side }, options: RobotCycleRunner.callOptions(seconds: 5))
+    }
+    guard safety.estopOK(robot.side) else {
+      throw RPCError(
+        code: .failedPrecondition,
+        message: "The \(robot.side == .left ? "left" : "right") side's safety chain is open or unknown (plc-bridge); release the e-stop first.")
+    }
+    let mode = feeds[robot.id]?.latest()?.mode
+    if let mode, [.stopped, .fault, .stopping].contains(mode) {
+      _ = try await control.resume(.with { $0.robot = equipment }, options: RobotCycleRunner.callOptions(seconds: 5))
+    }
+    if faulted {
+      _ = try await control.home(.with { $0.robot = equipment }, options: RobotCycleRunner.callOptions(seconds: 30))
+    }
+  }
+
+  /// A stream of every record written from now on, for the robots named (all when empty).
+  func watch(robots: Set<String>) -> (AsyncStream<Workcell_Common_V1_CycleRecord>, cancel: @Sendable () -> Void) {
+    let (stream, sink) = AsyncStream.makeStream(of: Workcell_Common_V1_CycleRecord.self, bufferingPolicy: .bufferingNewest(10_000))
+    let id = UUID()
+    watchers.withLock { $0[id] = (robots, sink) }
+    return (stream, { [weak self] in _ = self?.watchers.withLock { $0.removeValue(forKey: id) } })
+  }
+}

@@ -1,0 +1,522 @@
+import CycleSequencing
+import Foundation
+import GRPCCore
+import Logging
+import SwiftProtobuf
+import WholeBodyControl
+import WorkcellProto
+import WorkcellRuntime
+import YieldKPI
+
+/// Carries out one robot's cycles: the pure `CycleSequence` decides what runs next and what a
+/// cycle's verdict is; this runs each step against the fleet — plc-bridge for the feeder and
+/// fixture handshakes, perception for every "where is the nut" and "how is it held", the policy
+/// for motion (an action chunk per replanning period), control to track it — and turns what
+/// came back into a step event.
+struct RobotCycleRunner: Sendable {
+  let config: CellConfig
+  let robot: CellConfig.Robot
+  let equipment: Workcell_Common_V1_EquipmentRef
+  let peers: CellPeers
+  let feed: RobotFeed
+  let safety: SafetyWatch
+  let clock: CellClock
+  let slot: RobotSlot
+  let logger: Logger
+
+  /// The working arm's joints, in the order the policy and forward kinematics read them.
+  static let armJointNames = (1...7).map { "right_arm_joint_\($0)" }
+  static let gripperName = "right_gripper"
+  /// Gripper opening when releasing a nut or clearing the hand (the expert's open width).
+  static let openWidthM = 0.045
+
+  /// What one cycle carries from step to step.
+  struct CycleContext {
+    var cycleID: String
+    var modelVersion = ""
+    var lastNutInRobotM: SIMD3<Double>?
+    var holdingSince: Date?
+    /// The nut may be in the hand or on the pin: a failed cycle clears the hand.
+    var touchedNut = false
+  }
+
+  /// How a cycle ended: its verdict, the record for yield, and why the robot must stop (a safety
+  /// event or a latched fault), if it must.
+  struct Result: Sendable {
+    var verdict: CycleVerdict
+    var record: Workcell_Common_V1_CycleRecord
+    var faultReason: String?
+  }
+
+  /// One cycle, from the feeder request to the verdict.
+  func runCycle(sequence: inout UInt64) async -> Result {
+    let modelVersion = await activeModel()
+    let startedAt = clock.now()
+    var context = CycleContext(
+      cycleID: CycleID.make(
+        unixMilliseconds: UInt64(max(0, startedAt.timeIntervalSince1970 * 1000)),
+        random: (UInt64.random(in: .min ... .max), UInt64.random(in: .min ... .max))))
+    context.modelVersion = modelVersion
+    slot.update { $0.cycleID = context.cycleID }
+    var cycle = CycleSequence(plan: config.plan)
+    var command = cycle.start(at: startedAt)
+    var faultReason: String?
+    while true {
+      switch command {
+      case .run(let step, let attempt, let deadline):
+        let now = clock.now()
+        slot.update {
+          $0.step = step
+          $0.stepStartedAt = now
+        }
+        let event = await perform(step, attempt: attempt, deadline: deadline, context: &context, sequence: &sequence)
+        switch event {
+        case .safetyStop: faultReason = "e-stop: the \(robot.side == .left ? "left" : "right") side's safety chain opened"
+        case .failed(.plcFault): faultReason = "PLC fault on the \(robot.side == .left ? "left" : "right") side (reset it, then Start)"
+        case .failed(.controlFault) where feed.latest()?.mode == .fault:
+          faultReason = "control fault: \(feed.lastProgress?.detail ?? "see control's log")"
+        default: break
+        }
+        if event != .succeeded {
+          logger.info(
+            "step ended without success",
+            metadata: ["cycle_id": "\(context.cycleID)", "step": "\(step.rawValue)", "attempt": "\(attempt)", "event": "\(event)"])
+        }
+        command = cycle.handle(event, at: clock.now())
+      case .finish(let verdict):
+        if verdict.outcome != .ok, faultReason == nil, context.touchedNut { await clearHand(&sequence) }
+        return Result(verdict: verdict, record: record(verdict, context: context), faultReason: faultReason)
+      }
+    }
+  }
+
+  // MARK: Steps
+
+  private func perform(
+    _ step: CycleStep, attempt: Int, deadline: Date, context: inout CycleContext, sequence: inout UInt64
+  ) async -> StepEvent {
+    if let stop = interruption() { return stop }
+    switch step {
+    case .requestPart:
+      do {
+        _ = try await peers.plcBridge.requestPart(.with { $0.side = robot.side }, options: options(until: deadline))
+        return .succeeded
+      } catch {
+        return plcEvent(error)
+      }
+
+    case .perceivePart:
+      // Only frames taken after the step started show the nut just presented (and, on a retry,
+      // maybe without the glare or occlusion that spoiled the last look).
+      guard let estimate = await estimate(CycleStep.perceivePart, capturedAfter: clock.now(), until: deadline) else {
+        return clock.now() >= deadline ? .deadlinePassed : .failed(.visionLost)
+      }
+      guard estimate.hasNutPose, confidence(estimate, .vision) >= 0.5 else { return .failed(.visionLost) }
+      return .succeeded
+
+    case .reach:
+      return await drive(.reach, policyPhase: .reach, deadline: deadline, context: &context, sequence: &sequence) { s in
+        guard let nut = s.nutInRobotM else { return nil }
+        return MotionGoals.reachDone(nutFromTcpM: nut - s.tcpInRobotM) ? .succeeded : nil
+      }
+
+    case .grasp:
+      context.touchedNut = true
+      context.holdingSince = nil
+      var holdingSince: Date?
+      let event = await drive(.grasp, policyPhase: .grasp, deadline: deadline, context: &context, sequence: &sequence) { s in
+        guard s.estimate.grasp.holding else {
+          holdingSince = nil
+          return nil
+        }
+        let since = holdingSince ?? s.at
+        holdingSince = since
+        // Held for 0.2 s: the fingers have closed on the nut.
+        return s.at.timeIntervalSince(since) >= 0.2 ? .succeeded : nil
+      }
+      guard event == .succeeded else { return event }
+      do {
+        _ = try await peers.plcBridge.confirmPartTaken(.with { $0.side = robot.side }, options: options(until: deadline))
+        return .succeeded
+      } catch {
+        return plcEvent(error)
+      }
+
+    case .graspCheck:
+      guard config.touch else {
+        // Vision only: nothing tells how the nut sits in the hand; only that the fingers hold something.
+        return feed.latest().map(Self.graspFromGripper)?.holding == true ? .succeeded : .failed(.gripSlip)
+      }
+      guard let estimate = await estimate(CycleStep.graspCheck, capturedAfter: clock.now(), until: deadline) else {
+        return clock.now() >= deadline ? .deadlinePassed : .failed(.gripSlip)
+      }
+      guard estimate.grasp.holding else { return .failed(.gripSlip) }
+      guard config.tactileRefine else {
+        return estimate.grasp.seated && !estimate.grasp.slipping ? .succeeded : .failed(.gripSlip)
+      }
+      for iteration in 0..<config.refineIterations {
+        if let stop = interruption() { return stop }
+        do {
+          let answer = try await peers.perception.refine(
+            .with {
+              $0.robot = equipment
+              $0.goalNutInGripper = .with {
+                $0.frame = Self.gripperName
+                $0.orientation = .with { $0.w = 1 }
+              }
+              $0.iteration = UInt32(iteration)
+              // The phase against the pin is aligned later, over the pin: here only the seat counts.
+              $0.toleranceDeg = 15
+            }, options: options(until: deadline))
+          if answer.converged { return .succeeded }
+        } catch {
+          logger.debug("refine failed", metadata: ["error": "\(error)"])
+        }
+        try? await clock.sleep(seconds: 0.05)
+      }
+      return .failed(.gripSlip)
+
+    case .carry:
+      return await drive(.carry, policyPhase: .carry, deadline: deadline, context: &context, sequence: &sequence) { s in
+        if let lost = holdLost(s, failure: .gripSlip) { return lost }
+        guard let nut = s.nutInRobotM else { return nil }
+        return MotionGoals.carryDone(nutFromPinM: nut - config.layout.pinSeatInRobotM) ? .succeeded : nil
+      }
+
+    case .align:
+      // The policy keeps turning the wrist over the pin (it learned alignment as part of carry)
+      // until the fixture camera sees the spline inside the pin's capture window.
+      return await drive(.align, policyPhase: .carry, deadline: deadline, context: &context, sequence: &sequence) { s in
+        if let lost = holdLost(s, failure: .gripSlip) { return lost }
+        guard confidence(s.estimate, .vision) >= 0.5 else { return nil }
+        return abs(s.estimate.splinePhaseDeg) <= config.alignCaptureDeg ? .succeeded : nil
+      }
+
+    case .insert:
+      return await drive(.insert, policyPhase: .insert, deadline: deadline, context: &context, sequence: &sequence) { s in
+        if await nutSeated(until: deadline) { return .succeeded }
+        // Pulled out of the fingers next to the pin, and not seated: the magnet took it.
+        return holdLost(s, failure: .magneticPullOff)
+      }
+
+    case .releaseRetreat:
+      let started = clock.now()
+      return await drive(.releaseRetreat, policyPhase: .releaseRetreat, deadline: deadline, context: &context, sequence: &sequence) {
+        s in
+        s.at.timeIntervalSince(started) >= 0.5 && !s.estimate.grasp.holding ? .succeeded : nil
+      }
+
+    case .fasten:
+      do {
+        let clamp = try await peers.plcBridge.clamp(
+          .with {
+            $0.side = robot.side
+            $0.seatWaitMs = 1000
+          }, options: options(until: deadline))
+        guard clamp.nutSeated else { return .failed(.nutNotSeated) }
+        let fasten = try await peers.plcBridge.fasten(
+          .with {
+            $0.side = robot.side
+            $0.program = 1
+          }, options: options(until: deadline))
+        _ = try await peers.plcBridge.releaseFixture(.with { $0.side = robot.side }, options: options(until: deadline))
+        return .fastened(torqueNm: fasten.torqueNm, angleDeg: fasten.angleDeg, failure: fasten.ok ? nil : Self.failure(fasten.faultCode))
+      } catch {
+        return plcEvent(error)
+      }
+
+    case .report:
+      return .succeeded
+    }
+  }
+
+  /// What the step's goal test sees at one replanning instant.
+  struct Snapshot {
+    var at: Date
+    var state: Workcell_Control_V1_RobotState
+    var estimate: Workcell_Perception_V1_StateEstimate
+    var armJointsRad: [Double]
+    var tcpInRobotM: SIMD3<Double>
+    /// The nut in the robot frame, from perception (or the TCP while touch says it is held and
+    /// no pose came).
+    var nutInRobotM: SIMD3<Double>?
+  }
+
+  /// Drives the arm with the policy until `goal` says the step is over: every replanning period
+  /// it reads control's state and perception's estimate, asks the policy for a chunk and hands it
+  /// to control. Ends with `.deadlinePassed` at the deadline, a safety stop, a stop request, a
+  /// control fault, or `.policyTimeout` after three policy calls in a row failed.
+  private func drive(
+    _ step: CycleStep, policyPhase: Workcell_Common_V1_CycleStep, deadline: Date, context: inout CycleContext,
+    sequence: inout UInt64, goal: (Snapshot) async -> StepEvent?
+  ) async -> StepEvent {
+    var policyFailures = 0
+    var perceptionFailures = 0
+    while true {
+      if let stop = interruption() { return stop }
+      if clock.now() >= deadline { return .deadlinePassed }
+      guard let state = feed.latest() else {
+        logger.warning("no state from control for 2 s", metadata: ["robot": "\(robot.id)"])
+        return .failed(.controlFault)
+      }
+      if let problem = controlProblem(state) { return problem }
+      guard var estimate = await estimate(Workcell_Common_V1_CycleStep(step), capturedAfter: nil, until: deadline) else {
+        perceptionFailures += 1
+        if perceptionFailures >= 5 { return .failed(.visionLost) }
+        try? await clock.sleep(seconds: 0.05)
+        continue
+      }
+      if !config.touch { estimate.grasp = Self.graspFromGripper(state) }
+      perceptionFailures = 0
+      let joints = Self.armJoints(state)
+      guard joints.count == 7 else {
+        logger.error("control's state lacks the working arm's joints", metadata: ["robot": "\(robot.id)"])
+        return .failed(.controlFault)
+      }
+      let tcp = config.layout.tcpInRobotM(armJointsRad: joints)
+      var nut: SIMD3<Double>?
+      if estimate.hasNutPose {
+        let p = estimate.nutPose.positionM
+        nut = config.layout.inRobotFrame(
+          SIMD3(p.x, p.y, p.z), frame: estimate.nutPose.frame, robot: robot.id, armJointsRad: joints)
+      }
+      if nut == nil, estimate.grasp.holding { nut = tcp }
+      let now = state.hasMeasuredAt ? state.measuredAt.date : clock.now()
+      let snapshot = Snapshot(at: now, state: state, estimate: estimate, armJointsRad: joints, tcpInRobotM: tcp, nutInRobotM: nut)
+      if let event = await goal(snapshot) { return event }
+      guard let nutForPolicy = nut ?? context.lastNutInRobotM else { return .failed(.visionLost) }
+      context.lastNutInRobotM = nutForPolicy
+
+      var observed = estimate
+      observed.nutPose.positionM = .with {
+        $0.x = nutForPolicy.x
+        $0.y = nutForPolicy.y
+        $0.z = nutForPolicy.z
+      }
+      if !estimate.hasNutPose { observed.nutPose.orientation = .with { $0.w = 1 } }
+      observed.nutPose.frame = "robot"
+      sequence += 1
+      let observation = Workcell_Policy_V1_Observation.with {
+        $0.robot = equipment
+        $0.observedAt = state.hasMeasuredAt ? state.measuredAt : Google_Protobuf_Timestamp(date: clock.now())
+        $0.sequence = sequence
+        $0.joints = state.joints
+        $0.gripperWidthsM = state.grippers.map(\.widthM)
+        $0.estimate = observed
+        $0.phase = policyPhase
+      }
+      do {
+        let chunk = try await peers.policy.act(
+          .with { $0.observation = observation },
+          options: Self.callOptions(seconds: 2)
+        ).chunk
+        context.modelVersion = chunk.modelVersion
+        feed.send(chunk)
+        policyFailures = 0
+      } catch {
+        policyFailures += 1
+        logger.warning("policy call failed", metadata: ["robot": "\(robot.id)", "error": "\(error)"])
+        if policyFailures >= 3 { return .failed(.policyTimeout) }
+      }
+      do {
+        try await clock.sleep(seconds: config.replanPeriodS)
+      } catch {
+        logger.error("cannot wait on the cell's clock", metadata: ["error": "\(error)"])
+        return .failed(.other)
+      }
+    }
+  }
+
+  // MARK: Helpers
+
+  /// The policy's active model, for records of cycles that never asked it for a chunk (they
+  /// failed before the first motion); "none" if the policy cannot say.
+  private func activeModel() async -> String {
+    let answer = try? await peers.policy.listModels(.init(), options: Self.callOptions(seconds: 2))
+    return answer.map { $0.activeVersion.isEmpty ? "none" : $0.activeVersion } ?? "none"
+  }
+
+  /// A safety stop or a stop request, if one is pending.
+  private func interruption() -> StepEvent? {
+    if !safety.estopOK(robot.side) { return .safetyStop }
+    if slot.snapshot.abortRequested { return .stopRequested }
+    return nil
+  }
+
+  /// Control's mode as a step event when it cannot track.
+  private func controlProblem(_ state: Workcell_Control_V1_RobotState) -> StepEvent? {
+    switch state.mode {
+    case .holding, .tracking: return nil
+    case .stopping, .stopped: return state.safety.estopOk ? .failed(.controlFault) : .safetyStop
+    default: return .failed(.controlFault)
+    }
+  }
+
+  /// The nut left the fingers without being seated.
+  private func holdLost(_ s: Snapshot, failure: FailureCode) -> StepEvent? {
+    s.estimate.grasp.holding ? nil : .failed(failure)
+  }
+
+  /// Perception's estimate for `phase`; nil when it could not give one.
+  private func estimate(
+    _ phase: Workcell_Common_V1_CycleStep, capturedAfter: Date?, until deadline: Date
+  ) async -> Workcell_Perception_V1_StateEstimate? {
+    do {
+      return try await peers.perception.estimate(
+        .with {
+          $0.robot = equipment
+          $0.phase = phase
+          if let capturedAfter { $0.capturedAfter = Google_Protobuf_Timestamp(date: capturedAfter) }
+        }, options: options(until: deadline, cap: 2)
+      ).estimate
+    } catch {
+      logger.debug("estimate failed", metadata: ["robot": "\(robot.id)", "error": "\(error)"])
+      return nil
+    }
+  }
+
+  private func estimate(
+    _ step: CycleStep, capturedAfter: Date?, until deadline: Date
+  ) async -> Workcell_Perception_V1_StateEstimate? {
+    await estimate(Workcell_Common_V1_CycleStep(step), capturedAfter: capturedAfter, until: deadline)
+  }
+
+  private func confidence(_ estimate: Workcell_Perception_V1_StateEstimate, _ modality: Workcell_Perception_V1_Modality)
+    -> Double
+  {
+    estimate.confidences.first { $0.modality == modality }?.confidence ?? 0
+  }
+
+  /// The fixture's NUT_SEATED input, through plc-bridge.
+  private func nutSeated(until deadline: Date) async -> Bool {
+    guard
+      let io = try? await peers.plcBridge.getIO(.with { $0.side = robot.side }, options: options(until: deadline, cap: 1))
+    else { return false }
+    return io.devices.first { $0.device == .fixture }?.points.first { $0.name == "NUT_SEATED" }?.value == 1
+  }
+
+  /// A PLC call's error as a step event: a missed deadline is the step's timeout; an e-stop a
+  /// safety stop; anything else a PLC fault.
+  private func plcEvent(_ error: any Error) -> StepEvent {
+    if !safety.estopOK(robot.side) { return .safetyStop }
+    if let rpc = error as? RPCError, rpc.code == .deadlineExceeded { return .deadlinePassed }
+    logger.warning("PLC handshake failed", metadata: ["robot": "\(robot.id)", "error": "\(error)"])
+    return .failed(.plcFault)
+  }
+
+  /// The fixture's fault code as the cycle's failure.
+  static func failure(_ code: Workcell_Plc_V1_PlcFaultCode) -> FailureCode {
+    switch code {
+    case .nutNotSeated: .nutNotSeated
+    case .crossThread: .crossThread
+    case .torqueLow: .torqueLow
+    case .torqueHigh: .torqueHigh
+    case .heartbeatLost, .handshakeTimeout: .plcFault
+    default: .other
+    }
+  }
+
+  /// After a failed cycle: open the fingers where the arm is (the nut goes to the reject chute)
+  /// and home the arm, so the next cycle starts from a known pose with an empty hand.
+  private func clearHand(_ sequence: inout UInt64) async {
+    guard let state = feed.latest(), controlProblem(state) == nil else { return }
+    let joints = Self.armJoints(state)
+    guard joints.count == 7 else { return }
+    let now = state.hasMeasuredAt ? state.measuredAt.date : clock.now()
+    sequence += 1
+    feed.send(
+      .with {
+        $0.robot = equipment
+        $0.modelVersion = "cell-clear-hand"
+        $0.observedAt = Google_Protobuf_Timestamp(date: now)
+        $0.expiresAt = Google_Protobuf_Timestamp(date: now.addingTimeInterval(0.6))
+        $0.stepPeriodMs = 20
+        $0.chunkID = UUID().uuidString.lowercased()
+        $0.sequence = sequence
+        $0.jointNames = Self.armJointNames
+        $0.gripperNames = [Self.gripperName]
+        $0.steps = (0..<30).map { _ in
+          .with {
+            $0.jointPositionsRad = joints
+            $0.gripperWidthsM = [Self.openWidthM]
+            $0.gripForcesN = [20]
+          }
+        }
+        $0.phase = .releaseRetreat
+      })
+    try? await clock.sleep(seconds: 0.6)
+    do {
+      _ = try await peers.controls[robot.id]!.home(.with { $0.robot = equipment }, options: Self.callOptions(seconds: 20))
+    } catch {
+      logger.warning("homing after a failed cycle failed", metadata: ["robot": "\(robot.id)", "error": "\(error)"])
+    }
+  }
+
+  /// The grasp as the gripper alone tells it (no touch): holding when the working gripper
+  /// presses with at least 5 N at an opening of at least 3 mm (closed on something, not on itself).
+  static func graspFromGripper(_ state: Workcell_Control_V1_RobotState) -> Workcell_Perception_V1_GraspState {
+    let gripper = state.grippers.first { $0.name == gripperName } ?? state.grippers.last
+    let holding = (gripper?.forceN ?? 0) >= 5 && (gripper?.widthM ?? 0) >= 0.003
+    return .with {
+      $0.holding = holding
+      $0.seated = holding
+    }
+  }
+
+  static func armJoints(_ state: Workcell_Control_V1_RobotState) -> [Double] {
+    var byName: [String: Double] = [:]
+    for joint in state.joints { byName[joint.name] = joint.positionRad }
+    return armJointNames.compactMap { byName[$0] }
+  }
+
+  /// Call options whose wall-clock timeout covers the time left to `deadline` on the cell's
+  /// clock (at least 50 ms, at most `cap` seconds when given, plus 1 s of slack for a slow host).
+  private func options(until deadline: Date, cap: Double? = nil) -> CallOptions {
+    var seconds = max(deadline.timeIntervalSince(clock.now()), 0.05) + 1
+    if let cap { seconds = min(seconds, cap) }
+    return Self.callOptions(seconds: seconds)
+  }
+
+  static func callOptions(seconds: Double) -> CallOptions {
+    var options = CallOptions.defaults
+    options.timeout = .nanoseconds(Int64(seconds * 1e9))
+    return options
+  }
+
+  /// The cycle record yield receives.
+  private func record(_ verdict: CycleVerdict, context: CycleContext) -> Workcell_Common_V1_CycleRecord {
+    .with {
+      $0.cycleID = context.cycleID
+      $0.plant = config.plant
+      $0.line = config.line
+      $0.cell = config.cell
+      $0.robot = robot.id
+      $0.station = config.station
+      $0.startedAt = Google_Protobuf_Timestamp(date: verdict.startedAt)
+      $0.endedAt = Google_Protobuf_Timestamp(date: verdict.endedAt)
+      $0.cycleMs = UInt32(clamping: max(0, verdict.cycleMs))
+      $0.outcome = Workcell_Common_V1_CycleOutcome(verdict.outcome)
+      $0.attempts = UInt32(clamping: verdict.attempts)
+      $0.failureCode = verdict.failureCode.map(Workcell_Common_V1_FailureCode.init) ?? .unspecified
+      if let torque = verdict.torqueNm { $0.torqueNm = torque }
+      if let angle = verdict.angleDeg { $0.angleDeg = angle }
+      $0.modelVersion = context.modelVersion
+      $0.idealCycleMs = UInt32(clamping: config.idealCycleMs)
+      $0.steps = verdict.timings.map { timing in
+        .with {
+          $0.step = Workcell_Common_V1_CycleStep(timing.step)
+          $0.startedAt = Google_Protobuf_Timestamp(date: timing.startedAt)
+          $0.durationMs = UInt32(clamping: timing.durationMs)
+          $0.attempts = UInt32(clamping: timing.attempts)
+        }
+      }
+    }
+  }
+}
+
+extension Workcell_Common_V1_CycleStep {
+  /// The proto step of a sequencer step (both list the steps in ARCHITECTURE.md's order).
+  init(_ step: CycleStep) {
+    self = Self(rawValue: CycleStep.allCases.firstIndex(of: step)! + 1) ?? .unspecified
+  }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import ServiceLifecycle
+import SwiftProtobuf
+import WorkcellProto
+import WorkcellRuntime
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `workcell demo`: the whole fleet in this process against cell-sim, one shift, then the
+/// yield report read back from the yield API.
+struct DemoCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "demo",
+    abstract: "Run a simulated shift with the whole fleet and print its yield report.",
+    discussion: """
+      Starts cell-sim, plc-bridge, perception, policy, one control per robot, the cell sequencer \
+      and yield (embedded SQLite in a temporary directory, or --postgres) in this process, each \
+      on its own ports from --grpc-port-base, all talking gRPC as in production. cell-sim runs \
+      in lock-step with the controllers on the joint bus as fast as the machine allows (or at \
+      real time with --realtime); the cell runs on the simulated clock, so the report's times \
+      are simulated times. A progress line shows cycles, yield so far, the speed-up over real \
+      time and the ETA. At the end of the shift the cell finishes its cycles in progress, the \
+      outbox drains to yield, and the report comes from yield's QueryYield and QueryPareto: \
+      yield, first-pass yield, takt compliance, cycle time p50/p95, the failure Pareto.
+      Service logs go to fleet.log in the run directory (printed at start).
+      """)
+
+  @Option(help: "Simulated hours of the shift (the seed's full run is --hours 3).")
+  var hours: Double = 1
+
+  @Option(help: "End after this many cycles per robot instead (0 = run the hours).")
+  var cycles: UInt32 = 0
+
+  @Option(help: "Robots in the cell: 1 (left) or 2 (left and right).")
+  var robots: Int = 2
+
+  @Option(help: "Random seed of the simulated world.")
+  var seed: UInt64 = 1
+
+  @Option(
+    name: .customLong("failure-rate"),
+    help: ArgumentHelp(
+      "A failure mode's rate per opportunity as KIND=P (repeatable), e.g. spline_phase_error=0.1.",
+      discussion: "Kinds: \(DemoFleet.failureKinds.keys.sorted().joined(separator: ", ")). Others keep docs/simulation.md's defaults."))
+  var failureRates: [String] = []
+
+  @Option(help: "Store cycles in this PostgreSQL database instead of an embedded SQLite file.")
+  var postgres: String?
+
+  @Flag(help: "Run the simulation at real time (a 1-hour shift takes an hour).")
+  var realtime = false
+
+  @Flag(help: "Ablation: the cell ignores touch — grasps judged from the gripper's width and force, no tactile check.")
+  var visionOnly = false
+
+  @Flag(help: "Ablation: no tactile Refine loop in the grasp check (one seated/slip check).")
+  var noTactileRefine = false
+
+  @Flag(help: "Ablation: no retries (no second look, re-grasp or re-align).")
+  var noRetry = false
+
+  @Option(help: "First gRPC port of the demo fleet (it uses this and the next 9; UDP and Modbus ports after).")
+  var grpcPortBase: Int = 50161
+
+  @Option(help: "Report format: text or json.")
+  var report: String = "text"
+
+  @Option(help: "Directory for the run's files (outbox, SQLite, fleet.log); default: a new temporary directory.")
+  var runDirectory: String?
+
+  func validate() throws {
+    guard hours > 0, hours <= 24 else { throw ValidationError("--hours must be in (0, 24], got \(hours).") }
+    guard [1, 2].contains(robots) else { throw ValidationError("--robots must be 1 or 2, got \(robots).") }
+    guard ["text", "json"].contains(report) else { throw ValidationError("--report must be text or json.") }
+    guard (1024...65000).contains(grpcPortBase) else { throw ValidationError("--grpc-port-base must be 1024–65000.") }
+    _ = try DemoFleet.parseRates(failureRates)
+  }
+
+  func run() async throws {
+    let directory = runDirectory.map { URL(fileURLWithPath: $0) }
+      ?? FileManager.default.temporaryDirectory.appendingPathComponent("workcell-demo-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let settings = DemoFleet.Settings(
+      hours: hours, cyclesPerRobot: cycles, robots: robots, seed: seed, failureRates: try DemoFleet.parseRates(failureRates),
+      postgres: postgres, realtime: realtime, visionOnly: visionOnly, tactileRefine: !noTactileRefine, retries: !noRetry,
+      grpcBase: grpcPortBase, directory: directory)
+    let result = try await DemoFleet(settings: settings).run()
+    switch report {
+    case "json": print(result.json)
+    default: print(result.text)
+    }
+  }
+}

@@ -1,0 +1,376 @@
+import ArgumentParser
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import ServiceLifecycle
+import Synchronization
+import SwiftProtobuf
+import WorkcellProto
+import WorkcellRuntime
+
+/// The demo's fleet in this process: built, reset, run for a shift, read back, shut down.
+struct DemoFleet {
+  struct Settings: Sendable {
+    var hours: Double
+    var cyclesPerRobot: UInt32
+    var robots: Int
+    var seed: UInt64
+    var failureRates: [(Workcell_Sim_V1_FaultKind, Double)]
+    var postgres: String?
+    var realtime: Bool
+    var visionOnly: Bool
+    var tactileRefine: Bool
+    var retries: Bool
+    var grpcBase: Int
+    var directory: URL
+  }
+
+  /// Failure-mode names for --failure-rate, as docs/simulation.md's table names them.
+  static let failureKinds: [String: Workcell_Sim_V1_FaultKind] = [
+    "spline_phase_error": .splinePhaseError, "grip_variation": .gripVariation, "magnetic_pull": .magneticPull,
+    "camera_glare": .cameraGlare, "camera_occlusion": .cameraOcclusion,
+    "unexpected_tactile_contact": .unexpectedTactileContact, "cross_thread": .crossThread, "push": .push,
+  ]
+
+  static func parseRates(_ texts: [String]) throws -> [(Workcell_Sim_V1_FaultKind, Double)] {
+    try texts.map { text in
+      let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+      guard parts.count == 2, let kind = failureKinds[parts[0]], let rate = Double(parts[1]), (0...1).contains(rate) else {
+        throw ValidationError(
+          "--failure-rate wants KIND=P with P in [0, 1] and KIND one of \(failureKinds.keys.sorted().joined(separator: ", ")); got '\(text)'.")
+      }
+      return (kind, rate)
+    }
+  }
+
+  let settings: Settings
+
+  /// What the shift produced.
+  struct Result {
+    var settings: Settings
+    var whole: Workcell_Yield_V1_YieldRow?
+    var perRobot: [Workcell_Yield_V1_YieldRow]
+    var pareto: [Workcell_Yield_V1_ParetoRow]
+    var simSeconds: Double
+    var wallSeconds: Double
+    var from: Date
+    var to: Date
+    var modelVersion: String
+
+    var speedUp: Double { wallSeconds > 0 ? simSeconds / wallSeconds : 0 }
+
+    var text: String {
+      func percent(_ value: Double?) -> String { value.map { String(format: "%.1f %%", $0 * 100) } ?? "–" }
+      func ms(_ value: UInt32?) -> String { value.map { String(format: "%.1f s", Double($0) / 1000) } ?? "–" }
+      var lines: [String] = []
+      lines.append("Workcell demo — simulated shift report (from the yield API)")
+      lines.append(
+        String(
+          format: "shift: %.2f simulated hours in %.0f s wall (%.1f× real time), seed %llu, %d robot(s), model %@",
+          simSeconds / 3600, wallSeconds, speedUp, settings.seed, settings.robots, modelVersion))
+      lines.append(
+        "sequencer: touch \(settings.visionOnly ? "off (vision only)" : "on"), tactile refine \(settings.tactileRefine ? "on" : "off"), retries \(settings.retries ? "on" : "off")")
+      func row(_ name: String, _ r: Workcell_Yield_V1_YieldRow) -> String {
+        "\(name.padding(toLength: 8, withPad: " ", startingAt: 0)) cycles \(r.cycles) (ok \(r.ok), nok \(r.nok), aborted \(r.aborted))  yield \(percent(r.hasYield ? r.yield : nil))  FPY \(percent(r.hasFirstPassYield ? r.firstPassYield : nil))  takt \(percent(r.hasTaktCompliance ? r.taktCompliance : nil))  cycle p50 \(ms(r.hasCycleMsP50 ? r.cycleMsP50 : nil)) p95 \(ms(r.hasCycleMsP95 ? r.cycleMsP95 : nil))"
+      }
+      if let whole { lines.append(row("cell", whole)) } else { lines.append("cell     no cycles recorded") }
+      for r in perRobot { lines.append(row(r.robot, r)) }
+      lines.append("failure Pareto:")
+      if pareto.isEmpty { lines.append("  (no failed cycles)") }
+      for p in pareto {
+        lines.append(
+          "  \((p.failureCode.apiName ?? "?").padding(toLength: 18, withPad: " ", startingAt: 0)) \(String(format: "%5d  %5.1f %%  cum %5.1f %%", p.count, p.share * 100, p.cumulativeShare * 100))")
+      }
+      return lines.joined(separator: "\n")
+    }
+
+    var json: String {
+      func optional(_ has: Bool, _ value: Double) -> Any { has ? value : NSNull() }
+      func rowObject(_ r: Workcell_Yield_V1_YieldRow) -> [String: Any] {
+        [
+          "robot": r.robot, "cycles": r.cycles, "ok": r.ok, "nok": r.nok, "aborted": r.aborted,
+          "yield": optional(r.hasYield, r.yield), "first_pass_yield": optional(r.hasFirstPassYield, r.firstPassYield),
+          "takt_compliance": optional(r.hasTaktCompliance, r.taktCompliance),
+          "cycle_ms_p50": optional(r.hasCycleMsP50, Double(r.cycleMsP50)),
+          "cycle_ms_p95": optional(r.hasCycleMsP95, Double(r.cycleMsP95)),
+        ]
+      }
+      let object: [String: Any] = [
+        "seed": settings.seed, "robots": settings.robots, "sim_seconds": simSeconds, "wall_seconds": wallSeconds,
+        "speed_up": speedUp, "model_version": modelVersion, "vision_only": settings.visionOnly,
+        "tactile_refine": settings.tactileRefine, "retries": settings.retries,
+        "cell": whole.map(rowObject) ?? NSNull(), "per_robot": perRobot.map(rowObject),
+        "pareto": pareto.map { ["failure_code": $0.failureCode.apiName ?? "?", "count": $0.count, "share": $0.share] },
+      ]
+      let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+      return String(decoding: data, as: UTF8.self)
+    }
+  }
+
+  // Port plan of the demo: the fleet order from grpcBase, then the joint bus (UDP), the right
+  // robot's control, and the simulated PLCs (Modbus TCP, one port per side).
+  var jointBusPort: Int { settings.grpcBase + FleetPortPlan.order.count }
+  var rightControlPort: Int { settings.grpcBase + FleetPortPlan.order.count + 1 }
+  var plcPortBase: Int { settings.grpcBase + FleetPortPlan.order.count + 3 }
+  func port(_ service: String) -> Int { settings.grpcBase + FleetPortPlan.offset(of: service)! }
+
+  func environment() -> [String: String] {
+    let local = "127.0.0.1"
+    let sides = settings.robots == 1 ? ["left"] : ["left", "right"]
+    var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("WORKCELL_") }
+    env["WORKCELL_SIM_SIDES"] = sides.joined(separator: ",")
+    env["WORKCELL_SIM_PLC_PORT_BASE"] = "\(plcPortBase)"
+    env["WORKCELL_SIM_JOINT_BUS_PORT"] = "\(jointBusPort)"
+    env["WORKCELL_SIM_SEED"] = "\(settings.seed)"
+    // The simulated PLCs time their handshakes on the wall clock: scaled down so a feed or a
+    // fastening takes roughly its simulated duration while the world runs several times faster.
+    env["WORKCELL_SIM_PLC_TIME_SCALE"] = settings.realtime ? "1" : "0.1"
+    env["WORKCELL_PLC_FEEDERS"] = sides.enumerated().map { "\($1)=\(local):\(plcPortBase + $0)/1" }.joined(separator: ",")
+    env["WORKCELL_PLC_FIXTURES"] = sides.enumerated().map { "\($1)=\(local):\(plcPortBase + $0)/2" }.joined(separator: ",")
+    env["WORKCELL_PERCEPTION_SENSORS"] = "\(local):\(port("cell-sim"))"
+    if settings.visionOnly {
+      env["WORKCELL_PERCEPTION_ROBOTS"] = sides.map { "\($0)=\($0)_feeder,\($0)_fixture" }.joined(separator: ";")
+    }
+    env["WORKCELL_CONTROL_JOINT_BUS"] = "\(local):\(jointBusPort)"
+    env["WORKCELL_CONTROL_CLOCK"] = settings.realtime ? "wall" : "joint-bus"
+    env["WORKCELL_CONTROL_PLC_BRIDGE"] = "\(local):\(port("plc-bridge"))"
+    if let postgres = settings.postgres {
+      env["WORKCELL_YIELD_POSTGRES_DSN"] = postgres
+    } else {
+      env["WORKCELL_YIELD_SQLITE_PATH"] = settings.directory.appendingPathComponent("yield.sqlite").path
+    }
+    env["WORKCELL_CELL_ROBOTS"] = sides.map { "\($0)=\($0)" }.joined(separator: ",")
+    env["WORKCELL_CELL_CONTROL"] =
+      "left=\(local):\(port("control"))" + (settings.robots == 2 ? ",right=\(local):\(rightControlPort)" : "")
+    env["WORKCELL_CELL_PLC_BRIDGE"] = "\(local):\(port("plc-bridge"))"
+    env["WORKCELL_CELL_PERCEPTION"] = "\(local):\(port("perception"))"
+    env["WORKCELL_CELL_POLICY"] = "\(local):\(port("policy"))"
+    env["WORKCELL_CELL_YIELD"] = "\(local):\(port("yield"))"
+    env["WORKCELL_CELL_SIM"] = "\(local):\(port("cell-sim"))"
+    env["WORKCELL_CELL_CLOCK"] = "sim"
+    env["WORKCELL_CELL_OUTBOX"] = settings.directory.appendingPathComponent("outbox.sqlite").path
+    env["WORKCELL_CELL_TOUCH"] = settings.visionOnly ? "off" : "on"
+    env["WORKCELL_CELL_TACTILE_REFINE"] = settings.tactileRefine ? "on" : "off"
+    env["WORKCELL_CELL_RETRIES"] = settings.retries ? "on" : "off"
+    return env
+  }
+
+  func run() async throws -> Result {
+    let logURL = settings.directory.appendingPathComponent("fleet.log")
+    FileManager.default.createFile(atPath: logURL.path, contents: nil)
+    let logFile = try FileHandle(forWritingTo: logURL)
+    let sink: @Sendable (String) -> Void = { line in logFile.write(Data((line + "\n").utf8)) }
+    LoggingSystem.bootstrap { label in
+      var handler = JSONLogHandler(label: label, sink: sink)
+      handler.logLevel = .info
+      return handler
+    }
+    let logger = Logger(label: "workcell.demo")
+    progress("run directory \(settings.directory.path) (fleet.log has every service's log)")
+
+    let env = environment()
+    var members: [FleetMember] = []
+    let order = ["cell-sim", "yield", "plc-bridge", "perception", "policy", "control", "cell"]
+    for name in order {
+      guard let entry = FleetCatalog.entries.first(where: { $0.name == name }) else { continue }
+      var memberEnv = env
+      if name == "control" { memberEnv["WORKCELL_CONTROL_ROBOT"] = "left" }
+      members.append(
+        try await entry.build("127.0.0.1", ServicePorts(grpc: port(name), http: 0), memberEnv, nil, logger))
+      if name == "control", settings.robots == 2 {
+        memberEnv["WORKCELL_CONTROL_ROBOT"] = "right"
+        members.append(
+          try await entry.build("127.0.0.1", ServicePorts(grpc: rightControlPort, http: 0), memberEnv, nil, logger))
+      }
+    }
+    let group = FleetRunner.makeGroup(members: members, grace: .seconds(5), signals: [.sigterm, .sigint], logger: logger)
+    let fleet = Task { try await group.run() }
+    defer { fleet.cancel() }
+
+    let result: Result
+    do {
+      result = try await withPeers { sim, cell, yield in try await shift(sim: sim, cell: cell, yield: yield) }
+    } catch {
+      await group.triggerGracefulShutdown()
+      _ = try? await fleet.value
+      throw error
+    }
+    await group.triggerGracefulShutdown()
+    _ = try? await fleet.value
+    return result
+  }
+
+  private func withPeers<T: Sendable>(
+    _ body: (
+      Workcell_Sim_V1_SimControl.Client<HTTP2ClientTransport.Posix>, Workcell_Cell_V1_Cell.Client<HTTP2ClientTransport.Posix>,
+      Workcell_Yield_V1_Yield.Client<HTTP2ClientTransport.Posix>
+    ) async throws -> T
+  ) async throws -> T {
+    let clients = try ["cell-sim", "cell", "yield"].map {
+      GRPCClient(transport: try HostPort(host: "127.0.0.1", port: port($0)).grpcTransport())
+    }
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+      for client in clients { group.addTask { try await client.runConnections() } }
+      defer {
+        for client in clients { client.beginGracefulShutdown() }
+      }
+      return try await body(.init(wrapping: clients[0]), .init(wrapping: clients[1]), .init(wrapping: clients[2]))
+    }
+  }
+
+  static func options(seconds: Double) -> CallOptions {
+    var options = CallOptions.defaults
+    options.timeout = .nanoseconds(Int64(seconds * 1e9))
+    options.waitForReady = true
+    return options
+  }
+
+  private func shift(
+    sim: Workcell_Sim_V1_SimControl.Client<HTTP2ClientTransport.Posix>,
+    cell: Workcell_Cell_V1_Cell.Client<HTTP2ClientTransport.Posix>,
+    yield: Workcell_Yield_V1_Yield.Client<HTTP2ClientTransport.Posix>
+  ) async throws -> Result {
+    let reset = try await sim.reset(
+      .with {
+        $0.seed = settings.seed
+        $0.config = .with {
+          $0.robotCount = UInt32(settings.robots)
+          $0.lockStep = !settings.realtime
+          $0.targetRealTimeFactor = settings.realtime ? 1 : 0
+          $0.failureRates = settings.failureRates.map { kind, rate in
+            .with {
+              $0.kind = kind
+              $0.probability = rate
+            }
+          }
+        }
+      }, options: Self.options(seconds: 30))
+    let from = reset.tick.now.date
+    let wallStart = ContinuousClock.now
+    let shiftS = settings.hours * 3600
+    let clock = Mutex<Workcell_Sim_V1_SimClockTick>(reset.tick)
+    let clockTask = Task {
+      try await sim.watchClock(.with { $0.maxRateHz = 10 }) { response in
+        for try await message in response.messages { clock.withLock { $0 = message.tick } }
+      }
+    }
+    defer { clockTask.cancel() }
+    // plc-bridge reports the safety chain once it reached the simulated PLCs; the cell starts after.
+    let ready = ContinuousClock.now + .seconds(60)
+    while true {
+      let status = try await cell.getStatus(.init(), options: Self.options(seconds: 10))
+      if status.robots.allSatisfy({ $0.safety.estopOk }) { break }
+      guard ContinuousClock.now < ready else {
+        throw DemoError("the safety chain did not close within 60 s (plc-bridge → simulated PLCs); see \(settings.directory.path)/fleet.log")
+      }
+      try await Task.sleep(for: .milliseconds(200))
+    }
+    _ = try await cell.start(.with { $0.cycleLimit = settings.cyclesPerRobot }, options: Self.options(seconds: 30))
+    progress("shift started: \(settings.cyclesPerRobot > 0 ? "\(settings.cyclesPerRobot) cycles per robot" : String(format: "%.2f simulated hours", settings.hours))")
+
+    var lastLine = ContinuousClock.now - .seconds(60)
+    var stalledSince: ContinuousClock.Instant?
+    var lastSim = 0.0
+    while true {
+      try await Task.sleep(for: .milliseconds(500))
+      let tick = clock.withLock { $0 }
+      let simS = tick.simTime.timeInterval
+      let status = try await cell.getStatus(.init(), options: Self.options(seconds: 10))
+      let done = status.robots.reduce(0) { $0 + $1.cyclesDone }
+      let ok = status.robots.reduce(0) { $0 + $1.cyclesOk }
+      let wallS = (ContinuousClock.now - wallStart).seconds
+      let speed = wallS > 0 ? simS / wallS : 0
+      let byCycles = settings.cyclesPerRobot > 0
+      let finished =
+        byCycles ? status.robots.allSatisfy { $0.runState != .running && $0.runState != .pausing } : simS >= shiftS
+      if ContinuousClock.now - lastLine >= .seconds(2) || finished {
+        lastLine = .now
+        let remainingS = byCycles ? nil : max(0, shiftS - simS) / max(speed, 1e-6)
+        progress(
+          String(
+            format: "sim %@  cycles %llu  yield so far %@  speed-up %.1f×  wall %.0f s%@",
+            Self.clockText(simS), done, done == 0 ? "–" : String(format: "%.1f %%", Double(ok) / Double(done) * 100), speed, wallS,
+            remainingS.map { String(format: "  ETA %.0f s", $0) } ?? ""))
+      }
+      if finished { break }
+      if status.robots.allSatisfy({ $0.runState == .faulted }) {
+        throw DemoError("every robot faulted: \(status.robots.map { "\($0.robot): \($0.safety.reason)" }.joined(separator: "; "))")
+      }
+      // Every wait has a deadline: a world that stops moving for a minute ends the demo.
+      if simS > lastSim {
+        lastSim = simS
+        stalledSince = nil
+      } else if let since = stalledSince {
+        if ContinuousClock.now - since > .seconds(60) {
+          throw DemoError("the simulation clock has not moved for 60 s; see \(settings.directory.path)/fleet.log")
+        }
+      } else {
+        stalledSince = .now
+      }
+    }
+    // The shift is over: no new cycles; the ones in progress finish.
+    _ = try await cell.stop(.init(), options: Self.options(seconds: 10))
+    let drainDeadline = ContinuousClock.now + .seconds(300)
+    var status = try await cell.getStatus(.init(), options: Self.options(seconds: 10))
+    while ContinuousClock.now < drainDeadline {
+      let busy = status.robots.contains { [.stopping, .running, .pausing].contains($0.runState) }
+      let backlog = status.robots.reduce(0) { $0 + Int($1.outboxDepth) }
+      if !busy, backlog == 0 { break }
+      try await Task.sleep(for: .milliseconds(250))
+      status = try await cell.getStatus(.init(), options: Self.options(seconds: 10))
+    }
+    let simS = clock.withLock { $0 }.simTime.timeInterval
+    let wallS = (ContinuousClock.now - wallStart).seconds
+    let to = clock.withLock { $0 }.now.date.addingTimeInterval(1)
+    let whole = try await yield.queryYield(
+      .with {
+        $0.from = Google_Protobuf_Timestamp(date: from)
+        $0.to = Google_Protobuf_Timestamp(date: to)
+      }, options: Self.options(seconds: 30)
+    ).rows.first
+    let perRobot = try await yield.queryYield(
+      .with {
+        $0.from = Google_Protobuf_Timestamp(date: from)
+        $0.to = Google_Protobuf_Timestamp(date: to)
+        $0.groupBy = [.robot]
+      }, options: Self.options(seconds: 30)
+    ).rows
+    let pareto = try await yield.queryPareto(
+      .with {
+        $0.from = Google_Protobuf_Timestamp(date: from)
+        $0.to = Google_Protobuf_Timestamp(date: to)
+      }, options: Self.options(seconds: 30)
+    ).failures
+    let model = try await yield.listCycles(
+      .with {
+        $0.from = Google_Protobuf_Timestamp(date: from)
+        $0.to = Google_Protobuf_Timestamp(date: to)
+        $0.limit = 1
+      }, options: Self.options(seconds: 30)
+    ).cycles.first?.modelVersion ?? "–"
+    return Result(
+      settings: settings, whole: whole, perRobot: perRobot, pareto: pareto, simSeconds: simS, wallSeconds: wallS, from: from,
+      to: to, modelVersion: model.isEmpty ? "–" : model)
+  }
+
+  static func clockText(_ seconds: Double) -> String {
+    let s = Int(seconds)
+    return String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+  }
+
+  /// One progress line on standard error.
+  func progress(_ line: String) {
+    FileHandle.standardError.write(Data(("[demo] " + line + "\n").utf8))
+  }
+}
+
+extension Duration {
+  var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}
+
+/// The demo could not finish its shift.
+struct DemoError: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,59 @@
+import Foundation
+
+/// Where things are in the cell, for the parts of the policy's input the proto observation does
+/// not carry: each robot's base in the world frame (to bring perception's world-frame nut pose
+/// into the robot frame), the working arm's base and the fixture pin's seat in the robot frame.
+/// Defaults are CellWorld's `RobotLayout` (the simulated cell). The torso's sway is not
+/// observed: the torso frame is taken to be the robot frame.
+public struct CellLayout: Sendable, Hashable {
+  /// Robot bases in the world frame by robot id, metres.
+  public var robotBaseInWorldM: [String: SIMD3<Double>]
+  /// The working (right) arm's base in the robot frame, metres; its frame is aligned with the robot's.
+  public var armBaseInRobotM: SIMD3<Double>
+  /// The fixture pin's seat in the robot frame, metres.
+  public var pinSeatInRobotM: SIMD3<Double>
+
+  public init(robotBaseInWorldM: [String: SIMD3<Double>], armBaseInRobotM: SIMD3<Double>, pinSeatInRobotM: SIMD3<Double>) {
+    self.robotBaseInWorldM = robotBaseInWorldM
+    self.armBaseInRobotM = armBaseInRobotM
+    self.pinSeatInRobotM = pinSeatInRobotM
+  }
+
+  /// The working arm's TCP in the robot frame, by forward kinematics of its 7 joints.
+  public func tcpInRobotM(armJointsRad: [Double]) -> SIMD3<Double> {
+    armBaseInRobotM + ArmChain().tcpPositionM(armJointsRad)
+  }
+
+  /// A position perception reported in `frame` ("world", "robot"/"torso", or the gripper's own
+  /// frame, e.g. "right_gripper", as touch reports it) in robot `robot`'s frame, using the arm's
+  /// joints for the gripper frame; nil for an unknown robot or frame.
+  public func inRobotFrame(
+    _ positionM: SIMD3<Double>, frame: String, robot: String, armJointsRad: [Double]
+  ) -> SIMD3<Double>? {
+    switch frame {
+    case "torso", "robot": return positionM
+    case "world", "": return robotBaseInWorldM[robot].map { positionM - $0 }
+    case let name where name.hasSuffix("gripper"):
+      guard armJointsRad.count >= 7 else { return nil }
+      return armBaseInRobotM + ArmChain().tcpFrame(armJointsRad).point(positionM)
+    default: return nil
+    }
+  }
+
+  /// CellWorld's `RobotLayout`: robot "left" at y = +1 m, "right" at y = −1 m, right arm base
+  /// (0.10, −0.20, 0.80) m, pin seat (0.55, −0.05, 0.776) m.
+  public static var defaults: CellLayout {
+    CellLayout(
+      robotBaseInWorldM: ["left": SIMD3(0, 1.0, 0), "right": SIMD3(0, -1.0, 0)],
+      armBaseInRobotM: SIMD3(0.10, -0.20, 0.80),
+      pinSeatInRobotM: SIMD3(0.55, -0.05, 0.776))
+  }
+
+  /// Parses "X,Y,Z" in metres.
+  public static func parseVector(_ text: String) -> SIMD3<Double>? {
+    let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+    guard parts.count == 3, let x = parts[0], let y = parts[1], let z = parts[2], x.isFinite, y.isFinite, z.isFinite
+    else { return nil }
+    return SIMD3(x, y, z)
+  }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import GRPCNIOTransportHTTP2
+
+/// A `HOST:PORT` network address of a peer service.
+public struct HostPort: Sendable, Hashable, CustomStringConvertible {
+  public var host: String
+  public var port: Int
+
+  public init(host: String, port: Int) {
+    self.host = host
+    self.port = port
+  }
+
+  public var description: String { "\(host):\(port)" }
+
+  /// Parses `HOST:PORT` given to `flag` (named in the error).
+  public static func parse(_ text: String, flag: String) throws -> HostPort {
+    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+      (1...65535).contains(port), colon != text.startIndex
+    else {
+      throw ValidationError("\(flag) must be HOST:PORT with a port 1–65535, got '\(text)'.")
+    }
+    return HostPort(host: String(text[..<colon]), port: port)
+  }
+
+  /// A plaintext HTTP/2 client transport to this address.
+  public func grpcTransport() throws -> HTTP2ClientTransport.Posix {
+    try .http2NIOPosix(target: .dns(host: host, port: port), transportSecurity: .plaintext)
+  }
+}
