@@ -56,6 +56,17 @@ struct DemoCommand: AsyncParsableCommand {
   @Flag(help: "Run the simulation at real time (a 1-hour shift takes an hour).")
   var realtime = false
 
+  @Option(
+    help: ArgumentHelp(
+      "Upper bound on the simulation's speed, × real time (0 = none).",
+      discussion: """
+        The world steps in lock-step with the controllers, but the sequencer replans on the \
+        simulated clock through gRPC calls that take wall time: faster than this, its observations \
+        reach the policy too late in simulated time. Default: \(DemoFleet.defaultMaxSpeed) in this \
+        build (debug builds run the fleet about 10× slower than release).
+        """))
+  var maxSpeed: Double = DemoFleet.defaultMaxSpeed
+
   @Flag(help: "Ablation: the cell ignores touch — grasps judged from the gripper's width and force, no tactile check.")
   var visionOnly = false
 
@@ -68,6 +79,9 @@ struct DemoCommand: AsyncParsableCommand {
   @Option(help: "First gRPC port of the demo fleet (it uses this and the next 9; UDP and Modbus ports after).")
   var grpcPortBase: Int = 50161
 
+  @Option(help: "Level of the services' log in fleet.log: trace, debug, info, notice, warning, error.")
+  var logLevel: String = "info"
+
   @Option(help: "Report format: text or json.")
   var report: String = "text"
 
@@ -76,7 +90,9 @@ struct DemoCommand: AsyncParsableCommand {
 
   func validate() throws {
     guard hours > 0, hours <= 24 else { throw ValidationError("--hours must be in (0, 24], got \(hours).") }
+    guard maxSpeed >= 0, maxSpeed.isFinite else { throw ValidationError("--max-speed must be ≥ 0, got \(maxSpeed).") }
     guard [1, 2].contains(robots) else { throw ValidationError("--robots must be 1 or 2, got \(robots).") }
+    guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level '\(logLevel)'.") }
     guard ["text", "json"].contains(report) else { throw ValidationError("--report must be text or json.") }
     guard (1024...65000).contains(grpcPortBase) else { throw ValidationError("--grpc-port-base must be 1024–65000.") }
     _ = try DemoFleet.parseRates(failureRates)
@@ -88,8 +104,8 @@ struct DemoCommand: AsyncParsableCommand {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let settings = DemoFleet.Settings(
       hours: hours, cyclesPerRobot: cycles, robots: robots, seed: seed, failureRates: try DemoFleet.parseRates(failureRates),
-      postgres: postgres, realtime: realtime, visionOnly: visionOnly, tactileRefine: !noTactileRefine, retries: !noRetry,
-      grpcBase: grpcPortBase, directory: directory)
+      postgres: postgres, realtime: realtime, maxSpeed: maxSpeed, visionOnly: visionOnly, tactileRefine: !noTactileRefine, retries: !noRetry,
+      grpcBase: grpcPortBase, directory: directory, logLevel: Logger.Level(rawValue: logLevel) ?? .info)
     let result = try await DemoFleet(settings: settings).run()
     switch report {
     case "json": print(result.json)

@@ -19,11 +19,13 @@ struct DemoFleet {
     var failureRates: [(Workcell_Sim_V1_FaultKind, Double)]
     var postgres: String?
     var realtime: Bool
+    var maxSpeed: Double
     var visionOnly: Bool
     var tactileRefine: Bool
     var retries: Bool
     var grpcBase: Int
     var directory: URL
+    var logLevel: Logger.Level = .info
   }
 
   /// Failure-mode names for --failure-rate, as docs/simulation.md's table names them.
@@ -45,6 +47,12 @@ struct DemoFleet {
   }
 
   let settings: Settings
+
+  #if DEBUG
+    static let defaultMaxSpeed = 1.0
+  #else
+    static let defaultMaxSpeed = 5.0
+  #endif
 
   /// What the shift produced.
   struct Result {
@@ -128,10 +136,13 @@ struct DemoFleet {
     env["WORKCELL_SIM_PLC_TIME_SCALE"] = settings.realtime ? "1" : "0.1"
     env["WORKCELL_PLC_FEEDERS"] = sides.enumerated().map { "\($1)=\(local):\(plcPortBase + $0)/1" }.joined(separator: ",")
     env["WORKCELL_PLC_FIXTURES"] = sides.enumerated().map { "\($1)=\(local):\(plcPortBase + $0)/2" }.joined(separator: ",")
+    // Every service shares this process's cores with a world stepping as fast as it can: the
+    // bridge's Modbus deadline gets room (a missed read opens the safety chain and halts the robot).
+    env["WORKCELL_PLC_REQUEST_TIMEOUT_MS"] = "1000"
+    env["WORKCELL_PLC_POLL_MS"] = "20"
     env["WORKCELL_PERCEPTION_SENSORS"] = "\(local):\(port("cell-sim"))"
-    if settings.visionOnly {
-      env["WORKCELL_PERCEPTION_ROBOTS"] = sides.map { "\($0)=\($0)_feeder,\($0)_fixture" }.joined(separator: ";")
-    }
+    // Perception follows only the cell's robots.
+    env["WORKCELL_PERCEPTION_ROBOTS"] = sides.map { "\($0)=\($0)_feeder,\($0)_fixture,right_gripper" }.joined(separator: ";")
     env["WORKCELL_CONTROL_JOINT_BUS"] = "\(local):\(jointBusPort)"
     env["WORKCELL_CONTROL_CLOCK"] = settings.realtime ? "wall" : "joint-bus"
     env["WORKCELL_CONTROL_PLC_BRIDGE"] = "\(local):\(port("plc-bridge"))"
@@ -160,10 +171,11 @@ struct DemoFleet {
     let logURL = settings.directory.appendingPathComponent("fleet.log")
     FileManager.default.createFile(atPath: logURL.path, contents: nil)
     let logFile = try FileHandle(forWritingTo: logURL)
+    let level = settings.logLevel
     let sink: @Sendable (String) -> Void = { line in logFile.write(Data((line + "\n").utf8)) }
     LoggingSystem.bootstrap { label in
       var handler = JSONLogHandler(label: label, sink: sink)
-      handler.logLevel = .info
+      handler.logLevel = level
       return handler
     }
     let logger = Logger(label: "workcell.demo")
@@ -237,7 +249,7 @@ struct DemoFleet {
         $0.config = .with {
           $0.robotCount = UInt32(settings.robots)
           $0.lockStep = !settings.realtime
-          $0.targetRealTimeFactor = settings.realtime ? 1 : 0
+          $0.targetRealTimeFactor = settings.realtime ? 1 : settings.maxSpeed
           $0.failureRates = settings.failureRates.map { kind, rate in
             .with {
               $0.kind = kind

@@ -24,6 +24,25 @@ public struct CellLayout: Sendable, Hashable {
     armBaseInRobotM + ArmChain().tcpPositionM(armJointsRad)
   }
 
+  /// The torso's sway from its stance, robot frame, as the balance regulation settles it for
+  /// the arms' posture: arms reaching out shift the CoM by their mass ratio times their
+  /// centroids' move, and the ankles bring the CoM back over the feet by moving the torso the
+  /// other way. `armJointsRad` holds both arms' 7 joints (left, then right). The transient of a
+  /// fast move and pushes are not in it (a few tenths of a second at the simulated 6 rad/s).
+  public static func steadyTorsoSwayM(armJointsRad: [Double], balance: BalanceConfig = .defaults) -> SIMD3<Double> {
+    guard armJointsRad.count >= 14, balance.referencePostureRad.count >= 14 else { return .zero }
+    let chain = ArmChain()
+    var shift = SIMD3<Double>.zero
+    for arm in 0..<2 {
+      shift += chain.centroidM(armJointsRad, first: arm * 7) - chain.centroidM(balance.referencePostureRad, first: arm * 7)
+    }
+    shift *= balance.armMassKg / balance.massKg
+    return SIMD3(-shift.x, -shift.y, 0)
+  }
+
+  /// Both arms' joint names in the order `steadyTorsoSwayM` reads them.
+  public static let armJointNames = ["left", "right"].flatMap { side in (1...7).map { "\(side)_arm_joint_\($0)" } }
+
   /// A position perception reported in `frame` ("world", "robot"/"torso", or the gripper's own
   /// frame, e.g. "right_gripper", as touch reports it) in robot `robot`'s frame, using the arm's
   /// joints for the gripper frame; nil for an unknown robot or frame.

@@ -185,17 +185,24 @@ final class SimWorldLoop: Service, Sendable {
         var steps = 0
         var held = [false, false]
         let connected = (0..<robotCount).filter { controllers[$0] != nil }
+        // Steps due by the target speed (anchored at the run's start or the last catch-up).
+        func dueSteps() -> Int {
+          let elapsedS = Double((now - anchorWall).components.attoseconds) * 1e-18 + Double((now - anchorWall).components.seconds)
+          return Int(elapsedS * run!.targetRealTimeFactor * 1000) - Int(run!.world.stepIndex - anchorStep)
+        }
         if run!.lockStep, !connected.isEmpty {
+          // Lock-step with a target speed steps no faster than that speed: the fleet's slower
+          // loops (the sequencer's replanning) keep up with the world.
+          let paced = run!.targetRealTimeFactor <= 0 || dueSteps() > 0
           let allIn = connected.allSatisfy { pending[$0] }
-          if allIn || now - lastStepWall > Self.lockStepTimeout {
+          if paced, allIn || now - lastStepWall > Self.lockStepTimeout {
             steps = 1
             for r in connected where !pending[r] { held[r] = true }
           }
         } else if run!.targetRealTimeFactor <= 0 {
           steps = 20
         } else {
-          let elapsedS = Double((now - anchorWall).components.attoseconds) * 1e-18 + Double((now - anchorWall).components.seconds)
-          let due = Int(elapsedS * run!.targetRealTimeFactor * 1000) - Int(run!.world.stepIndex - anchorStep)
+          let due = dueSteps()
           if due > 1000 {
             // Fell behind by more than a simulated second: drop the backlog, don't sprint.
             anchorWall = now
@@ -222,7 +229,14 @@ final class SimWorldLoop: Service, Sendable {
           rateStep = run!.world.stepIndex
         }
         if steps > 0 { return 0 }
-        if run!.lockStep, !connected.isEmpty { return 1_000_000 }
+        if run!.lockStep, !connected.isEmpty {
+          if run!.targetRealTimeFactor > 0, dueSteps() > 1000 {
+            // Fell behind the target by a simulated second: re-anchor rather than sprint.
+            anchorWall = now
+            anchorStep = run!.world.stepIndex
+          }
+          return 1_000_000
+        }
         let rate = max(run!.targetRealTimeFactor, 1e-3)
         return min(Int(1_000_000 / rate), 2_000_000)
       }

@@ -184,8 +184,9 @@ struct CellConfig: Sendable {
   /// Policy replanning period on the cell's clock (the policy was trained replanning every
   /// 5 chunk steps of 20 ms).
   var replanPeriodS = 0.1
-  /// Tactile Refine iterations per grasp check.
-  var refineIterations = 4
+  /// Tactile Refine calls per grasp check, each on a fresh tactile frame. Refine's correction
+  /// is not applied to the grasp yet (no motion primitive takes it): the loop re-measures.
+  var refineIterations = 2
   /// Spline phase the pin still captures (docs/simulation.md: ±4° of the nut's 30° tooth pitch).
   var alignCaptureDeg = 4.0
 

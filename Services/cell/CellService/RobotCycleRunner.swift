@@ -35,9 +35,10 @@ struct RobotCycleRunner: Sendable {
     var cycleID: String
     var modelVersion = ""
     var lastNutInRobotM: SIMD3<Double>?
-    var holdingSince: Date?
     /// The nut may be in the hand or on the pin: a failed cycle clears the hand.
     var touchedNut = false
+    /// PART_TAKEN was confirmed to the feeder.
+    var partTaken = false
   }
 
   /// How a cycle ended: its verdict, the record for yield, and why the robot must stop (a safety
@@ -117,26 +118,22 @@ struct RobotCycleRunner: Sendable {
     case .reach:
       return await drive(.reach, policyPhase: .reach, deadline: deadline, context: &context, sequence: &sequence) { s in
         guard let nut = s.nutInRobotM else { return nil }
-        return MotionGoals.reachDone(nutFromTcpM: nut - s.tcpInRobotM) ? .succeeded : nil
+        return MotionGoals.reachDone(nutFromTcpM: nut - s.swayM - s.tcpInRobotM) ? .succeeded : nil
       }
 
     case .grasp:
       context.touchedNut = true
-      context.holdingSince = nil
-      var holdingSince: Date?
       let event = await drive(.grasp, policyPhase: .grasp, deadline: deadline, context: &context, sequence: &sequence) { s in
-        guard s.estimate.grasp.holding else {
-          holdingSince = nil
-          return nil
-        }
-        let since = holdingSince ?? s.at
-        holdingSince = since
-        // Held for 0.2 s: the fingers have closed on the nut.
-        return s.at.timeIntervalSince(since) >= 0.2 ? .succeeded : nil
+        guard s.estimate.grasp.holding else { return nil }
+        // The fingers have closed on the nut (the policy was trained to carry from here on).
+        return .succeeded
       }
       guard event == .succeeded else { return event }
+      // A re-grasp closes on the nut already taken: the feeder was told once.
+      guard !context.partTaken else { return .succeeded }
       do {
         _ = try await peers.plcBridge.confirmPartTaken(.with { $0.side = robot.side }, options: options(until: deadline))
+        context.partTaken = true
         return .succeeded
       } catch {
         return plcEvent(error)
@@ -165,9 +162,18 @@ struct RobotCycleRunner: Sendable {
                 $0.orientation = .with { $0.w = 1 }
               }
               $0.iteration = UInt32(iteration)
-              // The phase against the pin is aligned later, over the pin: here only the seat counts.
+              // Good enough when the nut's centre is within 1 mm of the pads' centre: inside the
+              // pin's 1.5 mm lead-in (docs/simulation.md). The phase against the pin is aligned
+              // later, over the pin: here only the seat counts.
+              $0.toleranceMm = 1.0
               $0.toleranceDeg = 15
             }, options: options(until: deadline))
+          logger.debug(
+            "refine",
+            metadata: [
+              "iteration": "\(iteration)", "residual_mm": "\(answer.residualMm)", "residual_deg": "\(answer.residualDeg)",
+              "converged": "\(answer.converged)", "seated": "\(answer.estimate.grasp.seated)",
+            ])
           if answer.converged { return .succeeded }
         } catch {
           logger.debug("refine failed", metadata: ["error": "\(error)"])
@@ -240,6 +246,8 @@ struct RobotCycleRunner: Sendable {
     /// The nut in the robot frame, from perception (or the TCP while touch says it is held and
     /// no pose came).
     var nutInRobotM: SIMD3<Double>?
+    /// The torso's estimated sway (robot frame): the TCP is torso-relative, the nut is not.
+    var swayM: SIMD3<Double>
   }
 
   /// Drives the arm with the policy until `goal` says the step is over: every replanning period
@@ -275,14 +283,37 @@ struct RobotCycleRunner: Sendable {
       }
       let tcp = config.layout.tcpInRobotM(armJointsRad: joints)
       var nut: SIMD3<Double>?
-      if estimate.hasNutPose {
+      // A camera's pose counts only when vision is confident in it (the hand over the nut hides
+      // it from the feeder camera, and a wrong blob would throw the arm); touch's pose (in the
+      // gripper frame, while carrying) counts when touch says the nut is held.
+      let trusted =
+        estimate.nutPose.frame.hasSuffix("gripper")
+        ? config.touch && estimate.grasp.holding : confidence(estimate, .vision) >= 0.5
+      if estimate.hasNutPose, trusted {
         let p = estimate.nutPose.positionM
         nut = config.layout.inRobotFrame(
           SIMD3(p.x, p.y, p.z), frame: estimate.nutPose.frame, robot: robot.id, armJointsRad: joints)
       }
-      if nut == nil, estimate.grasp.holding { nut = tcp }
+      // Seen from the torso (where the policy was trained to look): the torso sways against
+      // the arms' CoM shift, so the robot-frame nut moves the other way.
+      var byName: [String: Double] = [:]
+      for joint in state.joints { byName[joint.name] = joint.positionRad }
+      let sway = CellLayout.steadyTorsoSwayM(armJointsRad: CellLayout.armJointNames.compactMap { byName[$0] })
+      if nut == nil, estimate.grasp.holding { nut = tcp + sway }
+      if nut == nil, [.reach, .grasp].contains(step) { nut = context.lastNutInRobotM }
       let now = state.hasMeasuredAt ? state.measuredAt.date : clock.now()
-      let snapshot = Snapshot(at: now, state: state, estimate: estimate, armJointsRad: joints, tcpInRobotM: tcp, nutInRobotM: nut)
+      let snapshot = Snapshot(
+        at: now, state: state, estimate: estimate, armJointsRad: joints, tcpInRobotM: tcp, nutInRobotM: nut, swayM: sway)
+      if logger.logLevel <= .debug {
+        let d = nut.map { ($0 - sway - tcp) * 1000 }
+        logger.debug(
+          "motion",
+          metadata: [
+            "step": "\(step.rawValue)", "mode": "\(state.mode)", "nut_frame": "\(estimate.nutPose.frame)",
+            "nut_minus_tcp_mm": "\(d.map { "(\(Int($0.x)), \(Int($0.y)), \(Int($0.z)))" } ?? "none")",
+            "holding": "\(estimate.grasp.holding)", "phase_deg": "\(Int(estimate.splinePhaseDeg))",
+          ])
+      }
       if let event = await goal(snapshot) { return event }
       guard let nutForPolicy = nut ?? context.lastNutInRobotM else { return .failed(.visionLost) }
       context.lastNutInRobotM = nutForPolicy

@@ -15,7 +15,9 @@ enum PolicyProtoMapping {
   /// - The nut's pose: in the "torso" or "robot" frame as given; in "world" (perception's frame
   ///   with cell-sim's cameras, also when unnamed) moved by the robot's base from `layout`.
   /// - TCP: forward kinematics of the measured arm joints plus the arm's base; pin seat: from
-  ///   `layout`. The torso's sway is not observed, so the torso frame is the robot frame.
+  ///   `layout`. The torso's sway is not observed: it is estimated from both arms' joints (when
+  ///   the observation carries them) as the balance regulation settles it, and the robot-frame
+  ///   nut and pin are moved by it into the torso frame.
   static func observation(
     _ proto: Workcell_Policy_V1_Observation, architecture: PolicyArchitecture, layout: CellLayout, now: Date
   ) throws(WorkcellError) -> PolicyObservation {
@@ -67,13 +69,17 @@ enum PolicyProtoMapping {
     guard nut.x.isFinite, nut.y.isFinite, nut.z.isFinite else {
       throw WorkcellError(.invalidArgument, "Nut position is not finite.")
     }
+    // The torso sways as the arms move (the balance regulation moves it against their CoM
+    // shift): the robot frame's nut and pin, seen from the torso, move the other way.
+    let sway = CellLayout.steadyTorsoSwayM(armJointsRad: CellLayout.armJointNames.compactMap { byName[$0] })
+    if pose.frame != "torso" { nut -= sway }
     let q = pose.orientation
     let yaw = atan2(2 * (q.w * q.z + q.x * q.y), 1 - 2 * (q.y * q.y + q.z * q.z))
     let tcp = layout.tcpInRobotM(armJointsRad: joints)
     return PolicyObservation(
       sequence: proto.sequence, observedAtS: seconds(proto.hasObservedAt ? proto.observedAt : timestamp(now)),
       armJointPositionsRad: joints, gripperWidthM: width, nutPositionInTorsoM: nut, tcpPositionInTorsoM: tcp,
-      pinSeatInTorsoM: layout.pinSeatInRobotM, nutYawRad: yaw.isFinite ? yaw : 0,
+      pinSeatInTorsoM: layout.pinSeatInRobotM - sway, nutYawRad: yaw.isFinite ? yaw : 0,
       splinePhaseDeg: proto.estimate.splinePhaseDeg.isFinite ? proto.estimate.splinePhaseDeg : 0,
       holding: proto.estimate.grasp.holding, seated: proto.estimate.grasp.seated,
       cycleStep: PolicyCycleStep(rawValue: proto.phase.rawValue) ?? .unspecified)
