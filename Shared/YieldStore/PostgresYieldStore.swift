@@ -81,20 +81,29 @@ public final class PostgresYieldStore: YieldStore {
       // Claim ids in a fixed order so two batches sharing ids cannot deadlock.
       let claimed = try await Self.claim(
         ids: batch.ids, table: "cycle_ids", column: "cycle_id", connection: connection, logger: logger)
-      let accepted = batch.unique.filter { claimed.contains($0.cycleID) }
+      var accepted = batch.unique
+      var acceptedIDs = batch.ids
+      if let claimed {
+        accepted = []
+        acceptedIDs = []
+        for (row, id) in zip(batch.unique, batch.ids) where claimed.contains(id) {
+          accepted.append(row)
+          acceptedIDs.append(id)
+        }
+      }
       let width = CycleColumns.names.count
       if accepted.count >= Self.copyThreshold {
-        try await Self.copy(accepted, connection: connection, logger: logger)
+        try await Self.copy(accepted, ids: acceptedIDs, connection: connection, logger: logger)
       } else {
         for chunk in accepted.chunks(ofCount: Self.maximumParameters / width) {
-        var binds = PostgresBindings(capacity: chunk.count * width)
-        for row in chunk { Self.append(row, to: &binds) }
-        try await connection.query(
-          PostgresQuery(
-            unsafeSQL: "INSERT INTO cycles (\(CycleColumns.list)) VALUES "
-              + Self.placeholders(rows: chunk.count, width: width),
-            binds: binds),
-          logger: logger)
+          var binds = PostgresBindings(capacity: chunk.count * width)
+          for row in chunk { Self.append(row, to: &binds) }
+          try await connection.query(
+            PostgresQuery(
+              unsafeSQL: "INSERT INTO cycles (\(CycleColumns.list)) VALUES "
+                + Self.placeholders(rows: chunk.count, width: width),
+              binds: binds),
+            logger: logger)
         }
       }
       try await Self.recordStations(of: accepted, connection: connection, logger: logger)

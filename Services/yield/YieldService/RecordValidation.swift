@@ -31,6 +31,12 @@ enum IngestLimits {
   static let cycleMsToleranceMs = 1_000
   /// Longest text field accepted.
   static let textLength = 200
+
+  /// More than ``textLength`` characters? Counting characters walks the grapheme clusters, so
+  /// text of at most that many UTF-8 bytes (nearly all) is passed without counting.
+  static func isTooLong(_ value: String) -> Bool {
+    value.utf8.count > textLength && value.count > textLength
+  }
 }
 
 /// A cycle record as received (REST JSON or gRPC), before validation: nil means missing.
@@ -110,7 +116,7 @@ enum RecordValidation {
     let robot = text(draft.robot, field: "robot", skip: failedBefore, problems: &problems)
     let station = text(draft.station, field: "station", skip: failedBefore, problems: &problems)
     let modelVersion = text(draft.modelVersion, field: "model_version", skip: failedBefore, problems: &problems)
-    if let serial = draft.partSerial, serial.count > IngestLimits.textLength {
+    if let serial = draft.partSerial, IngestLimits.isTooLong(serial) {
       problems.append(("part_serial", "longer than \(IngestLimits.textLength) characters"))
     }
     let startedAt = required(draft.startedAt, field: "started_at", skip: failedBefore, problems: &problems)
@@ -139,7 +145,7 @@ enum RecordValidation {
     if let attempts, attempts < 1 { problems.append(("attempts", "must be ≥ 1, got \(attempts)")) }
     var failureCode: FailureCode?
     let rawCode = draft.failureCode ?? ""
-    if !failedBefore.contains("failure_code") {
+    if failedBefore.isEmpty || !failedBefore.contains("failure_code") {
       if rawCode.isEmpty {
         if let outcome, outcome != .ok {
           problems.append(("failure_code", "is required when outcome is \(outcome.rawValue): one of \(FailureCode.allCases.map(\.rawValue).joined(separator: ", "))"))
@@ -153,9 +159,8 @@ enum RecordValidation {
         problems.append(("failure_code", "unknown code '\(rawCode)'; one of \(FailureCode.allCases.map(\.rawValue).joined(separator: ", "))"))
       }
     }
-    for (value, field) in [(draft.torqueNm, "torque_nm"), (draft.angleDeg, "angle_deg")] {
-      if let value, !value.isFinite { problems.append((field, "must be a finite number")) }
-    }
+    if let value = draft.torqueNm, !value.isFinite { problems.append(("torque_nm", "must be a finite number")) }
+    if let value = draft.angleDeg, !value.isFinite { problems.append(("angle_deg", "must be a finite number")) }
     let idealCycleMs = required(draft.idealCycleMs, field: "ideal_cycle_ms", skip: failedBefore, problems: &problems)
     if let idealCycleMs, idealCycleMs <= 0 {
       problems.append(("ideal_cycle_ms", "must be > 0, got \(idealCycleMs)"))
@@ -210,7 +215,7 @@ enum RecordValidation {
       problems.append((field, "must not be empty"))
       return nil
     }
-    if value.count > IngestLimits.textLength {
+    if IngestLimits.isTooLong(value) {
       problems.append((field, "longer than \(IngestLimits.textLength) characters"))
       return nil
     }

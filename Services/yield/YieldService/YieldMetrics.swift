@@ -21,45 +21,38 @@ struct YieldMetrics: Sendable {
 
   /// Counts the cycles a committed batch newly stored (duplicates excluded by the caller).
   func recordIngested(_ rows: some Sequence<CycleRow>) {
-    var byKey: [[String]: Int] = [:]
-    var firstPass: [String: Int] = [:]
-    var taktMet: [String: Int] = [:]
-    var cycleMsByCell: [String: [Int]] = [:]
-    for row in rows {
-      byKey[[row.cell, row.outcome, row.failureCode ?? ""], default: 0] += 1
-      if row.outcome == "ok" {
-        if row.attempts == 1 { firstPass[row.cell, default: 0] += 1 }
-        if row.cycleMs <= row.idealCycleMs { taktMet[row.cell, default: 0] += 1 }
+    // One dictionary lookup per row (by cell); the rest is counted inside the cell's tally.
+    var tallies: [String: CellIngestTally] = [:]
+    for row in rows { tallies[row.cell, default: CellIngestTally()].add(row) }
+    for (cell, tally) in tallies {
+      if !tally.cycleMs.isEmpty {
+        let histogram = cycleTime(cell)
+        for value in tally.cycleMs { histogram.recordNanoseconds(Int64(value) * 1_000_000) }
       }
-      if row.outcome != "aborted" { cycleMsByCell[row.cell, default: []].append(row.cycleMs) }
-    }
-    for (cell, values) in cycleMsByCell {
-      let histogram = cycleTime(cell)
-      for value in values { histogram.recordNanoseconds(Int64(value) * 1_000_000) }
-    }
-    for (key, count) in byKey {
-      registry.makeCounter(
-        descriptor: MetricNameDescriptor(
-          metricName: "workcell_yield_cycles_ingested", unitName: "total",
-          helpText: "Cycles stored (duplicates excluded), by cell, outcome and failure code."),
-        labels: [("cell", key[0]), ("outcome", key[1]), ("failure_code", key[2])]
-      ).increment(by: Int64(count))
-    }
-    for (cell, count) in firstPass {
-      registry.makeCounter(
-        descriptor: MetricNameDescriptor(
-          metricName: "workcell_yield_first_pass_cycles", unitName: "total",
-          helpText: "Stored ok cycles that needed one attempt, by cell."),
-        labels: [("cell", cell)]
-      ).increment(by: Int64(count))
-    }
-    for (cell, count) in taktMet {
-      registry.makeCounter(
-        descriptor: MetricNameDescriptor(
-          metricName: "workcell_yield_takt_met_cycles", unitName: "total",
-          helpText: "Stored ok cycles with cycle_ms <= ideal_cycle_ms, by cell."),
-        labels: [("cell", cell)]
-      ).increment(by: Int64(count))
+      for (outcome, failureCode, count) in tally.byOutcome {
+        registry.makeCounter(
+          descriptor: MetricNameDescriptor(
+            metricName: "workcell_yield_cycles_ingested", unitName: "total",
+            helpText: "Cycles stored (duplicates excluded), by cell, outcome and failure code."),
+          labels: [("cell", cell), ("outcome", outcome), ("failure_code", failureCode)]
+        ).increment(by: Int64(count))
+      }
+      if tally.firstPass > 0 {
+        registry.makeCounter(
+          descriptor: MetricNameDescriptor(
+            metricName: "workcell_yield_first_pass_cycles", unitName: "total",
+            helpText: "Stored ok cycles that needed one attempt, by cell."),
+          labels: [("cell", cell)]
+        ).increment(by: Int64(tally.firstPass))
+      }
+      if tally.taktMet > 0 {
+        registry.makeCounter(
+          descriptor: MetricNameDescriptor(
+            metricName: "workcell_yield_takt_met_cycles", unitName: "total",
+            helpText: "Stored ok cycles with cycle_ms <= ideal_cycle_ms, by cell."),
+          labels: [("cell", cell)]
+        ).increment(by: Int64(tally.taktMet))
+      }
     }
   }
 

@@ -16,14 +16,12 @@ struct CellStation: Sendable, Hashable, Comparable {
   /// The stations of newly stored cycles with their latest `ended_at`, sorted so that concurrent
   /// batches lock `cell_stations` rows in the same order (no deadlock).
   static func latest(of cycles: [CycleRow]) -> [(CellStation, Date)] {
-    var latest: [CellStation: Date] = [:]
+    // Keyed by cell alone (one string to hash per cycle, not five); a cell has a few stations.
+    var byCell: [String: [(CellStation, Date)]] = [:]
     for cycle in cycles {
-      let key = CellStation(
-        plant: cycle.plant, line: cycle.line, cell: cycle.cell, robot: cycle.robot, station: cycle.station)
-      if let known = latest[key], known >= cycle.endedAt { continue }
-      latest[key] = cycle.endedAt
+      byCell[cycle.cell, default: []].noteLatest(cycle)
     }
-    return latest.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    return byCell.values.joined().sorted { $0.0 < $1.0 }
   }
 
   /// Groups `cell_stations` rows into one summary per (plant, line, cell).
@@ -47,5 +45,24 @@ struct CellStation: Sendable, Hashable, Comparable {
         return row
       }
       .sorted { ($0.plant, $0.line, $0.cell) < ($1.plant, $1.line, $1.cell) }
+  }
+}
+
+extension [(CellStation, Date)] {
+  /// Raises the latest `ended_at` of `cycle`'s station in this list of one cell's stations.
+  fileprivate mutating func noteLatest(_ cycle: CycleRow) {
+    if let index = firstIndex(where: {
+      $0.0.robot == cycle.robot && $0.0.station == cycle.station && $0.0.line == cycle.line
+        && $0.0.plant == cycle.plant
+    }) {
+      if self[index].1 < cycle.endedAt { self[index].1 = cycle.endedAt }
+    } else {
+      append(
+        (
+          CellStation(
+            plant: cycle.plant, line: cycle.line, cell: cycle.cell, robot: cycle.robot, station: cycle.station),
+          cycle.endedAt
+        ))
+    }
   }
 }
