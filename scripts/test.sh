@@ -42,13 +42,19 @@ cpu_bound='CellWorldTests|NutPerceptionTests|WholeBodyControlTests|PolicyRuntime
 # In-process services with real-time duties (Modbus request deadlines and retries, a 10 ms PLC poll, a
 # 1 kHz control loop) measure behaviour against the clock: they run after the rest, one test at a time.
 real_time='PlcBridgeServiceTests|ControlServiceTests|ModbusTCPClientTests'
-swift test --skip-build --skip "$cpu_bound|$real_time" || status=1
+# The whole fleet in one `workcell demo` process per test (cell-sim, PLCs, perception, policy,
+# control, cell, yield): each needs the machine to itself, one at a time, last.
+fleet_cycles='CycleFleetTests'
+swift test --skip-build --skip "$cpu_bound|$real_time|$fleet_cycles" || status=1
 
 step "Swift tests (in-process PLC bridge and 1 kHz control against cell-sim; one at a time)"
 swift test --skip-build --no-parallel --filter "$real_time" || status=1
 
 step "Swift tests (CPU-bound pure suites: world physics, perception, control, policy; own process)"
 swift test --skip-build --filter "$cpu_bound" || status=1
+
+step "Fleet cycle tests (workcell demo end to end: shift, injected faults, e-stop, yield outage; one at a time)"
+swift test --skip-build --no-parallel --filter "$fleet_cycles" || status=1
 
 step "deployment files (scripts/check-deploy.sh): plant files, compose, k8s, proxy, dashboards"
 scripts/check-deploy.sh "$bin_dir" || status=1

@@ -53,6 +53,18 @@ struct DemoCommand: AsyncParsableCommand {
   @Option(help: "Store cycles in this PostgreSQL database instead of an embedded SQLite file.")
   var postgres: String?
 
+  @Option(help: "Deliver cycles to this running yield service (HOST:PORT) instead of starting one.")
+  var yield: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Arm a fault on the left robot's side at the start of the shift (repeatable); it strikes at its next opportunity.",
+      discussion: "Kinds: \(DemoFleet.injectableKinds.keys.sorted().joined(separator: ", "))."))
+  var inject: [String] = []
+
+  @Option(help: "Press the left side's e-stop for 2 s at this simulated second (the demo resets and restarts the robot after).")
+  var estopAt: Double?
+
   @Flag(help: "Run the simulation at real time (a 1-hour shift takes an hour).")
   var realtime = false
 
@@ -96,6 +108,10 @@ struct DemoCommand: AsyncParsableCommand {
     guard ["text", "json"].contains(report) else { throw ValidationError("--report must be text or json.") }
     guard (1024...65000).contains(grpcPortBase) else { throw ValidationError("--grpc-port-base must be 1024–65000.") }
     _ = try DemoFleet.parseRates(failureRates)
+    for kind in inject where DemoFleet.injectableKinds[kind] == nil {
+      throw ValidationError("--inject: unknown kind '\(kind)'; use one of \(DemoFleet.injectableKinds.keys.sorted().joined(separator: ", ")).")
+    }
+    if let yield { _ = try HostPort.parse(yield, flag: "--yield") }
   }
 
   func run() async throws {
@@ -104,7 +120,8 @@ struct DemoCommand: AsyncParsableCommand {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let settings = DemoFleet.Settings(
       hours: hours, cyclesPerRobot: cycles, robots: robots, seed: seed, failureRates: try DemoFleet.parseRates(failureRates),
-      postgres: postgres, realtime: realtime, maxSpeed: maxSpeed, visionOnly: visionOnly, tactileRefine: !noTactileRefine, retries: !noRetry,
+      postgres: postgres, externalYield: try yield.map { try HostPort.parse($0, flag: "--yield") },
+      injections: inject.compactMap { DemoFleet.injectableKinds[$0] }, estopAtS: estopAt, realtime: realtime, maxSpeed: maxSpeed, visionOnly: visionOnly, tactileRefine: !noTactileRefine, retries: !noRetry,
       grpcBase: grpcPortBase, directory: directory, logLevel: Logger.Level(rawValue: logLevel) ?? .info)
     let result = try await DemoFleet(settings: settings).run()
     switch report {

@@ -18,6 +18,9 @@ struct DemoFleet {
     var seed: UInt64
     var failureRates: [(Workcell_Sim_V1_FaultKind, Double)]
     var postgres: String?
+    var externalYield: HostPort?
+    var injections: [Workcell_Sim_V1_FaultKind]
+    var estopAtS: Double?
     var realtime: Bool
     var maxSpeed: Double
     var visionOnly: Bool
@@ -34,6 +37,12 @@ struct DemoFleet {
     "camera_glare": .cameraGlare, "camera_occlusion": .cameraOcclusion,
     "unexpected_tactile_contact": .unexpectedTactileContact, "cross_thread": .crossThread, "push": .push,
   ]
+
+  /// Faults `--inject` arms, by the names docs/simulation.md uses.
+  static let injectableKinds: [String: Workcell_Sim_V1_FaultKind] = failureKinds.merging([
+    "feeder_jam": .feederJam, "hopper_empty": .hopperEmpty, "plc_heartbeat_loss": .plcHeartbeatLoss,
+    "torque_low": .torqueLow, "torque_high": .torqueHigh,
+  ]) { first, _ in first }
 
   static func parseRates(_ texts: [String]) throws -> [(Workcell_Sim_V1_FaultKind, Double)] {
     try texts.map { text in
@@ -65,6 +74,10 @@ struct DemoFleet {
     var from: Date
     var to: Date
     var modelVersion: String
+    /// Cycles the cell finished (its own count, to compare with what yield stored).
+    var cellCycles: UInt64
+    /// Times a faulted robot was reset and restarted.
+    var recoveries: Int
 
     var speedUp: Double { wallSeconds > 0 ? simSeconds / wallSeconds : 0 }
 
@@ -82,6 +95,7 @@ struct DemoFleet {
       func row(_ name: String, _ r: Workcell_Yield_V1_YieldRow) -> String {
         "\(name.padding(toLength: 8, withPad: " ", startingAt: 0)) cycles \(r.cycles) (ok \(r.ok), nok \(r.nok), aborted \(r.aborted))  yield \(percent(r.hasYield ? r.yield : nil))  FPY \(percent(r.hasFirstPassYield ? r.firstPassYield : nil))  takt \(percent(r.hasTaktCompliance ? r.taktCompliance : nil))  cycle p50 \(ms(r.hasCycleMsP50 ? r.cycleMsP50 : nil)) p95 \(ms(r.hasCycleMsP95 ? r.cycleMsP95 : nil))"
       }
+      if recoveries > 0 { lines.append("robots reset and restarted after a fault: \(recoveries)") }
       if let whole { lines.append(row("cell", whole)) } else { lines.append("cell     no cycles recorded") }
       for r in perRobot { lines.append(row(r.robot, r)) }
       lines.append("failure Pareto:")
@@ -109,6 +123,7 @@ struct DemoFleet {
         "speed_up": speedUp, "model_version": modelVersion, "vision_only": settings.visionOnly,
         "tactile_refine": settings.tactileRefine, "retries": settings.retries,
         "cell": whole.map(rowObject) ?? NSNull(), "per_robot": perRobot.map(rowObject),
+        "cell_cycles": cellCycles, "recoveries": recoveries,
         "pareto": pareto.map { ["failure_code": $0.failureCode.apiName ?? "?", "count": $0.count, "share": $0.share] },
       ]
       let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
@@ -157,7 +172,7 @@ struct DemoFleet {
     env["WORKCELL_CELL_PLC_BRIDGE"] = "\(local):\(port("plc-bridge"))"
     env["WORKCELL_CELL_PERCEPTION"] = "\(local):\(port("perception"))"
     env["WORKCELL_CELL_POLICY"] = "\(local):\(port("policy"))"
-    env["WORKCELL_CELL_YIELD"] = "\(local):\(port("yield"))"
+    env["WORKCELL_CELL_YIELD"] = settings.externalYield?.description ?? "\(local):\(port("yield"))"
     env["WORKCELL_CELL_SIM"] = "\(local):\(port("cell-sim"))"
     env["WORKCELL_CELL_CLOCK"] = "sim"
     env["WORKCELL_CELL_OUTBOX"] = settings.directory.appendingPathComponent("outbox.sqlite").path
@@ -184,7 +199,7 @@ struct DemoFleet {
     let env = environment()
     var members: [FleetMember] = []
     let order = ["cell-sim", "yield", "plc-bridge", "perception", "policy", "control", "cell"]
-    for name in order {
+    for name in order where !(name == "yield" && settings.externalYield != nil) {
       guard let entry = FleetCatalog.entries.first(where: { $0.name == name }) else { continue }
       var memberEnv = env
       if name == "control" { memberEnv["WORKCELL_CONTROL_ROBOT"] = "left" }
@@ -219,9 +234,11 @@ struct DemoFleet {
       Workcell_Yield_V1_Yield.Client<HTTP2ClientTransport.Posix>
     ) async throws -> T
   ) async throws -> T {
-    let clients = try ["cell-sim", "cell", "yield"].map {
-      GRPCClient(transport: try HostPort(host: "127.0.0.1", port: port($0)).grpcTransport())
-    }
+    let addresses = [
+      HostPort(host: "127.0.0.1", port: port("cell-sim")), HostPort(host: "127.0.0.1", port: port("cell")),
+      settings.externalYield ?? HostPort(host: "127.0.0.1", port: port("yield")),
+    ]
+    let clients = try addresses.map { GRPCClient(transport: try $0.grpcTransport()) }
     return try await withThrowingTaskGroup(of: Void.self) { group in
       for client in clients { group.addTask { try await client.runConnections() } }
       defer {
@@ -278,12 +295,23 @@ struct DemoFleet {
       }
       try await Task.sleep(for: .milliseconds(200))
     }
+    for kind in settings.injections {
+      _ = try await sim.injectFault(
+        .with {
+          $0.kind = kind
+          $0.side = .left
+          $0.robot = .with { $0.robot = "left" }
+        }, options: Self.options(seconds: 10))
+      progress("armed \(kind) on the left side")
+    }
     _ = try await cell.start(.with { $0.cycleLimit = settings.cyclesPerRobot }, options: Self.options(seconds: 30))
     progress("shift started: \(settings.cyclesPerRobot > 0 ? "\(settings.cyclesPerRobot) cycles per robot" : String(format: "%.2f simulated hours", settings.hours))")
 
     var lastLine = ContinuousClock.now - .seconds(60)
     var stalledSince: ContinuousClock.Instant?
     var lastSim = 0.0
+    var estopPressed = false
+    var recoveries = 0
     while true {
       try await Task.sleep(for: .milliseconds(500))
       let tick = clock.withLock { $0 }
@@ -294,8 +322,39 @@ struct DemoFleet {
       let wallS = (ContinuousClock.now - wallStart).seconds
       let speed = wallS > 0 ? simS / wallS : 0
       let byCycles = settings.cyclesPerRobot > 0
+      if let at = settings.estopAtS, !estopPressed, simS >= at {
+        estopPressed = true
+        _ = try await sim.injectFault(
+          .with {
+            $0.kind = .estop
+            $0.side = .left
+            $0.duration = .init(timeInterval: 2)
+          }, options: Self.options(seconds: 10))
+        progress(String(format: "e-stop pressed on the left side at sim %.1f s (released after 2 s)", simS))
+      }
+      // A robot halted by an e-stop or a latched fault: once the chain is closed again, the
+      // operator's reset and start (Start resets the PLC fault, resumes control, homes the arm).
+      for robot in status.robots where robot.runState == .faulted && robot.safety.estopOk {
+        let left = byCycles ? settings.cyclesPerRobot - UInt32(clamping: min(robot.cyclesDone, UInt64(settings.cyclesPerRobot))) : 0
+        guard !byCycles || left > 0 else { continue }
+        recoveries += 1
+        guard recoveries <= 50 else { throw DemoError("more than 50 robot faults in one shift; see \(settings.directory.path)/fleet.log") }
+        do {
+          _ = try await cell.start(
+            .with {
+              $0.robots = [robot.robot]
+              $0.cycleLimit = left
+            }, options: Self.options(seconds: 60))
+          progress("robot \(robot.robot) reset and restarted after: \(robot.safety.reason)")
+        } catch {
+          progress("robot \(robot.robot) could not restart yet: \(error)")
+        }
+      }
       let finished =
-        byCycles ? status.robots.allSatisfy { $0.runState != .running && $0.runState != .pausing } : simS >= shiftS
+        byCycles
+        ? status.robots.allSatisfy {
+          $0.runState == .idle || ($0.runState == .faulted && $0.cyclesDone >= UInt64(settings.cyclesPerRobot))
+        } : simS >= shiftS
       if ContinuousClock.now - lastLine >= .seconds(2) || finished {
         lastLine = .now
         let remainingS = byCycles ? nil : max(0, shiftS - simS) / max(speed, 1e-6)
@@ -306,9 +365,6 @@ struct DemoFleet {
             remainingS.map { String(format: "  ETA %.0f s", $0) } ?? ""))
       }
       if finished { break }
-      if status.robots.allSatisfy({ $0.runState == .faulted }) {
-        throw DemoError("every robot faulted: \(status.robots.map { "\($0.robot): \($0.safety.reason)" }.joined(separator: "; "))")
-      }
       // Every wait has a deadline: a world that stops moving for a minute ends the demo.
       if simS > lastSim {
         lastSim = simS
@@ -332,6 +388,7 @@ struct DemoFleet {
       try await Task.sleep(for: .milliseconds(250))
       status = try await cell.getStatus(.init(), options: Self.options(seconds: 10))
     }
+    let cellCycles = status.robots.reduce(0) { $0 + $1.cyclesDone }
     let simS = clock.withLock { $0 }.simTime.timeInterval
     let wallS = (ContinuousClock.now - wallStart).seconds
     let to = clock.withLock { $0 }.now.date.addingTimeInterval(1)
@@ -363,7 +420,7 @@ struct DemoFleet {
     ).cycles.first?.modelVersion ?? "–"
     return Result(
       settings: settings, whole: whole, perRobot: perRobot, pareto: pareto, simSeconds: simS, wallSeconds: wallS, from: from,
-      to: to, modelVersion: model.isEmpty ? "–" : model)
+      to: to, modelVersion: model.isEmpty ? "–" : model, cellCycles: cellCycles, recoveries: recoveries)
   }
 
   static func clockText(_ seconds: Double) -> String {

@@ -98,6 +98,19 @@ struct ServeCommand: AsyncParsableCommand {
         wiring["WORKCELL_CONTROL_JOINT_BUS"] = "\(peerHost):\(port)"
       }
     }
+    if services.contains("cell") {
+      // The sequencer drives the one control of this process (the left robot) and reports to
+      // this process's yield; with cell-sim here it runs on the simulated clock.
+      wiring["WORKCELL_CELL_ROBOTS"] = "left=left"
+      if let control = address(of: "control") { wiring["WORKCELL_CELL_CONTROL"] = "left=\(control)" }
+      for (service, key) in [
+        ("plc-bridge", "WORKCELL_CELL_PLC_BRIDGE"), ("perception", "WORKCELL_CELL_PERCEPTION"),
+        ("policy", "WORKCELL_CELL_POLICY"), ("yield", "WORKCELL_CELL_YIELD"), ("cell-sim", "WORKCELL_CELL_SIM"),
+      ] {
+        if let peer = address(of: service) { wiring[key] = peer }
+      }
+      if services.contains("cell-sim") { wiring["WORKCELL_CELL_CLOCK"] = "sim" }
+    }
     return wiring
   }
 
