@@ -217,7 +217,9 @@ struct DemoFleet {
 
     let result: Result
     do {
-      result = try await withPeers { sim, cell, yield in try await shift(sim: sim, cell: cell, yield: yield) }
+      result = try await withPeers { sim, cell, yield, perception in
+        try await shift(sim: sim, cell: cell, yield: yield, perception: perception)
+      }
     } catch {
       await group.triggerGracefulShutdown()
       _ = try? await fleet.value
@@ -231,12 +233,14 @@ struct DemoFleet {
   private func withPeers<T: Sendable>(
     _ body: (
       Workcell_Sim_V1_SimControl.Client<HTTP2ClientTransport.Posix>, Workcell_Cell_V1_Cell.Client<HTTP2ClientTransport.Posix>,
-      Workcell_Yield_V1_Yield.Client<HTTP2ClientTransport.Posix>
+      Workcell_Yield_V1_Yield.Client<HTTP2ClientTransport.Posix>,
+      Workcell_Perception_V1_Perception.Client<HTTP2ClientTransport.Posix>
     ) async throws -> T
   ) async throws -> T {
     let addresses = [
       HostPort(host: "127.0.0.1", port: port("cell-sim")), HostPort(host: "127.0.0.1", port: port("cell")),
       settings.externalYield ?? HostPort(host: "127.0.0.1", port: port("yield")),
+      HostPort(host: "127.0.0.1", port: port("perception")),
     ]
     let clients = try addresses.map { GRPCClient(transport: try $0.grpcTransport()) }
     return try await withThrowingTaskGroup(of: Void.self) { group in
@@ -244,7 +248,8 @@ struct DemoFleet {
       defer {
         for client in clients { client.beginGracefulShutdown() }
       }
-      return try await body(.init(wrapping: clients[0]), .init(wrapping: clients[1]), .init(wrapping: clients[2]))
+      return try await body(
+        .init(wrapping: clients[0]), .init(wrapping: clients[1]), .init(wrapping: clients[2]), .init(wrapping: clients[3]))
     }
   }
 
@@ -258,7 +263,8 @@ struct DemoFleet {
   private func shift(
     sim: Workcell_Sim_V1_SimControl.Client<HTTP2ClientTransport.Posix>,
     cell: Workcell_Cell_V1_Cell.Client<HTTP2ClientTransport.Posix>,
-    yield: Workcell_Yield_V1_Yield.Client<HTTP2ClientTransport.Posix>
+    yield: Workcell_Yield_V1_Yield.Client<HTTP2ClientTransport.Posix>,
+    perception: Workcell_Perception_V1_Perception.Client<HTTP2ClientTransport.Posix>
   ) async throws -> Result {
     let reset = try await sim.reset(
       .with {
@@ -285,6 +291,21 @@ struct DemoFleet {
       }
     }
     defer { clockTask.cancel() }
+    // Perception follows cell-sim's sensor streams once the world runs (they reconnect with a
+    // backoff after Reset): the shift starts once it can see the nut.
+    let seeing = ContinuousClock.now + .seconds(60)
+    while true {
+      let answer = try? await perception.estimate(
+        .with {
+          $0.robot = .with { $0.robot = "left" }
+          $0.phase = .perceivePart
+        }, options: Self.options(seconds: 2))
+      if answer != nil { break }
+      guard ContinuousClock.now < seeing else {
+        throw DemoError("perception gave no estimate within 60 s of Reset; see \(settings.directory.path)/fleet.log")
+      }
+      try await Task.sleep(for: .milliseconds(200))
+    }
     // plc-bridge reports the safety chain once it reached the simulated PLCs; the cell starts after.
     let ready = ContinuousClock.now + .seconds(60)
     while true {

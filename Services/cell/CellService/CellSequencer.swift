@@ -196,6 +196,9 @@ final class CellSequencer: Service, Sendable {
     if faulted {
       _ = try await peers.plcBridge.resetFault(.with { $0.side = robot.side }, options: RobotCycleRunner.callOptions(seconds: 5))
     }
+    // plc-bridge's safety stream may still be connecting: give it a few seconds to say.
+    let known = ContinuousClock.now + .seconds(5)
+    while !safety.estopOK(robot.side), ContinuousClock.now < known { try await Task.sleep(for: .milliseconds(50)) }
     guard safety.estopOK(robot.side) else {
       throw RPCError(
         code: .failedPrecondition,
