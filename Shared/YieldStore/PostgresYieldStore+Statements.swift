@@ -34,28 +34,39 @@ extension PostgresYieldStore {
   /// nil when every id was new (the usual case), else the ids this batch won. Rows holding an id
   /// another open transaction claimed wait for it.
   ///
-  /// A plain INSERT is tried first, under a savepoint: it costs about half of an
-  /// `ON CONFLICT DO NOTHING … RETURNING` one (no speculative insertion, no row sent back per id).
-  /// Only a batch that repeats a stored id (a re-send) pays for the second, conflict-tolerant try;
-  /// PostgreSQL logs the first try's unique violation.
+  /// The ids are first copied in (binary COPY) under a savepoint: a plain insert costs about half
+  /// of an `ON CONFLICT DO NOTHING … RETURNING` one (no speculative insertion, no row sent back
+  /// per id). Only a batch that repeats a stored id (a re-send) pays for the second,
+  /// conflict-tolerant try; PostgreSQL logs the first try's unique violation.
   static func claim(
     ids: [UUID], table: String, column: String, connection: PostgresConnection, logger: Logger
   ) async throws -> Set<UUID>? {
     // Sorted by their bytes (the order PostgreSQL's uuid type uses) so that two batches sharing
     // ids lock them in the same order and cannot deadlock.
     let sorted = ids.map { ($0.byteOrderKey, $0) }.sorted { $0.0 < $1.0 }.map(\.1)
-    var binds = PostgresBindings()
-    binds.append(sorted)
     try await connection.query("SAVEPOINT claim_ids", logger: logger)
     do {
-      try await connection.query(
-        PostgresQuery(unsafeSQL: "INSERT INTO \(table) (\(column)) SELECT unnest($1::uuid[])", binds: binds),
-        logger: logger)
+      try await connection.copyFrom(table: table, columns: binaryCopyColumns([column]), logger: logger) { writer in
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(min(sorted.count, 1 << 15) * 22 + 64)
+        CopyBinary.appendHeader(to: &buffer)
+        for id in sorted {
+          CopyBinary.append(uuid: id, to: &buffer)
+          if buffer.readableBytes >= 1 << 20 {
+            try await writer.write(buffer)
+            buffer.clear()
+          }
+        }
+        CopyBinary.appendTrailer(to: &buffer)
+        try await writer.write(buffer)
+      }
       try await connection.query("RELEASE SAVEPOINT claim_ids", logger: logger)
       return nil
     } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
       try await connection.query("ROLLBACK TO SAVEPOINT claim_ids", logger: logger)
     }
+    var binds = PostgresBindings()
+    binds.append(sorted)
     let rows = try await connection.query(
       PostgresQuery(
         unsafeSQL:
@@ -76,7 +87,7 @@ extension PostgresYieldStore {
   /// binary format, in ~1 MiB messages; the partitioned table routes each row to its month.
   static func copy(_ rows: [CycleRow], ids: [UUID], connection: PostgresConnection, logger: Logger) async throws {
     try await connection.copyFrom(
-      table: "cycles", columns: Self.binaryCopyColumns, logger: logger
+      table: "cycles", columns: binaryCopyColumns(CycleColumns.names), logger: logger
     ) { writer in
       var buffer = ByteBuffer()
       buffer.reserveCapacity(1 << 20 + 4096)
@@ -94,7 +105,7 @@ extension PostgresYieldStore {
     }
   }
 
-  /// The column list of the binary COPY, carrying the format option.
+  /// `names` as the column list of a binary COPY, carrying the format option.
   ///
   /// postgres-nio 1.33's `copyFrom` offers only `FORMAT text`, and builds
   /// `COPY "table"("c1",…,"cN") FROM STDIN WITH (FORMAT text)` from the names as given. The last
@@ -102,8 +113,9 @@ extension PostgresYieldStore {
   /// into an SQL comment. Constant text, no input from outside; the contract tests fail loudly if a
   /// postgres-nio update builds the query differently. Replace with the library's binary option
   /// once it has one.
-  static let binaryCopyColumns: [String] =
-    CycleColumns.names.dropLast() + [CycleColumns.names.last! + "\") FROM STDIN WITH (FORMAT binary) --"]
+  static func binaryCopyColumns(_ names: [String]) -> [String] {
+    names.dropLast() + [names.last! + "\") FROM STDIN WITH (FORMAT binary) --"]
+  }
 
   /// `($1, …), ($n, …)` for a multi-row VALUES list.
   static func placeholders(rows: Int, width: Int) -> String {

@@ -49,6 +49,13 @@ enum CopyBinary {
     int64(Int64(row.idealCycleMs), &buffer)
   }
 
+  /// Appends a row of one `uuid` column.
+  static func append(uuid: UUID, to buffer: inout ByteBuffer) {
+    buffer.writeInteger(Int16(1))
+    buffer.writeInteger(Int32(16))
+    withUnsafeBytes(of: uuid.uuid) { _ = buffer.writeBytes($0) }
+  }
+
   static let null = Int32(-1)
 
   static func text(_ value: String, _ buffer: inout ByteBuffer) {
