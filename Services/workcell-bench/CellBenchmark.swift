@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+
+/// `workcell-bench cell`: the yield of each ablation of the sequencer on the same seeds, side by
+/// side — the full cell, vision only, no tactile refine, no retries — each a `workcell demo`
+/// (the whole fleet against cell-sim) with the same seeds, cycle counts and failure rates.
+struct CellBenchmark: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "cell",
+    abstract: "Yield and first-pass yield of the cell and its ablations, same seeds, side by side.",
+    discussion: """
+      Runs `workcell demo --report json` (the binary beside this one, or --workcell) once per \
+      seed and ablation: full, --vision-only, --no-tactile-refine, --no-retry. Prints one \
+      `metric: value unit` line per ablation and figure (cycles, yield, first-pass yield, \
+      cycle time p50, wall time), then a table with the failure codes. Run from the repository \
+      root (the policy's model is models/policy/wc-mlp-2.safetensors), in a release build.
+      """)
+
+  @Option(help: "Cycles per robot per run.")
+  var cycles: Int = 50
+
+  @Option(help: "Robots in the cell (1 or 2).")
+  var robots: Int = 2
+
+  @Option(help: "Seeds, comma-separated; every ablation runs on each.")
+  var seeds: String = "1,2"
+
+  @Option(help: "The workcell executable (default: beside this one).")
+  var workcell: String?
+
+  @Option(help: "Ablations to run, comma-separated (full, vision-only, no-tactile-refine, no-retry).")
+  var ablations: String = "full,vision-only,no-tactile-refine,no-retry"
+
+  @Option(help: "First gRPC port of the demo fleets.")
+  var grpcPortBase: Int = 50261
+
+  static let flags: [String: [String]] = [
+    "full": [], "vision-only": ["--vision-only"], "no-tactile-refine": ["--no-tactile-refine"], "no-retry": ["--no-retry"],
+  ]
+
+  func run() async throws {
+    let seedList = seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
+    let chosen = ablations.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    guard !seedList.isEmpty else { throw ValidationError("--seeds names no seed.") }
+    for name in chosen where Self.flags[name] == nil {
+      throw ValidationError("unknown ablation '\(name)'; use \(Self.flags.keys.sorted().joined(separator: ", ")).")
+    }
+    let binary =
+      workcell
+      ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("workcell").path
+    guard FileManager.default.isExecutableFile(atPath: binary) else {
+      throw BenchError("no workcell executable at \(binary); build it (swift build -c release --product workcell) or pass --workcell")
+    }
+    var table: [(String, Totals)] = []
+    for name in chosen {
+      var totals = Totals()
+      for seed in seedList {
+        let started = ContinuousClock.now
+        let report = try await demo(binary, seed: seed, flags: Self.flags[name]!)
+        totals.add(report, wall: ContinuousClock.now - started)
+        FileHandle.standardError.write(Data("[bench] \(name) seed \(seed): \(report.summary)\n".utf8))
+      }
+      table.append((name, totals))
+      let key = name.replacingOccurrences(of: "-", with: "_")
+      print("cell_\(key)_cycles: \(totals.cycles) cycles")
+      print(String(format: "cell_%@_yield: %.1f %%", key, totals.yield * 100))
+      print(String(format: "cell_%@_first_pass_yield: %.1f %%", key, totals.firstPassYield * 100))
+      print(String(format: "cell_%@_wall: %.0f s", key, totals.wallS))
+    }
+    print("")
+    print("ablation            cycles   yield    FPY      failures")
+    for (name, totals) in table {
+      print(
+        name.padding(toLength: 18, withPad: " ", startingAt: 0)
+          + String(format: "  %6d  %5.1f %%  %5.1f %%  ", totals.cycles, totals.yield * 100, totals.firstPassYield * 100)
+          + totals.failures.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+    }
+  }
+
+  /// One demo's report.
+  struct Report {
+    var ok = 0, nok = 0, aborted = 0, firstPass = 0
+    var failures: [String: Int] = [:]
+    var summary: String { "ok \(ok), nok \(nok), aborted \(aborted); \(failures)" }
+  }
+
+  struct Totals {
+    var ok = 0, nok = 0, aborted = 0, firstPass = 0
+    var failures: [String: Int] = [:]
+    var wallS = 0.0
+    var cycles: Int { ok + nok + aborted }
+    var yield: Double { ok + nok == 0 ? 0 : Double(ok) / Double(ok + nok) }
+    var firstPassYield: Double { ok + nok == 0 ? 0 : Double(firstPass) / Double(ok + nok) }
+
+    mutating func add(_ report: Report, wall: Duration) {
+      ok += report.ok
+      nok += report.nok
+      aborted += report.aborted
+      firstPass += report.firstPass
+      for (code, count) in report.failures { failures[code, default: 0] += count }
+      wallS += Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18
+    }
+  }
+
+  private func demo(_ binary: String, seed: UInt64, flags: [String]) async throws -> Report {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments =
+      [
+        "demo", "--cycles", "\(cycles)", "--robots", "\(robots)", "--seed", "\(seed)", "--report", "json",
+        "--grpc-port-base", "\(grpcPortBase)",
+      ] + flags
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = try await Task.detached { try output.fileHandleForReading.readToEnd() ?? Data() }.value
+    process.waitUntilExit()
+    guard process.terminationStatus == 0,
+      let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last(where: { $0.hasPrefix("{") }),
+      let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+      let cell = object["cell"] as? [String: Any]
+    else {
+      throw BenchError("workcell demo (seed \(seed), \(flags)) failed with status \(process.terminationStatus)")
+    }
+    func int(_ value: Any?) -> Int { (value as? NSNumber)?.intValue ?? 0 }
+    var report = Report(ok: int(cell["ok"]), nok: int(cell["nok"]), aborted: int(cell["aborted"]))
+    let fpy = (cell["first_pass_yield"] as? NSNumber)?.doubleValue ?? 0
+    report.firstPass = Int((fpy * Double(report.ok + report.nok)).rounded())
+    for row in object["pareto"] as? [[String: Any]] ?? [] {
+      report.failures[row["failure_code"] as? String ?? "?"] = int(row["count"])
+    }
+    return report
+  }
+}
