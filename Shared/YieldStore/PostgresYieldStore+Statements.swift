@@ -92,9 +92,9 @@ extension PostgresYieldStore {
       var buffer = ByteBuffer()
       buffer.reserveCapacity(1 << 20 + 4096)
       CopyBinary.appendHeader(to: &buffer)
-      for (row, id) in zip(rows, ids) {
+      for index in rows.indices {
         // A value the column cannot hold ends the COPY (CopyFail) and the transaction with it.
-        try CopyBinary.append(row, uuid: id, to: &buffer)
+        try CopyBinary.append(rows[index], uuid: ids[index], to: &buffer)
         if buffer.readableBytes >= 1 << 20 {
           try await writer.write(buffer)
           buffer.clear()
