@@ -160,6 +160,9 @@ struct DemoFleet {
     env["WORKCELL_PERCEPTION_ROBOTS"] = sides.map { "\($0)=\($0)_feeder,\($0)_fixture,right_gripper" }.joined(separator: ";")
     env["WORKCELL_CONTROL_JOINT_BUS"] = "\(local):\(jointBusPort)"
     env["WORKCELL_CONTROL_CLOCK"] = settings.realtime ? "wall" : "joint-bus"
+    // The simulated bus shares this host with every service: a stall of a few hundred ms is the
+    // host, not a broken cable.
+    env["WORKCELL_CONTROL_BUS_TIMEOUT_MS"] = "500"
     env["WORKCELL_CONTROL_PLC_BRIDGE"] = "\(local):\(port("plc-bridge"))"
     if let postgres = settings.postgres {
       env["WORKCELL_YIELD_POSTGRES_DSN"] = postgres

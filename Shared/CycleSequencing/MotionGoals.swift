@@ -10,9 +10,10 @@ public enum MotionGoals {
   /// Carry hands over to align/insert once the held nut is within this distance of the pin sideways.
   public static let insertStartSidewaysM = 0.010
 
-  /// Reach is done: the fingers are over the nut (`nutFromTcpM` = nut − TCP).
-  public static func reachDone(nutFromTcpM d: SIMD3<Double>) -> Bool {
-    (d.x * d.x + d.y * d.y).squareRoot() < graspStartSidewaysM && -d.z < graspStartAboveM
+  /// Reach is done: the fingers are over the nut (`nutFromTcpM` = nut − TCP), within
+  /// `sidewaysM` (the training hand-over by default).
+  public static func reachDone(nutFromTcpM d: SIMD3<Double>, sidewaysM: Double = graspStartSidewaysM) -> Bool {
+    (d.x * d.x + d.y * d.y).squareRoot() < sidewaysM && -d.z < graspStartAboveM
   }
 
   /// Carry is done: the held nut is over the pin (`nutFromPinM` = nut − pin seat).

@@ -187,6 +187,14 @@ struct CellConfig: Sendable {
   /// Tactile Refine calls per grasp check, each on a fresh tactile frame. Refine's correction
   /// is not applied to the grasp yet (no motion primitive takes it): the loop re-measures.
   var refineIterations = 2
+  /// Reach hands over to grasp this close to the nut sideways: wider than the 5 mm the policy
+  /// was trained with, because its reach settles 5–10 mm off and its grasp phase centres the
+  /// fingers from there (it goes astray when kept reaching past the pre-grasp pose).
+  var reachHandOverSidewaysM = 0.010
+  /// How far across the pads the nut may sit from their centre and still go on the pin: the
+  /// policy places the nut it sees (touch tells it where in the hand), so a few mm are carried;
+  /// a grip-variation fault (±3 mm, docs/simulation.md) mostly is not.
+  var graspToleranceMm = 2.5
   /// Spline phase the pin still captures (docs/simulation.md: ±4° of the nut's 30° tooth pitch).
   var alignCaptureDeg = 4.0
 

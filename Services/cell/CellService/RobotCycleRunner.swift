@@ -118,7 +118,8 @@ struct RobotCycleRunner: Sendable {
     case .reach:
       return await drive(.reach, policyPhase: .reach, deadline: deadline, context: &context, sequence: &sequence) { s in
         guard let nut = s.nutInRobotM else { return nil }
-        return MotionGoals.reachDone(nutFromTcpM: nut - s.swayM - s.tcpInRobotM) ? .succeeded : nil
+        return MotionGoals.reachDone(nutFromTcpM: nut - s.swayM - s.tcpInRobotM, sidewaysM: config.reachHandOverSidewaysM)
+          ? .succeeded : nil
       }
 
     case .grasp:
@@ -147,10 +148,14 @@ struct RobotCycleRunner: Sendable {
       guard let estimate = await estimate(CycleStep.graspCheck, capturedAfter: clock.now(), until: deadline) else {
         return clock.now() >= deadline ? .deadlinePassed : .failed(.gripSlip)
       }
-      guard estimate.grasp.holding else { return .failed(.gripSlip) }
+      guard estimate.grasp.holding, !estimate.grasp.slipping else { return .failed(.gripSlip) }
+      // How deep the nut sits along the fingers does not matter for the pin (the insert pushes
+      // down); across the pads it does (the pin's lead-in takes 1.5 mm). Touch's contact centroid
+      // across the pad's columns is that offset.
       guard config.tactileRefine else {
-        return estimate.grasp.seated && !estimate.grasp.slipping ? .succeeded : .failed(.gripSlip)
+        return abs(estimate.grasp.contactCentroidXMm) <= config.graspToleranceMm ? .succeeded : .failed(.gripSlip)
       }
+      let depthM = estimate.nutPose.frame.hasSuffix("gripper") ? estimate.nutPose.positionM.z : 0
       for iteration in 0..<config.refineIterations {
         if let stop = interruption() { return stop }
         do {
@@ -159,13 +164,12 @@ struct RobotCycleRunner: Sendable {
               $0.robot = equipment
               $0.goalNutInGripper = .with {
                 $0.frame = Self.gripperName
+                $0.positionM = .with { $0.z = depthM }
                 $0.orientation = .with { $0.w = 1 }
               }
               $0.iteration = UInt32(iteration)
-              // Good enough when the nut's centre is within 1 mm of the pads' centre: inside the
-              // pin's 1.5 mm lead-in (docs/simulation.md). The phase against the pin is aligned
-              // later, over the pin: here only the seat counts.
-              $0.toleranceMm = 1.0
+              // The phase against the pin is aligned later, over the pin: here only the seat counts.
+              $0.toleranceMm = config.graspToleranceMm
               $0.toleranceDeg = 15
             }, options: options(until: deadline))
           logger.debug(
@@ -173,6 +177,8 @@ struct RobotCycleRunner: Sendable {
             metadata: [
               "iteration": "\(iteration)", "residual_mm": "\(answer.residualMm)", "residual_deg": "\(answer.residualDeg)",
               "converged": "\(answer.converged)", "seated": "\(answer.estimate.grasp.seated)",
+              "nut_in_gripper_mm": "\(answer.estimate.nutPose.positionM.x * 1000), \(answer.estimate.nutPose.positionM.y * 1000), \(answer.estimate.nutPose.positionM.z * 1000)",
+              "centroid_mm": "\(answer.estimate.grasp.contactCentroidXMm), \(answer.estimate.grasp.contactCentroidYMm)",
             ])
           if answer.converged { return .succeeded }
         } catch {
@@ -183,26 +189,32 @@ struct RobotCycleRunner: Sendable {
       return .failed(.gripSlip)
 
     case .carry:
+      var misses = 0
       return await drive(.carry, policyPhase: .carry, deadline: deadline, context: &context, sequence: &sequence) { s in
-        if let lost = holdLost(s, failure: .gripSlip) { return lost }
+        if let lost = holdLost(s, failure: .gripSlip, misses: &misses) { return lost }
         guard let nut = s.nutInRobotM else { return nil }
         return MotionGoals.carryDone(nutFromPinM: nut - config.layout.pinSeatInRobotM) ? .succeeded : nil
       }
 
     case .align:
-      // The policy keeps turning the wrist over the pin (it learned alignment as part of carry)
-      // until the fixture camera sees the spline inside the pin's capture window.
-      return await drive(.align, policyPhase: .carry, deadline: deadline, context: &context, sequence: &sequence) { s in
-        if let lost = holdLost(s, failure: .gripSlip) { return lost }
-        guard confidence(s.estimate, .vision) >= 0.5 else { return nil }
-        return abs(s.estimate.splinePhaseDeg) <= config.alignCaptureDeg ? .succeeded : nil
+      // The policy turns the wrist while it carries (as the expert it learned from does); over
+      // the pin the fixture camera checks the spline against the pin's teeth before the push.
+      // Outside the capture window the insert would jam: look again once (a fresh frame), then
+      // fail as spline_misaligned. Without a confident phase the check cannot judge: go on.
+      guard let estimate = await estimate(CycleStep.align, capturedAfter: clock.now(), until: deadline) else {
+        return clock.now() >= deadline ? .deadlinePassed : .succeeded
       }
+      // Lost over the pin: the magnet took it (near the pin nothing else pulls).
+      if config.touch, !estimate.grasp.holding { return .failed(.magneticPullOff) }
+      guard confidence(estimate, .vision) >= 0.5 else { return .succeeded }
+      return abs(estimate.splinePhaseDeg) <= config.alignCaptureDeg ? .succeeded : .failed(.splineMisaligned)
 
     case .insert:
+      var misses = 0
       return await drive(.insert, policyPhase: .insert, deadline: deadline, context: &context, sequence: &sequence) { s in
         if await nutSeated(until: deadline) { return .succeeded }
         // Pulled out of the fingers next to the pin, and not seated: the magnet took it.
-        return holdLost(s, failure: .magneticPullOff)
+        return holdLost(s, failure: .magneticPullOff, misses: &misses)
       }
 
     case .releaseRetreat:
@@ -299,6 +311,9 @@ struct RobotCycleRunner: Sendable {
       var byName: [String: Double] = [:]
       for joint in state.joints { byName[joint.name] = joint.positionRad }
       let sway = CellLayout.steadyTorsoSwayM(armJointsRad: CellLayout.armJointNames.compactMap { byName[$0] })
+      // Forward kinematics places the hand relative to the torso: a pose in the gripper's frame
+      // lands in the robot frame with the torso's sway added.
+      if nut != nil, estimate.nutPose.frame.hasSuffix("gripper") { nut! += sway }
       if nut == nil, estimate.grasp.holding { nut = tcp + sway }
       if nut == nil, [.reach, .grasp].contains(step) { nut = context.lastNutInRobotM }
       let now = state.hasMeasuredAt ? state.measuredAt.date : clock.now()
@@ -312,6 +327,8 @@ struct RobotCycleRunner: Sendable {
             "step": "\(step.rawValue)", "mode": "\(state.mode)", "nut_frame": "\(estimate.nutPose.frame)",
             "nut_minus_tcp_mm": "\(d.map { "(\(Int($0.x)), \(Int($0.y)), \(Int($0.z)))" } ?? "none")",
             "holding": "\(estimate.grasp.holding)", "phase_deg": "\(Int(estimate.splinePhaseDeg))",
+            "nut_minus_pin_mm": "\(nut.map { p in let e = (p - config.layout.pinSeatInRobotM) * 1000; return "(\(Int(e.x)), \(Int(e.y)), \(Int(e.z)))" } ?? "none")",
+            "gripper": "\(state.grippers.map { "\($0.name) \(Int($0.widthM * 1000)) mm \(Int($0.forceN)) N" })",
           ])
       }
       if let event = await goal(snapshot) { return event }
@@ -326,6 +343,11 @@ struct RobotCycleRunner: Sendable {
       }
       if !estimate.hasNutPose { observed.nutPose.orientation = .with { $0.w = 1 } }
       observed.nutPose.frame = "robot"
+      // The policy learned "seated" as held, not slipping, and within the grasp tolerance across
+      // the pads (how deep along the fingers does not count); perception's flag also asks the
+      // depth to be within 1 mm.
+      observed.grasp.seated =
+        estimate.grasp.holding && !estimate.grasp.slipping && abs(estimate.grasp.contactCentroidXMm) <= config.graspToleranceMm
       sequence += 1
       let observation = Workcell_Policy_V1_Observation.with {
         $0.robot = equipment
@@ -383,10 +405,14 @@ struct RobotCycleRunner: Sendable {
     }
   }
 
-  /// The nut left the fingers without being seated.
-  private func holdLost(_ s: Snapshot, failure: FailureCode) -> StepEvent? {
-    s.estimate.grasp.holding ? nil : .failed(failure)
+  /// The nut left the fingers without being seated: touch said so `holdLostReadings` times in a
+  /// row (one frame without contact is not a drop).
+  private func holdLost(_ s: Snapshot, failure: FailureCode, misses: inout Int) -> StepEvent? {
+    misses = s.estimate.grasp.holding ? 0 : misses + 1
+    return misses >= Self.holdLostReadings ? .failed(failure) : nil
   }
+
+  static let holdLostReadings = 3
 
   /// Perception's estimate for `phase`; nil when it could not give one.
   private func estimate(

@@ -27,6 +27,12 @@ public struct ControlOptions: ParsableArguments, Sendable {
 
   @Option(
     help: ArgumentHelp(
+      "How long without a state datagram before the joint bus counts as lost (fault), ms.",
+      discussion: "Env: WORKCELL_CONTROL_BUS_TIMEOUT_MS. Default: 50 (a real robot's bus); a simulated bus sharing a loaded host may need more."))
+  var busTimeoutMs: Int?
+
+  @Option(
+    help: ArgumentHelp(
       "Controller clock: wall (monotonic, 1 ms ticks paced by this process) or joint-bus (the state datagrams' timestamps; ticks paced by the states, for a lock-stepped simulation).",
       discussion: "Env: WORKCELL_CONTROL_CLOCK. Default: wall."))
   var clock: String?
@@ -64,8 +70,13 @@ public struct ControlOptions: ParsableArguments, Sendable {
     }
     let plcText = try env.value(plcBridge, "WORKCELL_CONTROL_PLC_BRIDGE", default: "")
     let plc = try plcText.isEmpty ? nil : HostPort.parse(plcText, flag: "--plc-bridge")
+    let busTimeout = try env.value(busTimeoutMs, "WORKCELL_CONTROL_BUS_TIMEOUT_MS", default: 50)
+    guard (5...10_000).contains(busTimeout) else {
+      throw ValidationError("--bus-timeout-ms must be 5–10000, got \(busTimeout).")
+    }
     return ControlConfig(
-      robotID: robotID, robotIndex: UInt8(index), jointBus: bus, clock: clockSource, plcBridge: plc)
+      robotID: robotID, robotIndex: UInt8(index), jointBus: bus, clock: clockSource, plcBridge: plc,
+      busTimeoutMs: busTimeout)
   }
 }
 
@@ -81,5 +92,7 @@ struct ControlConfig: Sendable {
   var clock: ControlClock.Source
   /// plc-bridge, the safety input; nil when none.
   var plcBridge: HostPort?
+  /// Joint-bus silence that counts as a lost bus, ms.
+  var busTimeoutMs = 50
 }
 

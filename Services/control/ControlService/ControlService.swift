@@ -24,7 +24,8 @@ public enum ControlService: FleetService {
     var logger = context.logger
     logger[metadataKey: "robot"] = "\(config.robotID)"
     if let cell = context.plantCell { logger[metadataKey: "cell"] = "\(cell.id)" }
-    let controllerConfig = WholeBodyController.Config.defaults
+    var controllerConfig = WholeBodyController.Config.defaults
+    controllerConfig.busTimeoutNanoseconds = UInt64(config.busTimeoutMs) * 1_000_000
     let handle = ControllerHandle()
     let metrics = ControlMetrics(registry: context.metrics, robot: config.robotID)
     var background: [any Service] = []

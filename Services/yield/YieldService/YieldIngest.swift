@@ -5,6 +5,8 @@ import YieldStore
 struct YieldIngest: Sendable {
   let store: any YieldStore
   let metrics: YieldMetrics
+  /// Bounds the batches writing to the database at once (`--ingest-writers`).
+  var admission = IngestAdmission(writers: YieldOptions.defaultIngestWriters)
 
   /// Validates and stores one batch of cycles (`kind` labels the batch-size metric: rest, grpc, stream).
   func cycles(_ drafts: [CycleDraft], kind: String, logger: Logger) async throws(YieldAPIError) -> IngestCounts {
@@ -15,14 +17,16 @@ struct YieldIngest: Sendable {
     case .failure(let rejection): throw .rejected(rejection)
     }
     guard !rows.isEmpty else { return IngestCounts(accepted: 0, duplicates: 0) }
-    do {
-      let result = try await store.insertCyclesReportingNew(rows, logger: logger)
-      metrics.recordIngested(result.stored)
-      metrics.recordDuplicates(result.counts.duplicates, kind: "cycles")
-      return result.counts
-    } catch {
-      throw YieldAPIError(error)
+    let result = try await admission.write { () async throws(YieldAPIError) in
+      do throws(YieldStoreError) {
+        return try await store.insertCyclesReportingNew(rows, logger: logger)
+      } catch {
+        throw YieldAPIError(error)
+      }
     }
+    metrics.recordIngested(result.stored)
+    metrics.recordDuplicates(result.counts.duplicates, kind: "cycles")
+    return result.counts
   }
 
   func stateEvents(_ drafts: [StateEventDraft], logger: Logger) async throws(YieldAPIError) -> IngestCounts {
@@ -33,13 +37,15 @@ struct YieldIngest: Sendable {
     case .failure(let rejection): throw .rejected(rejection)
     }
     guard !rows.isEmpty else { return IngestCounts(accepted: 0, duplicates: 0) }
-    do {
-      let counts = try await store.insertStateEvents(rows, logger: logger)
-      metrics.recordStateEvents(accepted: counts.accepted)
-      metrics.recordDuplicates(counts.duplicates, kind: "state_events")
-      return counts
-    } catch {
-      throw YieldAPIError(error)
+    let counts = try await admission.write { () async throws(YieldAPIError) in
+      do throws(YieldStoreError) {
+        return try await store.insertStateEvents(rows, logger: logger)
+      } catch {
+        throw YieldAPIError(error)
+      }
     }
+    metrics.recordStateEvents(accepted: counts.accepted)
+    metrics.recordDuplicates(counts.duplicates, kind: "state_events")
+    return counts
   }
 }

@@ -43,6 +43,18 @@ public struct YieldOptions: ParsableArguments, Sendable {
       discussion: "Env: WORKCELL_YIELD_KPI_REFRESH_S. Default: 60."))
   var kpiRefreshS: Double?
 
+  @Option(
+    name: .customLong("ingest-writers"),
+    help: ArgumentHelp(
+      "Ingest batches writing to the database at once (per replica); the others wait their turn.",
+      discussion:
+        "Env: WORKCELL_YIELD_INGEST_WRITERS. Default: \(YieldOptions.defaultIngestWriters). More writers than the "
+        + "database server has cores only add contention; raise it for a larger server."))
+  var ingestWriters: Int?
+
+  /// Ingest writers when `--ingest-writers` is not given.
+  static let defaultIngestWriters = 2
+
   public init() {}
 
   /// The options merged with the environment, validated.
@@ -55,6 +67,10 @@ public struct YieldOptions: ParsableArguments, Sendable {
     guard refresh >= 0, refresh.isFinite else {
       throw WorkcellError(.invalidArgument, "--kpi-refresh-s must be ≥ 0 seconds, got \(refresh).")
     }
+    let writers = try env.value(ingestWriters, "WORKCELL_YIELD_INGEST_WRITERS", default: Self.defaultIngestWriters)
+    guard writers >= 1 else {
+      throw WorkcellError(.invalidArgument, "--ingest-writers must be ≥ 1, got \(writers).")
+    }
     guard !sqlitePath.isEmpty || !postgres.isEmpty else {
       throw WorkcellError(.invalidArgument, "--sqlite-path must not be empty when no --postgres DSN is given.")
     }
@@ -63,7 +79,7 @@ public struct YieldOptions: ParsableArguments, Sendable {
       tokensFile: tokensFile.isEmpty ? nil : tokensFile,
       protectMetrics: protectMetrics || (environment["WORKCELL_YIELD_PROTECT_METRICS"] == "true"),
       protectOpenAPI: protectOpenAPI || (environment["WORKCELL_YIELD_PROTECT_OPENAPI"] == "true"),
-      kpiRefresh: .milliseconds(Int64(refresh * 1000)))
+      kpiRefresh: .milliseconds(Int64(refresh * 1000)), ingestWriters: writers)
   }
 
   struct Resolved: Sendable {
@@ -73,5 +89,6 @@ public struct YieldOptions: ParsableArguments, Sendable {
     var protectMetrics: Bool
     var protectOpenAPI: Bool
     var kpiRefresh: Duration
+    var ingestWriters: Int
   }
 }

@@ -54,7 +54,8 @@ public enum YieldService: FleetService {
     }
     let store = MeteredYieldStore(base: base, inFlight: metrics.dbOperationsInFlight)
     let queries = YieldQueries(store: store, calendar: calendar, metrics: metrics)
-    let ingest = YieldIngest(store: store, metrics: metrics)
+    let ingest = YieldIngest(
+      store: store, metrics: metrics, admission: IngestAdmission(writers: settings.ingestWriters))
     let supervisor = YieldStoreSupervisor(
       store: store, postgres: postgres, queries: queries, kpiRefresh: settings.kpiRefresh, logger: logger,
       onStop: onStop)
