@@ -42,7 +42,16 @@ struct YieldBenchDatabase {
   }
 
   func drop(logger: Logger) async {
-    _ = try? await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
+    // WITH (FORCE) alone failed whenever autovacuum was working on the fresh tables (terminating
+    // it needs pg_signal_backend) and left the database behind; a plain DROP stops autovacuum
+    // itself but fails while our own connections linger. Try both, a few times.
+    attempts: for _ in 0..<10 {
+      for option in ["", " WITH (FORCE)"] {
+        let sql = "DROP DATABASE IF EXISTS \(name)" + option
+        if (try? await admin.query(PostgresQuery(unsafeSQL: sql), logger: logger)) != nil { break attempts }
+      }
+      try? await Task.sleep(for: .milliseconds(500))
+    }
     runTask.cancel()
     if let dir = startedServerDir { _ = try? Self.shell(["scripts/test-db.sh", "stop", "--dir", dir]) }
   }
