@@ -190,7 +190,11 @@ struct DemoFleet {
     FileManager.default.createFile(atPath: logURL.path, contents: nil)
     let logFile = try FileHandle(forWritingTo: logURL)
     let level = settings.logLevel
-    let sink: @Sendable (String) -> Void = { line in logFile.write(Data((line + "\n").utf8)) }
+    // One writer at a time: every service logs from its own threads.
+    let writer = Mutex(logFile)
+    let sink: @Sendable (String) -> Void = { line in
+      writer.withLock { $0.write(Data((line.hasSuffix("\n") ? line : line + "\n").utf8)) }
+    }
     LoggingSystem.bootstrap { label in
       var handler = JSONLogHandler(label: label, sink: sink)
       handler.logLevel = level

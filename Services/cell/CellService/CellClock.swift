@@ -79,7 +79,7 @@ final class CellClock: Sendable {
     var backoff = Duration.milliseconds(100)
     while !Task.isCancelled {
       do {
-        try await sim.watchClock(.with { $0.maxRateHz = 1000 }) { response in
+        try await sim.watchClock(.with { $0.maxRateHz = 250 }) { response in
           for try await message in response.messages {
             let tick = message.tick
             self.latest.withLock { $0 = (tick.now.date, tick.running, .now) }

@@ -93,7 +93,7 @@ final class RobotFeed: Sendable {
   private func followState() async {
     while !Task.isCancelled {
       do {
-        try await control.watchState(.with { $0.robot = robot; $0.maxRateHz = 1000 }) { response in
+        try await control.watchState(.with { $0.robot = robot; $0.maxRateHz = 250 }) { response in
           for try await message in response.messages {
             self.state.withLock { $0 = (message.state, .now) }
           }
