@@ -50,6 +50,10 @@ final class FleetProcess: @unchecked Sendable {
     environment["WORKCELL_YIELD_SQLITE_PATH"] =
       environment["WORKCELL_YIELD_SQLITE_PATH"]
       ?? FileManager.default.temporaryDirectory.appendingPathComponent("workcell-yield-\(UUID().uuidString).sqlite").path
+    // The cell's outbox likewise (processes of parallel tests must not share one file).
+    environment["WORKCELL_CELL_OUTBOX"] =
+      environment["WORKCELL_CELL_OUTBOX"]
+      ?? FileManager.default.temporaryDirectory.appendingPathComponent("workcell-outbox-\(UUID().uuidString).sqlite").path
     environment.merge(extra) { _, new in new }
     process.environment = environment
     process.standardOutput = log

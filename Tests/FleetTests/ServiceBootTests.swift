@@ -94,15 +94,20 @@ struct AllInOneTests {
       #expect(metrics.body.contains("workcell_service_info{service=\"\(name)\"} 1"))
     }
 
-    // Each service answers its own API on its own port; behaviour a later issue builds answers
-    // UNIMPLEMENTED naming that issue, never a made-up result.
-    await #expect("cell answers UNIMPLEMENTED naming issue #6") {
+    // Each service answers its own API on its own port. The cell (issue #6) sequences the one
+    // robot this process controls (serve wires it to the left robot's control), idle until Start.
+    let cell = try await withLoopbackClient(port: grpcBase + 4) {
+      try await Workcell_Cell_V1_Cell.Client(wrapping: $0).getStatus(.init())
+    }
+    #expect(cell.robots.map(\.robot) == ["left"], "\(cell)")
+    #expect(cell.robots.first?.runState == .idle, "\(cell)")
+    #expect(cell.idealCycleMs == 76_000)
+    await #expect("cell refuses to start a robot it does not have") {
       try await withLoopbackClient(port: grpcBase + 4) {
-        _ = try await Workcell_Cell_V1_Cell.Client(wrapping: $0).getStatus(.init())
+        _ = try await Workcell_Cell_V1_Cell.Client(wrapping: $0).start(.with { $0.robots = ["middle"] })
       }
     } throws: { error in
-      let rpc = error as? RPCError
-      return rpc?.code == .unimplemented && rpc?.message.contains("belongs to issue #6 (") == true
+      (error as? RPCError)?.code == .invalidArgument
     }
 
     // perception, policy and control are built (issue #6, first slices): perception names what a
