@@ -58,7 +58,7 @@ struct DemoCommand: AsyncParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "Arm a fault on the left robot's side at the start of the shift (repeatable); it strikes at its next opportunity.",
+      "Arm a fault on the left robot's side at the start of the shift as KIND or KIND:MAGNITUDE (repeatable): it strikes at its next opportunity; camera and tactile faults stay armed for the whole shift.",
       discussion: "Kinds: \(DemoFleet.injectableKinds.keys.sorted().joined(separator: ", "))."))
   var inject: [String] = []
 
@@ -108,9 +108,7 @@ struct DemoCommand: AsyncParsableCommand {
     guard ["text", "json"].contains(report) else { throw ValidationError("--report must be text or json.") }
     guard (1024...65000).contains(grpcPortBase) else { throw ValidationError("--grpc-port-base must be 1024–65000.") }
     _ = try DemoFleet.parseRates(failureRates)
-    for kind in inject where DemoFleet.injectableKinds[kind] == nil {
-      throw ValidationError("--inject: unknown kind '\(kind)'; use one of \(DemoFleet.injectableKinds.keys.sorted().joined(separator: ", ")).")
-    }
+    _ = try DemoFleet.parseInjections(inject)
     if let yield { _ = try HostPort.parse(yield, flag: "--yield") }
   }
 
@@ -121,7 +119,7 @@ struct DemoCommand: AsyncParsableCommand {
     let settings = DemoFleet.Settings(
       hours: hours, cyclesPerRobot: cycles, robots: robots, seed: seed, failureRates: try DemoFleet.parseRates(failureRates),
       postgres: postgres, externalYield: try yield.map { try HostPort.parse($0, flag: "--yield") },
-      injections: inject.compactMap { DemoFleet.injectableKinds[$0] }, estopAtS: estopAt, realtime: realtime, maxSpeed: maxSpeed, visionOnly: visionOnly, tactileRefine: !noTactileRefine, retries: !noRetry,
+      injections: try DemoFleet.parseInjections(inject), estopAtS: estopAt, realtime: realtime, maxSpeed: maxSpeed, visionOnly: visionOnly, tactileRefine: !noTactileRefine, retries: !noRetry,
       grpcBase: grpcPortBase, directory: directory, logLevel: Logger.Level(rawValue: logLevel) ?? .info)
     let result = try await DemoFleet(settings: settings).run()
     switch report {

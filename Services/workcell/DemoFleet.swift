@@ -19,7 +19,7 @@ struct DemoFleet {
     var failureRates: [(Workcell_Sim_V1_FaultKind, Double)]
     var postgres: String?
     var externalYield: HostPort?
-    var injections: [Workcell_Sim_V1_FaultKind]
+    var injections: [(kind: Workcell_Sim_V1_FaultKind, magnitude: Double)]
     var estopAtS: Double?
     var realtime: Bool
     var maxSpeed: Double
@@ -43,6 +43,20 @@ struct DemoFleet {
     "feeder_jam": .feederJam, "hopper_empty": .hopperEmpty, "plc_heartbeat_loss": .plcHeartbeatLoss,
     "torque_low": .torqueLow, "torque_high": .torqueHigh,
   ]) { first, _ in first }
+
+  /// `KIND` or `KIND:MAGNITUDE` (the unit the kind names; 0 = its default).
+  static func parseInjections(_ texts: [String]) throws -> [(kind: Workcell_Sim_V1_FaultKind, magnitude: Double)] {
+    try texts.map { text in
+      let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+      guard let name = parts.first, let kind = injectableKinds[name],
+        let magnitude = parts.count == 2 ? Double(parts[1]) : 0, magnitude >= 0, magnitude.isFinite
+      else {
+        throw ValidationError(
+          "--inject wants KIND or KIND:MAGNITUDE (≥ 0) with KIND one of \(injectableKinds.keys.sorted().joined(separator: ", ")); got '\(text)'.")
+      }
+      return (kind, magnitude)
+    }
+  }
 
   static func parseRates(_ texts: [String]) throws -> [(Workcell_Sim_V1_FaultKind, Double)] {
     try texts.map { text in
@@ -323,14 +337,18 @@ struct DemoFleet {
       }
       try await Task.sleep(for: .milliseconds(200))
     }
-    for kind in settings.injections {
+    for injection in settings.injections {
+      let sensorFault = [.cameraGlare, .cameraOcclusion, .unexpectedTactileContact].contains(injection.kind)
       _ = try await sim.injectFault(
         .with {
-          $0.kind = kind
+          $0.kind = injection.kind
           $0.side = .left
           $0.robot = .with { $0.robot = "left" }
+          $0.magnitude = injection.magnitude
+          // A sensor fault stays armed for the whole shift (every frame); the others strike once.
+          if sensorFault { $0.duration = .init(timeInterval: shiftS + 3600) }
         }, options: Self.options(seconds: 10))
-      progress("armed \(kind) on the left side")
+      progress("armed \(injection.kind) on the left side\(sensorFault ? " for the whole shift" : "")")
     }
     _ = try await cell.start(.with { $0.cycleLimit = settings.cyclesPerRobot }, options: Self.options(seconds: 30))
     progress("shift started: \(settings.cyclesPerRobot > 0 ? "\(settings.cyclesPerRobot) cycles per robot" : String(format: "%.2f simulated hours", settings.hours))")

@@ -65,8 +65,9 @@ struct CycleFleetTests {
     #expect(jam.pareto["plc_fault"] ?? 0 >= 1, "\(jam.object)")
     #expect(jam.recoveries >= 1, "\(jam.object)")
     #expect(jam.count("cycles") == 2, "\(jam.object)")
-    // Cameras that never see the nut clearly: the look fails three times and the cycle is vision_lost.
-    let blind = try await Self.demo(["--cycles", "1", "--failure-rate", "camera_occlusion=1", "--failure-rate", "camera_glare=1"])
+    // Cameras that never see the nut (an occluder over the whole frame, every frame): the look
+    // fails three times and the cycle is vision_lost.
+    let blind = try await Self.demo(["--cycles", "1", "--inject", "camera_occlusion:1"])
     #expect(blind.pareto == ["vision_lost": 1], "\(blind.object)")
   }
 
