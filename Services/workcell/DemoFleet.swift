@@ -274,13 +274,6 @@ struct DemoFleet {
     }
   }
 
-  static func options(seconds: Double) -> CallOptions {
-    var options = CallOptions.defaults
-    options.timeout = .nanoseconds(Int64(seconds * 1e9))
-    options.waitForReady = true
-    return options
-  }
-
   private func shift(
     sim: Workcell_Sim_V1_SimControl.Client<HTTP2ClientTransport.Posix>,
     cell: Workcell_Cell_V1_Cell.Client<HTTP2ClientTransport.Posix>,
@@ -301,7 +294,7 @@ struct DemoFleet {
             }
           }
         }
-      }, options: Self.options(seconds: 30))
+      }, options: .timeout(seconds: 30, waitForReady: true))
     let from = reset.tick.now.date
     let wallStart = ContinuousClock.now
     let shiftS = settings.hours * 3600
@@ -320,7 +313,7 @@ struct DemoFleet {
         .with {
           $0.robot = .with { $0.robot = "left" }
           $0.phase = .perceivePart
-        }, options: Self.options(seconds: 2))
+        }, options: .timeout(seconds: 2, waitForReady: true))
       if answer != nil { break }
       guard ContinuousClock.now < seeing else {
         throw DemoError("perception gave no estimate within 60 s of Reset; see \(settings.directory.path)/fleet.log")
@@ -330,7 +323,7 @@ struct DemoFleet {
     // plc-bridge reports the safety chain once it reached the simulated PLCs; the cell starts after.
     let ready = ContinuousClock.now + .seconds(60)
     while true {
-      let status = try await cell.getStatus(.init(), options: Self.options(seconds: 10))
+      let status = try await cell.getStatus(.init(), options: .timeout(seconds: 10, waitForReady: true))
       if status.robots.allSatisfy({ $0.safety.estopOk }) { break }
       guard ContinuousClock.now < ready else {
         throw DemoError("the safety chain did not close within 60 s (plc-bridge → simulated PLCs); see \(settings.directory.path)/fleet.log")
@@ -347,10 +340,10 @@ struct DemoFleet {
           $0.magnitude = injection.magnitude
           // A sensor fault stays armed for the whole shift (every frame); the others strike once.
           if sensorFault { $0.duration = .init(timeInterval: shiftS + 3600) }
-        }, options: Self.options(seconds: 10))
+        }, options: .timeout(seconds: 10, waitForReady: true))
       progress("armed \(injection.kind) on the left side\(sensorFault ? " for the whole shift" : "")")
     }
-    _ = try await cell.start(.with { $0.cycleLimit = settings.cyclesPerRobot }, options: Self.options(seconds: 30))
+    _ = try await cell.start(.with { $0.cycleLimit = settings.cyclesPerRobot }, options: .timeout(seconds: 30, waitForReady: true))
     progress("shift started: \(settings.cyclesPerRobot > 0 ? "\(settings.cyclesPerRobot) cycles per robot" : String(format: "%.2f simulated hours", settings.hours))")
 
     var lastLine = ContinuousClock.now - .seconds(60)
@@ -362,7 +355,7 @@ struct DemoFleet {
       try await Task.sleep(for: .milliseconds(500))
       let tick = clock.withLock { $0 }
       let simS = tick.simTime.timeInterval
-      let status = try await cell.getStatus(.init(), options: Self.options(seconds: 10))
+      let status = try await cell.getStatus(.init(), options: .timeout(seconds: 10, waitForReady: true))
       let done = status.robots.reduce(0) { $0 + $1.cyclesDone }
       let ok = status.robots.reduce(0) { $0 + $1.cyclesOk }
       let wallS = (ContinuousClock.now - wallStart).seconds
@@ -375,7 +368,7 @@ struct DemoFleet {
             $0.kind = .estop
             $0.side = .left
             $0.duration = .init(timeInterval: 2)
-          }, options: Self.options(seconds: 10))
+          }, options: .timeout(seconds: 10, waitForReady: true))
         progress(String(format: "e-stop pressed on the left side at sim %.1f s (released after 2 s)", simS))
       }
       // A robot halted by an e-stop or a latched fault: once the chain is closed again, the
@@ -390,7 +383,7 @@ struct DemoFleet {
             .with {
               $0.robots = [robot.robot]
               $0.cycleLimit = left
-            }, options: Self.options(seconds: 60))
+            }, options: .timeout(seconds: 60, waitForReady: true))
           progress("robot \(robot.robot) reset and restarted after: \(robot.safety.reason)")
         } catch {
           progress("robot \(robot.robot) could not restart yet: \(error)")
@@ -424,15 +417,15 @@ struct DemoFleet {
       }
     }
     // The shift is over: no new cycles; the ones in progress finish.
-    _ = try await cell.stop(.init(), options: Self.options(seconds: 10))
+    _ = try await cell.stop(.init(), options: .timeout(seconds: 10, waitForReady: true))
     let drainDeadline = ContinuousClock.now + .seconds(300)
-    var status = try await cell.getStatus(.init(), options: Self.options(seconds: 10))
+    var status = try await cell.getStatus(.init(), options: .timeout(seconds: 10, waitForReady: true))
     while ContinuousClock.now < drainDeadline {
       let busy = status.robots.contains { [.stopping, .running, .pausing].contains($0.runState) }
       let backlog = status.robots.reduce(0) { $0 + Int($1.outboxDepth) }
       if !busy, backlog == 0 { break }
       try await Task.sleep(for: .milliseconds(250))
-      status = try await cell.getStatus(.init(), options: Self.options(seconds: 10))
+      status = try await cell.getStatus(.init(), options: .timeout(seconds: 10, waitForReady: true))
     }
     let cellCycles = status.robots.reduce(0) { $0 + $1.cyclesDone }
     let simS = clock.withLock { $0 }.simTime.timeInterval
@@ -442,27 +435,27 @@ struct DemoFleet {
       .with {
         $0.from = Google_Protobuf_Timestamp(date: from)
         $0.to = Google_Protobuf_Timestamp(date: to)
-      }, options: Self.options(seconds: 30)
+      }, options: .timeout(seconds: 30, waitForReady: true)
     ).rows.first
     let perRobot = try await yield.queryYield(
       .with {
         $0.from = Google_Protobuf_Timestamp(date: from)
         $0.to = Google_Protobuf_Timestamp(date: to)
         $0.groupBy = [.robot]
-      }, options: Self.options(seconds: 30)
+      }, options: .timeout(seconds: 30, waitForReady: true)
     ).rows
     let pareto = try await yield.queryPareto(
       .with {
         $0.from = Google_Protobuf_Timestamp(date: from)
         $0.to = Google_Protobuf_Timestamp(date: to)
-      }, options: Self.options(seconds: 30)
+      }, options: .timeout(seconds: 30, waitForReady: true)
     ).failures
     let model = try await yield.listCycles(
       .with {
         $0.from = Google_Protobuf_Timestamp(date: from)
         $0.to = Google_Protobuf_Timestamp(date: to)
         $0.limit = 1
-      }, options: Self.options(seconds: 30)
+      }, options: .timeout(seconds: 30, waitForReady: true)
     ).cycles.first?.modelVersion ?? "–"
     return Result(
       settings: settings, whole: whole, perRobot: perRobot, pareto: pareto, simSeconds: simS, wallSeconds: wallS, from: from,

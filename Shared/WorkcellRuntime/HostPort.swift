@@ -1,4 +1,5 @@
 import ArgumentParser
+import GRPCCore
 import GRPCNIOTransportHTTP2
 
 /// A `HOST:PORT` network address of a peer service.
@@ -26,5 +27,16 @@ public struct HostPort: Sendable, Hashable, CustomStringConvertible {
   /// A plaintext HTTP/2 client transport to this address.
   public func grpcTransport() throws -> HTTP2ClientTransport.Posix {
     try .http2NIOPosix(target: .dns(host: host, port: port), transportSecurity: .plaintext)
+  }
+}
+
+extension CallOptions {
+  /// The defaults with a wall-clock timeout of `seconds` (and, with `waitForReady`, waiting for
+  /// the connection instead of failing fast while it comes up).
+  public static func timeout(seconds: Double, waitForReady: Bool = false) -> CallOptions {
+    var options = CallOptions.defaults
+    options.timeout = .nanoseconds(Int64(seconds * 1e9))
+    if waitForReady { options.waitForReady = true }
+    return options
   }
 }

@@ -152,7 +152,7 @@ final class CellSequencer: Service, Sendable {
     await outbox.deliver(logger: logger) { [peers, logger] entries in
       let records = try entries.map { try Workcell_Common_V1_CycleRecord(serializedBytes: $0.payload) }
       let answer = try await peers.yield.reportCycleBatch(
-        .with { $0.cycles = records }, options: RobotCycleRunner.callOptions(seconds: 10))
+        .with { $0.cycles = records }, options: .timeout(seconds: 10))
       logger.debug("delivered to yield", metadata: ["records": "\(records.count)", "accepted": "\(answer.accepted)"])
       self.delivered(records)
     }
@@ -194,7 +194,7 @@ final class CellSequencer: Service, Sendable {
     let equipment = Self.equipment(config, robot.id)
     let control = peers.controls[robot.id]!
     if faulted {
-      _ = try await peers.plcBridge.resetFault(.with { $0.side = robot.side }, options: RobotCycleRunner.callOptions(seconds: 5))
+      _ = try await peers.plcBridge.resetFault(.with { $0.side = robot.side }, options: .timeout(seconds: 5))
     }
     // plc-bridge's safety stream may still be connecting: give it a few seconds to say.
     let known = ContinuousClock.now + .seconds(5)
@@ -206,10 +206,10 @@ final class CellSequencer: Service, Sendable {
     }
     let mode = feeds[robot.id]?.latest()?.mode
     if let mode, [.stopped, .fault, .stopping].contains(mode) {
-      _ = try await control.resume(.with { $0.robot = equipment }, options: RobotCycleRunner.callOptions(seconds: 5))
+      _ = try await control.resume(.with { $0.robot = equipment }, options: .timeout(seconds: 5))
     }
     if faulted {
-      _ = try await control.home(.with { $0.robot = equipment }, options: RobotCycleRunner.callOptions(seconds: 30))
+      _ = try await control.home(.with { $0.robot = equipment }, options: .timeout(seconds: 30))
     }
   }
 

@@ -288,7 +288,9 @@ struct RobotCycleRunner: Sendable {
       }
       if !config.touch { estimate.grasp = Self.graspFromGripper(state) }
       perceptionFailures = 0
-      let joints = Self.armJoints(state)
+      var byName: [String: Double] = [:]
+      for joint in state.joints { byName[joint.name] = joint.positionRad }
+      let joints = Self.armJointNames.compactMap { byName[$0] }
       guard joints.count == 7 else {
         logger.error("control's state lacks the working arm's joints", metadata: ["robot": "\(robot.id)"])
         return .failed(.controlFault)
@@ -308,8 +310,6 @@ struct RobotCycleRunner: Sendable {
       }
       // Seen from the torso (where the policy was trained to look): the torso sways against
       // the arms' CoM shift, so the robot-frame nut moves the other way.
-      var byName: [String: Double] = [:]
-      for joint in state.joints { byName[joint.name] = joint.positionRad }
       let sway = CellLayout.steadyTorsoSwayM(armJointsRad: CellLayout.armJointNames.compactMap { byName[$0] })
       // Forward kinematics places the hand relative to the torso: a pose in the gripper's frame
       // lands in the robot frame with the torso's sway added.
@@ -361,7 +361,7 @@ struct RobotCycleRunner: Sendable {
       do {
         let chunk = try await peers.policy.act(
           .with { $0.observation = observation },
-          options: Self.callOptions(seconds: 2)
+          options: .timeout(seconds: 2)
         ).chunk
         context.modelVersion = chunk.modelVersion
         feed.send(chunk)
@@ -385,7 +385,7 @@ struct RobotCycleRunner: Sendable {
   /// The policy's active model, for records of cycles that never asked it for a chunk (they
   /// failed before the first motion); "none" if the policy cannot say.
   private func activeModel() async -> String {
-    let answer = try? await peers.policy.listModels(.init(), options: Self.callOptions(seconds: 2))
+    let answer = try? await peers.policy.listModels(.init(), options: .timeout(seconds: 2))
     return answer.map { $0.activeVersion.isEmpty ? "none" : $0.activeVersion } ?? "none"
   }
 
@@ -503,7 +503,7 @@ struct RobotCycleRunner: Sendable {
       })
     try? await clock.sleep(seconds: 0.6)
     do {
-      _ = try await peers.controls[robot.id]!.home(.with { $0.robot = equipment }, options: Self.callOptions(seconds: 20))
+      _ = try await peers.controls[robot.id]!.home(.with { $0.robot = equipment }, options: .timeout(seconds: 20))
     } catch {
       logger.warning("homing after a failed cycle failed", metadata: ["robot": "\(robot.id)", "error": "\(error)"])
     }
@@ -531,13 +531,7 @@ struct RobotCycleRunner: Sendable {
   private func options(until deadline: Date, cap: Double? = nil) -> CallOptions {
     var seconds = max(deadline.timeIntervalSince(clock.now()), 0.05) + 1
     if let cap { seconds = min(seconds, cap) }
-    return Self.callOptions(seconds: seconds)
-  }
-
-  static func callOptions(seconds: Double) -> CallOptions {
-    var options = CallOptions.defaults
-    options.timeout = .nanoseconds(Int64(seconds * 1e9))
-    return options
+    return .timeout(seconds: seconds)
   }
 
   /// The cycle record yield receives.
