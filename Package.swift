@@ -57,7 +57,7 @@ let fleet: [FleetServiceTargets] = [
   .init(
     executable: "policy", module: "PolicyService",
     extraDependencies: [
-      "PolicyRuntime", "WholeBodyControl",
+      "PolicyRuntime", "WholeBodyControl", "MotionPlanning",
       .product(name: "Crypto", package: "swift-crypto"),
       .product(name: "Prometheus", package: "swift-prometheus"),
       .product(name: "Logging", package: "swift-log"),
@@ -203,6 +203,13 @@ let package = Package(
     // The policy's runtime (issue #6), pure: safetensors, batched dense layers, observation → action chunk.
     .target(name: "PolicyRuntime", path: "Shared/PolicyRuntime", swiftSettings: swiftSettings),
     .testTarget(name: "PolicyRuntimeTests", dependencies: ["PolicyRuntime", "CellWorld"], swiftSettings: swiftSettings),
+    // A scripted motion planner that answers the policy's question without a network (issue #6's baseline).
+    .target(
+      name: "MotionPlanning", dependencies: ["PolicyRuntime", "WholeBodyControl"], path: "Shared/MotionPlanning",
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "MotionPlanningTests", dependencies: ["MotionPlanning", "PolicyRuntime", "WholeBodyControl", "CellWorld"],
+      swiftSettings: swiftSettings),
     // Whole-body control's 1 kHz law (issue #6), pure: chunk interpolation, limits, balance, staged stops.
     .target(name: "WholeBodyControl", dependencies: ["JointBus"], path: "Shared/WholeBodyControl", swiftSettings: swiftSettings),
     .testTarget(
@@ -231,7 +238,7 @@ let package = Package(
     ),
     // `workcell-train`: demonstrations from the scripted expert in the simulated world → policy weights.
     .executableTarget(
-      name: "WorkcellTrain", dependencies: ["CellWorld", "PolicyRuntime", "CycleSequencing"], path: "Services/workcell-train",
+      name: "WorkcellTrain", dependencies: ["CellWorld", "PolicyRuntime", "CycleSequencing", "MotionPlanning"], path: "Services/workcell-train",
       swiftSettings: swiftSettings),
     // `workcell-bench <name>`: release-build benchmarks printing `metric: value unit` lines.
     .executableTarget(

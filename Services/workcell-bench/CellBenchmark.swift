@@ -10,7 +10,8 @@ struct CellBenchmark: AsyncParsableCommand {
     abstract: "Yield and first-pass yield of the cell and its ablations, same seeds, side by side.",
     discussion: """
       Runs `workcell demo --report json` (the binary beside this one, or --workcell) once per \
-      seed and ablation: full, --vision-only, --no-tactile-refine, --no-retry. Prints one \
+      seed and ablation: full, --planner scripted, --vision-only, --no-tactile-refine, --no-retry \
+      (--planner scripted runs every ablation with the scripted planner). Prints one \
       `metric: value unit` line per ablation and figure (cycles, yield, first-pass yield, \
       cycle time p50, wall time), then a table with the failure codes. Run from the repository \
       root (the policy's model is models/policy/wc-mlp-2.safetensors), in a release build.
@@ -28,20 +29,25 @@ struct CellBenchmark: AsyncParsableCommand {
   @Option(help: "The workcell executable (default: beside this one).")
   var workcell: String?
 
-  @Option(help: "Ablations to run, comma-separated (full, vision-only, no-tactile-refine, no-retry).")
-  var ablations: String = "full,vision-only,no-tactile-refine,no-retry"
+  @Option(help: "Ablations to run, comma-separated (full, scripted-planner, vision-only, no-tactile-refine, no-retry).")
+  var ablations: String = "full,scripted-planner,vision-only,no-tactile-refine,no-retry"
+
+  @Option(help: "What plans motion in every run but scripted-planner's: model (the policy network) or scripted.")
+  var planner: String = "model"
 
   @Option(help: "First gRPC port of the demo fleets.")
   var grpcPortBase: Int = 50261
 
   static let flags: [String: [String]] = [
-    "full": [], "vision-only": ["--vision-only"], "no-tactile-refine": ["--no-tactile-refine"], "no-retry": ["--no-retry"],
+    "full": [], "scripted-planner": ["--planner", "scripted"], "vision-only": ["--vision-only"],
+    "no-tactile-refine": ["--no-tactile-refine"], "no-retry": ["--no-retry"],
   ]
 
   func run() async throws {
     let seedList = seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
     let chosen = ablations.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
     guard !seedList.isEmpty else { throw ValidationError("--seeds names no seed.") }
+    guard ["model", "scripted"].contains(planner) else { throw ValidationError("--planner must be model or scripted.") }
     for name in chosen where Self.flags[name] == nil {
       throw ValidationError("unknown ablation '\(name)'; use \(Self.flags.keys.sorted().joined(separator: ", ")).")
     }
@@ -56,7 +62,9 @@ struct CellBenchmark: AsyncParsableCommand {
       var totals = Totals()
       for seed in seedList {
         let started = ContinuousClock.now
-        let report = try await demo(binary, seed: seed, flags: Self.flags[name]!)
+        var flags = Self.flags[name]!
+        if name != "scripted-planner", planner != "model" { flags += ["--planner", planner] }
+        let report = try await demo(binary, seed: seed, flags: flags)
         totals.add(report, wall: ContinuousClock.now - started)
         FileHandle.standardError.write(Data("[bench] \(name) seed \(seed): \(report.summary)\n".utf8))
       }

@@ -33,13 +33,23 @@ enum ClosedLoop {
     world: inout CellWorld, model: PolicyModel, observer: inout SimObserver, replanSteps: Int, timeoutS: Double,
     sequence: inout UInt64, handOverTick: Int? = nil, trace: ((String) -> Void)? = nil
   ) -> Outcome? {
+    driveCycle(
+      world: &world, stepPeriodMs: model.architecture.stepPeriodMs, act: { model.act($0) }, observer: &observer,
+      replanSteps: replanSteps, timeoutS: timeoutS, sequence: &sequence, handOverTick: handOverTick, trace: trace)
+  }
+
+  /// One cycle driven by any chunk source (a model, the scripted planner); see `policyCycle`.
+  static func driveCycle(
+    world: inout CellWorld, stepPeriodMs period: Int, act: (PolicyObservation) -> PolicyChunk,
+    observer: inout SimObserver, replanSteps: Int, timeoutS: Double, sequence: inout UInt64, handOverTick: Int? = nil,
+    trace: ((String) -> Void)? = nil
+  ) -> Outcome? {
     world.presentNut(robot: 0)
     observer.startCycle()
     var command = JointCommandFrame()
     let q = world.trueJointPositionsRad(robot: 0)
     for j in 0..<RobotLayout.jointCount { command.positionRad[j] = q[q.startIndex + j] }
     let first = RobotLayout.workingArm * 7
-    let period = model.architecture.stepPeriodMs
     let replanTicks = max(replanSteps, 1) * period
     var chunk: PolicyChunk?
     var chunkStartTick = 0
@@ -80,7 +90,7 @@ enum ClosedLoop {
           "t \(tick) ms nut \(truth.nutState) step \(chunk?.cycleStep.rawValue ?? 0) tcp−nut mm (\(Int(d.x)), \(Int(d.y)), \(Int(d.z))) width mm \(Int(world.gripperWidthM(robot: 0) * 1000)) phase \(Int(truth.splinePhaseErrorDeg)) nut−pin mm (\(Int(p.x)), \(Int(p.y)), \(Int(p.z))) chunk width mm \((chunk?.steps ?? []).enumerated().filter { [0, 4, 15, 29].contains($0.offset) }.map { Int($0.element.gripperWidthsM[0] * 1000) })")
       }
       if chunk == nil || tick - chunkStartTick >= replanTicks {
-        chunk = model.act(observer.observe(world: &world, sequence: sequence))
+        chunk = act(observer.observe(world: &world, sequence: sequence))
         sequence += 1
         chunkStartTick = tick
       }
@@ -111,14 +121,25 @@ enum ClosedLoop {
     model: PolicyModel, seeds: [UInt64], cyclesPerSeed: Int, config: CellWorldConfig, replanSteps: Int,
     trace: ((String) -> Void)? = nil
   ) -> Tally {
+    evaluate(
+      stepPeriodMs: model.architecture.stepPeriodMs, act: { model.act($0) }, seeds: seeds, cyclesPerSeed: cyclesPerSeed,
+      config: config, replanSteps: replanSteps, trace: trace)
+  }
+
+  /// Any chunk source on each seed, `cyclesPerSeed` cycles each.
+  static func evaluate(
+    stepPeriodMs: Int, act: (PolicyObservation) -> PolicyChunk, seeds: [UInt64], cyclesPerSeed: Int,
+    config: CellWorldConfig, replanSteps: Int, trace: ((String) -> Void)? = nil
+  ) -> Tally {
     var tally = Tally()
     for seed in seeds {
       var world = CellWorld(seed: seed, config: config)
       var observer = SimObserver(robot: 0, seed: seed ^ 0x5EED_0B5E)
       var sequence: UInt64 = 0
       for _ in 0..<cyclesPerSeed {
-        let outcome = policyCycle(
-          world: &world, model: model, observer: &observer, replanSteps: replanSteps, timeoutS: 12, sequence: &sequence, trace: trace)
+        let outcome = driveCycle(
+          world: &world, stepPeriodMs: stepPeriodMs, act: act, observer: &observer, replanSteps: replanSteps,
+          timeoutS: 12, sequence: &sequence, trace: trace)
         tally.outcomes[(outcome ?? .timedOut).rawValue, default: 0] += 1
         if outcome != .fastened { tally.failedInStep["\(observer.step)", default: 0] += 1 }
         tally.cycles += 1

@@ -28,6 +28,7 @@ struct TrainOptions {
   var help = false
   var traceEval = false
   var evalOnly = false
+  var planner = "model"
 
   static let usage = """
     workcell-train: demonstrations from the scripted expert in the simulated cell → a policy MLP.
@@ -73,6 +74,8 @@ struct TrainOptions {
       --output DIR              directory for the weights and model card (default models/policy)
       --version NAME            model version, the files' base name (default wc-mlp-2)
       --eval-only               load <output>/<version>.safetensors and only evaluate it
+      --planner scripted        evaluate the scripted chunk planner (MotionPlanning) instead of a
+                                model, on the same held-out worlds and closed loop; trains nothing
       --trace-eval              print the closed loop's state every 250 ms (diagnosis)
       -h, --help                this text
     """
@@ -104,6 +107,11 @@ struct TrainOptions {
       case "-h", "--help": help = true
       case "--trace-eval": traceEval = true
       case "--eval-only": evalOnly = true
+      case "--planner":
+        planner = try value(flag)
+        guard ["model", "scripted"].contains(planner) else {
+          throw ParseError(message: "--planner \(planner): expected model or scripted")
+        }
       case "--train-seeds": trainSeeds = try int(flag)
       case "--first-train-seed": firstTrainSeed = UInt64(try int(flag))
       case "--cycles-per-seed": cyclesPerSeed = try int(flag)

@@ -1,5 +1,6 @@
 import CellWorld
 import Foundation
+import MotionPlanning
 import PolicyRuntime
 
 // workcell-train: demonstrations from the scripted expert → policy weights and model card.
@@ -35,6 +36,22 @@ worldConfig.imuHz = 0
 for kind in WorldFault.allCases { worldConfig.failureRates[kind] = min(kind.defaultRate * options.failureRateScale, 1) }
 
 let clock = ContinuousClock()
+if options.planner == "scripted" {
+  // The scripted planner through the same closed loop (no model file): the baseline a model is
+  // measured against, with the sequencer's observations rather than the expert's ground truth.
+  let planner = ScriptedChunkPlanner(
+    config: .init(), chunkSteps: options.chunkSteps, stepPeriodMs: options.stepPeriodMs,
+    jointNames: (1...7).map { "right_arm_joint_\($0)" }, gripperNames: ["right_gripper"])
+  let seeds = (0..<UInt64(options.evalSeeds)).map { options.firstEvalSeed + $0 }
+  let started = clock.now
+  let tally = ClosedLoop.evaluate(
+    stepPeriodMs: options.stepPeriodMs, act: { planner.plan($0) }, seeds: seeds, cyclesPerSeed: options.evalCyclesPerSeed,
+    config: worldConfig, replanSteps: options.replanSteps, trace: options.traceEval ? { say("  " + $0) } : nil)
+  say(
+    "scripted planner: \(tally.fastened)/\(tally.cycles) fastened (\(tally.summary)); failures by the step reached: "
+      + "\(tally.failureSteps); \(String(format: "%.1f", seconds(clock.now - started))) s")
+  exit(0)
+}
 if options.evalOnly {
   let path = options.outputDirectory + "/" + options.version + ".safetensors"
   guard let data = FileManager.default.contents(atPath: path) else {

@@ -79,6 +79,15 @@ struct DemoCommand: AsyncParsableCommand {
         """))
   var maxSpeed: Double = DemoFleet.defaultMaxSpeed
 
+  @Option(
+    help: ArgumentHelp(
+      "What plans the arm's motion: model (the trained policy network) or scripted (the policy service's built-in scripted planner).",
+      discussion: """
+        Both answer the same Act calls from the same observations (docs/policy.md). The scripted \
+        planner is the baseline: the difference in yield is what the learned policy costs or earns.
+        """))
+  var planner: String = "model"
+
   @Flag(help: "Ablation: the cell ignores touch — grasps judged from the gripper's width and force, no tactile check.")
   var visionOnly = false
 
@@ -106,6 +115,7 @@ struct DemoCommand: AsyncParsableCommand {
     guard [1, 2].contains(robots) else { throw ValidationError("--robots must be 1 or 2, got \(robots).") }
     guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level '\(logLevel)'.") }
     guard ["text", "json"].contains(report) else { throw ValidationError("--report must be text or json.") }
+    guard ["model", "scripted"].contains(planner) else { throw ValidationError("--planner must be model or scripted, got '\(planner)'.") }
     guard (1024...65000).contains(grpcPortBase) else { throw ValidationError("--grpc-port-base must be 1024–65000.") }
     _ = try DemoFleet.parseRates(failureRates)
     _ = try DemoFleet.parseInjections(inject)
@@ -119,7 +129,7 @@ struct DemoCommand: AsyncParsableCommand {
     let settings = DemoFleet.Settings(
       hours: hours, cyclesPerRobot: cycles, robots: robots, seed: seed, failureRates: try DemoFleet.parseRates(failureRates),
       postgres: postgres, externalYield: try yield.map { try HostPort.parse($0, flag: "--yield") },
-      injections: try DemoFleet.parseInjections(inject), estopAtS: estopAt, realtime: realtime, maxSpeed: maxSpeed, visionOnly: visionOnly, tactileRefine: !noTactileRefine, retries: !noRetry,
+      injections: try DemoFleet.parseInjections(inject), estopAtS: estopAt, realtime: realtime, maxSpeed: maxSpeed, scriptedPlanner: planner == "scripted", visionOnly: visionOnly, tactileRefine: !noTactileRefine, retries: !noRetry,
       grpcBase: grpcPortBase, directory: directory, logLevel: Logger.Level(rawValue: logLevel) ?? .info)
     let result = try await DemoFleet(settings: settings).run()
     switch report {

@@ -23,6 +23,7 @@ struct DemoFleet {
     var estopAtS: Double?
     var realtime: Bool
     var maxSpeed: Double
+    var scriptedPlanner = false
     var visionOnly: Bool
     var tactileRefine: Bool
     var retries: Bool
@@ -134,7 +135,8 @@ struct DemoFleet {
       }
       let object: [String: Any] = [
         "seed": settings.seed, "robots": settings.robots, "sim_seconds": simSeconds, "wall_seconds": wallSeconds,
-        "speed_up": speedUp, "model_version": modelVersion, "vision_only": settings.visionOnly,
+        "speed_up": speedUp, "model_version": modelVersion, "planner": settings.scriptedPlanner ? "scripted" : "model",
+        "vision_only": settings.visionOnly,
         "tactile_refine": settings.tactileRefine, "retries": settings.retries,
         "cell": whole.map(rowObject) ?? NSNull(), "per_robot": perRobot.map(rowObject),
         "cell_cycles": cellCycles, "recoveries": recoveries,
@@ -193,6 +195,7 @@ struct DemoFleet {
     env["WORKCELL_CELL_SIM"] = "\(local):\(port("cell-sim"))"
     env["WORKCELL_CELL_CLOCK"] = "sim"
     env["WORKCELL_CELL_OUTBOX"] = settings.directory.appendingPathComponent("outbox.sqlite").path
+    env["WORKCELL_POLICY_PLANNER"] = settings.scriptedPlanner ? "scripted" : "model"
     env["WORKCELL_CELL_TOUCH"] = settings.visionOnly ? "off" : "on"
     env["WORKCELL_CELL_TACTILE_REFINE"] = settings.tactileRefine ? "on" : "off"
     env["WORKCELL_CELL_RETRIES"] = settings.retries ? "on" : "off"

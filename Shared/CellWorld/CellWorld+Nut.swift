@@ -37,6 +37,19 @@ extension CellWorld {
   /// The feeder's "part present" sensor: a nut lies at the pick position.
   public func nutAtPickPosition(robot r: Int) -> Bool { robots[r].nutState == .inFeeder }
 
+  /// The fixture's "nut seated" proximity sensor (PLC-IO-MAP: NUT_SEATED): a nut fully down on
+  /// the positioning pin — engaged on the spline, its bottom within 0.5 mm of the seat — whether
+  /// the fingers still hold it or have let go.
+  public func nutSeatedOnPin(robot r: Int) -> Bool {
+    let s = robots[r]
+    switch s.nutState {
+    case .pinSeated, .fastened, .crossThreaded: return true
+    case .inGripper:
+      return s.pinContact == .engaged && s.nutPositionM.z - config.nut.heightM / 2 <= pinSeatM(robot: r).z + 0.0005
+    default: return false
+    }
+  }
+
   /// The fixture fastens the nut on the pin: the outcome follows from the nut's true state (a
   /// seated nut may still cross-thread at the cross-thread rate).
   public mutating func fasten(robot r: Int) -> FasteningOutcome {

@@ -63,7 +63,7 @@ final class SimWorldHost: Sendable {
 
   /// Links the world and the simulated PLCs (called every few steps by the stepping thread):
   /// a rising "part present" puts a nut at the pick position; NUT_SEATED follows the nut's true
-  /// state; a starting fastening decides from the nut whether it cross-threads.
+  /// state (the proximity sensor sees a nut down on the pin, held or released); a starting fastening decides from the nut whether it cross-threads.
   static func linkPLCs(_ run: inout Run, plcs: [Workcell_Common_V1_Side: SimulatedPLCEndpoint]) {
     for robot in 0..<run.world.robotCount {
       guard let plc = plcs[robot == 0 ? .left : .right] else { continue }
@@ -74,10 +74,7 @@ final class SimWorldHost: Sendable {
           fixture.arm(.crossThread)
         }
         run.fastening[robot] = fixture.fastenBusy
-        switch run.world.truth(robot: robot).nutState {
-        case .pinSeated, .fastened, .crossThreaded: fixture.nutSeated = true
-        default: fixture.nutSeated = false
-        }
+        fixture.nutSeated = run.world.nutSeatedOnPin(robot: robot)
       }
     }
   }

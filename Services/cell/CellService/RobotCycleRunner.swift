@@ -39,6 +39,11 @@ struct RobotCycleRunner: Sendable {
     var touchedNut = false
     /// PART_TAKEN was confirmed to the feeder.
     var partTaken = false
+    /// The last spline phase a camera measured, with the wrist's yaw then and whether the nut was
+    /// held (touch cannot feel the spline: between camera looks the phase is carried forward).
+    var cameraPhase: (deg: Double, wristYawRad: Double, held: Bool)?
+    /// The wrist's yaw when touch first said the nut was held in this cycle.
+    var graspWristYawRad: Double?
   }
 
   /// How a cycle ended: its verdict, the record for yield, and why the robot must stop (a safety
@@ -336,6 +341,7 @@ struct RobotCycleRunner: Sendable {
       context.lastNutInRobotM = nutForPolicy
 
       var observed = estimate
+      observed.splinePhaseDeg = phaseForPolicy(estimate, armJointsRad: joints, context: &context)
       observed.nutPose.positionM = .with {
         $0.x = nutForPolicy.x
         $0.y = nutForPolicy.y
@@ -381,6 +387,34 @@ struct RobotCycleRunner: Sendable {
   }
 
   // MARK: Helpers
+
+  /// The spline phase the policy sees: a camera's when vision is trusted; between looks (the
+  /// hand hides the nut, touch cannot feel the spline) the last camera phase, turned with the
+  /// wrist once the nut is held — the nut turns with the fingers, not before the grasp.
+  private func phaseForPolicy(
+    _ estimate: Workcell_Perception_V1_StateEstimate, armJointsRad joints: [Double], context: inout CycleContext
+  ) -> Double {
+    let frame = ArmChain().tcpFrame(joints)
+    let wristYaw = atan2(frame.xAxis.y, frame.xAxis.x)
+    let held = estimate.grasp.holding
+    if held, context.graspWristYawRad == nil { context.graspWristYawRad = wristYaw }
+    if estimate.trustedModality == .vision, confidence(estimate, .vision) >= 0.5 {
+      context.cameraPhase = (estimate.splinePhaseDeg, wristYaw, held)
+      return estimate.splinePhaseDeg
+    }
+    guard let reference = context.cameraPhase else { return estimate.splinePhaseDeg }
+    guard held else { return reference.deg }
+    let fromYaw = reference.held ? reference.wristYawRad : (context.graspWristYawRad ?? wristYaw)
+    let turnedDeg = remainder(wristYaw - fromYaw, 2 * .pi) * 180 / .pi
+    return Self.wrapPhaseDeg(reference.deg + turnedDeg)
+  }
+
+  /// A spline phase wrapped to [−15°, 15°) (the 12-tooth spline's half pitch).
+  static func wrapPhaseDeg(_ deg: Double) -> Double {
+    var p = (deg + 15).truncatingRemainder(dividingBy: 30)
+    if p < 0 { p += 30 }
+    return p - 15
+  }
 
   /// The policy's active model, for records of cycles that never asked it for a chunk (they
   /// failed before the first motion); "none" if the policy cannot say.

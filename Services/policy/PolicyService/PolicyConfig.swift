@@ -10,4 +10,6 @@ struct PolicyConfig: Sendable {
   var batcher: PolicyBatcher.Config
   /// The cell layout used to fill what the observation lacks (see `CellLayout`).
   var layout: CellLayout
+  /// The built-in scripted planner answers from the start instead of the model.
+  var scriptedPlanner: Bool
 }

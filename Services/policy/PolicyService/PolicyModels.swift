@@ -1,3 +1,5 @@
+import Foundation
+import MotionPlanning
 import PolicyRuntime
 import WorkcellRuntime
 
@@ -8,15 +10,24 @@ actor PolicyModels {
   private var order: [String] = []
   /// Version of the model that answers.
   private(set) var activeVersion: String
-  /// The batcher every Act and Session goes through.
+  /// The batcher every Act and Session goes through while a model answers.
   let batcher: PolicyBatcher
+  /// The built-in scripted planner, listed under `ScriptedChunkPlanner.version`; it answers
+  /// instead of the batcher while it is the active version.
+  let planner: ScriptedChunkPlanner
+  /// When the service started (the planner's "loaded at").
+  let startedAt = Date()
 
-  init(initial: LoadedModel, batcher config: PolicyBatcher.Config) {
+  init(initial: LoadedModel, batcher config: PolicyBatcher.Config, planner: ScriptedChunkPlanner, plannerActive: Bool) {
     loaded[initial.version] = initial
     order = [initial.version]
-    activeVersion = initial.version
+    activeVersion = plannerActive ? ScriptedChunkPlanner.version : initial.version
     batcher = PolicyBatcher(model: initial.model, config: config)
+    self.planner = planner
   }
+
+  /// The planner while it is the active version, else nil (the batcher answers).
+  var activePlanner: ScriptedChunkPlanner? { activeVersion == ScriptedChunkPlanner.version ? planner : nil }
 
   /// Every loaded model in load order.
   var all: [LoadedModel] { order.compactMap { loaded[$0] } }
@@ -27,6 +38,10 @@ actor PolicyModels {
   /// Registers a loaded model. The same version again replaces it if the file is the same (same
   /// SHA-256); another file under a loaded version is ALREADY_EXISTS.
   func register(_ model: LoadedModel) throws(WorkcellError) {
+    guard model.version != ScriptedChunkPlanner.version else {
+      throw WorkcellError(
+        .alreadyExists, "Version '\(model.version)' is the built-in scripted planner's; load the file under another version.")
+    }
     if let existing = loaded[model.version], existing.sha256 != model.sha256 {
       throw WorkcellError(
         .alreadyExists,
@@ -39,9 +54,14 @@ actor PolicyModels {
 
   /// Makes a loaded version the one that answers; returns the version active before.
   func activate(_ version: String) async throws(WorkcellError) -> String {
+    if version == ScriptedChunkPlanner.version {
+      let previous = activeVersion
+      activeVersion = version
+      return previous
+    }
     guard let model = loaded[version] else {
       throw WorkcellError(
-        .notFound, "Model '\(version)' is not loaded (loaded: \(order.joined(separator: ", "))); LoadModel it first.")
+        .notFound, "Model '\(version)' is not loaded (loaded: \((order + [ScriptedChunkPlanner.version]).joined(separator: ", "))); LoadModel it first.")
     }
     let previous = activeVersion
     activeVersion = version

@@ -46,6 +46,16 @@ public struct PolicyOptions: ParsableArguments, Sendable {
       discussion: "Env: WORKCELL_POLICY_ARM_BASE_M. Default: 0.10,-0.20,0.80 (cell-sim's RobotLayout)."))
   var armBaseM: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "What answers at start: model (the --model file) or scripted (the built-in scripted planner).",
+      discussion:
+        "Env: WORKCELL_POLICY_PLANNER. Default: model. The scripted planner (docs/policy.md, \"The scripted planner\") "
+        + "plans straight Cartesian moves from the same observation, without a network: the baseline a model is "
+        + "measured against. Either can be activated later with ActivateModel (the planner's version is "
+        + "scripted-planner-1); the model file is loaded either way."))
+  var planner: String?
+
   public init() {}
 
   /// Flags merged with the environment and defaults, validated.
@@ -90,8 +100,12 @@ public struct PolicyOptions: ParsableArguments, Sendable {
       }
       layout.armBaseInRobotM = arm
     }
+    let plannerName = try env.value(planner, "WORKCELL_POLICY_PLANNER", default: "model")
+    guard ["model", "scripted"].contains(plannerName) else {
+      throw ValidationError("--planner must be model or scripted, got '\(plannerName)'.")
+    }
     return PolicyConfig(
       modelPath: path, batcher: PolicyBatcher.Config(maxBatchSize: maxBatchSize, window: .milliseconds(window)),
-      layout: layout)
+      layout: layout, scriptedPlanner: plannerName == "scripted")
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MotionPlanning
 import PolicyRuntime
 import SwiftProtobuf
 import WholeBodyControl
@@ -126,6 +127,18 @@ enum PolicyProtoMapping {
       $0.chunkSteps = UInt32(clamping: model.model.architecture.chunkSteps)
       $0.stepPeriodMs = UInt32(clamping: model.model.architecture.stepPeriodMs)
       $0.loadedAt = timestamp(model.loadedAt)
+      $0.active = active
+    }
+  }
+
+  /// The built-in scripted planner's entry in ListModels: no file, no parameters.
+  static func info(planner: ScriptedChunkPlanner, loadedAt: Date, active: Bool) -> Workcell_Policy_V1_ModelInfo {
+    .with {
+      $0.version = ScriptedChunkPlanner.version
+      $0.path = "builtin:scripted-planner"
+      $0.chunkSteps = UInt32(clamping: planner.chunkSteps)
+      $0.stepPeriodMs = UInt32(clamping: planner.stepPeriodMs)
+      $0.loadedAt = timestamp(loadedAt)
       $0.active = active
     }
   }

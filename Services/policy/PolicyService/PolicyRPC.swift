@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import Logging
+import MotionPlanning
 import PolicyRuntime
 import SwiftProtobuf
 import WorkcellProto
@@ -43,8 +44,12 @@ struct PolicyRPC: Workcell_Policy_V1_Policy.SimpleServiceProtocol {
   ) async throws -> Workcell_Policy_V1_ListModelsResponse {
     let all = await models.all
     let active = await models.activeVersion
+    let planner = models.planner
+    let startedAt = models.startedAt
     return .with {
-      $0.models = all.map { PolicyProtoMapping.info($0, active: $0.version == active) }
+      $0.models =
+        all.map { PolicyProtoMapping.info($0, active: $0.version == active) }
+        + [PolicyProtoMapping.info(planner: planner, loadedAt: startedAt, active: active == ScriptedChunkPlanner.version)]
       $0.activeVersion = active
     }
   }
@@ -86,18 +91,25 @@ struct PolicyRPC: Workcell_Policy_V1_Policy.SimpleServiceProtocol {
     let architecture = await models.batcher.model.architecture
     let input = try PolicyProtoMapping.observation(
       observation, architecture: architecture, layout: config.layout, now: now)
-    let started = ContinuousClock.now
-    let answer = await models.batcher.act(input)
-    let elapsed = ContinuousClock.now - started
-    let statistics = await models.batcher.statistics
-    await batchSizes.record(statistics)
-    metrics.inference(batchSize: statistics.lastBatchSize).record(elapsed)
+    let answer: PolicyChunk
+    var batchSize = 1
+    if let planner = await models.activePlanner {
+      answer = planner.plan(input)
+    } else {
+      let started = ContinuousClock.now
+      answer = await models.batcher.act(input)
+      let elapsed = ContinuousClock.now - started
+      let statistics = await models.batcher.statistics
+      await batchSizes.record(statistics)
+      metrics.inference(batchSize: statistics.lastBatchSize).record(elapsed)
+      batchSize = statistics.lastBatchSize
+    }
     metrics.chunks(rpc: rpc, model: answer.modelVersion).increment()
     logger.trace(
       "chunk",
       metadata: [
         "robot": "\(observation.robot.robot)", "sequence": "\(observation.sequence)", "model": "\(answer.modelVersion)",
-        "batch": "\(statistics.lastBatchSize)",
+        "batch": "\(batchSize)",
       ])
     return PolicyProtoMapping.chunk(answer, observation: observation, observedAt: observedAt)
   }

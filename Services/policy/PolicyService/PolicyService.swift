@@ -1,4 +1,5 @@
 import ArgumentParser
+import MotionPlanning
 import WorkcellProto
 import WorkcellRuntime
 
@@ -14,7 +15,8 @@ public enum PolicyService: FleetService {
     directory); LoadModel and ActivateModel add and switch versions without a restart. Act and \
     Session from several robots share forward passes (--batch-window-ms, --max-batch). The TCP \
     comes from forward kinematics of the measured joints and the pin seat from the cell layout \
-    (--pin-seat-m); the torso's sway is not observed.
+    (--pin-seat-m); the torso's sway is not observed. --planner scripted answers with the built-in \
+    scripted planner (version scripted-planner-1) instead of the network, the baseline a model is measured against.
     """
 
   public static func makeParts(options: Options, context: ServiceContext) async throws -> ServiceParts {
@@ -29,7 +31,11 @@ public enum PolicyService: FleetService {
     // Every batch size's latency series exists from the start (at zero), so dashboards and
     // alerts see the metric before the first robot asks.
     for size in 1...config.batcher.maxBatchSize { _ = metrics.inference(batchSize: size) }
-    let models = PolicyModels(initial: initial, batcher: config.batcher)
+    let architecture = initial.model.architecture
+    let planner = ScriptedChunkPlanner(
+      config: .init(armBaseInTorsoM: config.layout.armBaseInRobotM), chunkSteps: architecture.chunkSteps,
+      stepPeriodMs: architecture.stepPeriodMs, jointNames: architecture.jointNames, gripperNames: architecture.gripperNames)
+    let models = PolicyModels(initial: initial, batcher: config.batcher, planner: planner, plannerActive: config.scriptedPlanner)
     context.logger.info(
       "policy configured",
       metadata: [
@@ -37,6 +43,7 @@ public enum PolicyService: FleetService {
         "parameters": "\(initial.model.parameterCount)", "chunk_steps": "\(initial.model.architecture.chunkSteps)",
         "max_batch": "\(config.batcher.maxBatchSize)", "batch_window": "\(config.batcher.window)",
         "pin_seat_m": "\(config.layout.pinSeatInRobotM)",
+        "answering": "\(config.scriptedPlanner ? ScriptedChunkPlanner.version : initial.version)",
       ])
     return ServiceParts(
       rpcServices: [

@@ -1,0 +1,213 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+import PolicyRuntime
+import WholeBodyControl
+
+/// A hand-written motion planner that answers the policy's question — an observation in, an
+/// action chunk out — without a network: for the cycle step it is told, it plans straight
+/// Cartesian moves of the TCP (pre-grasp above the nut, down onto it, up and over the pin with the
+/// wrist turned by the observed spline phase, down onto the pin, open and back away) and turns
+/// them into joint targets by inverse kinematics. It reads only what the policy reads, so it runs
+/// through the same fleet path (perception's estimates, the torso frame, control's tracking) and
+/// tells how much of a cell's yield the learned policy costs. It keeps no state between calls:
+/// every chunk is planned from the observation alone (receding horizon).
+public struct ScriptedChunkPlanner: Sendable {
+  /// The version the policy service lists it under.
+  public static let version = "scripted-planner-1"
+
+  /// Geometry and speeds.
+  public struct Config: Sendable, Hashable {
+    /// The working arm's base in the torso frame, metres.
+    public var armBaseInTorsoM: SIMD3<Double>
+    /// How far the pin stands above its seat, metres.
+    public var pinLengthM = 0.012
+    /// The nut's height, metres (its centre is half of it above the face it sits on).
+    public var nutHeightM = 0.008
+    /// The pre-grasp pose's height above the nut, metres.
+    public var preGraspAboveM = 0.06
+    /// Height of the carried nut over the pin's top while it crosses, metres.
+    public var carryClearanceM = 0.04
+    /// Free moves, m/s.
+    public var freeSpeedMPerS = 0.35
+    /// Onto the nut and the last millimetres onto the pin, m/s.
+    public var fineSpeedMPerS = 0.05
+    /// Deceleration into a goal, m/s².
+    public var decelerationMPerS2 = 1.5
+    /// Wrist turn rate, rad/s.
+    public var turnRateRadPerS = 1.5
+    /// The fingers close once the TCP is this close to the nut's centre sideways…
+    public var closeSidewaysM = 0.0015
+    /// …and vertically.
+    public var closeVerticalM = 0.003
+    /// The held nut goes down the pin only once it is this close to the pin's axis sideways…
+    public var insertCentredM = 0.001
+    /// …and its spline within this of the pin's teeth (else the wrist turns first).
+    public var insertPhaseToleranceDeg = 3.0
+    /// Open gripper width, metres.
+    public var openWidthM = 0.045
+    /// Grip force, newtons.
+    public var gripForceN = 20.0
+
+    /// The simulated cell's (CellWorld's RobotLayout and NutModel).
+    public init(armBaseInTorsoM: SIMD3<Double> = CellLayout.defaults.armBaseInRobotM) {
+      self.armBaseInTorsoM = armBaseInTorsoM
+    }
+  }
+
+  public var config: Config
+  /// Steps per chunk and their spacing, as the model's architecture.
+  public let chunkSteps: Int
+  public let stepPeriodMs: Int
+  public let jointNames: [String]
+  public let gripperNames: [String]
+  private let chain = ArmChain()
+
+  public init(config: Config, chunkSteps: Int, stepPeriodMs: Int, jointNames: [String], gripperNames: [String]) {
+    self.config = config
+    self.chunkSteps = max(chunkSteps, 1)
+    self.stepPeriodMs = max(stepPeriodMs, 1)
+    self.jointNames = jointNames
+    self.gripperNames = gripperNames
+  }
+
+  /// One leg of the planned path: the TCP's goal (torso frame) and the speed to go there.
+  struct Leg: Equatable {
+    var tcpM: SIMD3<Double>
+    var speedMPerS: Double
+  }
+
+  /// What the planner decides for one observation: the TCP's path, the wrist's yaw goal and
+  /// whether the fingers close.
+  struct Intent: Equatable {
+    var legs: [Leg]
+    var yawRad: Double
+    var close: Bool
+  }
+
+  /// The intent for an observation (the planning rules, without the inverse kinematics).
+  func intent(_ o: PolicyObservation, tcpYawRad yawNow: Double) -> Intent {
+    let c = config
+    let tcp = o.tcpPositionInTorsoM
+    let nut = o.nutPositionInTorsoM
+    let pin = o.pinSeatInTorsoM
+    // The nut's centre over the pin's top, and pushed home on the seat (1 mm of press).
+    let pinTopZ = pin.z + c.pinLengthM + c.nutHeightM / 2
+    let seatedZ = pin.z + c.nutHeightM / 2 - 0.001
+    // The nut sits in the fingers where touch says: move the TCP so the nut goes where it should.
+    let inHand = tcp - nut
+    // Turning the wrist by −phase brings the nut's teeth over the pin's.
+    let alignedYaw = yawNow - o.splinePhaseDeg * .pi / 180
+    switch o.cycleStep {
+    case .reach:
+      return Intent(legs: [Leg(tcpM: nut + SIMD3(0, 0, c.preGraspAboveM), speedMPerS: c.freeSpeedMPerS)], yawRad: yawNow, close: false)
+    case .grasp:
+      let d = nut - tcp
+      let sideways = (d.x * d.x + d.y * d.y).squareRoot()
+      if o.holding || (sideways < c.closeSidewaysM && abs(d.z) < c.closeVerticalM) {
+        return Intent(legs: [], yawRad: yawNow, close: true)
+      }
+      var legs: [Leg] = []
+      // Well off to the side and still high: line up over the nut first, then go down.
+      if sideways > 0.003, tcp.z - nut.z > 0.01 {
+        legs.append(Leg(tcpM: SIMD3(nut.x, nut.y, tcp.z), speedMPerS: 2 * c.fineSpeedMPerS))
+      }
+      legs.append(Leg(tcpM: nut, speedMPerS: 2 * c.fineSpeedMPerS))
+      return Intent(legs: legs, yawRad: yawNow, close: false)
+    case .carry, .align:
+      let carryZ = pinTopZ + c.carryClearanceM
+      let d = nut - pin
+      var legs: [Leg] = []
+      // Lift out of the feeder before crossing.
+      if (d.x * d.x + d.y * d.y).squareRoot() > 0.03, nut.z < carryZ - 0.005 {
+        legs.append(Leg(tcpM: SIMD3(nut.x, nut.y, carryZ) + inHand, speedMPerS: c.freeSpeedMPerS))
+      }
+      legs.append(Leg(tcpM: SIMD3(pin.x, pin.y, carryZ) + inHand, speedMPerS: c.freeSpeedMPerS))
+      return Intent(legs: o.cycleStep == .align ? [] : legs, yawRad: alignedYaw, close: true)
+    case .insert:
+      // Over the pin's top first, centred; down the pin only once centred (the lead-in takes
+      // ±1.5 mm). Stalled on the pin's top off-centre or turned (jammed): lift clear and try again
+      // (a jam resets once the nut is 2 mm clear).
+      let d = nut - pin
+      let sideways = (d.x * d.x + d.y * d.y).squareRoot()
+      let approachZ = pinTopZ + 0.003
+      let centred = sideways <= c.insertCentredM
+      let stalled = nut.z <= pinTopZ + 0.0005 && nut.z > seatedZ + 0.002
+      if stalled, !centred || abs(o.splinePhaseDeg) > c.insertPhaseToleranceDeg {
+        return Intent(legs: [Leg(tcpM: SIMD3(pin.x, pin.y, pinTopZ + 0.004) + inHand, speedMPerS: c.fineSpeedMPerS)], yawRad: alignedYaw, close: true)
+      }
+      let seat = Leg(tcpM: SIMD3(pin.x, pin.y, seatedZ) + inHand, speedMPerS: c.fineSpeedMPerS)
+      let legs: [Leg]
+      if nut.z > approachZ + 0.001 {
+        legs = [Leg(tcpM: SIMD3(pin.x, pin.y, approachZ) + inHand, speedMPerS: c.freeSpeedMPerS / 2), seat]
+      } else if !centred {
+        legs = [Leg(tcpM: SIMD3(pin.x, pin.y, max(nut.z, approachZ)) + inHand, speedMPerS: c.fineSpeedMPerS)]
+      } else {
+        legs = [seat]
+      }
+      return Intent(legs: legs, yawRad: abs(o.splinePhaseDeg) > c.insertPhaseToleranceDeg ? alignedYaw : yawNow, close: true)
+    case .releaseRetreat:
+      // Open first; once open, straight up clear of the pin.
+      guard o.gripperWidthM >= c.openWidthM - 0.01 else { return Intent(legs: [], yawRad: yawNow, close: false) }
+      let clearZ = max(tcp.z, pinTopZ + c.preGraspAboveM)
+      return Intent(legs: [Leg(tcpM: SIMD3(tcp.x, tcp.y, clearZ), speedMPerS: c.freeSpeedMPerS)], yawRad: yawNow, close: false)
+    default:
+      return Intent(legs: [], yawRad: yawNow, close: o.holding)
+    }
+  }
+
+  /// The chunk for an observation: step i is the path's point i × period into the move (at the
+  /// leg's speed, slowing into the last goal), the wrist turned toward its goal at the turn rate,
+  /// solved for the joints from the step before.
+  public func plan(_ o: PolicyObservation) -> PolicyChunk {
+    let c = config
+    let q0 = o.armJointPositionsRad
+    let frame = chain.tcpFrame(q0)
+    let yawNow = atan2(frame.xAxis.y, frame.xAxis.x)
+    let intent = intent(o, tcpYawRad: yawNow)
+    var turn = intent.yawRad - yawNow
+    turn = (turn + .pi).truncatingRemainder(dividingBy: 2 * .pi)
+    if turn < 0 { turn += 2 * .pi }
+    turn -= .pi
+    let dt = Double(stepPeriodMs) / 1000
+    var position = o.tcpPositionInTorsoM
+    var legIndex = 0
+    var joints = q0
+    var steps: [PolicyActionStep] = []
+    steps.reserveCapacity(chunkSteps)
+    let width = intent.close ? 0 : c.openWidthM
+    for i in 0..<chunkSteps {
+      if i > 0 {
+        // Advance along the legs by this step's share of the path.
+        var budget = dt
+        while budget > 0, legIndex < intent.legs.count {
+          let leg = intent.legs[legIndex]
+          let toGoal = leg.tcpM - position
+          let distance = (toGoal * toGoal).sum().squareRoot()
+          // Slow into the leg's end to the next leg's speed (to a stop at the last).
+          let exitSpeed = legIndex + 1 < intent.legs.count ? intent.legs[legIndex + 1].speedMPerS : 0
+          let speed = min(leg.speedMPerS, (exitSpeed * exitSpeed + 2 * c.decelerationMPerS2 * distance).squareRoot())
+          let step = speed * budget
+          if step >= distance {
+            position = leg.tcpM
+            budget -= speed > 0 ? distance / speed : budget
+            legIndex += 1
+          } else {
+            position += toGoal * (step / distance)
+            budget = 0
+          }
+        }
+      }
+      let t = Double(i) * dt
+      let yaw = yawNow + max(-c.turnRateRadPerS * t, min(c.turnRateRadPerS * t, turn))
+      joints = chain.solve(from: joints, towardM: position - c.armBaseInTorsoM, yawRad: yaw, iterations: i == 0 ? 6 : 3).jointsRad
+      steps.append(PolicyActionStep(jointPositionsRad: joints, gripperWidthsM: [width], gripForcesN: [c.gripForceN]))
+    }
+    return PolicyChunk(
+      modelVersion: Self.version, sequence: o.sequence, observedAtS: o.observedAtS,
+      expiresAtS: o.observedAtS + Double(chunkSteps * stepPeriodMs) / 1000, stepPeriodMs: stepPeriodMs,
+      jointNames: jointNames, gripperNames: gripperNames, cycleStep: o.cycleStep, steps: steps)
+  }
+}

@@ -1,0 +1,89 @@
+import CellWorld
+import MotionPlanning
+import PolicyRuntime
+import Testing
+import WholeBodyControl
+
+@Suite("Scripted chunk planner")
+struct ScriptedChunkPlannerTests {
+  /// CellWorld's home posture of the working (right) arm.
+  let home = RobotLayout.homeRad
+  let layout = CellLayout.defaults
+
+  func planner() -> ScriptedChunkPlanner {
+    ScriptedChunkPlanner(
+      config: .init(armBaseInTorsoM: layout.armBaseInRobotM), chunkSteps: 30, stepPeriodMs: 20,
+      jointNames: (1...7).map { "right_arm_joint_\($0)" }, gripperNames: ["right_gripper"])
+  }
+
+  func observation(
+    step: PolicyCycleStep, joints: [Double], nut: SIMD3<Double>, holding: Bool = false, phaseDeg: Double = 0,
+    widthM: Double = 0.045
+  ) -> PolicyObservation {
+    PolicyObservation(
+      sequence: 7, observedAtS: 100, armJointPositionsRad: joints, gripperWidthM: widthM, nutPositionInTorsoM: nut,
+      tcpPositionInTorsoM: layout.tcpInRobotM(armJointsRad: joints), pinSeatInTorsoM: layout.pinSeatInRobotM,
+      nutYawRad: 0, splinePhaseDeg: phaseDeg, holding: holding, seated: holding, cycleStep: step)
+  }
+
+  @Test("inverse kinematics puts the TCP on a reachable point, pointing down, within 0.5 mm")
+  func inverseKinematics() {
+    let chain = ArmChain()
+    let start = chain.tcpPositionM(home)
+    let goal = start + SIMD3(0.05, -0.04, -0.08)
+    var q = home
+    for _ in 0..<10 { q = chain.solve(from: q, towardM: goal, yawRad: 0.3).jointsRad }
+    let reached = chain.tcpPositionM(q)
+    #expect(((reached - goal) * (reached - goal)).sum().squareRoot() < 0.0005)
+    let frame = chain.tcpFrame(q)
+    #expect(frame.zAxis.z < -0.999)
+    #expect(abs(atan2(frame.xAxis.y, frame.xAxis.x) - 0.3) < 0.01)
+  }
+
+  @Test("reach: the chunk heads for 60 mm above the nut at no more than the free speed, fingers open")
+  func reachChunk() {
+    let tcp = layout.tcpInRobotM(armJointsRad: home)
+    let nut = tcp + SIMD3(0.10, 0.05, -0.20)
+    let o = observation(step: .reach, joints: home, nut: nut)
+    let chunk = planner().plan(o)
+    #expect(chunk.steps.count == 30)
+    #expect(chunk.modelVersion == ScriptedChunkPlanner.version)
+    #expect(chunk.sequence == 7 && chunk.observedAtS == 100 && abs(chunk.expiresAtS - 100.6) < 1e-9)
+    let positions = chunk.steps.map { layout.tcpInRobotM(armJointsRad: $0.jointPositionsRad) }
+    let goal = nut + SIMD3(0, 0, 0.06)
+    func distance(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> Double { ((a - b) * (a - b)).sum().squareRoot() }
+    #expect(distance(positions.last!, goal) < distance(tcp, goal) - 0.15)
+    for i in 1..<positions.count {
+      #expect(distance(positions[i], positions[i - 1]) <= 0.35 * 0.02 + 0.001)
+    }
+    #expect(chunk.steps.allSatisfy { $0.gripperWidthsM == [0.045] })
+  }
+
+  @Test("grasp: fingers stay open beside the nut and close on it")
+  func graspCloses() {
+    let tcp = layout.tcpInRobotM(armJointsRad: home)
+    let beside = planner().plan(observation(step: .grasp, joints: home, nut: tcp + SIMD3(0.004, 0, -0.02)))
+    #expect(beside.steps.allSatisfy { $0.gripperWidthsM == [0.045] })
+    let on = planner().plan(observation(step: .grasp, joints: home, nut: tcp + SIMD3(0.0005, 0, 0.001)))
+    #expect(on.steps.allSatisfy { $0.gripperWidthsM == [0] })
+  }
+
+  @Test("carry: the wrist turns by minus the spline phase while the held nut heads over the pin")
+  func carryTurns() {
+    let chain = ArmChain()
+    let tcp = layout.tcpInRobotM(armJointsRad: home)
+    let frame = chain.tcpFrame(home)
+    let yaw0 = atan2(frame.xAxis.y, frame.xAxis.x)
+    let o = observation(step: .carry, joints: home, nut: tcp, holding: true, phaseDeg: 10, widthM: 0.024)
+    let chunk = planner().plan(o)
+    let last = chain.tcpFrame(chunk.steps.last!.jointPositionsRad)
+    let yaw = atan2(last.xAxis.y, last.xAxis.x)
+    #expect(abs((yaw - yaw0) - (-10 * Double.pi / 180)) < 0.01)
+    #expect(chunk.steps.allSatisfy { $0.gripperWidthsM == [0] })
+    let pin = layout.pinSeatInRobotM
+    let end = layout.tcpInRobotM(armJointsRad: chunk.steps.last!.jointPositionsRad)
+    let before = ((tcp.x - pin.x) * (tcp.x - pin.x) + (tcp.y - pin.y) * (tcp.y - pin.y)).squareRoot()
+    let after = ((end.x - pin.x) * (end.x - pin.x) + (end.y - pin.y) * (end.y - pin.y)).squareRoot()
+    #expect(after < before || after < 0.001)
+  }
+}
