@@ -238,7 +238,8 @@ let package = Package(
     ),
     // `workcell-train`: demonstrations from the scripted expert in the simulated world → policy weights.
     .executableTarget(
-      name: "WorkcellTrain", dependencies: ["CellWorld", "PolicyRuntime", "CycleSequencing", "MotionPlanning"], path: "Services/workcell-train",
+      name: "WorkcellTrain",
+      dependencies: ["CellWorld", "PolicyRuntime", "CycleSequencing", "MotionPlanning", "WholeBodyControl", "JointBus"], path: "Services/workcell-train",
       swiftSettings: swiftSettings),
     // `workcell-bench <name>`: release-build benchmarks printing `metric: value unit` lines.
     .executableTarget(

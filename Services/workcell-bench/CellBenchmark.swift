@@ -10,8 +10,9 @@ struct CellBenchmark: AsyncParsableCommand {
     abstract: "Yield and first-pass yield of the cell and its ablations, same seeds, side by side.",
     discussion: """
       Runs `workcell demo --report json` (the binary beside this one, or --workcell) once per \
-      seed and ablation: full, --planner scripted, --vision-only, --no-tactile-refine, --no-retry \
-      (--planner scripted runs every ablation with the scripted planner). Prints one \
+      seed and ablation: full, learned-policy (--planner model: the policy network instead of the \
+      scripted planner), --vision-only, --no-tactile-refine, --no-retry (--planner model runs \
+      every ablation with the network). Prints one \
       `metric: value unit` line per ablation and figure (cycles, yield, first-pass yield, \
       cycle time p50, wall time), then a table with the failure codes. Run from the repository \
       root (the policy's model is models/policy/wc-mlp-2.safetensors), in a release build.
@@ -29,17 +30,17 @@ struct CellBenchmark: AsyncParsableCommand {
   @Option(help: "The workcell executable (default: beside this one).")
   var workcell: String?
 
-  @Option(help: "Ablations to run, comma-separated (full, scripted-planner, vision-only, no-tactile-refine, no-retry).")
-  var ablations: String = "full,scripted-planner,vision-only,no-tactile-refine,no-retry"
+  @Option(help: "Ablations to run, comma-separated (full, learned-policy, vision-only, no-tactile-refine, no-retry).")
+  var ablations: String = "full,learned-policy,vision-only,no-tactile-refine,no-retry"
 
-  @Option(help: "What plans motion in every run but scripted-planner's: model (the policy network) or scripted.")
-  var planner: String = "model"
+  @Option(help: "What plans motion in every run but learned-policy's: scripted (the built-in planner) or model (the policy network).")
+  var planner: String = "scripted"
 
   @Option(help: "First gRPC port of the demo fleets.")
   var grpcPortBase: Int = 50261
 
   static let flags: [String: [String]] = [
-    "full": [], "scripted-planner": ["--planner", "scripted"], "vision-only": ["--vision-only"],
+    "full": [], "learned-policy": ["--planner", "model"], "vision-only": ["--vision-only"],
     "no-tactile-refine": ["--no-tactile-refine"], "no-retry": ["--no-retry"],
   ]
 
@@ -63,7 +64,7 @@ struct CellBenchmark: AsyncParsableCommand {
       for seed in seedList {
         let started = ContinuousClock.now
         var flags = Self.flags[name]!
-        if name != "scripted-planner", planner != "model" { flags += ["--planner", planner] }
+        if name != "learned-policy" { flags += ["--planner", planner] }
         let report = try await demo(binary, seed: seed, flags: flags)
         totals.add(report, wall: ContinuousClock.now - started)
         FileHandle.standardError.write(Data("[bench] \(name) seed \(seed): \(report.summary)\n".utf8))

@@ -80,6 +80,6 @@ struct SimObserver {
       sequence: sequence, observedAtS: world.simTimeS, armJointPositionsRad: joints,
       gripperWidthM: state.gripperWidthM[RobotLayout.workingArm], nutPositionInTorsoM: nut,
       tcpPositionInTorsoM: tcp, pinSeatInTorsoM: pin, nutYawRad: yaw, splinePhaseDeg: phase, holding: holding, seated: seated,
-      cycleStep: step)
+      cycleStep: step, armJointVelocitiesRadPerS: (0..<7).map { state.velocityRadPerS[first + $0] })
   }
 }

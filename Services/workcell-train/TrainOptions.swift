@@ -29,6 +29,8 @@ struct TrainOptions {
   var traceEval = false
   var evalOnly = false
   var planner = "model"
+  var throughControlLatencyMs: Int?
+  var noBalanceCorrection = false
 
   static let usage = """
     workcell-train: demonstrations from the scripted expert in the simulated cell → a policy MLP.
@@ -76,6 +78,9 @@ struct TrainOptions {
       --eval-only               load <output>/<version>.safetensors and only evaluate it
       --planner scripted        evaluate the scripted chunk planner (MotionPlanning) instead of a
                                 model, on the same held-out worlds and closed loop; trains nothing
+      --through-control-latency-ms N
+                                with --planner scripted: the chunks go through the whole-body
+                                controller (as control runs it) and arrive N ms after the look
       --trace-eval              print the closed loop's state every 250 ms (diagnosis)
       -h, --help                this text
     """
@@ -107,6 +112,8 @@ struct TrainOptions {
       case "-h", "--help": help = true
       case "--trace-eval": traceEval = true
       case "--eval-only": evalOnly = true
+      case "--through-control-latency-ms": throughControlLatencyMs = try int(flag)
+      case "--no-balance-correction": noBalanceCorrection = true
       case "--planner":
         planner = try value(flag)
         guard ["model", "scripted"].contains(planner) else {

@@ -1,6 +1,7 @@
 import CellWorld
 import Foundation
 import MotionPlanning
+import WholeBodyControl
 import PolicyRuntime
 
 // workcell-train: demonstrations from the scripted expert → policy weights and model card.
@@ -44,6 +45,32 @@ if options.planner == "scripted" {
     jointNames: (1...7).map { "right_arm_joint_\($0)" }, gripperNames: ["right_gripper"])
   let seeds = (0..<UInt64(options.evalSeeds)).map { options.firstEvalSeed + $0 }
   let started = clock.now
+  if let latencyMs = options.throughControlLatencyMs {
+    // Through the whole-body controller, with the fleet's round-trip latency.
+    var tally = ClosedLoop.Tally()
+    var refused = 0
+    for seed in seeds {
+      var loop = ControlledLoop(
+        world: CellWorld(seed: seed, config: worldConfig),
+        correction: options.noBalanceCorrection ? NoBalanceCorrection() : AnalyticBalanceCorrection())
+      var observer = SimObserver(robot: 0, seed: seed ^ 0x5EED_0B5E)
+      var sequence: UInt64 = 0
+      for _ in 0..<options.evalCyclesPerSeed {
+        let outcome = loop.cycle(
+          act: { planner.plan($0) }, observer: &observer, stepPeriodMs: options.stepPeriodMs,
+          replanSteps: options.replanSteps, latencyMs: latencyMs, timeoutS: 12, sequence: &sequence, refused: &refused,
+          trace: options.traceEval ? { say("  " + $0) } : nil)
+        tally.outcomes[outcome.rawValue, default: 0] += 1
+        if outcome != .fastened { tally.failedInStep["\(observer.step)", default: 0] += 1 }
+        tally.cycles += 1
+      }
+    }
+    say(
+      "scripted planner through control (latency \(latencyMs) ms): \(tally.fastened)/\(tally.cycles) fastened (\(tally.summary)); "
+        + "failures by the step reached: \(tally.failureSteps); chunks refused \(refused); "
+        + "\(String(format: "%.1f", seconds(clock.now - started))) s")
+    exit(0)
+  }
   let tally = ClosedLoop.evaluate(
     stepPeriodMs: options.stepPeriodMs, act: { planner.plan($0) }, seeds: seeds, cyclesPerSeed: options.evalCyclesPerSeed,
     config: worldConfig, replanSteps: options.replanSteps, trace: options.traceEval ? { say("  " + $0) } : nil)

@@ -81,12 +81,14 @@ struct DemoCommand: AsyncParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "What plans the arm's motion: model (the trained policy network) or scripted (the policy service's built-in scripted planner).",
+      "What plans the arm's motion: scripted (the policy service's built-in scripted planner) or model (the trained policy network).",
       discussion: """
-        Both answer the same Act calls from the same observations (docs/policy.md). The scripted \
-        planner is the baseline: the difference in yield is what the learned policy costs or earns.
+        Both answer the same Act calls from the same observations (docs/policy.md). Default: \
+        scripted, the planner the cell reaches its yield with; --planner model runs the learned \
+        policy (models/policy/wc-mlp-2) in its place, which does not yet reach the planner's \
+        yield (docs/cell.md, "Figures").
         """))
-  var planner: String = "model"
+  var planner: String = "scripted"
 
   @Flag(help: "Ablation: the cell ignores touch — grasps judged from the gripper's width and force, no tactile check.")
   var visionOnly = false

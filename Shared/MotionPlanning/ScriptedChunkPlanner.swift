@@ -34,10 +34,16 @@ public struct ScriptedChunkPlanner: Sendable {
     public var freeSpeedMPerS = 0.35
     /// Onto the nut and the last millimetres onto the pin, m/s.
     public var fineSpeedMPerS = 0.05
-    /// Deceleration into a goal, m/s².
-    public var decelerationMPerS2 = 1.5
-    /// Wrist turn rate, rad/s.
-    public var turnRateRadPerS = 1.5
+    /// Deceleration into a goal, m/s² (planned; below `accelerationMPerS2` so the plan can keep it).
+    public var decelerationMPerS2 = 1.0
+    /// Most change of the TCP's velocity, m/s².
+    public var accelerationMPerS2 = 1.5
+    /// A leg counts as reached this close to its end, metres (the plan turns onto the next).
+    public var legReachedM = 0.003
+    /// Wrist turn rate, rad/s (average over a turn).
+    public var turnRateRadPerS = 0.75
+    /// Turns smaller than this are not made, radians.
+    public var turnDeadbandRad = 0.015
     /// The fingers close once the TCP is this close to the nut's centre sideways…
     public var closeSidewaysM = 0.0015
     /// …and vertically.
@@ -50,10 +56,32 @@ public struct ScriptedChunkPlanner: Sendable {
     public var openWidthM = 0.045
     /// Grip force, newtons.
     public var gripForceN = 20.0
+    /// The working arm's posture the inverse kinematics leans toward in its null space (the
+    /// arm's home), radians.
+    public var restPostureRad: [Double] = [0, -0.785, 0, -2.356, 0, 1.571, 0.785]
+    /// How strongly, per solver iteration (three per chunk step), as a fraction of the way.
+    public var restGain = 0.005
+    /// The working arm's joint limits (control refuses a chunk past them), radians; the plan
+    /// keeps `limitMarginRad` inside.
+    public var jointMinRad: [Double]
+    public var jointMaxRad: [Double]
+    public var limitMarginRad = 0.05
+    /// The working arm's joint speed limits (control refuses a chunk faster than them), rad/s; the
+    /// plan keeps to `speedFraction` of them.
+    public var jointSpeedMaxRadPerS: [Double]
+    public var speedFraction = 0.8
 
-    /// The simulated cell's (CellWorld's RobotLayout and NutModel).
-    public init(armBaseInTorsoM: SIMD3<Double> = CellLayout.defaults.armBaseInRobotM) {
+    /// The simulated cell's (CellWorld's RobotLayout and NutModel), with control's default limits
+    /// for the right arm.
+    public init(armBaseInTorsoM: SIMD3<Double> = CellLayout.defaults.armBaseInRobotM, limits: JointLimits = .defaults) {
       self.armBaseInTorsoM = armBaseInTorsoM
+      let right = (1...7).compactMap { limits.jointNames.firstIndex(of: "right_arm_joint_\($0)") }
+      let pick = { (values: [Double], fallback: Double) -> [Double] in
+        right.count == 7 ? right.map { values[$0] } : [Double](repeating: fallback, count: 7)
+      }
+      jointMinRad = pick(limits.positionMinRad, -2.8)
+      jointMaxRad = pick(limits.positionMaxRad, 2.8)
+      jointSpeedMaxRadPerS = pick(limits.velocityMaxRadPerS, 2.0)
     }
   }
 
@@ -88,9 +116,8 @@ public struct ScriptedChunkPlanner: Sendable {
   }
 
   /// The intent for an observation (the planning rules, without the inverse kinematics).
-  func intent(_ o: PolicyObservation, tcpYawRad yawNow: Double) -> Intent {
+  func intent(_ o: PolicyObservation, tcpM tcp: SIMD3<Double>, tcpYawRad yawNow: Double) -> Intent {
     let c = config
-    let tcp = o.tcpPositionInTorsoM
     let nut = o.nutPositionInTorsoM
     let pin = o.pinSeatInTorsoM
     // The nut's centre over the pin's top, and pushed home on the seat (1 mm of press).
@@ -102,7 +129,18 @@ public struct ScriptedChunkPlanner: Sendable {
     let alignedYaw = yawNow - o.splinePhaseDeg * .pi / 180
     switch o.cycleStep {
     case .reach:
-      return Intent(legs: [Leg(tcpM: nut + SIMD3(0, 0, c.preGraspAboveM), speedMPerS: c.freeSpeedMPerS)], yawRad: yawNow, close: false)
+      // Up to a safe height first when the hand is low and far (it may still be at the pin,
+      // around the last nut), across, then down to the pre-grasp pose.
+      let preGrasp = nut + SIMD3(0, 0, c.preGraspAboveM)
+      let safeZ = max(preGrasp.z, pinTopZ + c.carryClearanceM)
+      let d = preGrasp - tcp
+      var legs: [Leg] = []
+      if (d.x * d.x + d.y * d.y).squareRoot() > 0.03, tcp.z < safeZ - 0.01 {
+        legs.append(Leg(tcpM: SIMD3(tcp.x, tcp.y, safeZ), speedMPerS: c.freeSpeedMPerS))
+        legs.append(Leg(tcpM: SIMD3(preGrasp.x, preGrasp.y, safeZ), speedMPerS: c.freeSpeedMPerS))
+      }
+      legs.append(Leg(tcpM: preGrasp, speedMPerS: c.freeSpeedMPerS))
+      return Intent(legs: legs, yawRad: yawNow, close: false)
     case .grasp:
       let d = nut - tcp
       let sideways = (d.x * d.x + d.y * d.y).squareRoot()
@@ -166,43 +204,77 @@ public struct ScriptedChunkPlanner: Sendable {
     let q0 = o.armJointPositionsRad
     let frame = chain.tcpFrame(q0)
     let yawNow = atan2(frame.xAxis.y, frame.xAxis.x)
-    let intent = intent(o, tcpYawRad: yawNow)
+    // The TCP by forward kinematics of the observed joints (the same chain the inverse
+    // kinematics solves), so the plan starts exactly where the joints are.
+    let tcp = c.armBaseInTorsoM + frame.positionM
+    let intent = intent(o, tcpM: tcp, tcpYawRad: yawNow)
     var turn = intent.yawRad - yawNow
     turn = (turn + .pi).truncatingRemainder(dividingBy: 2 * .pi)
     if turn < 0 { turn += 2 * .pi }
     turn -= .pi
     let dt = Double(stepPeriodMs) / 1000
-    var position = o.tcpPositionInTorsoM
+    var position = tcp
+    // Continue the arm's motion: the TCP's velocity now (J q̇ by a finite difference), then at
+    // most `accelerationMPerS2` of change per second toward the path — replans every 0.1 s meet
+    // the motion in force instead of pulling against it.
+    var velocity = SIMD3<Double>.zero
+    if o.armJointVelocitiesRadPerS.count == 7 {
+      let h = 0.01
+      let ahead = chain.tcpPositionM((0..<7).map { q0[$0] + o.armJointVelocitiesRadPerS[$0] * h })
+      velocity = (ahead - frame.positionM) / h
+    }
     var legIndex = 0
     var joints = q0
+    let lower = (0..<7).map { min(c.jointMinRad[$0] + c.limitMarginRad, q0[$0]) }
+    let upper = (0..<7).map { max(c.jointMaxRad[$0] - c.limitMarginRad, q0[$0]) }
     var steps: [PolicyActionStep] = []
     steps.reserveCapacity(chunkSteps)
     let width = intent.close ? 0 : c.openWidthM
     for i in 0..<chunkSteps {
       if i > 0 {
-        // Advance along the legs by this step's share of the path.
-        var budget = dt
-        while budget > 0, legIndex < intent.legs.count {
+        while legIndex + 1 < intent.legs.count, Self.length(intent.legs[legIndex].tcpM - position) < c.legReachedM {
+          legIndex += 1
+        }
+        var desired = SIMD3<Double>.zero
+        if legIndex < intent.legs.count {
           let leg = intent.legs[legIndex]
           let toGoal = leg.tcpM - position
-          let distance = (toGoal * toGoal).sum().squareRoot()
+          let distance = Self.length(toGoal)
           // Slow into the leg's end to the next leg's speed (to a stop at the last).
           let exitSpeed = legIndex + 1 < intent.legs.count ? intent.legs[legIndex + 1].speedMPerS : 0
-          let speed = min(leg.speedMPerS, (exitSpeed * exitSpeed + 2 * c.decelerationMPerS2 * distance).squareRoot())
-          let step = speed * budget
-          if step >= distance {
-            position = leg.tcpM
-            budget -= speed > 0 ? distance / speed : budget
-            legIndex += 1
-          } else {
-            position += toGoal * (step / distance)
-            budget = 0
-          }
+          let speed = min(
+            leg.speedMPerS, (exitSpeed * exitSpeed + 2 * c.decelerationMPerS2 * distance).squareRoot(), distance / dt)
+          if distance > 1e-9 { desired = toGoal * (speed / distance) }
         }
+        var change = desired - velocity
+        let most = c.accelerationMPerS2 * dt
+        let size = Self.length(change)
+        if size > most { change *= most / size }
+        velocity += change
+        position += velocity * dt
       }
-      let t = Double(i) * dt
-      let yaw = yawNow + max(-c.turnRateRadPerS * t, min(c.turnRateRadPerS * t, turn))
-      joints = chain.solve(from: joints, towardM: position - c.armBaseInTorsoM, yawRad: yaw, iterations: i == 0 ? 6 : 3).jointsRad
+      // The wrist turns along a smoothstep (at rest at both ends) at no more than the turn rate on
+      // average; small turns are left alone (the pin's capture window takes ±4°).
+      let turnS = max(abs(turn) / c.turnRateRadPerS, 0.2)
+      let u = min(Double(i) * dt / turnS, 1)
+      let yaw = abs(turn) < c.turnDeadbandRad ? yawNow : yawNow + turn * u * u * (3 - 2 * u)
+      // Step 0 is where the arm was observed; each later step solves from the one before, no
+      // faster than control allows (a slowed step leaves the rest of the path to later steps).
+      if i > 0 {
+        let previous = joints
+        joints = chain.solve(
+          from: joints, towardM: position - c.armBaseInTorsoM, yawRad: yaw, iterations: 3,
+          restRad: c.restPostureRad, restGain: c.restGain, minRad: lower, maxRad: upper
+        ).jointsRad
+        // Scaled as a whole, so the joints keep moving together along the path.
+        var scale = 1.0
+        for j in 0..<7 {
+          let most = c.jointSpeedMaxRadPerS[j] * c.speedFraction * dt
+          let change = abs(joints[j] - previous[j])
+          if change > most { scale = min(scale, most / change) }
+        }
+        if scale < 1 { for j in 0..<7 { joints[j] = previous[j] + (joints[j] - previous[j]) * scale } }
+      }
       steps.append(PolicyActionStep(jointPositionsRad: joints, gripperWidthsM: [width], gripForcesN: [c.gripForceN]))
     }
     return PolicyChunk(
@@ -210,4 +282,6 @@ public struct ScriptedChunkPlanner: Sendable {
       expiresAtS: o.observedAtS + Double(chunkSteps * stepPeriodMs) / 1000, stepPeriodMs: stepPeriodMs,
       jointNames: jointNames, gripperNames: gripperNames, cycleStep: o.cycleStep, steps: steps)
   }
+
+  private static func length(_ v: SIMD3<Double>) -> Double { (v * v).sum().squareRoot() }
 }

@@ -28,14 +28,19 @@ public struct PolicyObservation: Sendable, Hashable {
   public var seated: Bool
   /// The cycle step being executed.
   public var cycleStep: PolicyCycleStep
+  /// Measured velocities of the working arm's 7 joints, rad/s, in the model's joint order; empty
+  /// when the caller did not give them. The network does not read them; a planner that continues
+  /// the arm's motion does.
+  public var armJointVelocitiesRadPerS: [Double]
 
   /// An observation from its parts.
   public init(
     sequence: UInt64, observedAtS: Double, armJointPositionsRad: [Double], gripperWidthM: Double,
     nutPositionInTorsoM: SIMD3<Double>, tcpPositionInTorsoM: SIMD3<Double>,
     pinSeatInTorsoM: SIMD3<Double>, nutYawRad: Double, splinePhaseDeg: Double, holding: Bool, seated: Bool,
-    cycleStep: PolicyCycleStep
+    cycleStep: PolicyCycleStep, armJointVelocitiesRadPerS: [Double] = []
   ) {
+    self.armJointVelocitiesRadPerS = armJointVelocitiesRadPerS
     self.sequence = sequence
     self.observedAtS = observedAtS
     self.armJointPositionsRad = armJointPositionsRad

@@ -8,10 +8,14 @@ extension ArmChain {
   /// Joint positions that put the TCP at `positionM` (arm base frame) with the tool pointing
   /// straight down and its x axis at `yawRad` about the vertical, found by damped least squares
   /// from `q` (7 joints): at most `iterations` steps of at most `maxStepRad` per joint each.
-  /// Returns the joints and the remaining position error, metres. Pure.
+  /// The arm has one joint more than the task needs: with `restRad`, each step also moves the
+  /// joints toward that posture in the task's null space (gain `restGain` per step), so repeated
+  /// moves do not drift into odd elbow and wrist postures; with `minRad`/`maxRad` the joints stay
+  /// inside those limits. Returns the joints and the remaining position error, metres. Pure.
   public func solve(
     from q: [Double], towardM positionM: SIMD3<Double>, yawRad: Double, iterations: Int = 4,
-    maxStepRad: Double = 0.05, dampingM: Double = 0.01
+    maxStepRad: Double = 0.05, dampingM: Double = 0.01, restRad: [Double]? = nil, restGain: Double = 0.1,
+    minRad: [Double]? = nil, maxRad: [Double]? = nil
   ) -> (jointsRad: [Double], positionErrorM: Double) {
     var joints = Array(q.prefix(7))
     guard joints.count == 7 else { return (joints, .infinity) }
@@ -49,17 +53,38 @@ extension ArmChain {
         }
         m[row * 7 + 6] = e[row]
       }
+      let normal = m
       let y = Self.solveAugmented6x7(&m)
       var delta = [Double](repeating: 0, count: 7)
-      var largest = 0.0
       for i in 0..<7 {
         var sum = 0.0
         for row in 0..<6 { sum += jacobian[row * 7 + i] * y[row] }
         delta[i] = sum
-        largest = max(largest, abs(sum))
       }
+      if let restRad, restRad.count >= 7 {
+        // z toward the rest posture, minus its part the task sees: (I − J⁺J) z with the damped
+        // pseudo-inverse J⁺ = Jᵀ (J Jᵀ + λ² I)⁻¹.
+        let z = (0..<7).map { restGain * (restRad[$0] - joints[$0]) }
+        var n = normal
+        for row in 0..<6 {
+          var sum = 0.0
+          for k in 0..<7 { sum += jacobian[row * 7 + k] * z[k] }
+          n[row * 7 + 6] = sum
+        }
+        let w = Self.solveAugmented6x7(&n)
+        for i in 0..<7 {
+          var sum = 0.0
+          for row in 0..<6 { sum += jacobian[row * 7 + i] * w[row] }
+          delta[i] += z[i] - sum
+        }
+      }
+      let largest = delta.map(abs).max() ?? 0
       let scale = largest > maxStepRad ? maxStepRad / largest : 1
-      for i in 0..<7 { joints[i] += delta[i] * scale }
+      for i in 0..<7 {
+        joints[i] += delta[i] * scale
+        if let minRad, minRad.count >= 7 { joints[i] = max(joints[i], minRad[i]) }
+        if let maxRad, maxRad.count >= 7 { joints[i] = min(joints[i], maxRad[i]) }
+      }
     }
     let tcp = tcpPositionM(joints)
     let residual = positionM - tcp

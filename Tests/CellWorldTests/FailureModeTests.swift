@@ -127,3 +127,29 @@ struct FailureModeTests {
     #expect((0..<4).allSatisfy { world.tactileHasSpuriousContact(robot: 1, finger: $0) })
   }
 }
+
+@Suite("CellWorld fixture sensor")
+struct NutSeatedSensorTests {
+  @Test("NUT_SEATED sees the nut down on the pin while the fingers still hold it, not while it is carried or jammed")
+  func seatedWhileHeld() {
+    var world = CellWorld(seed: 11, config: .withoutFailures)
+    var expert = ScriptedExpert(robot: 0, world: world)
+    world.presentNut(robot: 0)
+    expert.startCycle()
+    #expect(!world.nutSeatedOnPin(robot: 0))
+    #expect(runUntil(&world, expert: &expert) { _, expert in expert.phaseName == "carry" })
+    #expect(!world.nutSeatedOnPin(robot: 0))
+    #expect(runUntil(&world, expert: &expert) { _, expert in expert.phaseName == "settle" })
+    #expect(runUntil(&world, expert: &expert, limitS: 0.1) { world, _ in world.nutSeatedOnPin(robot: 0) })
+    #expect(world.truth(robot: 0).nutState == .inGripper)
+
+    // A turned spline jams on the pin's top: not seated, held or released.
+    var jammed = CellWorld(seed: 11, config: .withoutFailures)
+    var second = ScriptedExpert(robot: 0, world: jammed)
+    jammed.inject(FaultInjection(kind: .splinePhaseError, robot: 0))
+    jammed.presentNut(robot: 0)
+    second.startCycle()
+    #expect(runUntil(&jammed, expert: &second) { _, expert in expert.phaseName == "open" })
+    #expect(!jammed.nutSeatedOnPin(robot: 0))
+  }
+}

@@ -371,6 +371,17 @@ struct RobotCycleRunner: Sendable {
         ).chunk
         context.modelVersion = chunk.modelVersion
         feed.send(chunk)
+        if logger.logLevel <= .trace, let first = chunk.steps.first, let last = chunk.steps.last {
+          let tcp0 = config.layout.tcpInRobotM(armJointsRad: first.jointPositionsRad) - tcp
+          let tcpN = config.layout.tcpInRobotM(armJointsRad: last.jointPositionsRad) - tcp
+          logger.trace(
+            "chunk",
+            metadata: [
+              "step0_minus_tcp_mm": "\(Int(tcp0.x * 1000)), \(Int(tcp0.y * 1000)), \(Int(tcp0.z * 1000))",
+              "last_minus_tcp_mm": "\(Int(tcpN.x * 1000)), \(Int(tcpN.y * 1000)), \(Int(tcpN.z * 1000))",
+              "observed_at": "\(chunk.observedAt.date.timeIntervalSince1970)", "now": "\(clock.now().timeIntervalSince1970)",
+            ])
+        }
         policyFailures = 0
       } catch {
         policyFailures += 1

@@ -23,7 +23,11 @@ enum PolicyProtoMapping {
     _ proto: Workcell_Policy_V1_Observation, architecture: PolicyArchitecture, layout: CellLayout, now: Date
   ) throws(WorkcellError) -> PolicyObservation {
     var byName: [String: Double] = [:]
-    for joint in proto.joints { byName[joint.name] = joint.positionRad }
+    var velocityByName: [String: Double] = [:]
+    for joint in proto.joints {
+      byName[joint.name] = joint.positionRad
+      velocityByName[joint.name] = joint.velocityRadPerS
+    }
     var joints: [Double] = []
     for name in architecture.jointNames {
       guard let value = byName[name] else {
@@ -83,7 +87,8 @@ enum PolicyProtoMapping {
       pinSeatInTorsoM: layout.pinSeatInRobotM - sway, nutYawRad: yaw.isFinite ? yaw : 0,
       splinePhaseDeg: proto.estimate.splinePhaseDeg.isFinite ? proto.estimate.splinePhaseDeg : 0,
       holding: proto.estimate.grasp.holding, seated: proto.estimate.grasp.seated,
-      cycleStep: PolicyCycleStep(rawValue: proto.phase.rawValue) ?? .unspecified)
+      cycleStep: PolicyCycleStep(rawValue: proto.phase.rawValue) ?? .unspecified,
+      armJointVelocitiesRadPerS: architecture.jointNames.map { velocityByName[$0] ?? 0 }.map { $0.isFinite ? $0 : 0 })
   }
 
   /// The proto chunk: observed_at echoes the observation's timestamp exactly; expires_at is
