@@ -71,13 +71,14 @@ struct ControlledLoop {
   /// One cycle (robot 0), ended like `ClosedLoop.policyCycle`'s: 0.5 s after the nut is left on the
   /// pin (then the fixture fastens), on a drop, a fall, or after `timeoutS`.
   mutating func cycle(
-    act: (PolicyObservation) -> PolicyChunk, observer: inout SimObserver, stepPeriodMs: Int, replanSteps: Int,
+    act: (PolicyObservation, PolicyChunk?) -> PolicyChunk, observer: inout SimObserver, stepPeriodMs: Int, replanSteps: Int,
     latencyMs: Int, timeoutS: Double, sequence: inout UInt64, refused: inout Int, trace: ((String) -> Void)? = nil
   ) -> ClosedLoop.Outcome {
     world.presentNut(robot: 0)
     observer.startCycle()
     let replanTicks = max(replanSteps, 1) * stepPeriodMs
     var pending: [(dueTick: Int, chunk: PolicyChunk)] = []
+    var lastChunk: PolicyChunk?
     var releasedAtTick: Int?
     var outcome = ClosedLoop.Outcome.timedOut
     run: for tick in 0..<Int(timeoutS / CellWorld.stepS) {
@@ -110,7 +111,8 @@ struct ControlledLoop {
           "t \(tick) ms cmd |qd| \(Int((7..<14).map { abs(command.velocityRadPerS[$0]) }.max()! * 1000)) mrad/s meas |qd| \(Int((7..<14).map { abs(measured.velocityRadPerS[$0]) }.max()! * 1000)) nut \(truth.nutState) step \(observer.step) mode \(controller.mode) tcp−nut mm (\(Int(d.x)), \(Int(d.y)), \(Int(d.z))) nut−pin mm (\(Int(p.x)), \(Int(p.y)), \(Int(p.z))) phase \(Int(truth.splinePhaseErrorDeg))")
       }
       if tick % replanTicks == 0 {
-        let chunkNow = act(observer.observe(world: &world, sequence: sequence))
+        let chunkNow = act(observer.observe(world: &world, sequence: sequence), lastChunk)
+        lastChunk = chunkNow
         if trace != nil {
           let deltas = (1..<chunkNow.steps.count).map { i in (0..<7).map { abs(chunkNow.steps[i].jointPositionsRad[$0] - chunkNow.steps[i - 1].jointPositionsRad[$0]) }.max()! }
           let first = (0..<7).map { Int((chunkNow.steps[1].jointPositionsRad[$0] - chunkNow.steps[0].jointPositionsRad[$0]) * 1000) }

@@ -31,6 +31,7 @@ struct TrainOptions {
   var planner = "model"
   var throughControlLatencyMs: Int?
   var noBalanceCorrection = false
+  var coldStart = false
 
   static let usage = """
     workcell-train: demonstrations from the scripted expert in the simulated cell → a policy MLP.
@@ -114,6 +115,7 @@ struct TrainOptions {
       case "--eval-only": evalOnly = true
       case "--through-control-latency-ms": throughControlLatencyMs = try int(flag)
       case "--no-balance-correction": noBalanceCorrection = true
+      case "--cold-start": coldStart = true
       case "--planner":
         planner = try value(flag)
         guard ["model", "scripted"].contains(planner) else {

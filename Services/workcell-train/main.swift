@@ -57,7 +57,7 @@ if options.planner == "scripted" {
       var sequence: UInt64 = 0
       for _ in 0..<options.evalCyclesPerSeed {
         let outcome = loop.cycle(
-          act: { planner.plan($0) }, observer: &observer, stepPeriodMs: options.stepPeriodMs,
+          act: { planner.plan($0, previous: options.coldStart ? nil : $1) }, observer: &observer, stepPeriodMs: options.stepPeriodMs,
           replanSteps: options.replanSteps, latencyMs: latencyMs, timeoutS: 12, sequence: &sequence, refused: &refused,
           trace: options.traceEval ? { say("  " + $0) } : nil)
         tally.outcomes[outcome.rawValue, default: 0] += 1

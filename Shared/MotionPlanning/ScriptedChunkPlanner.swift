@@ -38,6 +38,8 @@ public struct ScriptedChunkPlanner: Sendable {
     public var decelerationMPerS2 = 1.0
     /// Most change of the TCP's velocity, m/s².
     public var accelerationMPerS2 = 1.5
+    /// A new plan starts from the last chunk's reference when the arm is this close to it, metres.
+    public var warmStartToleranceM = 0.01
     /// A leg counts as reached this close to its end, metres (the plan turns onto the next).
     public var legReachedM = 0.003
     /// Wrist turn rate, rad/s (average over a turn).
@@ -199,29 +201,58 @@ public struct ScriptedChunkPlanner: Sendable {
   /// The chunk for an observation: step i is the path's point i × period into the move (at the
   /// leg's speed, slowing into the last goal), the wrist turned toward its goal at the turn rate,
   /// solved for the joints from the step before.
-  public func plan(_ o: PolicyObservation) -> PolicyChunk {
+  ///
+  /// `previous` is the chunk this planner last gave the same robot: when the observation falls
+  /// inside it, in the same cycle step, and the arm is within `warmStartToleranceM` of it, the new
+  /// plan starts from that chunk's reference at the observation's time (position and velocity),
+  /// not from the measured joints — so consecutive chunks agree and control's blend between them
+  /// stays small (planning from the measured state, which lags the reference, fed the tracking lag
+  /// back into every plan).
+  public func plan(_ o: PolicyObservation, previous: PolicyChunk? = nil) -> PolicyChunk {
     let c = config
-    let q0 = o.armJointPositionsRad
+    let measured = o.armJointPositionsRad
+    let dt = Double(stepPeriodMs) / 1000
+    var q0 = measured
+    var q0Velocity = o.armJointVelocitiesRadPerS.count == 7 ? o.armJointVelocitiesRadPerS : []
+    if let previous, previous.cycleStep == o.cycleStep, previous.steps.count >= 2,
+      previous.steps.allSatisfy({ $0.jointPositionsRad.count == 7 }), o.observedAtS >= previous.observedAtS
+    {
+      let period = Double(previous.stepPeriodMs) / 1000
+      let f = (o.observedAtS - previous.observedAtS) / period
+      if f < Double(previous.steps.count - 1) {
+        let i = Int(f)
+        let u = f - Double(i)
+        let a = previous.steps[i].jointPositionsRad
+        let b = previous.steps[i + 1].jointPositionsRad
+        let reference = (0..<7).map { a[$0] + (b[$0] - a[$0]) * u }
+        if Self.length(chain.tcpPositionM(reference) - chain.tcpPositionM(measured)) < c.warmStartToleranceM {
+          q0 = reference
+          q0Velocity = (0..<7).map { (b[$0] - a[$0]) / period }
+        }
+      }
+    }
     let frame = chain.tcpFrame(q0)
     let yawNow = atan2(frame.xAxis.y, frame.xAxis.x)
-    // The TCP by forward kinematics of the observed joints (the same chain the inverse
-    // kinematics solves), so the plan starts exactly where the joints are.
+    // The TCP by forward kinematics (the same chain the inverse kinematics solves): where the
+    // plan starts, and — from the measured joints — where the fingers really are for the goals.
     let tcp = c.armBaseInTorsoM + frame.positionM
-    let intent = intent(o, tcpM: tcp, tcpYawRad: yawNow)
+    let tcpMeasured = c.armBaseInTorsoM + chain.tcpPositionM(measured)
+    let intent = intent(o, tcpM: tcpMeasured, tcpYawRad: yawNow)
     var turn = intent.yawRad - yawNow
     turn = (turn + .pi).truncatingRemainder(dividingBy: 2 * .pi)
     if turn < 0 { turn += 2 * .pi }
     turn -= .pi
-    let dt = Double(stepPeriodMs) / 1000
     var position = tcp
     // Continue the arm's motion: the TCP's velocity now (J q̇ by a finite difference), then at
-    // most `accelerationMPerS2` of change per second toward the path — replans every 0.1 s meet
-    // the motion in force instead of pulling against it.
+    // most `accelerationMPerS2` of change per second toward the path.
     var velocity = SIMD3<Double>.zero
-    if o.armJointVelocitiesRadPerS.count == 7 {
+    if q0Velocity.count == 7 {
       let h = 0.01
-      let ahead = chain.tcpPositionM((0..<7).map { q0[$0] + o.armJointVelocitiesRadPerS[$0] * h })
+      let ahead = chain.tcpPositionM((0..<7).map { q0[$0] + q0Velocity[$0] * h })
       velocity = (ahead - frame.positionM) / h
+      // Never continue faster than a free move (an arm flung by a disturbance is reined in).
+      let speed = Self.length(velocity)
+      if speed > c.freeSpeedMPerS { velocity *= c.freeSpeedMPerS / speed }
     }
     var legIndex = 0
     var joints = q0

@@ -1,4 +1,5 @@
 import CellWorld
+import Foundation
 import MotionPlanning
 import PolicyRuntime
 import Testing
@@ -85,5 +86,25 @@ struct ScriptedChunkPlannerTests {
     let before = ((tcp.x - pin.x) * (tcp.x - pin.x) + (tcp.y - pin.y) * (tcp.y - pin.y)).squareRoot()
     let after = ((end.x - pin.x) * (end.x - pin.x) + (end.y - pin.y) * (end.y - pin.y)).squareRoot()
     #expect(after < before || after < 0.001)
+  }
+
+  @Test("a replan inside the last chunk starts from that chunk's reference, not from the lagging measured joints")
+  func warmStart() {
+    let tcp = layout.tcpInRobotM(armJointsRad: home)
+    let nut = tcp + SIMD3(0.10, 0.05, -0.20)
+    let planner = planner()
+    let first = planner.plan(observation(step: .reach, joints: home, nut: nut))
+    // 100 ms later the arm is a little behind step 5 of the first chunk.
+    let reference = first.steps[5].jointPositionsRad
+    let lagging = (0..<7).map { home[$0] + (reference[$0] - home[$0]) * 0.8 }
+    var later = observation(step: .reach, joints: lagging, nut: nut)
+    later.observedAtS = first.observedAtS + 0.1
+    let second = planner.plan(later, previous: first)
+    #expect(zip(second.steps[0].jointPositionsRad, reference).allSatisfy { abs($0 - $1) < 1e-12 })
+    // Without the last chunk (or in another step) it starts where the joints are.
+    #expect(planner.plan(later).steps[0].jointPositionsRad == lagging)
+    var otherStep = later
+    otherStep.cycleStep = .grasp
+    #expect(planner.plan(otherStep, previous: first).steps[0].jointPositionsRad == lagging)
   }
 }

@@ -237,13 +237,29 @@ struct PolicyServiceTests {
       #expect(!loaded.model.active)
       let listed = try await policy.listModels(.init(), options: Self.options)
       #expect(listed.activeVersion == "wc-mlp-2")
-      #expect(Set(listed.models.map(\.version)) == ["wc-mlp-2", "wc-mlp-2-copy"])
+      #expect(Set(listed.models.map(\.version)) == ["wc-mlp-2", "wc-mlp-2-copy", "scripted-planner-1"])
 
       let switched = try await policy.activateModel(.with { $0.version = "wc-mlp-2-copy" }, options: Self.options)
       #expect(switched.previousVersion == "wc-mlp-2")
       #expect(switched.activeVersion == "wc-mlp-2-copy")
       let chunk = try await policy.act(.with { $0.observation = Self.observation() }, options: Self.options).chunk
       #expect(chunk.modelVersion == "wc-mlp-2-copy")
+
+      // The built-in scripted planner is listed (no file, no parameters) and answers once active.
+      let planner = try #require(listed.models.first { $0.version == "scripted-planner-1" })
+      #expect(planner.path == "builtin:scripted-planner" && planner.parameterCount == 0 && !planner.active)
+      _ = try await policy.activateModel(.with { $0.version = "scripted-planner-1" }, options: Self.options)
+      let planned = try await policy.act(.with { $0.observation = Self.observation() }, options: Self.options).chunk
+      #expect(planned.modelVersion == "scripted-planner-1")
+      #expect(planned.steps.count == 30)
+      let reserved = await Self.code {
+        _ = try await policy.loadModel(
+          .with {
+            $0.path = Self.modelPath
+            $0.version = "scripted-planner-1"
+          }, options: Self.options)
+      }
+      #expect(reserved == .alreadyExists)
     }
   }
 

@@ -90,7 +90,9 @@ struct RobotCycleRunner: Sendable {
         }
         command = cycle.handle(event, at: clock.now())
       case .finish(let verdict):
-        if verdict.outcome != .ok, faultReason == nil, context.touchedNut { await clearHand(&sequence) }
+        // After any failed cycle the hand is opened (a nut in it goes to the reject chute) and the
+        // arm homed: the next cycle starts from the home posture, wherever this one left the arm.
+        if verdict.outcome != .ok, faultReason == nil { await clearHand(&sequence) }
         return Result(verdict: verdict, record: record(verdict, context: context), faultReason: faultReason)
       }
     }

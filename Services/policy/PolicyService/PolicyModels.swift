@@ -26,6 +26,17 @@ actor PolicyModels {
     self.planner = planner
   }
 
+  /// The scripted planner's last chunk per robot (its warm start).
+  private var lastPlans: [String: PolicyChunk] = [:]
+
+  /// Plans with the scripted planner from the robot's last plan; nil while a model answers.
+  func planIfPlannerActive(_ observation: PolicyObservation, robot: String) -> PolicyChunk? {
+    guard let planner = activePlanner else { return nil }
+    let chunk = planner.plan(observation, previous: lastPlans[robot])
+    lastPlans[robot] = chunk
+    return chunk
+  }
+
   /// The planner while it is the active version, else nil (the batcher answers).
   var activePlanner: ScriptedChunkPlanner? { activeVersion == ScriptedChunkPlanner.version ? planner : nil }
 

@@ -93,8 +93,8 @@ struct PolicyRPC: Workcell_Policy_V1_Policy.SimpleServiceProtocol {
       observation, architecture: architecture, layout: config.layout, now: now)
     let answer: PolicyChunk
     var batchSize = 1
-    if let planner = await models.activePlanner {
-      answer = planner.plan(input)
+    if let planned = await models.planIfPlannerActive(input, robot: observation.robot.robot) {
+      answer = planned
     } else {
       let started = ContinuousClock.now
       answer = await models.batcher.act(input)
