@@ -117,6 +117,12 @@ final class RobotFeed: Sendable {
           onResponse: { response in
             for try await message in response.messages {
               self.progress.withLock { $0 = message.progress }
+              let p = message.progress
+              // A chunk control refused or cut short says why: the plant wants to see it.
+              if p.done, ![.completed, .superseded].contains(p.reason) {
+                self.logger.debug(
+                  "chunk ended early", metadata: ["reason": "\(p.reason)", "detail": "\(p.detail)", "chunk": "\(p.chunkID)"])
+              }
             }
           })
       } catch {
