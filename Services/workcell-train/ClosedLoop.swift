@@ -58,25 +58,9 @@ enum ClosedLoop {
     var outcome = Outcome.timedOut
     run: for tick in 0..<deadline {
       let truth = world.truth(robot: 0)
-      if truth.fallen {
-        outcome = .fallen
+      if let ended = ClosedLoop.cycleEnded(&world, truth: truth, tick: tick, releasedAtTick: &releasedAtTick) {
+        outcome = ended
         break run
-      }
-      if truth.nutState == .dropped {
-        outcome = .dropped
-        break run
-      }
-      if truth.nutState == .pinSeated || truth.nutState == .pinNotSeated {
-        if releasedAtTick == nil { releasedAtTick = tick }
-        if tick - releasedAtTick! >= 500 {
-          switch world.fasten(robot: 0) {
-          case .fastened: outcome = .fastened
-          case .crossThreaded: outcome = .crossThreaded
-          case .notSeated: outcome = .notSeated
-          case .noNut: outcome = .dropped
-          }
-          break run
-        }
       }
       if tick == handOverTick {
         if truth.nutState == .inFeeder, observer.step == .reach { return nil }
@@ -114,6 +98,22 @@ enum ClosedLoop {
     }
     world.removeNut(robot: 0)
     return outcome
+  }
+
+  /// Whether robot 0's cycle has ended at `tick`, and how: a fall, a drop, or 0.5 s after the nut
+  /// was left on the pin (then the fixture fastens and says how it went).
+  static func cycleEnded(_ world: inout CellWorld, truth: RobotTruth, tick: Int, releasedAtTick: inout Int?) -> Outcome? {
+    if truth.fallen { return .fallen }
+    if truth.nutState == .dropped { return .dropped }
+    guard truth.nutState == .pinSeated || truth.nutState == .pinNotSeated else { return nil }
+    if releasedAtTick == nil { releasedAtTick = tick }
+    guard tick - releasedAtTick! >= 500 else { return nil }
+    switch world.fasten(robot: 0) {
+    case .fastened: return .fastened
+    case .crossThreaded: return .crossThreaded
+    case .notSeated: return .notSeated
+    case .noNut: return .dropped
+    }
   }
 
   /// The policy on each seed, `cyclesPerSeed` cycles each.

@@ -83,25 +83,9 @@ struct ControlledLoop {
     var outcome = ClosedLoop.Outcome.timedOut
     run: for tick in 0..<Int(timeoutS / CellWorld.stepS) {
       let truth = world.truth(robot: 0)
-      if truth.fallen {
-        outcome = .fallen
+      if let ended = ClosedLoop.cycleEnded(&world, truth: truth, tick: tick, releasedAtTick: &releasedAtTick) {
+        outcome = ended
         break run
-      }
-      if truth.nutState == .dropped {
-        outcome = .dropped
-        break run
-      }
-      if truth.nutState == .pinSeated || truth.nutState == .pinNotSeated {
-        if releasedAtTick == nil { releasedAtTick = tick }
-        if tick - releasedAtTick! >= 500 {
-          switch world.fasten(robot: 0) {
-          case .fastened: outcome = .fastened
-          case .crossThreaded: outcome = .crossThreaded
-          case .notSeated: outcome = .notSeated
-          case .noNut: outcome = .dropped
-          }
-          break run
-        }
       }
       if let trace, tick % 100 == 0 {
         let tcp = world.tcpPose(robot: 0).positionM
