@@ -212,6 +212,18 @@ public struct ScriptedChunkPlanner: Sendable {
     let c = config
     let measured = o.armJointPositionsRad
     let dt = Double(stepPeriodMs) / 1000
+    // It plans for one 7-joint arm; anything else gets the joints held where they are.
+    guard measured.count == 7, jointNames.count == 7 else {
+      return PolicyChunk(
+        modelVersion: Self.version, sequence: o.sequence, observedAtS: o.observedAtS,
+        expiresAtS: o.observedAtS + Double(chunkSteps * stepPeriodMs) / 1000, stepPeriodMs: stepPeriodMs,
+        jointNames: jointNames, gripperNames: gripperNames, cycleStep: o.cycleStep,
+        steps: (0..<chunkSteps).map { _ in
+          PolicyActionStep(
+            jointPositionsRad: measured, gripperWidthsM: gripperNames.map { _ in o.gripperWidthM },
+            gripForcesN: gripperNames.map { _ in c.gripForceN })
+        })
+    }
     var q0 = measured
     var q0Velocity = o.armJointVelocitiesRadPerS.count == 7 ? o.armJointVelocitiesRadPerS : []
     if let previous, previous.cycleStep == o.cycleStep, previous.steps.count >= 2,

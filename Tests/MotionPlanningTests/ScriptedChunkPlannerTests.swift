@@ -107,4 +107,13 @@ struct ScriptedChunkPlannerTests {
     otherStep.cycleStep = .grasp
     #expect(planner.plan(otherStep, previous: first).steps[0].jointPositionsRad == lagging)
   }
+
+  @Test("an observation that is not one 7-joint arm gets the joints held, not a crash")
+  func wrongArm() {
+    var o = observation(step: .reach, joints: home, nut: SIMD3(0.5, -0.3, 0.8))
+    o.armJointPositionsRad = Array(home.prefix(6))
+    let chunk = planner().plan(o)
+    #expect(chunk.steps.count == 30)
+    #expect(chunk.steps.allSatisfy { $0.jointPositionsRad == Array(home.prefix(6)) })
+  }
 }
