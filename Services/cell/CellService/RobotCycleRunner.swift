@@ -523,6 +523,26 @@ struct RobotCycleRunner: Sendable {
   /// After a failed cycle: open the fingers where the arm is (the nut goes to the reject chute)
   /// and home the arm, so the next cycle starts from a known pose with an empty hand.
   private func clearHand(_ sequence: inout UInt64) async {
+    // Open where the arm is (a nut in the fingers goes to the reject chute), home, and open again
+    // at home if the fingers are still closed: control may refuse the first chunk (balance margin
+    // below its floor with the arm out), and a nut left in the hand keeps the feeder from
+    // presenting the next one — every later cycle would end vision_lost.
+    await openHand(&sequence)
+    do {
+      _ = try await peers.controls[robot.id]!.home(.with { $0.robot = equipment }, options: .timeout(seconds: 20))
+    } catch {
+      logger.warning("homing after a failed cycle failed", metadata: ["robot": "\(robot.id)", "error": "\(error)"])
+    }
+    if let state = feed.latest(), let gripper = state.grippers.first(where: { $0.name == Self.gripperName }),
+      gripper.widthM < Self.openWidthM - 0.005
+    {
+      logger.info("fingers still closed after homing; opening them at home", metadata: ["robot": "\(robot.id)"])
+      await openHand(&sequence)
+    }
+  }
+
+  /// Holds the arm where it is with the working gripper open for 0.6 s of cell time.
+  private func openHand(_ sequence: inout UInt64) async {
     guard let state = feed.latest(), controlProblem(state) == nil else { return }
     let joints = Self.armJoints(state)
     guard joints.count == 7 else { return }
@@ -549,11 +569,6 @@ struct RobotCycleRunner: Sendable {
         $0.phase = .releaseRetreat
       })
     try? await clock.sleep(seconds: 0.6)
-    do {
-      _ = try await peers.controls[robot.id]!.home(.with { $0.robot = equipment }, options: .timeout(seconds: 20))
-    } catch {
-      logger.warning("homing after a failed cycle failed", metadata: ["robot": "\(robot.id)", "error": "\(error)"])
-    }
   }
 
   /// The grasp as the gripper alone tells it (no touch): holding when the working gripper
