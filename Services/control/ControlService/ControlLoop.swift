@@ -347,10 +347,12 @@ final class ControlLoop: Service, Sendable {
     let mode = s.controller.mode
     guard mode != s.lastMode else { return }
     if mode == .fault, s.stopReason.isEmpty { s.stopReason = "fault: the robot reports it has fallen" }
+    // The stop reason belongs to a stop: a later holding ↔ tracking change does not repeat it.
+    let stopped = [.stopping, .stopped, .fault].contains(mode)
     logger.info(
       "mode changed",
       metadata: [
-        "from": "\(s.lastMode)", "to": "\(mode)", "reason": "\(s.stopReason)",
+        "from": "\(s.lastMode)", "to": "\(mode)", "reason": "\(stopped ? s.stopReason : "")",
         "stop": "\(s.controller.machine.activeStop.map { "\($0)" } ?? "none")",
       ])
     metrics.mode.set(Double(mode.rawValue))
