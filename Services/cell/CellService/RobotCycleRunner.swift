@@ -35,8 +35,6 @@ struct RobotCycleRunner: Sendable {
     var cycleID: String
     var modelVersion = ""
     var lastNutInRobotM: SIMD3<Double>?
-    /// The nut may be in the hand or on the pin: a failed cycle clears the hand.
-    var touchedNut = false
     /// PART_TAKEN was confirmed to the feeder.
     var partTaken = false
     /// The last spline phase a camera measured, with the wrist's yaw then and whether the nut was
@@ -130,7 +128,6 @@ struct RobotCycleRunner: Sendable {
       }
 
     case .grasp:
-      context.touchedNut = true
       let event = await drive(.grasp, policyPhase: .grasp, deadline: deadline, context: &context, sequence: &sequence) { s in
         guard s.estimate.grasp.holding else { return nil }
         // The fingers have closed on the nut (the policy was trained to carry from here on).
