@@ -158,58 +158,14 @@ extension CellWorld {
           let outer = nut.outerRadiusM * scale
           let major = nut.splineMajorRadiusM * scale
           let minor = nut.splineMinorRadiusM * scale
-          let half = CameraView.angleTableHalf
-          guard outer < Double(half) else { return }
-          let u0 = max(0, Int((centre.u - outer).rounded(.down)))
-          let u1 = min(width - 1, Int((centre.u + outer).rounded(.up)))
-          let v0 = max(0, Int((centre.v - outer).rounded(.down)))
-          let v1 = min(height - 1, Int((centre.v + outer).rounded(.up)))
-          guard u0 <= u1, v0 <= v1 else { return }
-          let iu = Int(centre.u.rounded())
-          let iv = Int(centre.v.rounded())
-          let side = 2 * half + 1
-          let pitch = 2 * Double.pi / Double(nut.splineTeeth)
-          let yaw = s.nutYawRad
-          let outer2 = outer * outer
-          let major2 = major * major
-          let minor2 = minor * minor
-          // Row by row: the solid ring outside the spline's roots is filled as runs; only the
-          // spline zone (inside the roots) is tested pixel by pixel for teeth.
-          @inline(__always) func paint(_ i: Int) {
-            image[i] = UInt8(clamping: CameraView.nutGray + Int(noise[i + offset]))
-          }
-          for v in v0...v1 {
-            let dy = Double(v) - centre.v
-            let dy2 = dy * dy
-            guard dy2 <= outer2 else { continue }
-            let halfOuter = (outer2 - dy2).squareRoot()
-            let ua = max(u0, Int((centre.u - halfOuter).rounded(.up)))
-            let ub = min(u1, Int((centre.u + halfOuter).rounded(.down)))
-            guard ua <= ub else { continue }
-            let rowStart = v * width
-            guard dy2 < major2 else {
-              for u in ua...ub { paint(rowStart + u) }
-              continue
-            }
-            let halfMajor = (major2 - dy2).squareRoot()
-            let ma = max(ua, Int((centre.u - halfMajor).rounded(.up)))
-            let mb = min(ub, Int((centre.u + halfMajor).rounded(.down)))
-            if ua < ma { for u in ua..<ma { paint(rowStart + u) } }
-            if mb < ub { for u in (mb + 1)...ub { paint(rowStart + u) } }
-            guard ma <= mb else { continue }
-            let row = (v - iv + half) * side + half - iu
-            for u in ma...mb {
-              let dx = Double(u) - centre.u
-              let r2 = dx * dx + dy2
-              guard r2 >= minor2 else { continue }
-              let phase = (Double(angles[row + u]) - yaw) / pitch
-              let fraction = phase - phase.rounded(.down)
-              if fraction < 0.25 || fraction > 0.75 { paint(rowStart + u) }
-            }
-          }
+          Self.paintNut(
+            image, centreU: centre.u, centreV: centre.v, outerPx: outer, majorPx: major, minorPx: minor,
+            yawRad: s.nutYawRad, teeth: nut.splineTeeth, noise: noise, offset: offset, angles: angles)
         }
       }
-      let anchor = nutCentre ?? (Double(width) / 2, Double(height) / 2)
+      // Glare and occluders sit near the nut when it is roughly in view, else mid-image.
+      var anchor = (u: Double(width) / 2, v: Double(height) / 2)
+      if let centre = nutCentre, abs(centre.u) < 1e4, abs(centre.v) < 1e4 { anchor = centre }
       if let fraction = glare {
         faults.glareFraction = fraction
         let radius = (fraction * Double(pixels) / Double.pi).squareRoot()
@@ -235,11 +191,77 @@ extension CellWorld {
     frameStep[c] = stepIndex
   }
 
+  /// Paints the nut's ring into a `CameraView` image: the solid ring outside the spline's roots as
+  /// runs, the spline zone (inside the roots) pixel by pixel for teeth. Every write stays inside
+  /// the image, whatever part of the nut lies off its edges (a run clipped by the image border must
+  /// not be extended past it: a nut half out of the top-left corner once painted in front of the
+  /// buffer, over the array's own header).
+  static func paintNut(
+    _ image: UnsafeMutableBufferPointer<UInt8>, centreU: Double, centreV: Double, outerPx outer: Double,
+    majorPx major: Double, minorPx minor: Double, yawRad yaw: Double, teeth: Int,
+    noise: UnsafeBufferPointer<Int8>, offset: Int, angles: UnsafeBufferPointer<Float>
+  ) {
+    let width = CameraView.widthPx
+    let height = CameraView.heightPx
+    let half = CameraView.angleTableHalf
+    guard outer.isFinite, centreU.isFinite, centreV.isFinite, outer < Double(half),
+      abs(centreU) < 1e6, abs(centreV) < 1e6
+    else { return }
+    let u0 = max(0, Int((centreU - outer).rounded(.down)))
+    let u1 = min(width - 1, Int((centreU + outer).rounded(.up)))
+    let v0 = max(0, Int((centreV - outer).rounded(.down)))
+    let v1 = min(height - 1, Int((centreV + outer).rounded(.up)))
+    guard u0 <= u1, v0 <= v1 else { return }
+    let iu = Int(centreU.rounded())
+    let iv = Int(centreV.rounded())
+    let side = 2 * half + 1
+    let pitch = 2 * Double.pi / Double(teeth)
+    let outer2 = outer * outer
+    let major2 = major * major
+    let minor2 = minor * minor
+    @inline(__always) func paint(_ i: Int) {
+      image[i] = UInt8(clamping: CameraView.nutGray + Int(noise[i + offset]))
+    }
+    for v in v0...v1 {
+      let dy = Double(v) - centreV
+      let dy2 = dy * dy
+      guard dy2 <= outer2 else { continue }
+      let halfOuter = (outer2 - dy2).squareRoot()
+      // [ua, ub]: this row's ring, clipped to the image.
+      let ua = max(u0, Int((centreU - halfOuter).rounded(.up)))
+      let ub = min(u1, Int((centreU + halfOuter).rounded(.down)))
+      guard ua <= ub else { continue }
+      let rowStart = v * width
+      guard dy2 < major2 else {
+        for u in ua...ub { paint(rowStart + u) }
+        continue
+      }
+      // [ma, mb]: the spline zone, clipped to [ua, ub] (it may lie wholly off the image while
+      // part of the ring is on it).
+      let halfMajor = (major2 - dy2).squareRoot()
+      let ma = min(ub + 1, max(ua, Int((centreU - halfMajor).rounded(.up))))
+      let mb = max(ua - 1, min(ub, Int((centreU + halfMajor).rounded(.down))))
+      if ua < ma { for u in ua..<ma { paint(rowStart + u) } }
+      if max(mb, ma - 1) < ub { for u in (max(mb, ma - 1) + 1)...ub { paint(rowStart + u) } }
+      guard ma <= mb else { continue }
+      let row = (v - iv + half) * side + half - iu
+      for u in ma...mb {
+        let dx = Double(u) - centreU
+        let r2 = dx * dx + dy2
+        guard r2 >= minor2 else { continue }
+        let phase = (Double(angles[row + u]) - yaw) / pitch
+        let fraction = phase - phase.rounded(.down)
+        if fraction < 0.25 || fraction > 0.75 { paint(rowStart + u) }
+      }
+    }
+  }
+
   private static func fillDisc(
     _ image: UnsafeMutableBufferPointer<UInt8>, u: Double, v: Double, radius: Double, gray: Int,
     noise: UnsafeBufferPointer<Int8>?, offset: Int
   ) {
     let width = CameraView.widthPx
+    guard abs(u) < 1e6, abs(v) < 1e6, radius.isFinite, radius < 1e6 else { return }
     let u0 = max(0, Int((u - radius).rounded(.down)))
     let u1 = min(width - 1, Int((u + radius).rounded(.up)))
     let v0 = max(0, Int((v - radius).rounded(.down)))
