@@ -48,7 +48,7 @@ public struct BalanceConfig: Sendable, Hashable {
     return BalanceConfig(
       massKg: 60, armMassKg: 4, comHeightM: 0.9, supportXM: -0.10...0.14, supportYM: -0.15...0.15,
       armBaseM: [SIMD3(0.10, 0.20, 0.80), SIMD3(0.10, -0.20, 0.80)], referencePostureRad: home + home,
-      marginFloorM: 0.03, positionLeakS: 10, velocityLeakS: 10)
+      marginFloorM: 0.03, positionLeakS: 2, velocityLeakS: 2)
   }
 
   /// Pendulum frequency ω = √(g / z_c), rad/s.

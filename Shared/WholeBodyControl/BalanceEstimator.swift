@@ -39,17 +39,20 @@ public struct BalanceEstimator: Sendable {
     let u = SIMD3(o.x, o.y, o.z)
     let t = 2 * cross(u, f)
     let world = f + o.w * t + cross(u, t)
-    torsoVX += (world.x - torsoVX / config.velocityLeakS) * dt
-    torsoVY += (world.y - torsoVY / config.velocityLeakS) * dt
-    torsoX += (torsoVX - torsoX / config.positionLeakS) * dt
-    torsoY += (torsoVY - torsoY / config.positionLeakS) * dt
-
     var shift = SIMD3<Double>.zero
     for arm in 0..<2 {
       shift +=
         (chain.centroidM(state.positionRad, first: arm * 7) - referenceCentroidM[arm])
         * (config.armMassKg / config.massKg)
     }
+    // The leaks bound the double integral's drift. The ankles recentre the whole CoM (torso plus
+    // arms) over the feet, so the torso's offset leaks toward −shift — the stance it settles at
+    // with the arms where they are — not toward zero (that read an arm held out for 10 s as the
+    // CoM sitting the arm's shift off centre).
+    torsoVX += (world.x - torsoVX / config.velocityLeakS) * dt
+    torsoVY += (world.y - torsoVY / config.velocityLeakS) * dt
+    torsoX += (torsoVX - (torsoX + shift.x) / config.positionLeakS) * dt
+    torsoY += (torsoVY - (torsoY + shift.y) / config.positionLeakS) * dt
     let x = torsoX + shift.x
     let y = torsoY + shift.y
     let omega = config.omegaRadPerS
