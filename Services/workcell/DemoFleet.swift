@@ -423,10 +423,22 @@ struct DemoFleet {
     _ = try await cell.stop(.init(), options: .timeout(seconds: 10, waitForReady: true))
     let drainDeadline = ContinuousClock.now + .seconds(300)
     var status = try await cell.getStatus(.init(), options: .timeout(seconds: 10, waitForReady: true))
-    while ContinuousClock.now < drainDeadline {
-      let busy = status.robots.contains { [.stopping, .running, .pausing].contains($0.runState) }
+    var lastDrainLine = ContinuousClock.now
+    while true {
+      let busy = status.robots.filter { [.stopping, .running, .pausing].contains($0.runState) }
       let backlog = status.robots.reduce(0) { $0 + Int($1.outboxDepth) }
-      if !busy, backlog == 0 { break }
+      if busy.isEmpty, backlog == 0 { break }
+      let waiting =
+        busy.map { "\($0.robot) \($0.runState) in \($0.step)" }.joined(separator: ", ")
+        + (backlog > 0 ? "\(busy.isEmpty ? "" : ", ")\(backlog) record(s) in the outbox" : "")
+      if ContinuousClock.now >= drainDeadline {
+        progress("warning: the shift did not drain in 300 s (\(waiting)); the report below may miss those cycles")
+        break
+      }
+      if ContinuousClock.now - lastDrainLine >= .seconds(10) {
+        lastDrainLine = .now
+        progress("shift over; waiting for \(waiting)")
+      }
       try await Task.sleep(for: .milliseconds(250))
       status = try await cell.getStatus(.init(), options: .timeout(seconds: 10, waitForReady: true))
     }

@@ -23,7 +23,9 @@ final class CellSequencer: Service, Sendable {
   let logger: Logger
   private let watchers = Mutex<[UUID: (robots: Set<String>, sink: AsyncStream<Workcell_Common_V1_CycleRecord>.Continuation)]>([:])
   /// Records in the outbox, per robot (for RobotStatus.outbox_depth) and the oldest's time.
-  private let backlog = Mutex<(perRobot: [String: Int], oldest: Date?)>(([:], nil))
+  /// Records in the outbox per robot, and the oldest one's end time. `version` counts every
+  /// change so a recount from the file cannot overwrite a newer one.
+  private let backlog = Mutex<(perRobot: [String: Int], oldest: Date?, version: UInt64)>(([:], nil, 0))
 
   init(config: CellConfig, outbox: DurableOutbox, metrics: CellMetrics, logger: Logger) throws {
     self.config = config
@@ -128,13 +130,21 @@ final class CellSequencer: Service, Sendable {
   /// the watchers.
   private func publish(_ result: RobotCycleRunner.Result, robot: String) async {
     let record = result.record
+    // Counted before the append: once appended the deliverer may send it (and count it off) at
+    // once; counted after, a record delivered in between stayed counted for good — a Stop then
+    // waited for a backlog that was already in yield.
+    backlog.withLock {
+      $0.perRobot[robot, default: 0] += 1
+      if $0.oldest == nil { $0.oldest = Date() }
+      $0.version &+= 1
+    }
     do {
       try await outbox.append(OutboxEntry(id: record.cycleID, payload: try record.serializedBytes()))
-      backlog.withLock {
-        $0.perRobot[robot, default: 0] += 1
-        if $0.oldest == nil { $0.oldest = Date() }
-      }
     } catch {
+      backlog.withLock {
+        $0.perRobot[robot] = max(0, ($0.perRobot[robot] ?? 0) - 1)
+        $0.version &+= 1
+      }
       // The record cannot be kept: say so loudly; the cycle still counts in the status.
       logger.critical("cycle record NOT written to the outbox", metadata: ["cycle_id": "\(record.cycleID)", "error": "\(error)"])
     }
@@ -162,23 +172,34 @@ final class CellSequencer: Service, Sendable {
     backlog.withLock {
       for record in records { $0.perRobot[record.robot, default: 0] = max(0, ($0.perRobot[record.robot] ?? 0) - 1) }
       if $0.perRobot.values.allSatisfy({ $0 == 0 }) { $0.oldest = nil }
+      $0.version &+= 1
     }
     Task { await refreshBacklog() }
   }
 
   /// Recounts the outbox from the file (at start, and after deliveries).
+  /// A count that changed while the file was read is recounted (a few times at most; the
+  /// counters stay right meanwhile, the recount only mends what they cannot see).
   private func refreshBacklog() async {
-    guard let pending = try? await outbox.pending(limit: 100_000) else { return }
-    var perRobot: [String: Int] = [:]
-    var oldest: Date?
-    for entry in pending {
-      guard let record = try? Workcell_Common_V1_CycleRecord(serializedBytes: entry.payload) else { continue }
-      perRobot[record.robot, default: 0] += 1
-      let ended = record.endedAt.date
-      oldest = min(oldest ?? ended, ended)
+    for _ in 0..<5 {
+      let version = backlog.withLock { $0.version }
+      guard let pending = try? await outbox.pending(limit: 100_000) else { return }
+      var perRobot: [String: Int] = [:]
+      var oldest: Date?
+      for entry in pending {
+        guard let record = try? Workcell_Common_V1_CycleRecord(serializedBytes: entry.payload) else { continue }
+        perRobot[record.robot, default: 0] += 1
+        let ended = record.endedAt.date
+        oldest = min(oldest ?? ended, ended)
+      }
+      let current = backlog.withLock {
+        guard $0.version == version else { return false }
+        $0 = (perRobot, oldest, version &+ 1)
+        return true
+      }
+      metrics.outboxDepth(pending.count)
+      if current { return }
     }
-    backlog.withLock { $0 = (perRobot, oldest) }
-    metrics.outboxDepth(pending.count)
   }
 
   // MARK: For the RPCs
