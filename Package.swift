@@ -80,7 +80,7 @@ let fleet: [FleetServiceTargets] = [
       .product(name: "NIOPosix", package: "swift-nio"),
     ]),
   .init(executable: "cell", module: "CellService", extraDependencies: [
-      "CycleSequencing", "DurableOutbox", "WholeBodyControl", "YieldKPI",
+      "CycleSequencing", "DurableOutbox", "NutPerception", "WholeBodyControl", "YieldKPI",
       .product(name: "Prometheus", package: "swift-prometheus"),
       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       .product(name: "Logging", package: "swift-log"),

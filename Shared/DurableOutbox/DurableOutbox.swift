@@ -116,10 +116,13 @@ public final class DurableOutbox: Sendable {
 
   /// Delivers entries in order, in batches of up to `batchSize`, until cancelled: looks for new
   /// entries every `idlePoll` when empty, and after a failed delivery backs off from 100 ms up to
-  /// `maxBackoff`. `deliver` must return only once the receiver has committed the batch.
+  /// `maxBackoff`. `deliver` must return only once the receiver has committed the batch;
+  /// `acknowledged` hears of each batch once it has left the outbox (a count of what waits is
+  /// right from then on, not before).
   public func deliver(
     batchSize: Int = 500, idlePoll: Duration = .milliseconds(100), maxBackoff: Duration = .seconds(5),
-    logger: Logger, to deliver: @Sendable ([OutboxEntry]) async throws -> Void
+    logger: Logger, acknowledged: (@Sendable ([OutboxEntry]) async -> Void)? = nil,
+    to deliver: @Sendable ([OutboxEntry]) async throws -> Void
   ) async {
     var backoff = Duration.milliseconds(100)
     while !Task.isCancelled {
@@ -139,6 +142,7 @@ public final class DurableOutbox: Sendable {
         try await deliver(batch)
         try await acknowledge(batch.map(\.id))
         backoff = .milliseconds(100)
+        await acknowledged?(batch)
       } catch {
         logger.warning(
           "outbox delivery failed; will retry",

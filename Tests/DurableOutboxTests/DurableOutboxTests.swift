@@ -67,4 +67,32 @@ struct DurableOutboxTests {
       await outbox.close()
     }
   }
+
+  /// A caller that counts what waits (the cell's backlog) recounts when told a batch went; told
+  /// before the delete, its recount still saw the batch and kept it counted for good.
+  @Test("acknowledged hears of a batch only once it has left the outbox")
+  func acknowledgedAfterDelete() async throws {
+    try await Self.withPath { path in
+      let outbox = try await DurableOutbox.open(path: path, logger: Self.logger)
+      for n in 0..<5 { try await outbox.append(Self.entry(n)) }
+      let heard = Mutex<[(ids: [String], leftAfter: Int)]>([])
+      let delivery = Task {
+        await outbox.deliver(
+          batchSize: 2, idlePoll: .milliseconds(10), logger: Self.logger,
+          acknowledged: { batch in
+            let left = (try? await outbox.count()) ?? -1
+            heard.withLock { $0.append((batch.map(\.id), left)) }
+          }
+        ) { _ in }
+      }
+      let deadline = ContinuousClock.now + .seconds(10)
+      while heard.withLock({ $0.count }) < 3, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+      delivery.cancel()
+      await delivery.value
+      let batches = heard.withLock { $0 }
+      #expect(batches.map(\.ids) == [["cycle-0", "cycle-1"], ["cycle-2", "cycle-3"], ["cycle-4"]])
+      #expect(batches.map(\.leftAfter) == [3, 1, 0])
+      await outbox.close()
+    }
+  }
 }

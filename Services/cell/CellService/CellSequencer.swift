@@ -159,22 +159,26 @@ final class CellSequencer: Service, Sendable {
   // MARK: Outbox → yield
 
   private func deliver() async {
-    await outbox.deliver(logger: logger) { [peers, logger] entries in
+    // Counted off once the outbox has let the batch go: a recount started between yield's
+    // answer and the outbox's delete saw the records still there and kept them counted.
+    await outbox.deliver(
+      logger: logger, acknowledged: { entries in await self.delivered(entries) }
+    ) { [peers, logger] entries in
       let records = try entries.map { try Workcell_Common_V1_CycleRecord(serializedBytes: $0.payload) }
       let answer = try await peers.yield.reportCycleBatch(
         .with { $0.cycles = records }, options: .timeout(seconds: 10))
       logger.debug("delivered to yield", metadata: ["records": "\(records.count)", "accepted": "\(answer.accepted)"])
-      self.delivered(records)
     }
   }
 
-  private func delivered(_ records: [Workcell_Common_V1_CycleRecord]) {
+  private func delivered(_ entries: [OutboxEntry]) async {
+    let robots = entries.compactMap { try? Workcell_Common_V1_CycleRecord(serializedBytes: $0.payload).robot }
     backlog.withLock {
-      for record in records { $0.perRobot[record.robot, default: 0] = max(0, ($0.perRobot[record.robot] ?? 0) - 1) }
+      for robot in robots { $0.perRobot[robot, default: 0] = max(0, ($0.perRobot[robot] ?? 0) - 1) }
       if $0.perRobot.values.allSatisfy({ $0 == 0 }) { $0.oldest = nil }
       $0.version &+= 1
     }
-    Task { await refreshBacklog() }
+    await refreshBacklog()
   }
 
   /// Recounts the outbox from the file (at start, and after deliveries).

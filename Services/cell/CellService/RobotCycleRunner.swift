@@ -2,6 +2,7 @@ import CycleSequencing
 import Foundation
 import GRPCCore
 import Logging
+import NutPerception
 import SwiftProtobuf
 import WholeBodyControl
 import WorkcellProto
@@ -416,14 +417,7 @@ struct RobotCycleRunner: Sendable {
     guard held else { return reference.deg }
     let fromYaw = reference.held ? reference.wristYawRad : (context.graspWristYawRad ?? wristYaw)
     let turnedDeg = remainder(wristYaw - fromYaw, 2 * .pi) * 180 / .pi
-    return Self.wrapPhaseDeg(reference.deg + turnedDeg)
-  }
-
-  /// A spline phase wrapped to [−15°, 15°) (the 12-tooth spline's half pitch).
-  static func wrapPhaseDeg(_ deg: Double) -> Double {
-    var p = (deg + 15).truncatingRemainder(dividingBy: 30)
-    if p < 0 { p += 30 }
-    return p - 15
+    return NutGeometry.defaults.wrapPhaseDeg(reference.deg + turnedDeg)
   }
 
   /// The policy's active model, for records of cycles that never asked it for a chunk (they
