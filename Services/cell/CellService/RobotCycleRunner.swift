@@ -89,6 +89,12 @@ struct RobotCycleRunner: Sendable {
         }
         command = cycle.handle(event, at: clock.now())
       case .finish(let verdict):
+        // A controller that went to fault during the cycle (a joint-bus watchdog, a fall) halts
+        // the robot whatever step noticed first: cycling on would fail every cycle at once (the
+        // arm cannot move, the hand keeps its nut, the feeder presents no new one).
+        if verdict.outcome != .ok, faultReason == nil, feed.latest()?.mode == .fault {
+          faultReason = "control fault: \(feed.lastProgress?.detail ?? "the controller is in fault; see control's log")"
+        }
         // After any failed cycle the hand is opened (a nut in it goes to the reject chute) and the
         // arm homed: the next cycle starts from the home posture, wherever this one left the arm.
         if verdict.outcome != .ok, faultReason == nil { await clearHand(&sequence) }
