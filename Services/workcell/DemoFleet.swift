@@ -162,6 +162,11 @@ struct DemoFleet {
     env["WORKCELL_SIM_PLC_PORT_BASE"] = "\(plcPortBase)"
     env["WORKCELL_SIM_JOINT_BUS_PORT"] = "\(jointBusPort)"
     env["WORKCELL_SIM_SEED"] = "\(settings.seed)"
+    // The line's operator keeps the hoppers topped up; the simulated feeders have no refill, so
+    // the demo fills them for the longest shift (65 535 nuts, ~50 h of cycles per robot at 8 s):
+    // cell-sim's default 500 ran dry 80 simulated minutes into a 3-hour shift.
+    // (`--inject hopper_empty` still empties one.)
+    env["WORKCELL_SIM_HOPPER"] = "\(UInt16.max)"
     // The simulated PLCs time their handshakes on the wall clock: scaled down so a feed or a
     // fastening takes roughly its simulated duration while the world runs several times faster.
     env["WORKCELL_SIM_PLC_TIME_SCALE"] = settings.realtime ? "1" : "0.1"
