@@ -242,7 +242,9 @@ extension CellWorld {
       let ma = min(ub + 1, max(ua, Int((centreU - halfMajor).rounded(.up))))
       let mb = max(ua - 1, min(ub, Int((centreU + halfMajor).rounded(.down))))
       if ua < ma { for u in ua..<ma { paint(rowStart + u) } }
-      if max(mb, ma - 1) < ub { for u in (max(mb, ma - 1) + 1)...ub { paint(rowStart + u) } }
+      // mb ≥ ma − 1 always (⌈c − h⌉ ≤ ⌊c + h⌋ + 1, and the clamps keep it), so the right run
+      // starts after mb and never overlaps the left one.
+      if mb < ub { for u in (mb + 1)...ub { paint(rowStart + u) } }
       guard ma <= mb else { continue }
       let row = (v - iv + half) * side + half - iu
       for u in ma...mb {

@@ -78,8 +78,6 @@ struct RobotCycleRunner: Sendable {
         switch event {
         case .safetyStop: faultReason = "e-stop: the \(robot.side == .left ? "left" : "right") side's safety chain opened"
         case .failed(.plcFault): faultReason = "PLC fault on the \(robot.side == .left ? "left" : "right") side (reset it, then Start)"
-        case .failed(.controlFault) where feed.latest()?.mode == .fault:
-          faultReason = "control fault: \(feed.lastProgress?.detail ?? "see control's log")"
         default: break
         }
         if event != .succeeded {
@@ -89,9 +87,11 @@ struct RobotCycleRunner: Sendable {
         }
         command = cycle.handle(event, at: clock.now())
       case .finish(let verdict):
-        // A controller that went to fault during the cycle (a joint-bus watchdog, a fall) halts
-        // the robot whatever step noticed first: cycling on would fail every cycle at once (the
-        // arm cannot move, the hand keeps its nut, the feeder presents no new one).
+        // A controller that went to fault during the cycle (a joint-bus watchdog, a fall, a
+        // motion step's control_fault) halts the robot whatever step noticed first: cycling on
+        // would fail every cycle at once (the arm cannot move, the hand keeps its nut, the feeder
+        // presents no new one). The controller stays in fault until a Resume, so checking here
+        // catches every case.
         if verdict.outcome != .ok, faultReason == nil, feed.latest()?.mode == .fault {
           faultReason = "control fault: \(feed.lastProgress?.detail ?? "the controller is in fault; see control's log")"
         }
@@ -517,13 +517,11 @@ struct RobotCycleRunner: Sendable {
     }
   }
 
-  /// After a failed cycle: open the fingers where the arm is (the nut goes to the reject chute)
-  /// and home the arm, so the next cycle starts from a known pose with an empty hand.
+  /// After a failed cycle: open the fingers where the arm is (the nut goes to the reject chute),
+  /// home the arm, and open again at home if the fingers are still closed — control may refuse
+  /// the first chunk (balance margin below its floor with the arm out), and a nut left in the hand
+  /// keeps the feeder from presenting the next one (every later cycle would end vision_lost).
   private func clearHand(_ sequence: inout UInt64) async {
-    // Open where the arm is (a nut in the fingers goes to the reject chute), home, and open again
-    // at home if the fingers are still closed: control may refuse the first chunk (balance margin
-    // below its floor with the arm out), and a nut left in the hand keeps the feeder from
-    // presenting the next one — every later cycle would end vision_lost.
     await openHand(&sequence)
     do {
       _ = try await peers.controls[robot.id]!.home(.with { $0.robot = equipment }, options: .timeout(seconds: 20))
