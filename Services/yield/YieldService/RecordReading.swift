@@ -119,9 +119,15 @@ extension CycleDraft {
   /// A draft from a gRPC record: proto3 scalars cannot be missing, so their zero values stand for
   /// "not given" where zero is not a valid value (UNSPECIFIED enums, empty ids, unset timestamps).
   init(proto record: Workcell_Common_V1_CycleRecord) {
+    self.init(wire: CycleRecordFields(record))
+  }
+
+  /// A draft from a record's fields as they came off the wire (``CycleRecordFields``): the one
+  /// place the gRPC record's meaning is read, whichever decoder filled them.
+  init(wire record: CycleRecordFields) {
     var problems: [(field: String, problem: String)] = []
-    func time(_ has: Bool, _ value: Google_Protobuf_Timestamp, _ field: String) -> Date? {
-      guard has else { return nil }
+    func time(_ value: Google_Protobuf_Timestamp?, _ field: String) -> Date? {
+      guard let value else { return nil }
       guard (-62_135_596_800...253_402_300_799).contains(value.seconds), (0..<1_000_000_000).contains(value.nanos) else {
         problems.append((field, "is not a valid timestamp"))
         return nil
@@ -140,10 +146,10 @@ extension CycleDraft {
       cycleID: record.cycleID.nilIfEmpty, plant: record.plant.nilIfEmpty, line: record.line.nilIfEmpty,
       cell: record.cell.nilIfEmpty, robot: record.robot.nilIfEmpty, station: record.station.nilIfEmpty,
       partSerial: record.partSerial.nilIfEmpty,
-      startedAt: time(record.hasStartedAt, record.startedAt, "started_at"),
-      endedAt: time(record.hasEndedAt, record.endedAt, "ended_at"), cycleMs: Int(record.cycleMs), outcome: outcome,
+      startedAt: time(record.startedAt, "started_at"),
+      endedAt: time(record.endedAt, "ended_at"), cycleMs: Int(record.cycleMs), outcome: outcome,
       attempts: record.attempts == 0 ? nil : Int(record.attempts), failureCode: record.failureCode.apiName,
-      torqueNm: record.hasTorqueNm ? record.torqueNm : nil, angleDeg: record.hasAngleDeg ? record.angleDeg : nil,
+      torqueNm: record.torqueNm, angleDeg: record.angleDeg,
       modelVersion: record.modelVersion.nilIfEmpty,
       idealCycleMs: record.idealCycleMs == 0 ? nil : Int(record.idealCycleMs))
     readProblems = problems

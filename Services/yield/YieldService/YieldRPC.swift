@@ -1,5 +1,6 @@
 import Foundation
 import GRPCCore
+import GRPCProtobuf
 import Logging
 import SwiftProtobuf
 import WorkcellProto
@@ -15,14 +16,22 @@ struct YieldRPC: Workcell_Yield_V1_Yield.SimpleServiceProtocol {
   func reportCycles(
     request: RPCAsyncSequence<Workcell_Yield_V1_ReportCyclesRequest, any Error>, context: ServerContext
   ) async throws -> Workcell_Yield_V1_ReportCyclesResponse {
+    try await reportCycles(messages: request.map { $0.cycles.map(CycleDraft.init(proto:)) })
+  }
+
+  /// One ReportCycles stream, its messages already drafts (by SwiftProtobuf above, or by
+  /// ``CycleDraftsDeserializer`` as ``YieldGRPCService`` registers it): one all-or-nothing batch.
+  func reportCycles(messages: some AsyncSequence<[CycleDraft], any Error>) async throws
+    -> Workcell_Yield_V1_ReportCyclesResponse
+  {
     try await timed("ReportCycles") {
       var drafts: [CycleDraft] = []
-      for try await message in request {
-        guard drafts.count + message.cycles.count <= IngestLimits.recordsPerStream else {
-          throw YieldAPIError.batchTooLarge(drafts.count + message.cycles.count, limit: IngestLimits.recordsPerStream)
+      for try await message in messages {
+        guard drafts.count + message.count <= IngestLimits.recordsPerStream else {
+          throw YieldAPIError.batchTooLarge(drafts.count + message.count, limit: IngestLimits.recordsPerStream)
             .rpcError
         }
-        drafts.append(contentsOf: message.cycles.lazy.map(CycleDraft.init(proto:)))
+        drafts.append(contentsOf: message)
       }
       let counts = try await ingest.cycles(drafts, kind: "stream", logger: logger)
       return .with {
@@ -35,11 +44,16 @@ struct YieldRPC: Workcell_Yield_V1_Yield.SimpleServiceProtocol {
   func reportCycleBatch(
     request: Workcell_Yield_V1_ReportCycleBatchRequest, context: ServerContext
   ) async throws -> Workcell_Yield_V1_ReportCycleBatchResponse {
+    try await reportCycleBatch(drafts: request.cycles.map(CycleDraft.init(proto:)))
+  }
+
+  /// One ReportCycleBatch, its records already drafts.
+  func reportCycleBatch(drafts: [CycleDraft]) async throws -> Workcell_Yield_V1_ReportCycleBatchResponse {
     try await timed("ReportCycleBatch") {
-      guard request.cycles.count <= IngestLimits.recordsPerBatch else {
-        throw YieldAPIError.batchTooLarge(request.cycles.count, limit: IngestLimits.recordsPerBatch)
+      guard drafts.count <= IngestLimits.recordsPerBatch else {
+        throw YieldAPIError.batchTooLarge(drafts.count, limit: IngestLimits.recordsPerBatch)
       }
-      let counts = try await ingest.cycles(request.cycles.map(CycleDraft.init(proto:)), kind: "grpc", logger: logger)
+      let counts = try await ingest.cycles(drafts, kind: "grpc", logger: logger)
       return .with {
         $0.accepted = UInt64(counts.accepted)
         $0.duplicates = UInt64(counts.duplicates)
@@ -244,3 +258,32 @@ protocol KeyedRow {
 
 extension Workcell_Yield_V1_YieldRow: KeyedRow {}
 extension Workcell_Yield_V1_OeeRow: KeyedRow {}
+
+/// ``YieldRPC`` as the server registers it: the generated registration, then ReportCycles and
+/// ReportCycleBatch registered again (the router keeps the last handler of a method) with
+/// ``CycleDraftsDeserializer``, which reads the records from the wire straight into drafts.
+struct YieldGRPCService: RegistrableRPCService {
+  let rpc: YieldRPC
+
+  func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
+    rpc.registerMethods(with: &router)
+    let rpc = rpc
+    router.registerHandler(
+      forMethod: Workcell_Yield_V1_Yield.Method.ReportCycles.descriptor,
+      deserializer: CycleDraftsDeserializer(),
+      serializer: ProtobufSerializer<Workcell_Yield_V1_ReportCyclesResponse>()
+    ) { request, _ in
+      let response = try await rpc.reportCycles(messages: request.messages.map(\.drafts))
+      return StreamingServerResponse(single: ServerResponse(message: response, metadata: [:]))
+    }
+    router.registerHandler(
+      forMethod: Workcell_Yield_V1_Yield.Method.ReportCycleBatch.descriptor,
+      deserializer: CycleDraftsDeserializer(),
+      serializer: ProtobufSerializer<Workcell_Yield_V1_ReportCycleBatchResponse>()
+    ) { request, _ in
+      let single = try await ServerRequest(stream: request)
+      let response = try await rpc.reportCycleBatch(drafts: single.message.drafts)
+      return StreamingServerResponse(single: ServerResponse(message: response, metadata: [:]))
+    }
+  }
+}

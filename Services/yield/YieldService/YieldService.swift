@@ -69,7 +69,7 @@ public enum YieldService: FleetService {
       rpcServices: [
         .init(
           name: Workcell_Yield_V1_Yield.descriptor.fullyQualifiedService,
-          service: YieldRPC(queries: queries, ingest: ingest, logger: logger))
+          service: YieldGRPCService(rpc: YieldRPC(queries: queries, ingest: ingest, logger: logger)))
       ],
       backgroundServices: background,
       httpRoutes: { router in rest.register(on: router) },
