@@ -315,6 +315,15 @@ struct YieldIngestBenchmark: AsyncParsableCommand {
       stored = count
     }
     guard stored == cycles else { throw BenchError("the cycles table holds \(stored) rows, expected \(cycles)") }
+    // The server settings the figures depend on most, so a run's output says what it measured.
+    var settings: [String] = []
+    for try await (name, value) in try await check.query(
+      "SELECT name, current_setting(name) FROM pg_settings WHERE name IN ('shared_buffers', 'fsync', 'synchronous_commit') ORDER BY name",
+      logger: logger
+    ).decode((String, String).self) {
+      settings.append("\(name)=\(value)")
+    }
+    print("server: PostgreSQL " + settings.joined(separator: ", "))
 
     // The anchor: raw COPY of the same rows into a plain table with the same columns, no indexes.
     try await check.query("CREATE TABLE raw_copy_anchor (LIKE cycles INCLUDING DEFAULTS)", logger: logger)
