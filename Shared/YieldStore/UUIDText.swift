@@ -9,34 +9,27 @@ public enum UUIDText {
   public static func parse(_ text: String) -> (canonical: String, uuid: UUID)? {
     let utf8 = text.utf8
     guard utf8.count == 36 else { return nil }
-    // The 32 hex digits into two big-endian halves; no arrays, so nothing to allocate.
+    // The 32 hex digits into two big-endian halves, by table: no arrays, nothing to allocate.
     let parsed: (UInt64, UInt64, Bool)?? = utf8.withContiguousStorageIfAvailable { buffer in
+      let dash = UInt8(ascii: "-")
+      guard buffer[8] == dash, buffer[13] == dash, buffer[18] == dash, buffer[23] == dash else { return nil }
+      var flags: UInt8 = 0
+      func digits(_ range: Range<Int>, into value: inout UInt64) {
+        for position in range {
+          let entry = Self.hexDigits[Int(buffer[position])]
+          flags |= entry
+          value = value << 4 | UInt64(entry & 0x0f)
+        }
+      }
       var high: UInt64 = 0
       var low: UInt64 = 0
-      var upperCase = false
-      var digits = 0
-      for (position, character) in buffer.enumerated() {
-        if position == 8 || position == 13 || position == 18 || position == 23 {
-          guard character == UInt8(ascii: "-") else { return nil }
-          continue
-        }
-        let value: UInt8
-        switch character {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): value = character &- UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): value = character &- UInt8(ascii: "a") &+ 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"):
-          value = character &- UInt8(ascii: "A") &+ 10
-          upperCase = true
-        default: return nil
-        }
-        if digits < 16 {
-          high = high << 4 | UInt64(value)
-        } else {
-          low = low << 4 | UInt64(value)
-        }
-        digits += 1
-      }
-      return (high, low, upperCase)
+      digits(0..<8, into: &high)
+      digits(9..<13, into: &high)
+      digits(14..<18, into: &high)
+      digits(19..<23, into: &low)
+      digits(24..<36, into: &low)
+      guard flags & Self.notHex == 0 else { return nil }
+      return (high, low, flags & Self.upperHex != 0)
     }
     guard let contiguous = parsed else {
       // Not contiguous UTF-8 (a bridged string): Foundation decides, slowly.
@@ -46,5 +39,17 @@ public enum UUIDText {
     guard let (high, low, upperCase) = contiguous else { return nil }
     let uuid = UUID(byteOrderKey: (high, low))
     return (upperCase ? text.lowercased() : text, uuid)
+  }
+
+  private static let notHex: UInt8 = 0x80
+  private static let upperHex: UInt8 = 0x40
+  /// Per byte: its hex value in the low nibble, `upperHex` for A–F, `notHex` for anything else.
+  private static let hexDigits: [UInt8] = (0..<256).map { byte in
+    switch byte {
+    case 0x30...0x39: UInt8(byte - 0x30)
+    case 0x61...0x66: UInt8(byte - 0x61 + 10)
+    case 0x41...0x46: UInt8(byte - 0x41 + 10) | upperHex
+    default: notHex
+    }
   }
 }

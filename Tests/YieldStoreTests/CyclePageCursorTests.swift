@@ -47,4 +47,26 @@ struct UUIDTextTests {
   func refuses(_ text: String) {
     #expect(UUIDText.parse(text) == nil)
   }
+
+  @Test("every one-character change of a UUID: accepted exactly when it is still 8-4-4-4-12 hex, with Foundation's value")
+  func oneCharacterChanges() {
+    // Foundation's own parser on Linux is no reference for refusing: it reads ':' or '@' as digits.
+    let hex = Set("0123456789abcdefABCDEF")
+    let base = Array("0b6f3f4e-8C1D-4c5e-9a57-1f0e2d3c4b5a")
+    let replacements: [Character] = ["0", "9", "a", "f", "A", "F", "g", "G", "-", " ", "/", ":", "@", "`", "\u{7f}"]
+    for position in base.indices {
+      for replacement in replacements {
+        var changed = base
+        changed[position] = replacement
+        let text = String(changed)
+        let isUUID = changed.indices.allSatisfy { [8, 13, 18, 23].contains($0) ? changed[$0] == "-" : hex.contains(changed[$0]) }
+        let parsed = UUIDText.parse(text)
+        #expect((parsed != nil) == isUUID, "\(text)")
+        if isUUID {
+          #expect(parsed?.uuid == UUID(uuidString: text), "\(text)")
+          #expect(parsed?.canonical == text.lowercased(), "\(text)")
+        }
+      }
+    }
+  }
 }
