@@ -3,6 +3,7 @@ import CycleSequencing
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import GRPCProtobuf
 import Logging
 import PostgresNIO
 import SwiftProtobuf
@@ -126,14 +127,24 @@ struct YieldUnderBench {
   func withClient<T: Sendable>(
     _ body: (Workcell_Yield_V1_Yield.Client<HTTP2ClientTransport.Posix>) async throws -> T
   ) async throws -> T {
-    try await withGRPCClient(
+    try await withGRPCClient { client in try await body(Workcell_Yield_V1_Yield.Client(wrapping: client)) }
+  }
+
+  /// The plain gRPC client, for calls with messages serialized beforehand.
+  func withGRPCClient<T: Sendable>(_ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> T) async throws -> T {
+    try await GRPCCore.withGRPCClient(
       transport: .http2NIOPosix(
         target: .ipv4(address: "127.0.0.1", port: grpcPort), transportSecurity: .plaintext,
         config: .defaults { $0.http2.maxFrameSize = 1 << 20 })
     ) { client in
-      try await body(Workcell_Yield_V1_Yield.Client(wrapping: client))
+      try await body(client)
     }
   }
+}
+
+/// A message already serialized: its bytes as they are.
+struct SerializedMessage: MessageSerializer {
+  func serialize<Bytes: GRPCContiguousBytes>(_ message: [UInt8]) throws -> Bytes { Bytes(message) }
 }
 
 /// Deterministic cycle records of a generated plant.
@@ -268,23 +279,35 @@ struct YieldIngestBenchmark: AsyncParsableCommand {
     let start = Date(timeIntervalSince1970: 1_795_564_800)  // 2026-11-25T00:00:00Z
     let records = (0..<cycles).map { GeneratedPlant.cycle($0, cells: 100, start: start, spacingS: 76, ids: ids) }
     let service = try await YieldUnderBench.start(dsn: database.dsn)
-    let batches = stride(from: 0, to: records.count, by: batch).map { Array(records[$0..<min($0 + batch, records.count)]) }
+    // The cells' side is done before the clock starts: each call's messages are serialized here
+    // (in a plant the cells do that on their own machines), so the 2 cores measured are shared
+    // by yield and PostgreSQL only, plus the client's HTTP/2 framing.
+    let perMessage = self.perMessage
+    let batches: [[[UInt8]]] = try stride(from: 0, to: records.count, by: batch).map { first in
+      let chunk = records[first..<min(first + batch, records.count)]
+      return try stride(from: chunk.startIndex, to: chunk.endIndex, by: perMessage).map { start in
+        try Workcell_Yield_V1_ReportCyclesRequest.with {
+          $0.cycles = Array(chunk[start..<min(start + perMessage, chunk.endIndex)])
+        }.serializedBytes()
+      }
+    }
     let clock = ContinuousClock()
     let began = clock.now
-    let accepted = try await service.withClient { client in
+    let accepted = try await service.withGRPCClient { client in
       try await withThrowingTaskGroup(of: UInt64.self) { group in
         var next = 0
         var total: UInt64 = 0
-        func launch(_ chunk: [Workcell_Common_V1_CycleRecord]) {
-          let perMessage = self.perMessage
+        func launch(_ messages: [[UInt8]]) {
           group.addTask {
-            let response = try await client.reportCycles(
-              requestProducer: { writer in
-                for start in stride(from: 0, to: chunk.count, by: perMessage) {
-                  try await writer.write(.with { $0.cycles = Array(chunk[start..<min(start + perMessage, chunk.count)]) })
-                }
-              })
-            return response.accepted
+            try await client.clientStreaming(
+              request: StreamingClientRequest(producer: { writer in
+                for message in messages { try await writer.write(message) }
+              }),
+              descriptor: Workcell_Yield_V1_Yield.Method.ReportCycles.descriptor,
+              serializer: SerializedMessage(),
+              deserializer: ProtobufDeserializer<Workcell_Yield_V1_ReportCyclesResponse>(),
+              options: .defaults
+            ) { try $0.message.accepted }
           }
         }
         while next < min(concurrency, batches.count) {
