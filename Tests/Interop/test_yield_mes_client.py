@@ -299,6 +299,32 @@ def test_grpc_bad_record_rejects_the_whole_batch_and_stream(rest, grpc_clients):
     assert (done.accepted, done.duplicates) == (10, 0)
 
 
+def test_grpc_bytes_that_are_no_request_answer_invalid_argument(rest, grpc_clients):
+    # yield reads ReportCycles/ReportCycleBatch records straight off the wire (not through
+    # SwiftProtobuf); bytes that are no message must still be INVALID_ARGUMENT, nothing stored.
+    client = grpc_clients["write"]
+    good = client.api.yield_pb2.ReportCycleBatchRequest(
+        cycles=[client.cycle_record(r) for r in ten_cycles("cell-25")[:2]]).SerializeToString()
+    not_utf8 = good.replace(b"cell-25", b"cell-\xc3\x28")
+    truncated = good[:-3]
+    identity = lambda raw: raw  # noqa: E731 — the bytes as they are
+    batch = client.channel.unary_unary(
+        "/workcell.yield.v1.Yield/ReportCycleBatch", request_serializer=identity,
+        response_deserializer=client.api.yield_pb2.ReportCycleBatchResponse.FromString)
+    stream = client.channel.stream_unary(
+        "/workcell.yield.v1.Yield/ReportCycles", request_serializer=identity,
+        response_deserializer=client.api.yield_pb2.ReportCyclesResponse.FromString)
+    for raw in (not_utf8, truncated, b"\xff\xff\xff"):
+        for call in (lambda: batch(raw, metadata=client.metadata, timeout=30),
+                     lambda: stream(iter([good, raw]), metadata=client.metadata, timeout=30)):
+            with pytest.raises(grpc.RpcError) as raised:
+                call()
+            assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT, raised.value.details()
+    assert rest["read"].json("/api/v1/cycles", cell="cell-25")["cycles"] == []
+    done = batch(good, metadata=client.metadata, timeout=30)
+    assert (done.accepted, done.duplicates) == (2, 0)
+
+
 # --- auth -------------------------------------------------------------------------------------------
 
 
