@@ -14,6 +14,8 @@ extension PostgresYieldStore {
       if let value {
         binds.append(value)
         clauses.append("\(column) = $\(binds.count)")
+        // The per-cell index is on the cell's hash (migration 3): name it so the planner can use it.
+        if column == "cell" { clauses.append("hashtext(cell) = hashtext($\(binds.count))") }
       }
     }
     // Bound times are cast to millisecond precision, the precision stored.
