@@ -13,9 +13,6 @@
 # Environment:
 #   WORKCELL_TEST_DB_PORT   port to listen on (default: a free one)
 #   WORKCELL_TEST_DB_STATE  state file (default: ${TMPDIR:-/tmp}/workcell-test-db.state)
-#   WORKCELL_TEST_DB_SHARED_BUFFERS  PostgreSQL shared_buffers (default: 1GB — a server's setting;
-#                           PostgreSQL's own 128MB default is sized for a laptop, and the ingest
-#                           benchmark's 500 000 cycles and their indexes do not fit in it)
 #   WORKCELL_PG_BINDIR      directory holding initdb/pg_ctl/psql (default: /usr/lib/postgresql/15/bin,
 #                           else the newest /usr/lib/postgresql/*/bin; installed with apt-get if none)
 #
@@ -29,10 +26,9 @@
 # parent directory is closed to postgres, the cluster goes to a separate /tmp/workcell-test-db.*
 # directory instead (recorded in the state, deleted by `stop`).
 #
-# The server is tuned for tests (fsync, synchronous_commit and full_page_writes off; shared_buffers
-# 1GB, as on a server): never keep data you care about in it. PostgreSQL refuses to run as root,
-# so as root the data directory belongs to the `postgres` user and initdb/pg_ctl run via
-# `runuser -u postgres`.
+# The server is tuned for tests (fsync, synchronous_commit and full_page_writes off): never keep
+# data you care about in it. PostgreSQL refuses to run as root, so as root the data directory
+# belongs to the `postgres` user and initdb/pg_ctl run via `runuser -u postgres`.
 set -euo pipefail
 
 prog=$(basename "$0")
@@ -41,10 +37,6 @@ DB_PASSWORD=workcell
 DB_NAME=workcell_test
 PG_START_TIMEOUT=30   # seconds pg_ctl waits for the server to start / stop
 PSQL_TIMEOUT=30       # seconds any single psql invocation may take
-SHARED_BUFFERS=${WORKCELL_TEST_DB_SHARED_BUFFERS:-1GB}
-case $SHARED_BUFFERS in
-  *[!0-9A-Za-z]*|'') echo "test-db.sh: WORKCELL_TEST_DB_SHARED_BUFFERS=$SHARED_BUFFERS is not a size such as 1GB or 128MB" >&2; exit 2 ;;
-esac
 APT_TIMEOUT=900       # seconds apt-get may take
 default_state="${WORKCELL_TEST_DB_STATE:-${TMPDIR:-/tmp}/workcell-test-db.state}"
 
@@ -440,7 +432,7 @@ cmd_start() {
     record_state "$primary" "$pointer"
     log "starting PostgreSQL on 127.0.0.1:$port (data $STATE_DATA)"
     if as_pg "$bindir/pg_ctl" -D "$STATE_DATA" -l "$STATE_LOG" -w -t "$PG_START_TIMEOUT" start \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k '$STATE_SOCK' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=$SHARED_BUFFERS" \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k '$STATE_SOCK' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
         >&2; then
       started=1
       break
