@@ -262,7 +262,7 @@ let package = Package(
       ] + grpc,
       swiftSettings: swiftSettings
     ),
-    .testTarget(name: "ModbusProtocolTests", dependencies: ["ModbusProtocol"], swiftSettings: swiftSettings),
+    .testTarget(name: "ModbusProtocolTests", dependencies: ["ModbusProtocol", "CellWorld"], swiftSettings: swiftSettings),
     .testTarget(
       name: "ModbusTCPTests",
       dependencies: [
@@ -313,7 +313,7 @@ let package = Package(
     .testTarget(
       name: "YieldServiceTests",
       dependencies: [
-        "YieldService", "YieldStore", "YieldKPI", "WorkcellRuntime", "WorkcellProto",
+        "YieldService", "YieldStore", "YieldKPI", "WorkcellRuntime", "WorkcellProto", "CellWorld",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CellWorld
 import CycleSequencing
 import Foundation
 import GRPCCore
@@ -158,7 +159,7 @@ enum GeneratedPlant {
   static func cycle(
     _ index: Int, cells: Int, start: Date, spacingS: Double, ids: CycleIDStyle = .timeOrdered
   ) -> Workcell_Common_V1_CycleRecord {
-    var random = SplitMix(seed: UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+    var random = WorldRandom(seed: UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
     let cell = index % cells
     let slot = index / cells
     let ended = start.addingTimeInterval(Double(slot) * spacingS + Double(cell) * 0.37)
@@ -197,18 +198,6 @@ enum GeneratedPlant {
   }
 }
 
-struct SplitMix {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
-
 /// Which ids the generated cells mint.
 enum CycleIDStyle: String, ExpressibleByArgument, CaseIterable, Sendable {
   /// UUID v7, as Workcell's cell mints them (CycleSequencing.CycleID).
@@ -219,7 +208,7 @@ enum CycleIDStyle: String, ExpressibleByArgument, CaseIterable, Sendable {
 
 enum UUIDv4 {
   /// A version-4 UUID string, unique per index (the index fills the last 48 bits).
-  static func make(from random: inout SplitMix, index: Int) -> String {
+  static func make(from random: inout WorldRandom, index: Int) -> String {
     let high = random.next()
     let a = UInt32(truncatingIfNeeded: high >> 32)
     let b = UInt16(truncatingIfNeeded: high >> 16)
@@ -522,7 +511,7 @@ struct YieldQueryBenchmark: AsyncParsableCommand {
     let shifts = calendar.instances(overlapping: DateInterval(start: start, end: end)).filter {
       $0.start >= start && $0.end <= end
     }
-    var random = SplitMix(seed: 42)
+    var random = WorldRandom(seed: 42)
     func cellName() -> String { "cell-\(String(format: "%03d", Int(random.next() % UInt64(cells)) + 1))" }
     func stamp(_ date: Date) -> Google_Protobuf_Timestamp { Google_Protobuf_Timestamp(date: date) }
 

@@ -41,7 +41,7 @@ struct Demonstrations {
       var world = CellWorld(seed: seed, config: config)
       var expert = ScriptedExpert(robot: 0, world: world)
       var observer = SimObserver(robot: 0, seed: seed ^ 0x5EED_0B5E)
-      var jitter = SplitMix64(seed: seed ^ 0x0717_7E12)
+      var jitter = WorldRandom(seed: seed ^ 0x0717_7E12)
       var sequence: UInt64 = 0
       for _ in 0..<cyclesPerSeed {
         world.presentNut(robot: 0)
@@ -61,7 +61,7 @@ struct Demonstrations {
   /// every step period while it runs (the targets reach past the end: the arm then holds).
   mutating func recordCycle(
     world: inout CellWorld, expert: inout ScriptedExpert, observer: inout SimObserver, sequence: inout UInt64,
-    jitter: inout SplitMix64, seed: UInt64, recording: Recording
+    jitter: inout WorldRandom, seed: UInt64, recording: Recording
   ) {
     let period = recording.stepPeriodMs
     let chunkSteps = recording.chunkSteps
@@ -118,7 +118,7 @@ struct Demonstrations {
   /// forward kinematics, a held nut moved with it. Its targets stay the expert's path, so the
   /// copy teaches the way back to the path from beside it (noise injection, as in DART).
   static func perturbed(
-    _ observation: PolicyObservation, arm: ArmKinematics, sigmaRad: Double, random: inout SplitMix64
+    _ observation: PolicyObservation, arm: ArmKinematics, sigmaRad: Double, random: inout WorldRandom
   ) -> PolicyObservation {
     var copy = observation
     for j in 0..<7 {
@@ -148,8 +148,8 @@ struct Demonstrations {
     for seed in seeds {
       var world = CellWorld(seed: seed, config: config)
       var observer = SimObserver(robot: 0, seed: seed ^ 0x5EED_0B5E)
-      var jitter = SplitMix64(seed: seed ^ 0x0717_7E12)
-      var when = SplitMix64(seed: seed ^ 0x7A4E_0FE2)
+      var jitter = WorldRandom(seed: seed ^ 0x0717_7E12)
+      var when = WorldRandom(seed: seed ^ 0x7A4E_0FE2)
       var sequence: UInt64 = 0
       for _ in 0..<takeoversPerSeed {
         let handOverTick = 300 + Int(when.unit() * 1700)

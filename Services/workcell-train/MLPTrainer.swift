@@ -1,3 +1,4 @@
+import CellWorld
 import Foundation
 import PolicyRuntime
 
@@ -31,13 +32,13 @@ struct MLPTrainer {
   private var m: [[Float]] = []
   private var v: [[Float]] = []
   private var step = 0
-  private var random: SplitMix64
+  private var random: WorldRandom
 
   /// Normalisation from the training rows; output scales are shared per value type (joint j,
   /// width, force) across the chunk's steps, so early steps' near-zero deltas are not inflated.
   init(config: Config, features: Matrix, targets: Matrix, valuesPerStep: Int) {
     self.config = config
-    random = SplitMix64(seed: config.seed)
+    random = WorldRandom(seed: config.seed)
     func meanStd(_ x: Matrix) -> ([Float], [Float]) {
       var mean = [Double](repeating: 0, count: x.columns)
       var square = [Double](repeating: 0, count: x.columns)

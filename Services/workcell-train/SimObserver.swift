@@ -16,12 +16,12 @@ struct SimObserver {
 
   let robot: Int
   var noise = Noise()
-  var random: SplitMix64
+  var random: WorldRandom
   private var state = JointStateFrame()
 
   init(robot: Int, seed: UInt64) {
     self.robot = robot
-    random = SplitMix64(seed: seed)
+    random = WorldRandom(seed: seed)
   }
 
   /// The step reached in this cycle: steps only advance (a sequencer does not go back).

@@ -1,3 +1,4 @@
+import CellWorld
 import Testing
 
 @testable import ModbusProtocol
@@ -123,7 +124,7 @@ struct ModbusFrameTests {
   /// a value or a clear `ModbusFrameError` (deterministic generator, so a failure reproduces).
   @Test("random bytes never crash the decoders")
   func fuzz() {
-    var generator = SplitMix64(seed: 0x5EED_CE11)
+    var generator = WorldRandom(seed: 0x5EED_CE11)
     let requests: [ModbusRequest] = [
       .readCoils(address: 0, count: 4), .readDiscreteInputs(address: 0, count: 8),
       .readHoldingRegisters(address: 0, count: 1), .readInputRegisters(address: 0, count: 4),
@@ -155,15 +156,3 @@ struct ModbusFrameTests {
   }
 }
 
-/// A small deterministic PRNG for reproducible fuzzing.
-struct SplitMix64: RandomNumberGenerator {
-  private var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}

@@ -1,3 +1,4 @@
+import CellWorld
 import Foundation
 import GRPCCore
 import SwiftProtobuf
@@ -10,21 +11,9 @@ import WorkcellProto
 /// every case here decodes the same bytes both ways and compares the drafts (or both refuse).
 @Suite("ReportCycles records read from the wire")
 struct CycleRecordWireTests {
-  /// A seeded generator, so a failure is reproducible.
-  struct Seeded: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
-
   static let texts = ["", "cell-07", "nut_install", "Zelle-Ä-東京-🚗", "a", String(repeating: "x", count: 300)]
 
-  static func randomRecord(_ random: inout Seeded) -> Workcell_Common_V1_CycleRecord {
+  static func randomRecord(_ random: inout WorldRandom) -> Workcell_Common_V1_CycleRecord {
     func text() -> String { texts.randomElement(using: &random)! }
     func maybe() -> Bool { Bool.random(using: &random) }
     func timestamp() -> Google_Protobuf_Timestamp {
@@ -100,7 +89,7 @@ struct CycleRecordWireTests {
 
   @Test("generated requests: the same drafts as SwiftProtobuf, field for field")
   func generated() throws {
-    var random = Seeded(state: 1)
+    var random = WorldRandom(seed: 1)
     for _ in 0..<300 {
       let request = Workcell_Yield_V1_ReportCyclesRequest.with {
         $0.cycles = (0..<Int.random(in: 0...4, using: &random)).map { _ in Self.randomRecord(&random) }
@@ -114,7 +103,7 @@ struct CycleRecordWireTests {
 
   @Test("a record sent in two parts merges as protobuf says: last scalar wins, timestamps merge")
   func concatenatedRecordsMerge() throws {
-    var random = Seeded(state: 2)
+    var random = WorldRandom(seed: 2)
     for _ in 0..<300 {
       let first: [UInt8] = try Self.randomRecord(&random).serializedBytes()
       let second: [UInt8] = try Self.randomRecord(&random).serializedBytes()
@@ -135,7 +124,7 @@ struct CycleRecordWireTests {
 
   @Test("mutated bytes: both readers refuse, or both read the same drafts")
   func mutated() throws {
-    var random = Seeded(state: 3)
+    var random = WorldRandom(seed: 3)
     var refused = 0
     for _ in 0..<3_000 {
       let request = Workcell_Yield_V1_ReportCyclesRequest.with {
