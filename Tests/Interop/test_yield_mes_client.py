@@ -304,8 +304,8 @@ def test_grpc_bytes_that_are_no_request_answer_invalid_argument(rest, grpc_clien
     # SwiftProtobuf); bytes that are no message must still be INVALID_ARGUMENT, nothing stored.
     client = grpc_clients["write"]
     good = client.api.yield_pb2.ReportCycleBatchRequest(
-        cycles=[client.cycle_record(r) for r in ten_cycles("cell-25")[:2]]).SerializeToString()
-    not_utf8 = good.replace(b"cell-25", b"cell-\xc3\x28")
+        cycles=[client.cycle_record(r) for r in ten_cycles("cell-wire")[:2]]).SerializeToString()
+    not_utf8 = good.replace(b"cell-wire", b"cell-\xc3\x28re")
     truncated = good[:-3]
     identity = lambda raw: raw  # noqa: E731 — the bytes as they are
     batch = client.channel.unary_unary(
@@ -320,7 +320,7 @@ def test_grpc_bytes_that_are_no_request_answer_invalid_argument(rest, grpc_clien
             with pytest.raises(grpc.RpcError) as raised:
                 call()
             assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT, raised.value.details()
-    assert rest["read"].json("/api/v1/cycles", cell="cell-25")["cycles"] == []
+    assert rest["read"].json("/api/v1/cycles", cell="cell-wire")["cycles"] == []
     done = batch(good, metadata=client.metadata, timeout=30)
     assert (done.accepted, done.duplicates) == (2, 0)
 
