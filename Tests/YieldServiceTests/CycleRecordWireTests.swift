@@ -189,10 +189,12 @@ struct CycleRecordWireTests {
     let good: [UInt8] = try Workcell_Yield_V1_ReportCyclesRequest.with {
       $0.cycles = [.with { $0.cell = "c1" }]
     }.serializedBytes()
-    #expect(try CycleDraftsDeserializer().deserialize(good).drafts.map(\.cell) == ["c1"])
+    let deserializer = CycleDraftsDeserializer(request: Workcell_Yield_V1_ReportCycleBatchRequest.self)
+    #expect(try deserializer.deserialize(good).drafts.map(\.cell) == ["c1"])
     let error = #expect(throws: RPCError.self) {
-      try CycleDraftsDeserializer().deserialize(Array(good.dropLast()))
+      try deserializer.deserialize(Array(good.dropLast()))
     }
     #expect(error?.code == .invalidArgument)
+    #expect(error?.message.contains("ReportCycleBatchRequest") == true, "\(String(describing: error))")
   }
 }

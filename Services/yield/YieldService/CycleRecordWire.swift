@@ -65,15 +65,16 @@ struct CycleDraftsMessage: Sendable {
 /// UTF-8; the steps (field 18, not stored) are decoded by SwiftProtobuf only to be checked.
 /// Errors answer INVALID_ARGUMENT with the same message as `ProtobufDeserializer`.
 struct CycleDraftsDeserializer: MessageDeserializer {
+  /// The request type the bytes stand for, named in errors.
+  var request: any SwiftProtobuf.Message.Type
+
   func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> CycleDraftsMessage {
     do {
       return try serializedMessageBytes.withUnsafeBytes { bytes throws(WireFormatError) in
         CycleDraftsMessage(drafts: try CycleRecordWire.drafts(request: bytes))
       }
     } catch {
-      throw RPCError(
-        code: .invalidArgument, message: "Can't deserialize to message of type \(Workcell_Yield_V1_ReportCyclesRequest.self).",
-        cause: error)
+      throw RPCError(code: .invalidArgument, message: "Can't deserialize to message of type \(request).", cause: error)
     }
   }
 }

@@ -270,7 +270,7 @@ struct YieldGRPCService: RegistrableRPCService {
     let rpc = rpc
     router.registerHandler(
       forMethod: Workcell_Yield_V1_Yield.Method.ReportCycles.descriptor,
-      deserializer: CycleDraftsDeserializer(),
+      deserializer: CycleDraftsDeserializer(request: Workcell_Yield_V1_ReportCyclesRequest.self),
       serializer: ProtobufSerializer<Workcell_Yield_V1_ReportCyclesResponse>()
     ) { request, _ in
       let response = try await rpc.reportCycles(messages: request.messages.map(\.drafts))
@@ -278,7 +278,7 @@ struct YieldGRPCService: RegistrableRPCService {
     }
     router.registerHandler(
       forMethod: Workcell_Yield_V1_Yield.Method.ReportCycleBatch.descriptor,
-      deserializer: CycleDraftsDeserializer(),
+      deserializer: CycleDraftsDeserializer(request: Workcell_Yield_V1_ReportCycleBatchRequest.self),
       serializer: ProtobufSerializer<Workcell_Yield_V1_ReportCycleBatchResponse>()
     ) { request, _ in
       let single = try await ServerRequest(stream: request)
