@@ -190,7 +190,7 @@ struct CycleRecordWireTests {
       $0.cycles = [.with { $0.cell = "c1" }]
     }.serializedBytes()
     let deserializer = CycleDraftsDeserializer(request: Workcell_Yield_V1_ReportCycleBatchRequest.self)
-    #expect(try deserializer.deserialize(good).drafts.map(\.cell) == ["c1"])
+    #expect(try deserializer.deserialize(good).map(\.cell) == ["c1"])
     let error = #expect(throws: RPCError.self) {
       try deserializer.deserialize(Array(good.dropLast()))
     }

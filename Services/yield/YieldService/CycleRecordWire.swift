@@ -48,13 +48,9 @@ struct CycleRecordFields: Sendable {
   }
 }
 
-/// The records of one `ReportCyclesRequest` / `ReportCycleBatchRequest`, as drafts.
-struct CycleDraftsMessage: Sendable {
-  var drafts: [CycleDraft]
-}
-
 /// Reads `ReportCyclesRequest` and `ReportCycleBatchRequest` (both `repeated CycleRecord cycles =
-/// 1`) straight from the protobuf wire format into drafts — the ingest hot path. SwiftProtobuf's
+/// 1`) straight from the protobuf wire format into drafts, one message's records at a time — the
+/// ingest hot path. SwiftProtobuf's
 /// generated decoding allocates a copy-on-write storage object and two Timestamp messages per
 /// record and the draft then copies every field again; this reader makes the draft from the bytes.
 ///
@@ -68,10 +64,10 @@ struct CycleDraftsDeserializer: MessageDeserializer {
   /// The request type the bytes stand for, named in errors.
   var request: any SwiftProtobuf.Message.Type
 
-  func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> CycleDraftsMessage {
+  func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> [CycleDraft] {
     do {
       return try serializedMessageBytes.withUnsafeBytes { bytes throws(WireFormatError) in
-        CycleDraftsMessage(drafts: try CycleRecordWire.drafts(request: bytes))
+        try CycleRecordWire.drafts(request: bytes)
       }
     } catch {
       throw RPCError(code: .invalidArgument, message: "Can't deserialize to message of type \(request).", cause: error)

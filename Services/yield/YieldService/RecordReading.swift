@@ -116,14 +116,15 @@ extension CycleDraft {
     readProblems = reader.problems
   }
 
-  /// A draft from a gRPC record: proto3 scalars cannot be missing, so their zero values stand for
-  /// "not given" where zero is not a valid value (UNSPECIFIED enums, empty ids, unset timestamps).
+  /// A draft from a gRPC record SwiftProtobuf decoded.
   init(proto record: Workcell_Common_V1_CycleRecord) {
     self.init(wire: CycleRecordFields(record))
   }
 
-  /// A draft from a record's fields as they came off the wire (``CycleRecordFields``): the one
-  /// place the gRPC record's meaning is read, whichever decoder filled them.
+  /// A draft from a gRPC record's fields as they came off the wire (``CycleRecordFields``): the one
+  /// place the record's meaning is read, whichever decoder filled them. proto3 scalars cannot be
+  /// missing, so their zero values stand for "not given" where zero is not a valid value
+  /// (UNSPECIFIED enums, empty ids, unset timestamps).
   init(wire record: CycleRecordFields) {
     var problems: [(field: String, problem: String)] = []
     func time(_ value: Google_Protobuf_Timestamp?, _ field: String) -> Date? {

@@ -273,7 +273,7 @@ struct YieldGRPCService: RegistrableRPCService {
       deserializer: CycleDraftsDeserializer(request: Workcell_Yield_V1_ReportCyclesRequest.self),
       serializer: ProtobufSerializer<Workcell_Yield_V1_ReportCyclesResponse>()
     ) { request, _ in
-      let response = try await rpc.reportCycles(messages: request.messages.map(\.drafts))
+      let response = try await rpc.reportCycles(messages: request.messages)
       return StreamingServerResponse(single: ServerResponse(message: response, metadata: [:]))
     }
     router.registerHandler(
@@ -282,7 +282,7 @@ struct YieldGRPCService: RegistrableRPCService {
       serializer: ProtobufSerializer<Workcell_Yield_V1_ReportCycleBatchResponse>()
     ) { request, _ in
       let single = try await ServerRequest(stream: request)
-      let response = try await rpc.reportCycleBatch(drafts: single.message.drafts)
+      let response = try await rpc.reportCycleBatch(drafts: single.message)
       return StreamingServerResponse(single: ServerResponse(message: response, metadata: [:]))
     }
   }
