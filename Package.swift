@@ -28,7 +28,7 @@ struct FleetServiceTargets {
   var library: Target {
     .target(
       name: module,
-      dependencies: ["WorkcellRuntime", "WorkcellProto"] + grpc + extraDependencies,
+      dependencies: ["WorkcellRuntime", "WorkcellProto", "SimulatedTime"] + grpc + extraDependencies,
       path: "\(folder)/\(module)",
       resources: resources,
       swiftSettings: swiftSettings
@@ -142,7 +142,7 @@ let package = Package(
     .target(
       name: "WorkcellRuntime",
       dependencies: [
-        "WorkcellProto", "PlantConfig", "YieldKPI",
+        "WorkcellProto", "PlantConfig", "YieldKPI", "SimulatedTime",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -179,6 +179,8 @@ let package = Package(
       swiftSettings: swiftSettings),
     // The simulated cell's world model (robots, nut, pin, sensors, failure modes), pure and seeded.
     .target(name: "CellWorld", path: "Shared/CellWorld", swiftSettings: swiftSettings),
+    .target(name: "SimulatedTime", path: "Shared/SimulatedTime", swiftSettings: swiftSettings),
+    .testTarget(name: "SimulatedTimeTests", dependencies: ["SimulatedTime"], swiftSettings: swiftSettings),
     // The robot joint bus's UDP datagrams (docs/joint-bus.md), pure: codec and CRC-32.
     .target(name: "JointBus", path: "Shared/JointBus", swiftSettings: swiftSettings),
     // The cell's cycle as a pure state machine: steps, budgets, safe retries, verdicts (issue #6).
@@ -232,7 +234,8 @@ let package = Package(
     // The operator's command: `workcell serve`, and later demo, status, config, compose …
     .executableTarget(
       name: "WorkcellCLI",
-      dependencies: ["WorkcellRuntime", "WorkcellProto", "PlantConfig"] + grpc + fleet.map { .target(name: $0.module) },
+      dependencies: ["WorkcellRuntime", "WorkcellProto", "PlantConfig", "SimulatedTime", .product(name: "Crypto", package: "swift-crypto")]
+        + grpc + fleet.map { .target(name: $0.module) },
       path: "Services/workcell",
       swiftSettings: swiftSettings
     ),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import YieldKPI
 
 /// `workcell-bench cell`: the yield of each ablation of the sequencer on the same seeds, side by
 /// side — the full cell, vision only, no tactile refine, no retries — each a `workcell demo`
@@ -39,6 +40,9 @@ struct CellBenchmark: AsyncParsableCommand {
   @Option(help: "First gRPC port of the demo fleets.")
   var grpcPortBase: Int = 50261
 
+  @Option(help: "Also write the figures per ablation as JSON to this file (arm, cycles, ok, nok, aborted, yield and first-pass yield with 95 % Wilson intervals, pareto, wall_seconds, speed_up, records_sha256).")
+  var report: String?
+
   static let flags: [String: [String]] = [
     "full": [], "learned-policy": ["--planner", "model"], "vision-only": ["--vision-only"],
     "no-tactile-refine": ["--no-tactile-refine"], "no-retry": ["--no-retry"],
@@ -67,14 +71,30 @@ struct CellBenchmark: AsyncParsableCommand {
         if name != "learned-policy" { flags += ["--planner", planner] }
         let report = try await demo(binary, seed: seed, flags: flags)
         totals.add(report, wall: ContinuousClock.now - started)
+        totals.digests.append(report.recordsSHA256)
         FileHandle.standardError.write(Data("[bench] \(name) seed \(seed): \(report.summary)\n".utf8))
       }
       table.append((name, totals))
       let key = name.replacingOccurrences(of: "-", with: "_")
       print("cell_\(key)_cycles: \(totals.cycles) cycles")
-      print(String(format: "cell_%@_yield: %.1f %%", key, totals.yield * 100))
-      print(String(format: "cell_%@_first_pass_yield: %.1f %%", key, totals.firstPassYield * 100))
+      print("cell_yield_\(key): \(Self.figure(totals.yield, totals.yieldInterval, n: totals.ok + totals.nok))")
+      print("cell_first_pass_yield_\(key): \(Self.figure(totals.firstPassYield, totals.fpyInterval, n: totals.ok + totals.nok))")
       print(String(format: "cell_%@_wall: %.0f s", key, totals.wallS))
+      print(String(format: "cell_%@_speed_up: %.1f x", key, totals.speedUp))
+    }
+    if let report {
+      let arms: [[String: Any]] = table.map { name, t in
+        [
+          "arm": name, "cycles": t.cycles, "ok": t.ok, "nok": t.nok, "aborted": t.aborted, "yield": t.yield,
+          "yield_ci_low": t.yieldInterval?.low ?? NSNull(), "yield_ci_high": t.yieldInterval?.high ?? NSNull(),
+          "first_pass_yield": t.firstPassYield, "fpy_ci_low": t.fpyInterval?.low ?? NSNull(),
+          "fpy_ci_high": t.fpyInterval?.high ?? NSNull(), "pareto": t.failures, "wall_seconds": t.wallS,
+          "speed_up": t.speedUp, "records_sha256": t.digests.joined(separator: ","), "seeds": seedList,
+        ]
+      }
+      let data = try JSONSerialization.data(withJSONObject: ["arms": arms], options: [.sortedKeys, .prettyPrinted])
+      try data.write(to: URL(fileURLWithPath: report))
+      FileHandle.standardError.write(Data("[bench] wrote \(report)\n".utf8))
     }
     print("")
     print("ablation            cycles   yield    FPY      failures")
@@ -86,9 +106,17 @@ struct CellBenchmark: AsyncParsableCommand {
     }
   }
 
+  /// `0.875 (95% CI 0.861–0.888, n=2400)`.
+  static func figure(_ value: Double, _ interval: WilsonInterval?, n: Int) -> String {
+    guard let interval else { return "– (no cycles)" }
+    return String(format: "%.4f (95%% CI %.4f–%.4f, n=%d)", value, interval.low, interval.high, n)
+  }
+
   /// One demo's report.
   struct Report {
     var ok = 0, nok = 0, aborted = 0, firstPass = 0
+    var simSeconds = 0.0
+    var recordsSHA256 = ""
     var failures: [String: Int] = [:]
     var summary: String { "ok \(ok), nok \(nok), aborted \(aborted); \(failures)" }
   }
@@ -97,7 +125,12 @@ struct CellBenchmark: AsyncParsableCommand {
     var ok = 0, nok = 0, aborted = 0, firstPass = 0
     var failures: [String: Int] = [:]
     var wallS = 0.0
+    var simS = 0.0
+    var digests: [String] = []
     var cycles: Int { ok + nok + aborted }
+    var speedUp: Double { wallS > 0 ? simS / wallS : 0 }
+    var yieldInterval: WilsonInterval? { WilsonInterval(successes: ok, trials: ok + nok) }
+    var fpyInterval: WilsonInterval? { WilsonInterval(successes: firstPass, trials: ok + nok) }
     var yield: Double { ok + nok == 0 ? 0 : Double(ok) / Double(ok + nok) }
     var firstPassYield: Double { ok + nok == 0 ? 0 : Double(firstPass) / Double(ok + nok) }
 
@@ -106,6 +139,7 @@ struct CellBenchmark: AsyncParsableCommand {
       nok += report.nok
       aborted += report.aborted
       firstPass += report.firstPass
+      simS += report.simSeconds
       for (code, count) in report.failures { failures[code, default: 0] += count }
       wallS += Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18
     }
@@ -135,6 +169,8 @@ struct CellBenchmark: AsyncParsableCommand {
     var report = Report(ok: int(cell["ok"]), nok: int(cell["nok"]), aborted: int(cell["aborted"]))
     let fpy = (cell["first_pass_yield"] as? NSNumber)?.doubleValue ?? 0
     report.firstPass = Int((fpy * Double(report.ok + report.nok)).rounded())
+    report.simSeconds = (object["sim_seconds"] as? NSNumber)?.doubleValue ?? 0
+    report.recordsSHA256 = object["records_sha256"] as? String ?? ""
     for row in object["pareto"] as? [[String: Any]] ?? [] {
       report.failures[row["failure_code"] as? String ?? "?"] = int(row["count"])
     }

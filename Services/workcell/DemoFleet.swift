@@ -93,6 +93,8 @@ struct DemoFleet {
     var cellCycles: UInt64
     /// Times a faulted robot was reset and restarted.
     var recoveries: Int
+    /// SHA-256 over the shift's cycle records without ids and calendar stamps (`CycleRecordsDigest`).
+    var recordsSHA256: String
 
     var speedUp: Double { wallSeconds > 0 ? simSeconds / wallSeconds : 0 }
 
@@ -113,6 +115,7 @@ struct DemoFleet {
       if recoveries > 0 { lines.append("robots reset and restarted after a fault: \(recoveries)") }
       if let whole { lines.append(row("cell", whole)) } else { lines.append("cell     no cycles recorded") }
       for r in perRobot { lines.append(row(r.robot, r)) }
+      lines.append("records sha256: \(recordsSHA256)")
       lines.append("failure Pareto:")
       if pareto.isEmpty { lines.append("  (no failed cycles)") }
       for p in pareto {
@@ -139,7 +142,7 @@ struct DemoFleet {
         "vision_only": settings.visionOnly,
         "tactile_refine": settings.tactileRefine, "retries": settings.retries,
         "cell": whole.map(rowObject) ?? NSNull(), "per_robot": perRobot.map(rowObject),
-        "cell_cycles": cellCycles, "recoveries": recoveries,
+        "cell_cycles": cellCycles, "recoveries": recoveries, "records_sha256": recordsSHA256,
         "pareto": pareto.map { ["failure_code": $0.failureCode.apiName ?? "?", "count": $0.count, "share": $0.share] },
       ]
       let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
@@ -477,9 +480,23 @@ struct DemoFleet {
         $0.limit = 1
       }, options: .timeout(seconds: 30, waitForReady: true)
     ).cycles.first?.modelVersion ?? "–"
+    var records: [Workcell_Common_V1_CycleRecord] = []
+    var pageToken = ""
+    repeat {
+      let page = try await yield.listCycles(
+        .with {
+          $0.from = Google_Protobuf_Timestamp(date: from)
+          $0.to = Google_Protobuf_Timestamp(date: to)
+          $0.limit = 10_000
+          $0.pageToken = pageToken
+        }, options: .timeout(seconds: 60, waitForReady: true))
+      records += page.cycles
+      pageToken = page.nextPageToken
+    } while !pageToken.isEmpty
     return Result(
       settings: settings, whole: whole, perRobot: perRobot, pareto: pareto, simSeconds: simS, wallSeconds: wallS, from: from,
-      to: to, modelVersion: model.isEmpty ? "–" : model, cellCycles: cellCycles, recoveries: recoveries)
+      to: to, modelVersion: model.isEmpty ? "–" : model, cellCycles: cellCycles, recoveries: recoveries,
+      recordsSHA256: CycleRecordsDigest.sha256(records))
   }
 
   static func clockText(_ seconds: Double) -> String {

@@ -28,6 +28,13 @@ extension CellWorld {
 
   // MARK: - Sampling
 
+  /// The next step after this one at which a sensor sampled at `hz` takes a sample (nil: off).
+  public func nextSampleStep(hz: Double) -> UInt64? {
+    guard hz > 0 else { return nil }
+    let period = max(UInt64((1000 / hz).rounded()), 1)
+    return (stepIndex / period + 1) * period
+  }
+
   @inline(__always) private func due(_ hz: Double) -> Bool {
     guard hz > 0 else { return false }
     let period = max(UInt64((1000 / hz).rounded()), 1)

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import Prometheus
 import ServiceLifecycle
+import SimulatedTime
 import Synchronization
 
 /// One service of the fleet made runnable: its gRPC server (with health), its HTTP endpoint
@@ -49,6 +50,7 @@ public struct FleetMember: Sendable {
     ports: ServicePorts,
     environment: [String: String],
     plant: PlantSelection? = nil,
+    clock: any WorkcellClock = WallClock(),
     logger baseLogger: Logger
   ) async throws -> FleetMember {
     var logger = baseLogger
@@ -63,7 +65,7 @@ public struct FleetMember: Sendable {
 
     let context = ServiceContext(
       serviceName: S.name, logger: logger, metrics: registry, environment: environment, host: host,
-      plant: plant)
+      plant: plant, clock: clock)
     let parts = try await S.makeParts(options: options, context: context)
 
     let board = HealthStatusBoard(services: parts.rpcServices.map(\.name) + ["grpc.health.v1.Health"])
@@ -74,7 +76,8 @@ public struct FleetMember: Sendable {
         config: .defaults
       ),
       services: parts.rpcServices.map(\.service) + [HealthService(board: board)],
-      interceptors: [RPCMetricsInterceptor(registry: registry), RPCDeadlineInterceptor()] + parts.interceptors
+      interceptors: [RPCMetricsInterceptor(registry: registry), RPCDeadlineInterceptor()]
+        + ((clock as? SimulationClock).map { [SimTimeServerInterceptor(clock: $0)] } ?? []) + parts.interceptors
     )
 
     let boundHTTPPort = BoundPort()

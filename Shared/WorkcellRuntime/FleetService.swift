@@ -5,6 +5,7 @@ import Logging
 import PlantConfig
 import Prometheus
 import ServiceLifecycle
+import SimulatedTime
 
 /// One service of the fleet (perception, policy, control, plc-bridge, cell, yield, cell-sim):
 /// what it is called, its own flags, and how to build its parts. The runtime adds the rest:
@@ -54,11 +55,16 @@ public struct ServiceContext: Sendable {
   public var plant: PlantConfiguration?
   /// The cell of the plant file this process serves (`--cell`, or the plant's only cell).
   public var plantCell: PlantConfiguration.Cell?
+  /// The clock the service reads and waits on: the host's, or a simulation's when the whole
+  /// fleet runs in one process on simulated time (`workcell demo`; docs/simulation.md).
+  public var clock: any WorkcellClock
 
   public init(
     serviceName: String, logger: Logger, metrics: PrometheusCollectorRegistry,
-    environment: [String: String], host: String = "127.0.0.1", plant: PlantSelection? = nil
+    environment: [String: String], host: String = "127.0.0.1", plant: PlantSelection? = nil,
+    clock: any WorkcellClock = WallClock()
   ) {
+    self.clock = clock
     self.serviceName = serviceName
     self.host = host
     self.plant = plant?.plant

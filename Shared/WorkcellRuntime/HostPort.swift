@@ -1,5 +1,6 @@
 import ArgumentParser
 import GRPCCore
+import SimulatedTime
 import GRPCNIOTransportHTTP2
 
 /// A `HOST:PORT` network address of a peer service.
@@ -27,6 +28,14 @@ public struct HostPort: Sendable, Hashable, CustomStringConvertible {
   /// A plaintext HTTP/2 client transport to this address.
   public func grpcTransport() throws -> HTTP2ClientTransport.Posix {
     try .http2NIOPosix(target: .dns(host: host, port: port), transportSecurity: .plaintext)
+  }
+
+  /// A plaintext client of this address for a service on `clock`: on a simulated clock its calls
+  /// carry the caller's activity and hold the clock for their messages (docs/simulation.md).
+  public func grpcClient(clock: any WorkcellClock) throws -> GRPCClient<HTTP2ClientTransport.Posix> {
+    GRPCClient(
+      transport: try grpcTransport(),
+      interceptors: (clock as? SimulationClock).map { [SimTimeClientInterceptor(clock: $0)] } ?? [])
   }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import CellWorld
 import ModbusTCP
 import SimulatedPLC
+import SimulatedTime
 import WorkcellProto
 import WorkcellRuntime
 
@@ -94,7 +95,8 @@ public enum CellSimService: FleetService {
       default: throw ValidationError("--sides: unknown side '\(name)'; use left and/or right.")
       }
       let endpoint = SimulatedPLCEndpoint(
-        config: config, seed: seed &+ UInt64(index) &* 1000, nutSeated: true, feederUnit: 1, fixtureUnit: 2)
+        config: config, seed: seed &+ UInt64(index) &* 1000, nutSeated: true, feederUnit: 1, fixtureUnit: 2,
+        clock: context.clock)
       plcs[side] = endpoint
       var logger = context.logger
       logger[metadataKey: "side"] = "\(name)"
@@ -103,12 +105,12 @@ public enum CellSimService: FleetService {
           host: context.host, port: portBase == 0 ? 0 : portBase + index, device: endpoint, logger: logger))
     }
 
-    let host = SimWorldHost(plcs: plcs)
+    let host = SimWorldHost(plcs: plcs, clock: context.clock as? SimulationClock)
     var loopLogger = context.logger
     loopLogger[metadataKey: "component"] = "world"
     let loop = try SimWorldLoop(host: host, bindHost: context.host, port: jointBusPort, logger: loopLogger)
     var parts = ServiceParts(rpcServices: [
-      .init(name: Workcell_Sim_V1_SimSensors.descriptor.fullyQualifiedService, service: SimSensorsService(host: host)),
+      .init(name: Workcell_Sim_V1_SimSensors.descriptor.fullyQualifiedService, service: SimSensorsService(host: host, clock: context.clock)),
       .init(
         name: Workcell_Sim_V1_SimControl.descriptor.fullyQualifiedService,
         service: SimControlService(plcs: plcs, host: host)),

@@ -1,14 +1,31 @@
 import CellWorld
 import Foundation
 import GRPCCore
+import SimulatedTime
 import WorkcellProto
 
 /// `workcell.sim.v1.SimSensors`: the world's cameras, fingertip arrays and IMUs as streams, each
 /// frame sent once, at the rate the world samples it (a slow reader gets the latest frames).
 struct SimSensorsService: Workcell_Sim_V1_SimSensors.SimpleServiceProtocol {
   let host: SimWorldHost
-  /// How often a stream looks for a new sample, wall time.
-  static let pollInterval = Duration.milliseconds(2)
+  /// The fleet's clock: each stream sleeps on it until the sensor's next sample is due.
+  var clock: any WorkcellClock = WallClock()
+  /// The shortest wait between two looks for a new sample.
+  static let pollIntervalS = 0.002
+  /// How long a stream whose sensor is off waits before it looks again.
+  static let offIntervalS = 0.1
+
+  /// Sleeps until the sensor sampled at `hz` takes its next sample (at least a poll interval;
+  /// a sensor that is off is looked at again later). On a simulated clock the stream is a
+  /// participant that wakes exactly when its sample exists (docs/simulation.md).
+  private func sleepUntilNextSample(hz: (CellWorld) -> Double) async throws {
+    let next: Date? = host.withRun { run in
+      guard let run, let step = run.world.nextSampleStep(hz: hz(run.world)) else { return nil }
+      return SimWorldHost.date(run, step: step)
+    }
+    let earliest = clock.now().addingTimeInterval(Self.pollIntervalS)
+    try await clock.sleep(until: next.map { max($0, earliest) } ?? clock.now().addingTimeInterval(Self.offIntervalS))
+  }
 
   private func requireRun() throws -> Int {
     guard let count = host.withRun({ $0?.world.robotCount }) else {
@@ -28,6 +45,7 @@ struct SimSensorsService: Workcell_Sim_V1_SimSensors.SimpleServiceProtocol {
         code: .notFound, message: "Camera '\(request.camera)' is not in the simulated cell; it has \(ids.joined(separator: ", ")).")
     }
     var seen: (generation: UInt64, sequence: UInt64) = (0, 0)
+    try await clock.activity("sim.camera.\(request.camera)") {
     while !Task.isCancelled {
       let frame: Workcell_Sim_V1_CameraFrame? = host.withRun { run in
         // A Reset may have changed the cell (one robot instead of two): then the camera is gone.
@@ -53,8 +71,9 @@ struct SimSensorsService: Workcell_Sim_V1_SimSensors.SimpleServiceProtocol {
       if let frame {
         try await response.write(.with { $0.frame = frame })
       } else {
-        try await Task.sleep(for: Self.pollInterval)
+        try await sleepUntilNextSample { $0.config.cameraHz }
       }
+    }
     }
   }
 
@@ -76,6 +95,7 @@ struct SimSensorsService: Workcell_Sim_V1_SimSensors.SimpleServiceProtocol {
       fingers = [finger]
     }
     var seen: (generation: UInt64, sequence: UInt64) = (0, 0)
+    try await clock.activity("sim.tactile.\(robot).\(request.finger)") {
     while !Task.isCancelled {
       let frames: [Workcell_Sim_V1_TactileFrame] = host.withRun { run in
         guard let run, robot < run.world.robotCount else { return [] }
@@ -98,10 +118,11 @@ struct SimSensorsService: Workcell_Sim_V1_SimSensors.SimpleServiceProtocol {
         }
       }
       if frames.isEmpty {
-        try await Task.sleep(for: Self.pollInterval)
+        try await sleepUntilNextSample { $0.config.tactileHz }
         continue
       }
       for frame in frames { try await response.write(.with { $0.frame = frame }) }
+    }
     }
   }
 
@@ -114,6 +135,7 @@ struct SimSensorsService: Workcell_Sim_V1_SimSensors.SimpleServiceProtocol {
       throw RPCError(code: .invalidArgument, message: "WatchImu needs a robot (left or right).")
     }
     var seen: (generation: UInt64, sequence: UInt64) = (0, 0)
+    try await clock.activity("sim.imu.\(robot)") {
     while !Task.isCancelled {
       let sample: Workcell_Sim_V1_ImuSample? = host.withRun { run in
         guard let run, robot < run.world.robotCount else { return nil }
@@ -132,8 +154,9 @@ struct SimSensorsService: Workcell_Sim_V1_SimSensors.SimpleServiceProtocol {
       if let sample {
         try await response.write(.with { $0.sample = sample })
       } else {
-        try await Task.sleep(for: Self.pollInterval)
+        try await sleepUntilNextSample { $0.config.imuHz }
       }
+    }
     }
   }
 }

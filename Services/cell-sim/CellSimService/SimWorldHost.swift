@@ -2,6 +2,7 @@ import CellWorld
 import Foundation
 import SimulatedPLC
 import SwiftProtobuf
+import SimulatedTime
 import Synchronization
 import WorkcellProto
 
@@ -25,12 +26,20 @@ final class SimWorldHost: Sendable {
     /// Feeder "part present" and fixture "busy" as last seen, per robot (edges drive the world).
     var partPresent = [false, false]
     var fastening = [false, false]
+    /// The fleet clock's elapsed time at this run's step 0, microseconds (simulated clock only).
+    var clockOffsetUs: Int64 = 0
   }
 
   let plcs: [Workcell_Common_V1_Side: SimulatedPLCEndpoint]
+  /// The fleet's simulated clock when the whole fleet runs on simulated time in this process:
+  /// the stepping thread owns it (docs/simulation.md, "Simulated time"); nil on the wall clock.
+  let clock: SimulationClock?
   private let state = Mutex<Run?>(nil)
 
-  init(plcs: [Workcell_Common_V1_Side: SimulatedPLCEndpoint]) { self.plcs = plcs }
+  init(plcs: [Workcell_Common_V1_Side: SimulatedPLCEndpoint], clock: SimulationClock? = nil) {
+    self.plcs = plcs
+    self.clock = clock
+  }
 
   /// Runs `body` on the current run (nil before the first Reset).
   func withRun<Result>(_ body: (inout Run?) throws -> Result) rethrows -> Result {
@@ -39,13 +48,19 @@ final class SimWorldHost: Sendable {
 
   /// Replaces the world (Reset).
   func reset(seed: UInt64, config: CellWorldConfig, targetRealTimeFactor: Double, lockStep: Bool, startTime: Date) -> Run {
-    state.withLock { run in
+    clock?.restart(at: startTime)
+    return state.withLock { run in
       let generation = (run?.generation ?? 0) + 1
       run = Run(
         world: CellWorld(seed: seed, config: config), seed: seed, targetRealTimeFactor: targetRealTimeFactor,
-        lockStep: lockStep, startTime: startTime, generation: generation)
+        lockStep: lockStep, startTime: startTime, generation: generation, clockOffsetUs: clock?.elapsedMicroseconds ?? 0)
       return run!
     }
+  }
+
+  /// The calendar time of the run's step `step`.
+  static func date(_ run: Run, step: UInt64) -> Date {
+    run.startTime.addingTimeInterval(Double(step) * CellWorld.stepS)
   }
 
   /// The clock as `workcell.sim.v1` publishes it.

@@ -3,6 +3,7 @@ import Foundation
 import JointBus
 import Logging
 import ServiceLifecycle
+import SimulatedTime
 import Synchronization
 
 #if canImport(Glibc)
@@ -15,6 +16,12 @@ import Synchronization
 final class SimWorldLoop: Service, Sendable {
   /// How long a lock-stepped world waits for a missing command before it holds the last one.
   static let lockStepTimeout = Duration.milliseconds(20)
+  /// The same on a simulated clock, where a late command must not change what happens: only a
+  /// controller that went away is stepped past.
+  static let clockedLockStepTimeout = Duration.seconds(2)
+  /// How long the clock's owner waits for a participant that does not go back to sleep before
+  /// it logs a stall and steps on.
+  static let clockStallLimitS = 120.0
 
   let host: SimWorldHost
   let logger: Logger
@@ -116,6 +123,72 @@ final class SimWorldLoop: Service, Sendable {
       }
     }
 
+    /// On the fleet's simulated clock (docs/simulation.md, "Simulated time"): once every
+    /// connected controller has answered the current step, the clock moves to it (waking the
+    /// participants due, one at a time); the next step is taken only when nobody holds the clock.
+    func stepOnClock(_ clock: SimulationClock) {
+      enum Next { case wait, advance(Int64), waitIdle, stepped }
+      let now = ContinuousClock.now
+      let next: Next = host.withRun { run in
+        guard run != nil else { return .wait }
+        if run!.generation != generation {
+          generation = run!.generation
+          anchorWall = now
+          anchorStep = 0
+          rateWall = now
+          rateStep = 0
+          lastStepWall = now
+          pending = [false, false]
+        }
+        let connected = (0..<run!.world.robotCount).filter { controllers[$0] != nil }
+        let allIn = connected.allSatisfy { pending[$0] }
+        if run!.lockStep, !allIn, now - lastStepWall <= Self.clockedLockStepTimeout { return .wait }
+        let target = run!.clockOffsetUs + Int64(run!.world.stepIndex) * 1000
+        if clock.elapsedMicroseconds < target { return .advance(target) }
+        if run!.targetRealTimeFactor > 0 {
+          let elapsedS = Double((now - anchorWall).components.attoseconds) * 1e-18 + Double((now - anchorWall).components.seconds)
+          let due = Int(elapsedS * run!.targetRealTimeFactor * 1000) - Int(run!.world.stepIndex - anchorStep)
+          if due > 1000 {
+            anchorWall = now
+            anchorStep = run!.world.stepIndex
+          } else if due <= 0 {
+            return .wait
+          }
+        }
+        guard clock.isIdle else { return .waitIdle }
+        var held = [false, false]
+        for r in connected where !pending[r] { held[r] = true }
+        run!.world.step()
+        if run!.world.stepIndex % 10 == 0 { SimWorldHost.linkPLCs(&run!, plcs: host.plcs) }
+        sendStates(&run!.world, held: held)
+        pending = [false, false]
+        lastStepWall = now
+        let windowS = Double((now - rateWall).components.seconds) + Double((now - rateWall).components.attoseconds) * 1e-18
+        if windowS >= 1 || (windowS >= 0.1 && rateStep == 0) {
+          run!.measuredRealTimeFactor = Double(run!.world.stepIndex &- rateStep) / 1000 / windowS
+        }
+        if windowS >= 1 {
+          rateWall = now
+          rateStep = run!.world.stepIndex
+        }
+        return .stepped
+      }
+      switch next {
+      case .stepped: break
+      case .advance(let target):
+        if !clock.advance(toMicroseconds: target, stallLimitS: Self.clockStallLimitS) {
+          logger.warning(
+            "simulated clock: a participant held the clock past the stall limit; stepping on",
+            metadata: ["holds": "\(clock.holds)", "stall_limit_s": "\(Self.clockStallLimitS)"])
+        }
+      case .waitIdle:
+        clock.waitUntilIdle(timeoutS: 0.001)
+      case .wait:
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        _ = poll(&descriptor, 1, 1)
+      }
+    }
+
     while !stopped.load(ordering: .relaxed) {
       // 1. Every command waiting on the socket.
       while true {
@@ -169,6 +242,10 @@ final class SimWorldLoop: Service, Sendable {
       }
 
       // 2. Step as the run asks.
+      if let clock = host.clock {
+        stepOnClock(clock)
+        continue
+      }
       let now = ContinuousClock.now
       let waitNs: Int = host.withRun { run -> Int in
         guard run != nil else { return 10_000_000 }

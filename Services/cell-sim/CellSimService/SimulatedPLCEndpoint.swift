@@ -2,6 +2,7 @@ import ModbusProtocol
 import ModbusTCP
 import PlcHandshakes
 import SimulatedPLC
+import SimulatedTime
 import Synchronization
 
 /// One side's PLC endpoint in the simulated cell: the feeder and the fixture behind one Modbus
@@ -9,12 +10,19 @@ import Synchronization
 final class SimulatedPLCEndpoint: ModbusDevice, Sendable {
   let feederUnit: UInt8
   let fixtureUnit: UInt8
-  private let origin = ContinuousClock.now
+  /// The PLCs' scan clock: the host's, or the fleet's simulated clock.
+  private let clock: any WorkcellClock
+  private let origin: Duration
   private let devices: Mutex<(feeder: SimulatedFeeder, fixture: SimulatedFixture)>
   /// When an injected e-stop closes again (nil: stays open until closed explicitly).
   private let estopCloses = Mutex<Duration?>(nil)
 
-  init(config: SimulatedPLCConfig, seed: UInt64, nutSeated: Bool, feederUnit: UInt8, fixtureUnit: UInt8) {
+  init(
+    config: SimulatedPLCConfig, seed: UInt64, nutSeated: Bool, feederUnit: UInt8, fixtureUnit: UInt8,
+    clock: any WorkcellClock = WallClock()
+  ) {
+    self.clock = clock
+    self.origin = clock.elapsed
     self.feederUnit = feederUnit
     self.fixtureUnit = fixtureUnit
     var fixture = SimulatedFixture(config: config, seed: seed &+ 1)
@@ -23,7 +31,7 @@ final class SimulatedPLCEndpoint: ModbusDevice, Sendable {
   }
 
   /// Simulated time since the endpoint started (the PLCs' scan clock).
-  var now: Duration { ContinuousClock.now - origin }
+  var now: Duration { clock.elapsed - origin }
 
   /// Changes the simulated devices (fault injection, the world placing a nut).
   func update<Result>(_ body: (inout SimulatedFeeder, inout SimulatedFixture, Duration) -> Result) -> Result {

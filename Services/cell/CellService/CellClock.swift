@@ -1,4 +1,5 @@
 import Foundation
+import SimulatedTime
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
@@ -23,16 +24,23 @@ struct CellClockError: Error, CustomStringConvertible {
 /// Reads and waits on the cell's time.
 final class CellClock: Sendable {
   let source: CellClockSource
+  /// The process's clock: when it is a simulation (the whole fleet in one process on simulated
+  /// time, docs/simulation.md) the cell reads and waits on it directly, whatever `source` says.
+  let fleet: any WorkcellClock
   /// Latest simulation reading and the wall instant it arrived (sim only).
   private let latest = Mutex<(now: Date, running: Bool, arrived: ContinuousClock.Instant)?>(nil)
   /// How long a sim-clock wait tolerates a clock that does not move before it gives up.
   static let stallLimit = Duration.seconds(10)
 
-  init(source: CellClockSource) { self.source = source }
+  init(source: CellClockSource, fleet: any WorkcellClock = WallClock()) {
+    self.source = source
+    self.fleet = fleet
+  }
 
   /// Now on the cell's clock. On the sim clock before the first reading: the wall clock.
   func now() -> Date {
-    switch source {
+    if fleet.isSimulated { return fleet.now() }
+    return switch source {
     case .wall: Date()
     case .sim: latest.withLock { $0?.now } ?? Date()
     }
@@ -40,12 +48,13 @@ final class CellClock: Sendable {
 
   /// Whether a simulation clock reading has arrived (always true on the wall clock).
   var ready: Bool {
-    source == .wall || latest.withLock { $0?.running ?? false }
+    fleet.isSimulated || source == .wall || latest.withLock { $0?.running ?? false }
   }
 
   /// Sleeps until the cell's clock reads `date` or later. On the sim clock, throws if the clock
   /// does not advance for `stallLimit` of wall time (cell-sim stopped or unreachable).
   func sleep(until date: Date) async throws {
+    if fleet.isSimulated { return try await fleet.sleep(until: date) }
     switch source {
     case .wall:
       let seconds = date.timeIntervalSinceNow
@@ -68,6 +77,9 @@ final class CellClock: Sendable {
     }
   }
 
+  /// A wall-clock timeout for a wait of `seconds` on the cell's clock (room on a simulation).
+  func wallTimeout(seconds: Double) -> Double { fleet.wallTimeout(seconds: seconds) }
+
   /// Sleeps `seconds` of the cell's time.
   func sleep(seconds: Double) async throws {
     try await sleep(until: now().addingTimeInterval(seconds))
@@ -75,7 +87,7 @@ final class CellClock: Sendable {
 
   /// Follows cell-sim's WatchClock until cancelled, reconnecting after a loss (sim only).
   func follow(_ sim: Workcell_Sim_V1_SimControl.Client<HTTP2ClientTransport.Posix>, logger: Logger) async {
-    guard source == .sim else { return }
+    guard source == .sim, !fleet.isSimulated else { return }
     var backoff = Duration.milliseconds(100)
     while !Task.isCancelled {
       do {

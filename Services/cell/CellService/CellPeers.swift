@@ -1,4 +1,5 @@
 import Foundation
+import SimulatedTime
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
@@ -18,10 +19,10 @@ final class CellPeers: Sendable {
   let controls: [String: Workcell_Control_V1_Control.Client<Transport>]
   private let clients: [GRPCClient<Transport>]
 
-  init(_ config: CellConfig) throws {
+  init(_ config: CellConfig, clock: any WorkcellClock = WallClock()) throws {
     var clients: [GRPCClient<Transport>] = []
     func client(_ address: HostPort) throws -> GRPCClient<Transport> {
-      let made = GRPCClient(transport: try address.grpcTransport())
+      let made = try address.grpcClient(clock: clock)
       clients.append(made)
       return made
     }
@@ -55,23 +56,30 @@ final class CellPeers: Sendable {
 final class RobotFeed: Sendable {
   let robot: Workcell_Common_V1_EquipmentRef
   private let control: Workcell_Control_V1_Control.Client<Transport>
-  private let state = Mutex<(state: Workcell_Control_V1_RobotState, arrived: ContinuousClock.Instant)?>(nil)
+  private let state = Mutex<(state: Workcell_Control_V1_RobotState, arrived: Date)?>(nil)
+  /// The clock a state's age is read on.
+  private let clock: any WorkcellClock
   private let progress = Mutex<Workcell_Control_V1_ExecutionProgress?>(nil)
   private let chunks: AsyncStream<Workcell_Policy_V1_ActionChunk>
   private let chunkSink: AsyncStream<Workcell_Policy_V1_ActionChunk>.Continuation
   private let logger: Logger
 
-  init(robot: Workcell_Common_V1_EquipmentRef, control: Workcell_Control_V1_Control.Client<Transport>, logger: Logger) {
+  init(
+    robot: Workcell_Common_V1_EquipmentRef, control: Workcell_Control_V1_Control.Client<Transport>, logger: Logger,
+    clock: any WorkcellClock = WallClock()
+  ) {
     self.robot = robot
+    self.clock = clock
     self.control = control
     self.logger = logger
     (chunks, chunkSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
   }
 
-  /// The newest state, if one arrived within `maxAge` of wall time.
-  func latest(maxAge: Duration = .seconds(2)) -> Workcell_Control_V1_RobotState? {
-    state.withLock { entry in
-      guard let entry, ContinuousClock.now - entry.arrived <= maxAge else { return nil }
+  /// The newest state, if one arrived within `maxAgeS` seconds on the cell's clock.
+  func latest(maxAgeS: Double = 2) -> Workcell_Control_V1_RobotState? {
+    let now = clock.now()
+    return state.withLock { entry in
+      guard let entry, now.timeIntervalSince(entry.arrived) <= maxAgeS else { return nil }
       return entry.state
     }
   }
@@ -95,7 +103,8 @@ final class RobotFeed: Sendable {
       do {
         try await control.watchState(.with { $0.robot = robot; $0.maxRateHz = 250 }) { response in
           for try await message in response.messages {
-            self.state.withLock { $0 = (message.state, .now) }
+            let arrived = self.clock.now()
+            self.state.withLock { $0 = (message.state, arrived) }
           }
         }
       } catch {

@@ -1,4 +1,5 @@
 import CycleSequencing
+import SimulatedTime
 import DurableOutbox
 import Foundation
 import GRPCCore
@@ -27,10 +28,13 @@ final class CellSequencer: Service, Sendable {
   /// change so a recount from the file cannot overwrite a newer one.
   private let backlog = Mutex<(perRobot: [String: Int], oldest: Date?, version: UInt64)>(([:], nil, 0))
 
-  init(config: CellConfig, outbox: DurableOutbox, metrics: CellMetrics, logger: Logger) throws {
+  init(
+    config: CellConfig, outbox: DurableOutbox, metrics: CellMetrics, logger: Logger,
+    fleetClock: any WorkcellClock = WallClock()
+  ) throws {
     self.config = config
-    self.peers = try CellPeers(config)
-    self.clock = CellClock(source: config.clock)
+    self.peers = try CellPeers(config, clock: fleetClock)
+    self.clock = CellClock(source: config.clock, fleet: fleetClock)
     self.safety = SafetyWatch(plcBridge: peers.plcBridge, logger: logger)
     self.outbox = outbox
     self.metrics = metrics
@@ -39,7 +43,8 @@ final class CellSequencer: Service, Sendable {
     var feeds: [String: RobotFeed] = [:]
     for robot in config.robots {
       slots[robot.id] = RobotSlot(robot: robot.id)
-      feeds[robot.id] = RobotFeed(robot: Self.equipment(config, robot.id), control: peers.controls[robot.id]!, logger: logger)
+      feeds[robot.id] = RobotFeed(
+        robot: Self.equipment(config, robot.id), control: peers.controls[robot.id]!, logger: logger, clock: fleetClock)
     }
     self.slots = slots
     self.feeds = feeds
@@ -96,9 +101,11 @@ final class CellSequencer: Service, Sendable {
       config: config, robot: robot, equipment: Self.equipment(config, robot.id), peers: peers, feed: feeds[robot.id]!,
       safety: safety, clock: clock, slot: slot, logger: robotLogger)
     var sequence: UInt64 = 0
+    // A participant of a simulated clock: time moves only while it waits on the clock.
+    await clock.fleet.activity("cell.\(robot.id)") {
     while !Task.isCancelled {
       guard slot.snapshot.runState == .running else {
-        try? await Task.sleep(for: .milliseconds(20))
+        if clock.fleet.isSimulated { try? await clock.sleep(seconds: 0.02) } else { try? await Task.sleep(for: .milliseconds(20)) }
         continue
       }
       guard clock.ready else {
@@ -108,7 +115,7 @@ final class CellSequencer: Service, Sendable {
       }
       if !safety.estopOK(robot.side) {
         // A start while the chain is open, or before plc-bridge said how it is: give it a moment.
-        try? await Task.sleep(for: .milliseconds(500))
+        try? await clock.sleep(seconds: 0.5)
         if !safety.estopOK(robot.side) {
           slot.update {
             $0.runState = .faulted
@@ -123,6 +130,7 @@ final class CellSequencer: Service, Sendable {
       if let reason = result.faultReason {
         logger.warning("robot halted", metadata: ["robot": "\(robot.id)", "reason": "\(reason)"])
       }
+    }
     }
   }
 
@@ -222,8 +230,8 @@ final class CellSequencer: Service, Sendable {
       _ = try await peers.plcBridge.resetFault(.with { $0.side = robot.side }, options: .timeout(seconds: 5))
     }
     // plc-bridge's safety stream may still be connecting: give it a few seconds to say.
-    let known = ContinuousClock.now + .seconds(5)
-    while !safety.estopOK(robot.side), ContinuousClock.now < known { try await Task.sleep(for: .milliseconds(50)) }
+    let known = clock.now().addingTimeInterval(5)
+    while !safety.estopOK(robot.side), clock.now() < known { try await clock.sleep(seconds: 0.05) }
     guard safety.estopOK(robot.side) else {
       throw RPCError(
         code: .failedPrecondition,
@@ -231,10 +239,10 @@ final class CellSequencer: Service, Sendable {
     }
     let mode = feeds[robot.id]?.latest()?.mode
     if let mode, [.stopped, .fault, .stopping].contains(mode) {
-      _ = try await control.resume(.with { $0.robot = equipment }, options: .timeout(seconds: 5))
+      _ = try await control.resume(.with { $0.robot = equipment }, options: .timeout(seconds: clock.wallTimeout(seconds: 5)))
     }
     if faulted {
-      _ = try await control.home(.with { $0.robot = equipment }, options: .timeout(seconds: 30))
+      _ = try await control.home(.with { $0.robot = equipment }, options: .timeout(seconds: clock.wallTimeout(seconds: 30)))
     }
   }
 

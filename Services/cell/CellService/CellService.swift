@@ -25,7 +25,8 @@ public enum CellService: FleetService {
     let config = try options.resolve(environment: context.environment, plant: context.plant, plantCell: context.plantCell)
     let outbox = try await DurableOutbox.open(path: config.outboxPath, logger: context.logger)
     let sequencer = try CellSequencer(
-      config: config, outbox: outbox, metrics: CellMetrics(registry: context.metrics), logger: context.logger)
+      config: config, outbox: outbox, metrics: CellMetrics(registry: context.metrics), logger: context.logger,
+      fleetClock: context.clock)
     return ServiceParts(
       rpcServices: [
         .init(name: Workcell_Cell_V1_Cell.descriptor.fullyQualifiedService, service: CellRPC(sequencer: sequencer, logger: context.logger))

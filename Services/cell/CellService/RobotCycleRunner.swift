@@ -373,7 +373,7 @@ struct RobotCycleRunner: Sendable {
       do {
         let chunk = try await peers.policy.act(
           .with { $0.observation = observation },
-          options: .timeout(seconds: 2)
+          options: .timeout(seconds: clock.wallTimeout(seconds: 2))
         ).chunk
         context.modelVersion = chunk.modelVersion
         feed.send(chunk)
@@ -429,7 +429,7 @@ struct RobotCycleRunner: Sendable {
   /// The policy's active model, for records of cycles that never asked it for a chunk (they
   /// failed before the first motion); "none" if the policy cannot say.
   private func activeModel() async -> String {
-    let answer = try? await peers.policy.listModels(.init(), options: .timeout(seconds: 2))
+    let answer = try? await peers.policy.listModels(.init(), options: .timeout(seconds: clock.wallTimeout(seconds: 2)))
     return answer.map { $0.activeVersion.isEmpty ? "none" : $0.activeVersion } ?? "none"
   }
 
@@ -524,7 +524,8 @@ struct RobotCycleRunner: Sendable {
   private func clearHand(_ sequence: inout UInt64) async {
     await openHand(&sequence)
     do {
-      _ = try await peers.controls[robot.id]!.home(.with { $0.robot = equipment }, options: .timeout(seconds: 20))
+      _ = try await peers.controls[robot.id]!.home(
+        .with { $0.robot = equipment }, options: .timeout(seconds: clock.wallTimeout(seconds: 20)))
     } catch {
       logger.warning("homing after a failed cycle failed", metadata: ["robot": "\(robot.id)", "error": "\(error)"])
     }
@@ -588,7 +589,7 @@ struct RobotCycleRunner: Sendable {
   private func options(until deadline: Date, cap: Double? = nil) -> CallOptions {
     var seconds = max(deadline.timeIntervalSince(clock.now()), 0.05) + 1
     if let cap { seconds = min(seconds, cap) }
-    return .timeout(seconds: seconds)
+    return .timeout(seconds: clock.wallTimeout(seconds: seconds))
   }
 
   /// The cycle record yield receives.

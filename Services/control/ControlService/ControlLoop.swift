@@ -157,6 +157,9 @@ final class ControlLoop: Service, Sendable {
         s.stateArrivedMonotonic = woke
         let before = s.controller.progress
         let tick = s.controller.update(state: s.state, nowNanoseconds: now, command: &s.command)
+        // On the joint-bus clock the command is what lets a lock-stepped world go on: what this
+        // tick measured is published first, so anyone woken at this instant reads it.
+        if clockSource == .jointBus { publish(&s) }
         send(s.command, &outgoing)
         if let ended = tick.endedChunk {
           route(ended, &s)
@@ -166,7 +169,14 @@ final class ControlLoop: Service, Sendable {
           route(before, &s)  // the step just finished, with its largest tracking error
         }
       } else {
-        now = clockSource == .wall ? woke : s.stateControllerNanoseconds &+ (woke &- s.stateArrivedMonotonic)
+        // On the joint-bus clock a tick without a state is no tick: time stands at the last state's
+        // (a simulated world holds still while the fleet computes) until the bus has been silent
+        // longer than its timeout, when the watchdog must see the silence.
+        let silent = woke &- s.stateArrivedMonotonic
+        now =
+          clockSource == .wall
+          ? woke
+          : s.stateControllerNanoseconds &+ (silent > config.busTimeoutNanoseconds ? silent : 0)
         if s.haveState {
           metrics.missedStates.increment()
           let wasHealthy = s.controller.machine.busHealthy
@@ -242,6 +252,7 @@ final class ControlLoop: Service, Sendable {
       case .accept(_, _, let reply), .hold(let reply), .home(let reply), .stop(_, _, let reply), .resume(let reply),
         .subscribe(_, _, let reply):
         s.replies.append((reply, .failure(stopping)))
+      case .flush(let reply): s.replies.append((reply, .success(())))
       case .safety, .unsubscribe: break
       }
       return
@@ -307,6 +318,8 @@ final class ControlLoop: Service, Sendable {
     case .safety(let open, let reason):
       if let ended = s.controller.setSafetyChain(open: open, nowNanoseconds: now) { route(ended, &s) }
       if open { s.stopReason = reason }
+    case .flush(let reply):
+      s.replies.append((reply, .success(())))
     case .subscribe(let stream, let events, let reply):
       s.streams[stream] = events
       s.replies.append((reply, .success(())))

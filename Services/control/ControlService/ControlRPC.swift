@@ -1,5 +1,6 @@
 import GRPCCore
 import ServiceLifecycle
+import SimulatedTime
 import WholeBodyControl
 import WorkcellProto
 
@@ -13,6 +14,8 @@ struct ControlRPC: Workcell_Control_V1_Control.SimpleServiceProtocol {
   let safetyInput: Bool
   /// Bound on how long Stop waits for standstill (the controller's stop bound plus slack).
   let stopWait: Duration
+  /// The fleet's clock (waits and the state stream's period run on it).
+  var clock: any WorkcellClock = WallClock()
 
   private func check(_ ref: Workcell_Common_V1_EquipmentRef) throws {
     guard ref.robot.isEmpty || ref.robot == robot.robot else {
@@ -100,7 +103,7 @@ struct ControlRPC: Workcell_Control_V1_Control.SimpleServiceProtocol {
     // Until there (the caller's deadline cancels this wait; homing itself goes on).
     while handle.snapshot().mode == .homing {
       do {
-        try await Task.sleep(for: .milliseconds(10))
+        try await clock.sleep(seconds: 0.01)
       } catch {
         throw RPCError(
           code: .deadlineExceeded, message: "Still homing when the caller's deadline passed; the robot keeps homing.")
@@ -124,9 +127,9 @@ struct ControlRPC: Workcell_Control_V1_Control.SimpleServiceProtocol {
     let reason = request.reason.isEmpty ? "stop \(category) requested" : "stop \(category): \(request.reason)"
     try await handle.perform { .stop(category, reason: reason, reply: $0) }
     // Until at standstill (bounded by the controller's stop bound; a stop in force stays latched).
-    let deadline = ContinuousClock.now + stopWait
-    while handle.snapshot().mode == .stopping, ContinuousClock.now < deadline {
-      try? await Task.sleep(for: .milliseconds(5))
+    let deadline = clock.now().addingTimeInterval(Double(stopWait.components.seconds) + Double(stopWait.components.attoseconds) * 1e-18)
+    while handle.snapshot().mode == .stopping, clock.now() < deadline {
+      try? await clock.sleep(seconds: 0.005)
       if Task.isCancelled { break }
     }
     return .with { $0.state = state() }
@@ -149,21 +152,21 @@ struct ControlRPC: Workcell_Control_V1_Control.SimpleServiceProtocol {
       throw RPCError(code: .invalidArgument, message: "max_rate_hz must be ≥ 0 (0 = 100 Hz), got \(request.maxRateHz).")
     }
     let rateHz = request.maxRateHz == 0 ? 100 : min(request.maxRateHz, 1000)
-    let period = Duration.nanoseconds(Int64(1e9 / rateHz))
-    // Ends with the caller, or when the service drains.
+    let periodS = 1 / rateHz
+    // Ends with the caller, or when the service drains. A participant of a simulated clock: the
+    // state published at an instant is the loop's after that instant's tick.
     await cancelWhenGracefulShutdown {
-      var next = ContinuousClock.now
-      while !Task.isCancelled {
-        let snapshot = handle.snapshot()
-        do {
-          try await response.write(
-            .with {
-              $0.state = ControlProtoMapping.state(snapshot, robot: robot, limits: limits, safetyInput: safetyInput)
-            })
-        } catch { return }
-        next = next.advanced(by: period)
-        if next < ContinuousClock.now { next = ContinuousClock.now }
-        try? await Task.sleep(until: next)
+      await clock.activity("control.\(robot.robot).watch-state") {
+        while !Task.isCancelled {
+          let snapshot = handle.snapshot()
+          do {
+            try await response.write(
+              .with {
+                $0.state = ControlProtoMapping.state(snapshot, robot: robot, limits: limits, safetyInput: safetyInput)
+              })
+          } catch { return }
+          do { try await clock.sleep(untilNextMultipleOf: periodS) } catch { return }
+        }
       }
     }
   }

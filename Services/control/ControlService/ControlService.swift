@@ -56,7 +56,7 @@ public enum ControlService: FleetService {
           name: Workcell_Control_V1_Control.descriptor.fullyQualifiedService,
           service: ControlRPC(
             handle: handle, robot: robot, limits: controllerConfig.limits, safetyInput: config.plcBridge != nil,
-            stopWait: stopWait))
+            stopWait: stopWait, clock: context.clock))
       ],
       backgroundServices: background)
   }

@@ -14,6 +14,8 @@ enum ControlRequest: Sendable {
   case resume(reply: Reply)
   /// The safety chain as the PLC bridge reports it.
   case safety(open: Bool, reason: String)
+  /// Does nothing: answered once every request posted before it has been applied.
+  case flush(reply: Reply)
   /// An Execute stream's progress events go to `events` (replied once registered).
   case subscribe(stream: UInt64, events: AsyncStream<ExecuteEvent>.Continuation, reply: Reply)
   case unsubscribe(stream: UInt64)

@@ -40,6 +40,9 @@ struct PlcSafetyInput: Service {
                     + sides.filter { !$0.estopOk }.map { "\($0.side)" }.joined(separator: ", ") + " side (plc-bridge)"
                   : ""
                 handle.post(.safety(open: open, reason: reason))
+                // Read the next event only once the loop has applied this one (so on a simulated
+                // clock the change takes effect at the instant it was published).
+                try? await handle.perform { .flush(reply: $0) }
               }
             }
           }

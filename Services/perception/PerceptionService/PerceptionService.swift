@@ -1,4 +1,5 @@
 import WorkcellProto
+import SimulatedTime
 import WorkcellRuntime
 
 /// perception: turns raw sensor frames (cameras, fingertip tactile arrays) into a fused state
@@ -21,7 +22,7 @@ public enum PerceptionService: FleetService {
   public static func makeParts(options: Options, context: ServiceContext) async throws -> ServiceParts {
     let config = try options.resolve(environment: context.environment)
     let metrics = PerceptionMetrics(registry: context.metrics)
-    let frames = SensorFrames()
+    let frames = SensorFrames(clock: context.clock)
     var subscriptionLogger = context.logger
     subscriptionLogger[metadataKey: "component"] = "sensors"
     let subscriptions = try SensorSubscriptions(

@@ -1,4 +1,5 @@
 import Foundation
+import SimulatedTime
 import NutPerception
 import WorkcellRuntime
 
@@ -45,11 +46,11 @@ struct RobotEstimator: Sendable {
   /// DEADLINE_EXCEEDED when the frame does not come in time.
   func waitAndFuse(robot: RobotSensors, focus: PhaseFocus, capturedAfter: Date?) async throws -> Fused {
     let (stream, what) = primary(robot, focus)
-    let started = ContinuousClock.now
+    let started = frames.clock.elapsed
     while true {
       try Task.checkCancellation()
       let newest = peek(robot, focus)
-      let fresh = newest.map { ContinuousClock.now - $0.receivedAt <= config.maxFrameAge } ?? false
+      let fresh = newest.map { frames.clock.elapsed - $0.receivedAt <= config.maxFrameAge } ?? false
       if let newest, capturedAfter.map({ newest.capturedAt >= $0 }) ?? true {
         let link = frames.link(stream)
         if fresh || !link.isUnavailable { return fuse(robot: robot, focus: focus) }
@@ -62,7 +63,7 @@ struct RobotEstimator: Sendable {
             + "\(link.lastError ?? "not connected"). Start cell-sim (or the sensor gateway), Reset its world, "
             + "or point --sensors at it.")
       }
-      if ContinuousClock.now - started > config.maxWait {
+      if frames.clock.elapsed - started > config.maxWait {
         let newestText =
           newest.map { "the newest was captured at \(Self.iso($0.capturedAt))" } ?? "none has arrived yet"
         throw WorkcellError(
@@ -71,7 +72,7 @@ struct RobotEstimator: Sendable {
             + "\(capturedAfter.map(Self.iso) ?? "any time") within \(ReconnectBackoff.seconds(config.maxWait)) s; "
             + "\(newestText). Is the source running (not paused) and its clock the one captured_after uses?")
       }
-      try await Task.sleep(for: .milliseconds(5))
+      try await frames.clock.sleep(seconds: 0.005)
     }
   }
 
@@ -90,7 +91,7 @@ struct RobotEstimator: Sendable {
   }
 
   private func peek(_ robot: RobotSensors, _ focus: PhaseFocus) -> (
-    capturedAt: Date, receivedAt: ContinuousClock.Instant
+    capturedAt: Date, receivedAt: Duration
   )? {
     switch focus {
     case .feederCamera: frames.peekCamera(robot.feederCamera)
@@ -180,7 +181,7 @@ struct RobotEstimator: Sendable {
       return .unusable(
         missing(.vision, stream: SensorSubscriptions.Stream.camera(camera).name, what: "camera '\(camera)'"))
     }
-    let age = ContinuousClock.now - frame.receivedAt
+    let age = frames.clock.elapsed - frame.receivedAt
     if age > config.maxFrameAge {
       metrics.stale(modality: "vision").increment()
       return .unusable(stale(.vision, what: "camera '\(camera)'", age: age))
@@ -206,7 +207,7 @@ struct RobotEstimator: Sendable {
     guard let reading = frames.tactile(robot.robot) else {
       return .unusable(missing(.tactile, stream: stream, what: "tactile '\(robot.gripper)'"))
     }
-    let age = ContinuousClock.now - reading.newest.receivedAt
+    let age = frames.clock.elapsed - reading.newest.receivedAt
     if age > config.maxFrameAge {
       metrics.stale(modality: "tactile").increment()
       return .unusable(stale(.tactile, what: "tactile '\(robot.gripper)'", age: age))

@@ -1,4 +1,5 @@
 import Foundation
+import SimulatedTime
 import NutPerception
 import Synchronization
 
@@ -19,7 +20,7 @@ final class SensorFrames: Sendable {
     var sequence: UInt64
     /// When it arrived here (ages are measured on this clock, so a source's clock offset or
     /// speed-up does not make frames look stale or fresh).
-    var receivedAt: ContinuousClock.Instant
+    var receivedAt: Duration
   }
 
   /// Both fingertips of one gripper, sampled together.
@@ -29,7 +30,7 @@ final class SensorFrames: Sendable {
     var fingerB: TactileFrame
     var capturedAt: Date
     var sequence: UInt64
-    var receivedAt: ContinuousClock.Instant
+    var receivedAt: Duration
   }
 
   /// How one subscription is doing.
@@ -41,7 +42,7 @@ final class SensorFrames: Sendable {
     /// Failed attempts since the stream last delivered a frame.
     var failuresSinceFrame = 0
     /// When the stream last delivered.
-    var lastFrameAt: ContinuousClock.Instant?
+    var lastFrameAt: Duration?
 
     /// Down, or retrying after a failure without having delivered since.
     var isUnavailable: Bool { phase == .down || (phase == .connecting && failuresSinceFrame > 0) }
@@ -69,12 +70,16 @@ final class SensorFrames: Sendable {
   }
 
   private let state = Mutex(State())
+  /// The clock arrival times and ages are read on (the fleet's, on simulated time).
+  let clock: any WorkcellClock
+
+  init(clock: any WorkcellClock = WallClock()) { self.clock = clock }
 
   // MARK: Subscriptions write
 
   /// Stores a camera frame; returns true when it replaced one no estimate had used (dropped).
   func store(camera: String, image: GrayImage, model: CameraModel, capturedAt: Date, sequence: UInt64) -> Bool {
-    let now = ContinuousClock.now
+    let now = clock.elapsed
     return state.withLock { state in
       var slot = state.cameras[camera] ?? CameraSlot()
       let dropped = slot.newest != nil && !slot.newestUsed
@@ -94,7 +99,7 @@ final class SensorFrames: Sendable {
   func store(
     robot: String, finger: Finger, frame: TactileFrame, capturedAt: Date, sequence: UInt64
   ) -> Bool {
-    let now = ContinuousClock.now
+    let now = clock.elapsed
     return state.withLock { state in
       var slot = state.tactile[robot] ?? TactileSlot()
       defer { state.tactile[robot] = slot }
@@ -148,12 +153,12 @@ final class SensorFrames: Sendable {
   }
 
   /// Capture and arrival time of `camera`'s newest frame, without taking it.
-  func peekCamera(_ camera: String) -> (capturedAt: Date, receivedAt: ContinuousClock.Instant)? {
+  func peekCamera(_ camera: String) -> (capturedAt: Date, receivedAt: Duration)? {
     state.withLock { state in state.cameras[camera]?.newest.map { ($0.capturedAt, $0.receivedAt) } }
   }
 
   /// Capture and arrival time of `robot`'s newest tactile sample, without taking it.
-  func peekTactile(_ robot: String) -> (capturedAt: Date, receivedAt: ContinuousClock.Instant)? {
+  func peekTactile(_ robot: String) -> (capturedAt: Date, receivedAt: Duration)? {
     state.withLock { state in state.tactile[robot]?.newest.map { ($0.capturedAt, $0.receivedAt) } }
   }
 

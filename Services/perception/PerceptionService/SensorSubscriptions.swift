@@ -1,4 +1,6 @@
 import Foundation
+import SimulatedTime
+import WorkcellRuntime
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
@@ -56,7 +58,8 @@ final class SensorSubscriptions: Service, Sendable {
       jitter: config.reconnect.jitter)
     client = GRPCClient(
       transport: try .http2NIOPosix(
-        target: Self.target(config.source), transportSecurity: .plaintext, config: transport))
+        target: Self.target(config.source), transportSecurity: .plaintext, config: transport),
+      interceptors: (frames.clock as? SimulationClock).map { [SimTimeClientInterceptor(clock: $0)] } ?? [])
   }
 
   static func target(_ source: SensorSource) -> any ResolvableTarget {
@@ -93,7 +96,7 @@ final class SensorSubscriptions: Service, Sendable {
     up.set(0.0)
     while !Task.isCancelled {
       frames.updateLink(stream.name) { $0.phase = .connecting }
-      let started = ContinuousClock.now
+      let started = frames.clock.elapsed
       let reason: String
       do {
         try await attempt(stream, since: started, logger: logger)
@@ -143,7 +146,7 @@ final class SensorSubscriptions: Service, Sendable {
   }
 
   /// One subscription: reads until the stream fails, ends, or stays silent past `streamIdle`.
-  private func attempt(_ stream: Stream, since started: ContinuousClock.Instant, logger: Logger) async throws {
+  private func attempt(_ stream: Stream, since started: Duration, logger: Logger) async throws {
     let options = Self.callOptions
     let idle = config.streamIdle
     let frames = self.frames
@@ -159,9 +162,9 @@ final class SensorSubscriptions: Service, Sendable {
       }
       group.addTask {
         while true {
-          try await Task.sleep(for: idle / 4)
+          try await frames.clock.sleep(seconds: ReconnectBackoff.seconds(idle / 4))
           let last = max(frames.link(stream.name).lastFrameAt ?? started, started)
-          if ContinuousClock.now - last > idle {
+          if frames.clock.elapsed - last > idle {
             throw AttemptEnded(
               reason: "no frame for \(ReconnectBackoff.seconds(idle)) s on an open stream (source paused or stuck)")
           }
@@ -252,7 +255,7 @@ final class SensorSubscriptions: Service, Sendable {
       first = link.phase != .streaming
       link.phase = .streaming
       link.failuresSinceFrame = 0
-      link.lastFrameAt = .now
+      link.lastFrameAt = frames.clock.elapsed
     }
     if first {
       metrics.linkUp(stream: stream.name).set(1.0)

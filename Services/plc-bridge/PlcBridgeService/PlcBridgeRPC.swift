@@ -1,4 +1,5 @@
 import Foundation
+import SimulatedTime
 import GRPCCore
 import ModbusTCP
 import PlcHandshakes
@@ -11,6 +12,8 @@ import WorkcellProto
 struct PlcBridgeRPC: Workcell_Plc_V1_PlcBridge.SimpleServiceProtocol {
   let sides: [Workcell_Common_V1_Side: PlcSide]
   let safetyPeriod: Duration
+  /// The bridge's clock (the safety stream's period and stamps).
+  var clock: any WorkcellClock = WallClock()
 
   private func side(_ side: Workcell_Common_V1_Side) throws -> PlcSide {
     guard side != .unspecified else {
@@ -103,25 +106,30 @@ struct PlcBridgeRPC: Workcell_Plc_V1_PlcBridge.SimpleServiceProtocol {
     // Ends with the caller, or when the bridge drains.
     await cancelWhenGracefulShutdown {
       var last: [Workcell_Plc_V1_SideSafety]?
-      var lastSent = ContinuousClock.now
+      var lastSent = clock.elapsed
+      await clock.activity("plc-bridge.watch-safety") {
       while !Task.isCancelled {
         let now = watched.sorted { $0.side.rawValue < $1.side.rawValue }.map(SafetyReport.side)
         // Ages change every poll: compare without them; still send a keep-alive each second.
         let changed = last.map { SafetyReport.withoutAges($0) != SafetyReport.withoutAges(now) } ?? true
-        if changed || ContinuousClock.now - lastSent > .seconds(1) {
+        if changed || clock.elapsed - lastSent > .seconds(1) {
           do {
             try await response.write(
               .with {
                 $0.event = .with {
-                  $0.observedAt = Google_Protobuf_Timestamp(date: .now)
+                  $0.observedAt = Google_Protobuf_Timestamp(date: clock.now())
                   $0.sides = now
                 }
               })
           } catch { return }
           last = now
-          lastSent = ContinuousClock.now
+          lastSent = clock.elapsed
         }
-        try? await Task.sleep(for: safetyPeriod)
+        do {
+          try await clock.sleep(
+            untilNextMultipleOf: Double(safetyPeriod.components.seconds) + Double(safetyPeriod.components.attoseconds) * 1e-18)
+        } catch { return }
+      }
       }
     }
   }
@@ -135,7 +143,7 @@ struct PlcBridgeRPC: Workcell_Plc_V1_PlcBridge.SimpleServiceProtocol {
     return .with {
       $0.side = request.side
       $0.devices = devices
-      $0.readAt = Google_Protobuf_Timestamp(date: .now)
+      $0.readAt = Google_Protobuf_Timestamp(date: clock.now())
     }
   }
 }

@@ -23,8 +23,8 @@ public enum PlcBridgeService: FleetService {
     var sides: [Workcell_Common_V1_Side: PlcSide] = [:]
     var links: [PlcDeviceLink] = []
     for (feederEndpoint, fixtureEndpoint) in configured {
-      let feeder = try PlcDeviceLink(kind: .feeder, endpoint: feederEndpoint, timing: timing, metrics: metrics, logger: context.logger)
-      let fixture = try PlcDeviceLink(kind: .fixture, endpoint: fixtureEndpoint, timing: timing, metrics: metrics, logger: context.logger)
+      let feeder = try PlcDeviceLink(kind: .feeder, endpoint: feederEndpoint, timing: timing, metrics: metrics, logger: context.logger, clock: context.clock)
+      let fixture = try PlcDeviceLink(kind: .fixture, endpoint: fixtureEndpoint, timing: timing, metrics: metrics, logger: context.logger, clock: context.clock)
       sides[feederEndpoint.side] = PlcSide(
         side: feederEndpoint.side, feeder: feeder, fixture: fixture, metrics: metrics, logger: context.logger)
       links += [feeder, fixture]
@@ -36,7 +36,7 @@ public enum PlcBridgeService: FleetService {
       rpcServices: [
         .init(
           name: Workcell_Plc_V1_PlcBridge.descriptor.fullyQualifiedService,
-          service: PlcBridgeRPC(sides: sides, safetyPeriod: timing.pollPeriod))
+          service: PlcBridgeRPC(sides: sides, safetyPeriod: timing.pollPeriod, clock: context.clock))
       ],
       backgroundServices: links)
   }

@@ -1,4 +1,5 @@
 import Foundation
+import SimulatedTime
 import Logging
 import ModbusProtocol
 import ModbusTCP
@@ -16,7 +17,8 @@ final class PlcDeviceLink: Service, Sendable {
     var discreteInputs: [Bool]
     var inputRegisters: [UInt16]
     /// Monotonic time of the read (for handshake timing and tag age).
-    var readAt: ContinuousClock.Instant
+    /// When it was read, on the bridge's clock (`PlcDeviceLink.now`).
+    var readAt: Duration
     /// Wall-clock time of the read (for timestamps in responses).
     var readAtWall: Date
   }
@@ -42,7 +44,12 @@ final class PlcDeviceLink: Service, Sendable {
   private let metrics: PlcMetrics
   private let state: Mutex<State>
   private let trigger = PollTrigger()
-  private let origin = ContinuousClock.now
+  /// The bridge's clock: polls, heartbeats and ages run on it.
+  let clock: any WorkcellClock
+  private let origin: Duration
+
+  /// Time on the bridge's clock since an arbitrary origin.
+  var now: Duration { clock.elapsed }
 
   private struct State {
     var latest: Snapshot?
@@ -50,14 +57,19 @@ final class PlcDeviceLink: Service, Sendable {
     var watchers: [UInt64: AsyncStream<Event>.Continuation] = [:]
     var nextWatcherID: UInt64 = 0
     var heartbeat: HeartbeatSchedule
-    var lastReadAt: ContinuousClock.Instant?
+    var lastReadAt: Duration?
     var lastFaultCode: UInt16 = 0
     /// The bridge's coils may not be what the handshakes believe (after a lost connection or a
     /// failed write): write the safe state before the device is used again.
     var needsSafeState = true
   }
 
-  init(kind: PlcDevice, endpoint: PlcEndpoint, timing: Timing, metrics: PlcMetrics, logger: Logger) throws {
+  init(
+    kind: PlcDevice, endpoint: PlcEndpoint, timing: Timing, metrics: PlcMetrics, logger: Logger,
+    clock: any WorkcellClock = WallClock()
+  ) throws {
+    self.clock = clock
+    self.origin = clock.elapsed
     self.state = Mutex(State(heartbeat: try HeartbeatSchedule(config: .init(period: timing.heartbeatPeriod))))
     self.kind = kind
     self.endpoint = endpoint
@@ -110,15 +122,16 @@ final class PlcDeviceLink: Service, Sendable {
   }
 
   private func pollLoop() async {
-    let clock = ContinuousClock()
-    var next = clock.now
-    while !Task.isCancelled {
-      await pollOnce()
-      await toggleHeartbeatIfDue()
-      // An early poll (pollNow) keeps the schedule; an overrun does not catch up in a burst.
-      if clock.now >= next { next = max(next.advanced(by: timing.pollPeriod), clock.now) }
-      await trigger.wait(until: next)
-      if Task.isCancelled { return }
+    await clock.activity("plc-bridge.\(PlcEndpoint.name(of: endpoint.side)).\(kind.rawValue).poll") {
+      var next = now
+      while !Task.isCancelled {
+        await pollOnce()
+        await toggleHeartbeatIfDue()
+        // An early poll (pollNow) keeps the schedule; an overrun does not catch up in a burst.
+        if now >= next { next = max(next + timing.pollPeriod, now) }
+        await trigger.wait(until: next, on: clock)
+        if Task.isCancelled { return }
+      }
     }
   }
 
@@ -137,7 +150,7 @@ final class PlcDeviceLink: Service, Sendable {
         try await writeSafeState()
       }
       let snapshot = Snapshot(
-        discreteInputs: inputs, inputRegisters: registers, readAt: ContinuousClock.now, readAtWall: Date())
+        discreteInputs: inputs, inputRegisters: registers, readAt: now, readAtWall: clock.now())
       metrics.pollLatency(kind, endpoint).record(ContinuousClock.now - started)
       publish(.inputs(snapshot))
     } catch where error.code == .cancelled {
@@ -147,7 +160,7 @@ final class PlcDeviceLink: Service, Sendable {
       // One slow or busy answer on a live connection is not a lost PLC: handshakes keep waiting
       // on the last inputs until the connection drops or nothing was read for `staleAfter`.
       let lastRead = state.withLock { $0.lastReadAt }
-      let stale = lastRead.map { ContinuousClock.now - $0 > Self.staleAfter } ?? true
+      let stale = lastRead.map { now - $0 > Self.staleAfter } ?? true
       if client.connectionState != .connected || stale {
         publish(.unreachable(reason: error.description))
       } else {
@@ -155,12 +168,12 @@ final class PlcDeviceLink: Service, Sendable {
       }
     }
     if let lastRead = state.withLock({ $0.lastReadAt }) {
-      metrics.tagAge(kind, endpoint).set((ContinuousClock.now - lastRead) / .seconds(1))
+      metrics.tagAge(kind, endpoint).set((now - lastRead) / .seconds(1))
     }
   }
 
   private func toggleHeartbeatIfDue() async {
-    let now = ContinuousClock.now - origin
+    let now = self.now - origin
     let value: Bool? = state.withLock { state in
       guard state.latest != nil else {
         state.heartbeat.restart()  // nothing to keep alive while unreachable; toggle at once after

@@ -1,4 +1,5 @@
 import Foundation
+import SimulatedTime
 import GRPCCore
 import Logging
 import ModbusProtocol
@@ -15,7 +16,8 @@ actor PlcSide {
   let fixture: PlcDeviceLink
   private let metrics: PlcMetrics
   private let logger: Logger
-  private let origin = ContinuousClock.now
+  private let origin: Duration
+  private var clock: any WorkcellClock { feeder.clock }
   private var feederHandshake = FeederHandshake()
   private var fixtureHandshake = FixtureHandshake()
   private var busy: Set<PlcDevice> = []
@@ -23,6 +25,7 @@ actor PlcSide {
   init(side: Workcell_Common_V1_Side, feeder: PlcDeviceLink, fixture: PlcDeviceLink, metrics: PlcMetrics, logger: Logger) {
     self.side = side
     self.feeder = feeder
+    self.origin = feeder.clock.elapsed
     self.fixture = fixture
     self.metrics = metrics
     self.logger = logger
@@ -31,7 +34,7 @@ actor PlcSide {
   var sideName: String { PlcEndpoint.name(of: side) }
 
   /// Time on the machines' clock (from this side's creation).
-  private func time(_ instant: ContinuousClock.Instant = .now) -> Duration { instant - origin }
+  private func time(_ instant: Duration) -> Duration { instant - origin }
 
   // MARK: Feeder
 
@@ -152,9 +155,9 @@ actor PlcSide {
   /// Takes the device for one operation. One that is still finishing (e.g. a cancelled call
   /// writing its coils back) is waited for briefly; a device busy longer is refused.
   private func claim(_ device: PlcDevice, for operation: String) async throws {
-    let deadline = ContinuousClock.now + .seconds(1)
-    while busy.contains(device), ContinuousClock.now < deadline {
-      try await Task.sleep(for: .milliseconds(5))
+    let deadline = clock.elapsed + .seconds(1)
+    while busy.contains(device), clock.elapsed < deadline {
+      try await clock.sleep(seconds: 0.005)
     }
     guard !busy.contains(device) else {
       throw RPCError(
@@ -176,7 +179,7 @@ actor PlcSide {
     lost: () -> HandshakeDecision<Outcome>,
     cancel: (Duration) -> HandshakeDecision<Outcome>
   ) async throws -> (Outcome, PlcDeviceLink.Snapshot) {
-    let called = ContinuousClock.now
+    let called = link.now
     var events = link.events().makeAsyncIterator()  // subscribed before the first write: no poll is missed
     let freshEvents = link.events()
     link.pollNow()
@@ -192,7 +195,7 @@ actor PlcSide {
         return nil
       }
       group.addTask {
-        try? await Task.sleep(for: grace)
+        try? await link.clock.sleep(seconds: Double(grace.components.seconds) + Double(grace.components.attoseconds) * 1e-18)
         return nil
       }
       defer { group.cancelAll() }
@@ -218,7 +221,7 @@ actor PlcSide {
       if let outcome = decision.outcome { return (outcome, latest) }
       guard let event = await events.next() else {
         // The caller cancelled (or its deadline passed): clean up outside its cancellation.
-        let cleanup = cancel(time())
+        let cleanup = cancel(time(link.now))
         let writes = cleanup.writes
         await Task { _ = await self.perform(writes, on: link) }.value
         throw CancellationError()

@@ -1,4 +1,5 @@
 import Synchronization
+import SimulatedTime
 
 /// Wakes a device's poll loop early: after the bridge writes a coil, the PLC's answer is read
 /// at once instead of at the next scheduled poll, which takes up to a poll period off every
@@ -24,10 +25,14 @@ final class PollTrigger: Sendable {
     waiter?.resume()
   }
 
-  /// Waits until fired or `deadline`, whichever is first; returns early when cancelled.
-  func wait(until deadline: ContinuousClock.Instant) async {
+  /// Waits until fired or `deadline` (elapsed time on `clock`), whichever is first; returns early
+  /// when cancelled.
+  func wait(until deadline: Duration, on clock: any WorkcellClock) async {
     await withTaskGroup(of: Void.self) { group in
-      group.addTask { try? await Task.sleep(until: deadline, clock: .continuous) }
+      group.addTask {
+        let left = deadline - clock.elapsed
+        try? await clock.sleep(until: clock.now().addingTimeInterval(Double(left.components.seconds) + Double(left.components.attoseconds) * 1e-18))
+      }
       group.addTask { await self.fired() }
       await group.next()
       group.cancelAll()

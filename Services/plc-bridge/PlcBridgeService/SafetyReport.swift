@@ -31,7 +31,7 @@ enum SafetyReport {
       $0.fault = status.faulted
       let code = Int(status.faultCode.rawValue)
       $0.faultCode = Workcell_Plc_V1_PlcFaultCode(rawValue: code) ?? .UNRECOGNIZED(code)
-      $0.ageMs = UInt32(clamping: (ContinuousClock.now - snapshot.readAt).elapsedMilliseconds)
+      $0.ageMs = UInt32(clamping: (link.now - snapshot.readAt).elapsedMilliseconds)
     }
   }
 
@@ -63,7 +63,7 @@ enum SafetyReport {
     {
       program = registers.first
     }
-    let inputAge = snapshot.map { UInt32(clamping: (ContinuousClock.now - $0.readAt).elapsedMilliseconds) } ?? UInt32.max
+    let inputAge = snapshot.map { UInt32(clamping: (link.now - $0.readAt).elapsedMilliseconds) } ?? UInt32.max
     var points: [Workcell_Plc_V1_IOPoint] = []
     /// Every tag of one table, valued from `values` (indexed by address) when they are known.
     func add<Tag: PlcTag>(_: Tag.Type, _ table: Workcell_Plc_V1_IOTable, _ values: [UInt16]?, age: UInt32) {

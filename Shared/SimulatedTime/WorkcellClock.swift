@@ -1,0 +1,70 @@
+import Foundation
+
+/// The time a service reads and waits on: the host's clock in production (`WallClock`), the
+/// simulation's in a simulated shift (`SimulationClock`). Every wait that decides an outcome —
+/// a step deadline, a poll period, a PLC timer, a frame's age — goes through the clock the
+/// service was given, never through `Date()`, `ContinuousClock` or `Task.sleep` directly; a
+/// service has no other simulation-only branch (docs/simulation.md, "Simulated time").
+public protocol WorkcellClock: Sendable {
+  /// Now, as a calendar time (simulated time is the run's start time plus simulated seconds).
+  func now() -> Date
+  /// Sleeps until the clock reads `date` or later. Throws `CancellationError` when the task is
+  /// cancelled while waiting.
+  func sleep(until date: Date) async throws
+  /// A wall-clock timeout for an RPC or I/O wait that should take `seconds` on this clock. The
+  /// wall clock returns `seconds`; a simulation gives the wait room, because a simulated second
+  /// may take longer than a wall second on a loaded machine (the wall timeout is only the
+  /// safety net of a wait that never ends; what happens in time is decided on the clock).
+  func wallTimeout(seconds: Double) -> Double
+  /// The clock is simulated: time stands still while participants compute.
+  var isSimulated: Bool { get }
+  /// Runs `body` as a participant that holds a simulated clock while it computes (its sleeps on
+  /// the clock release it): a publishing loop, a poll loop, a robot's cycle loop. On the wall
+  /// clock it just runs `body`.
+  func activity<T>(_ name: String, _ body: () async throws -> T) async rethrows -> T
+  /// Sleeps until the next whole multiple of `periodS` seconds on this clock, so a periodic loop
+  /// keeps the same phase whenever it started.
+  func sleep(untilNextMultipleOf periodS: Double) async throws
+  /// Time since a fixed origin that never jumps (a PLC's scan clock, ages and timeouts): the
+  /// host's monotonic clock, or simulated time since the simulation began.
+  var elapsed: Duration { get }
+}
+
+extension WorkcellClock {
+  /// Sleeps `seconds` on this clock.
+  public func sleep(seconds: Double) async throws {
+    try await sleep(until: now().addingTimeInterval(seconds))
+  }
+
+  public func sleep(untilNextMultipleOf periodS: Double) async throws {
+    let nowS = now().timeIntervalSince1970
+    let next = ((nowS / periodS).rounded(.down) + 1) * periodS
+    try await sleep(until: Date(timeIntervalSince1970: next))
+  }
+
+  /// Seconds on this clock since `date`.
+  public func seconds(since date: Date) -> Double { now().timeIntervalSince(date) }
+}
+
+/// The host's clock: `Date()` and `Task.sleep`.
+public struct WallClock: WorkcellClock {
+  public init() {}
+
+  public func now() -> Date { Date() }
+
+  public func sleep(until date: Date) async throws {
+    let seconds = date.timeIntervalSinceNow
+    if seconds > 0 { try await Task.sleep(for: .nanoseconds(Int64(min(seconds, 1e9) * 1e9))) }
+    try Task.checkCancellation()
+  }
+
+  public func wallTimeout(seconds: Double) -> Double { seconds }
+
+  public var isSimulated: Bool { false }
+
+  private static let origin = ContinuousClock.now
+
+  public var elapsed: Duration { ContinuousClock.now - Self.origin }
+
+  public func activity<T>(_ name: String, _ body: () async throws -> T) async rethrows -> T { try await body() }
+}
