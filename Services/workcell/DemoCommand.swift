@@ -21,10 +21,11 @@ struct DemoCommand: AsyncParsableCommand {
     discussion: """
       Starts cell-sim, plc-bridge, perception, policy, one control per robot, the cell sequencer \
       and yield (embedded SQLite in a temporary directory, or --postgres) in this process, each \
-      on its own ports from --grpc-port-base, all talking gRPC as in production. cell-sim runs \
-      in lock-step with the controllers on the joint bus as fast as the machine allows (or at \
-      real time with --realtime); the cell runs on the simulated clock, so the report's times \
-      are simulated times. A progress line shows cycles, yield so far, the speed-up over real \
+      on its own ports from --grpc-port-base, all talking gRPC as in production, on one simulated \
+      clock: time moves only when every service waits on it, so the same build, seed and options \
+      give the same cycles (records_sha256 in the report) however loaded the machine is, as fast \
+      as the machine allows (--realtime: the wall clock, at real time). The report's times are \
+      simulated times. A progress line shows cycles, yield so far, the speed-up over real \
       time and the ETA. At the end of the shift the cell finishes its cycles in progress, the \
       outbox drains to yield, and the report comes from yield's QueryYield and QueryPareto: \
       yield, first-pass yield, takt compliance, cycle time p50/p95, the failure Pareto.
@@ -70,12 +71,12 @@ struct DemoCommand: AsyncParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "Upper bound on the simulation's speed, × real time (0 = none).",
+      "Upper bound on the simulation's speed, × real time (0 = none, the default).",
       discussion: """
-        The world steps in lock-step with the controllers, but the sequencer replans on the \
-        simulated clock through gRPC calls that take wall time: faster than this, its observations \
-        reach the policy too late in simulated time. Default: \(DemoFleet.defaultMaxSpeed) in this \
-        build (debug builds run the fleet about 10× slower than release).
+        The fleet runs on one simulated clock: time moves only when every participant (the world, \
+        the controllers, the sequencer, perception, the policy, plc-bridge, the simulated PLCs) \
+        waits on it, so a run's outcome does not depend on the machine's speed or load and \
+        nothing needs a cap. A bound only slows the world down to watch it.
         """))
   var maxSpeed: Double = DemoFleet.defaultMaxSpeed
 

@@ -4,6 +4,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
 import ServiceLifecycle
+import SimulatedTime
 import Synchronization
 import SwiftProtobuf
 import WorkcellProto
@@ -71,12 +72,22 @@ struct DemoFleet {
   }
 
   let settings: Settings
+  /// The fleet's clock: simulated (every service reads and waits on it, time moves only when all
+  /// of them wait: docs/simulation.md) unless `--realtime`.
+  let clock: any WorkcellClock
+  /// The same clock when it is simulated.
+  var simClock: SimulationClock? { clock as? SimulationClock }
 
-  #if DEBUG
-    static let defaultMaxSpeed = 1.0
-  #else
-    static let defaultMaxSpeed = 5.0
-  #endif
+  init(settings: Settings) {
+    self.settings = settings
+    // The shift starts on a whole second of the wall clock (so its records sort with a plant's
+    // real ones in a shared database); from there on time is simulated.
+    let start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+    clock = settings.realtime ? WallClock() : SimulationClock(startTime: start)
+  }
+
+  /// On simulated time nothing limits the speed: time moves only when every participant waits.
+  static let defaultMaxSpeed = 0.0
 
   /// What the shift produced.
   struct Result {
@@ -170,9 +181,9 @@ struct DemoFleet {
     // cell-sim's default 500 ran dry 80 simulated minutes into a 3-hour shift.
     // (`--inject hopper_empty` still empties one.)
     env["WORKCELL_SIM_HOPPER"] = "\(UInt16.max)"
-    // The simulated PLCs time their handshakes on the wall clock: scaled down so a feed or a
-    // fastening takes roughly its simulated duration while the world runs several times faster.
-    env["WORKCELL_SIM_PLC_TIME_SCALE"] = settings.realtime ? "1" : "0.1"
+    // The simulated PLCs time their handshakes on the fleet's clock: a feed or a fastening takes
+    // its nominal duration of simulated time.
+    env["WORKCELL_SIM_PLC_TIME_SCALE"] = "1"
     env["WORKCELL_PLC_FEEDERS"] = sides.enumerated().map { "\($1)=\(local):\(plcPortBase + $0)/1" }.joined(separator: ",")
     env["WORKCELL_PLC_FIXTURES"] = sides.enumerated().map { "\($1)=\(local):\(plcPortBase + $0)/2" }.joined(separator: ",")
     // Every service shares this process's cores with a world stepping as fast as it can: the
@@ -186,7 +197,11 @@ struct DemoFleet {
     env["WORKCELL_CONTROL_CLOCK"] = settings.realtime ? "wall" : "joint-bus"
     // The simulated bus shares this host with every service: a stall of a few hundred ms is the
     // host, not a broken cable.
-    env["WORKCELL_CONTROL_BUS_TIMEOUT_MS"] = "500"
+    // On simulated time the bus is silent only while the whole fleet computes (time stands
+    // still then): the watchdog is for a world that went away.
+    env["WORKCELL_CONTROL_BUS_TIMEOUT_MS"] = settings.realtime ? "500" : "10000"
+    // Requests are serialized at each simulated instant: no batching window to wait out.
+    env["WORKCELL_POLICY_BATCH_WINDOW_MS"] = settings.realtime ? "2" : "0"
     env["WORKCELL_CONTROL_PLC_BRIDGE"] = "\(local):\(port("plc-bridge"))"
     if let postgres = settings.postgres {
       env["WORKCELL_YIELD_POSTGRES_DSN"] = postgres
@@ -236,11 +251,11 @@ struct DemoFleet {
       var memberEnv = env
       if name == "control" { memberEnv["WORKCELL_CONTROL_ROBOT"] = "left" }
       members.append(
-        try await entry.build("127.0.0.1", ServicePorts(grpc: port(name), http: 0), memberEnv, nil, logger))
+        try await entry.build("127.0.0.1", ServicePorts(grpc: port(name), http: 0), memberEnv, nil, clock, logger))
       if name == "control", settings.robots == 2 {
         memberEnv["WORKCELL_CONTROL_ROBOT"] = "right"
         members.append(
-          try await entry.build("127.0.0.1", ServicePorts(grpc: rightControlPort, http: 0), memberEnv, nil, logger))
+          try await entry.build("127.0.0.1", ServicePorts(grpc: rightControlPort, http: 0), memberEnv, nil, clock, logger))
       }
     }
     let group = FleetRunner.makeGroup(members: members, grace: .seconds(5), signals: [.sigterm, .sigint], logger: logger)
@@ -250,7 +265,11 @@ struct DemoFleet {
     let result: Result
     do {
       result = try await withPeers { sim, cell, yield, perception in
-        try await shift(sim: sim, cell: cell, yield: yield, perception: perception)
+        // The demo drives the shift as a participant of the clock: its Reset, its checks, the
+        // Start, e-stops and restarts happen at simulated instants that are the same every run.
+        try await clock.activity("demo") {
+          try await shift(sim: sim, cell: cell, yield: yield, perception: perception)
+        }
       }
     } catch {
       await group.triggerGracefulShutdown()
@@ -274,7 +293,8 @@ struct DemoFleet {
       settings.externalYield ?? HostPort(host: "127.0.0.1", port: port("yield")),
       HostPort(host: "127.0.0.1", port: port("perception")),
     ]
-    let clients = try addresses.map { GRPCClient(transport: try $0.grpcTransport()) }
+    // The demo's calls carry its activity on the simulated clock (a Start waits on it).
+    let clients = try addresses.map { try $0.grpcClient(clock: clock) }
     return try await withThrowingTaskGroup(of: Void.self) { group in
       for client in clients { group.addTask { try await client.runConnections() } }
       defer {
@@ -298,6 +318,7 @@ struct DemoFleet {
           $0.robotCount = UInt32(settings.robots)
           $0.lockStep = !settings.realtime
           $0.targetRealTimeFactor = settings.realtime ? 1 : settings.maxSpeed
+          $0.startTime = Google_Protobuf_Timestamp(date: clock.now())
           $0.failureRates = settings.failureRates.map { kind, rate in
             .with {
               $0.kind = kind
@@ -309,13 +330,15 @@ struct DemoFleet {
     let from = reset.tick.now.date
     let wallStart = ContinuousClock.now
     let shiftS = settings.hours * 3600
-    let clock = Mutex<Workcell_Sim_V1_SimClockTick>(reset.tick)
+    let shiftClock = ShiftClock(clock: clock, reset: reset.tick)
     let clockTask = Task {
+      guard !clock.isSimulated else { return }
       try await sim.watchClock(.with { $0.maxRateHz = 10 }) { response in
-        for try await message in response.messages { clock.withLock { $0 = message.tick } }
+        for try await message in response.messages { shiftClock.update(message.tick) }
       }
     }
     defer { clockTask.cancel() }
+    try await waitForParticipants()
     // Perception follows cell-sim's sensor streams once the world runs (they reconnect with a
     // backoff after Reset): the shift starts once it can see the nut.
     let seeing = ContinuousClock.now + .seconds(60)
@@ -329,7 +352,7 @@ struct DemoFleet {
       guard ContinuousClock.now < seeing else {
         throw DemoError("perception gave no estimate within 60 s of Reset; see \(settings.directory.path)/fleet.log")
       }
-      try await Task.sleep(for: .milliseconds(200))
+      try await pause(seconds: 0.2)
     }
     // plc-bridge reports the safety chain once it reached the simulated PLCs; the cell starts after.
     let ready = ContinuousClock.now + .seconds(60)
@@ -339,7 +362,7 @@ struct DemoFleet {
       guard ContinuousClock.now < ready else {
         throw DemoError("the safety chain did not close within 60 s (plc-bridge → simulated PLCs); see \(settings.directory.path)/fleet.log")
       }
-      try await Task.sleep(for: .milliseconds(200))
+      try await pause(seconds: 0.2)
     }
     for injection in settings.injections {
       let sensorFault = [.cameraGlare, .cameraOcclusion, .unexpectedTactileContact].contains(injection.kind)
@@ -363,9 +386,8 @@ struct DemoFleet {
     var estopPressed = false
     var recoveries = 0
     while true {
-      try await Task.sleep(for: .milliseconds(500))
-      let tick = clock.withLock { $0 }
-      let simS = tick.simTime.timeInterval
+      try await pause(seconds: 0.5)
+      let simS = shiftClock.simSeconds
       let status = try await cell.getStatus(.init(), options: .timeout(seconds: 10, waitForReady: true))
       let done = status.robots.reduce(0) { $0 + $1.cyclesDone }
       let ok = status.robots.reduce(0) { $0 + $1.cyclesOk }
@@ -447,13 +469,13 @@ struct DemoFleet {
         lastDrainLine = .now
         progress("shift over; waiting for \(waiting)")
       }
-      try await Task.sleep(for: .milliseconds(250))
+      try await pause(seconds: 0.25)
       status = try await cell.getStatus(.init(), options: .timeout(seconds: 10, waitForReady: true))
     }
     let cellCycles = status.robots.reduce(0) { $0 + $1.cyclesDone }
-    let simS = clock.withLock { $0 }.simTime.timeInterval
+    let simS = shiftClock.simSeconds
     let wallS = (ContinuousClock.now - wallStart).seconds
-    let to = clock.withLock { $0 }.now.date.addingTimeInterval(1)
+    let to = shiftClock.now.addingTimeInterval(1)
     let whole = try await yield.queryYield(
       .with {
         $0.from = Google_Protobuf_Timestamp(date: from)
@@ -499,6 +521,36 @@ struct DemoFleet {
       recordsSHA256: CycleRecordsDigest.sha256(records))
   }
 
+  /// Waits `seconds` on the fleet's clock (simulated seconds on simulated time).
+  func pause(seconds: Double) async throws {
+    try await clock.sleep(seconds: seconds)
+  }
+
+  /// On simulated time, right after the Reset: holds the clock at the shift's first instant
+  /// until every stream the shift depends on has its publisher running (sensor streams into
+  /// perception, control's state and plc-bridge's safety into the cell, the cell's robot loops),
+  /// so no stream starts a few simulated milliseconds later in one run than in another.
+  func waitForParticipants() async throws {
+    guard let simClock else { return }
+    let sides = settings.robots == 1 ? ["left"] : ["left", "right"]
+    var expected = sides.flatMap { ["sim.camera.\($0)_feeder", "sim.camera.\($0)_fixture", "control.\($0).watch-state", "cell.\($0)"] }
+    expected.append("plc-bridge.watch-safety")
+    let deadline = ContinuousClock.now + .seconds(60)
+    while true {
+      let running = simClock.participants
+      let missing = expected.filter { !running.contains($0) }
+      let tactile = running.filter { $0.hasPrefix("sim.tactile.") }.count
+      let safety = running.filter { $0 == "plc-bridge.watch-safety" }.count
+      if missing.isEmpty, tactile >= settings.robots, safety >= 1 + settings.robots { return }
+      guard ContinuousClock.now < deadline else {
+        throw DemoError(
+          "the fleet's streams did not all start within 60 s of Reset (missing: \(missing.joined(separator: ", ")); tactile \(tactile), safety \(safety)); see \(settings.directory.path)/fleet.log")
+      }
+      // Wall time: the clock stands still at the shift's first instant meanwhile.
+      try await Task.sleep(for: .milliseconds(20))
+    }
+  }
+
   static func clockText(_ seconds: Double) -> String {
     let s = Int(seconds)
     return String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
@@ -518,4 +570,28 @@ extension Duration {
 struct DemoError: Error, CustomStringConvertible {
   let description: String
   init(_ description: String) { self.description = description }
+}
+
+/// The shift's time as the demo reads it: the fleet's simulated clock, or (on `--realtime`)
+/// cell-sim's published clock.
+final class ShiftClock: Sendable {
+  private let clock: any WorkcellClock
+  private let start: Date
+  private let tick: Mutex<Workcell_Sim_V1_SimClockTick>
+
+  init(clock: any WorkcellClock, reset: Workcell_Sim_V1_SimClockTick) {
+    self.clock = clock
+    self.start = reset.now.date
+    self.tick = Mutex(reset)
+  }
+
+  func update(_ tick: Workcell_Sim_V1_SimClockTick) { self.tick.withLock { $0 = tick } }
+
+  /// Simulated seconds since the Reset.
+  var simSeconds: Double {
+    clock.isSimulated ? clock.now().timeIntervalSince(start) : tick.withLock { $0 }.simTime.timeInterval
+  }
+
+  /// Now on the shift's clock.
+  var now: Date { clock.isSimulated ? clock.now() : tick.withLock { $0 }.now.date }
 }

@@ -5,6 +5,7 @@ import Logging
 import PerceptionService
 import PlcBridgeService
 import PolicyService
+import SimulatedTime
 import WorkcellRuntime
 import YieldService
 
@@ -16,7 +17,7 @@ enum FleetCatalog {
     let build:
       @Sendable (
         _ host: String, _ ports: ServicePorts, _ environment: [String: String], _ plant: PlantSelection?,
-        _ logger: Logger
+        _ clock: any WorkcellClock, _ logger: Logger
       ) async throws -> FleetMember
   }
 
@@ -27,11 +28,11 @@ enum FleetCatalog {
   ]
 
   static func entry<S: FleetService>(_ service: S.Type) -> Entry {
-    Entry(name: S.name) { host, ports, environment, plant, logger in
+    Entry(name: S.name) { host, ports, environment, plant, clock, logger in
       // In one process the services take their own flags' defaults and WORKCELL_* values.
       let options = try S.Options.parse([])
       return try await FleetMember.build(
-        S.self, options: options, host: host, ports: ports, environment: environment, plant: plant,
+        S.self, options: options, host: host, ports: ports, environment: environment, plant: plant, clock: clock,
         logger: logger)
     }
   }

@@ -29,6 +29,7 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
     var order: UInt64
     var token: UInt64
     var tracked: Bool
+    var activity: UInt64
     var continuation: CheckedContinuation<Void, any Error>
 
     func before(_ other: Sleeper) -> Bool {
@@ -46,9 +47,13 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
   private var nextToken: UInt64 = 0
   private var nextActivity: UInt64 = 0
   private var activities: [UInt64: SimActivity] = [:]
+  /// Tasks awake per activity (for diagnostics: who holds the clock).
+  private var awake: [UInt64: Int] = [:]
   private var cancelledTokens = Set<UInt64>()
   private var streams: [UInt64: Int] = [:]
   private var nextStream: UInt64 = 0
+  private var streamNames: [UInt64: String] = [:]
+  private var streamTotals: [UInt64: (held: Int, released: Int)] = [:]
   private var stalls = 0
 
   /// A clock reading `startTime` at simulated time 0.
@@ -111,10 +116,10 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
           continuation.resume()
           return
         }
-        if activity != nil { release() }
+        if let activity { release(activity.id) }
         let sleeper = Sleeper(
           wakeUs: wakeUs, name: activity?.name ?? "", order: token, token: token, tracked: activity != nil,
-          continuation: continuation)
+          activity: activity?.id ?? 0, continuation: continuation)
         let index = sleepers.firstIndex { sleeper.before($0) } ?? sleepers.endIndex
         sleepers.insert(sleeper, at: index)
         lock.unlock()
@@ -127,7 +132,7 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
         return
       }
       let sleeper = sleepers.remove(at: index)
-      if sleeper.tracked { running += 1 }
+      if sleeper.tracked { acquire(sleeper.activity) }
       lock.unlock()
       sleeper.continuation.resume(throwing: CancellationError())
     }
@@ -149,22 +154,45 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
   public func activity<T>(_ name: String, _ body: () async throws -> T) async rethrows -> T {
     let activity = lock.locked {
       nextActivity &+= 1
-      running += 1
       let activity = SimActivity(name: name, id: nextActivity)
       activities[activity.id] = activity
+      acquire(activity.id)
       return activity
     }
     defer {
       lock.locked {
         activities.removeValue(forKey: activity.id)
-        release()
+        release(activity.id)
+        awake.removeValue(forKey: activity.id)
       }
     }
     return try await SimActivity.$current.withValue(activity) { try await body() }
   }
 
+  public func waitingOnOthers<T>(_ body: () async throws -> T) async rethrows -> T {
+    guard let activity = SimActivity.current else { return try await body() }
+    lock.locked { release(activity.id) }
+    defer { lock.locked { acquire(activity.id) } }
+    return try await body()
+  }
+
+  /// The names of the activities running now (who takes part; for a fleet's start-up checks).
+  public var participants: [String] { lock.locked { activities.values.map(\.name).sorted() } }
+
   /// The live activity with `id` (an RPC's caller, named in its metadata).
   public func activity(id: UInt64) -> SimActivity? { lock.locked { activities[id] } }
+
+  /// Called with the lock held: a task of `activity` is awake again.
+  private func acquire(_ activity: UInt64) {
+    running += 1
+    awake[activity, default: 0] += 1
+  }
+
+  /// Called with the lock held: a task of `activity` waits.
+  private func release(_ activity: UInt64) {
+    awake[activity, default: 0] -= 1
+    release()
+  }
 
   /// Called with the lock held: one hold fewer; the owner wakes when none is left.
   private func release() {
@@ -178,10 +206,14 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
   // MARK: Streams
 
   /// A stream whose messages hold the clock until read; `closeStream` releases what is unread.
-  public func openStream() -> UInt64 {
+  public func openStream() -> UInt64 { openStream(named: "") }
+
+  /// The same, named for diagnostics (`holders`).
+  public func openStream(named name: String) -> UInt64 {
     lock.locked {
       nextStream &+= 1
       streams[nextStream] = 0
+      if !name.isEmpty { streamNames[nextStream] = name }
       return nextStream
     }
   }
@@ -192,6 +224,7 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
     lock.locked {
       guard let held = streams[stream] else { return }
       streams[stream] = held + 1
+      streamTotals[stream, default: (0, 0)].held += 1
       running += 1
     }
   }
@@ -201,6 +234,7 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
     lock.locked {
       guard let held = streams[stream], held > 0 else { return }
       streams[stream] = held - 1
+      streamTotals[stream, default: (0, 0)].released += 1
       release()
     }
   }
@@ -209,6 +243,8 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
   public func closeStream(_ stream: UInt64) {
     lock.locked {
       guard let held = streams.removeValue(forKey: stream) else { return }
+      streamNames.removeValue(forKey: stream)
+      streamTotals.removeValue(forKey: stream)
       running -= held
       if running <= 0 {
         running = 0
@@ -232,6 +268,28 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
 
   /// Holds on the clock now (activities awake and messages unread), for diagnostics.
   public var holds: Int { lock.locked { running } }
+
+  /// Who holds the clock now: activities with tasks awake, streams with unread messages.
+  public var holders: String {
+    lock.locked {
+      let tasks = awake.filter { $0.value != 0 }.map { "\(activities[$0.key]?.name ?? "ended#\($0.key)")×\($0.value)" }
+      let messages = streams.filter { $0.value > 0 }.map {
+        "stream#\($0.key) \(streamNames[$0.key] ?? "")×\($0.value) (held \(streamTotals[$0.key]?.held ?? 0), released \(streamTotals[$0.key]?.released ?? 0))"
+      }
+      return (tasks.sorted() + messages.sorted()).joined(separator: ", ")
+    }
+  }
+
+  /// The activity woken last by `advance` (diagnostics).
+  public private(set) var lastWoken: String {
+    get { lock.locked { lastWokenName } }
+    set { lock.locked { lastWokenName = newValue } }
+  }
+  private var lastWokenName = ""
+  private var lastStallReport = ""
+
+  /// What held the clock when `advance` last gave up waiting (diagnostics).
+  public var lastStall: String { lock.locked { lastStallReport } }
 
   /// Times `waitUntilIdle` gave up.
   public var stallCount: Int { lock.locked { stalls } }
@@ -270,10 +328,15 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
     var settled = true
     while let first = sleepers.first, first.wakeUs <= nowUs {
       sleepers.removeFirst()
-      if first.tracked { running += 1 }
+      if first.tracked { acquire(first.activity) }
+      lastWokenName = first.name
       lock.unlock()
       first.continuation.resume()
-      if first.tracked, !waitUntilIdle(timeoutS: stallLimitS) { settled = false }
+      if first.tracked, !waitUntilIdle(timeoutS: stallLimitS) {
+        settled = false
+        let report = "woke \(first.name) at \(first.wakeUs) µs; holding after \(stallLimitS) s: \(holders)"
+        lock.locked { lastStallReport = report }
+      }
       lock.lock()
     }
     lock.unlock()

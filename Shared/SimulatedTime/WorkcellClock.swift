@@ -28,6 +28,16 @@ public protocol WorkcellClock: Sendable {
   /// Time since a fixed origin that never jumps (a PLC's scan clock, ages and timeouts): the
   /// host's monotonic clock, or simulated time since the simulation began.
   var elapsed: Duration { get }
+  /// Runs `body` — a wait for another participant (a poll loop's next event), not for the clock —
+  /// with the current activity's hold released, so time can move on meanwhile; the hold is
+  /// taken again before this returns. On the wall clock it just runs `body`.
+  func waitingOnOthers<T>(_ body: () async throws -> T) async rethrows -> T
+  /// A stream whose messages hold a simulated clock until read (`ClockHeldSequence`); the wall
+  /// clock's streams hold nothing.
+  func openStream() -> UInt64
+  func holdMessage(stream: UInt64)
+  func releaseMessage(stream: UInt64)
+  func closeStream(_ stream: UInt64)
 }
 
 extension WorkcellClock {
@@ -67,4 +77,11 @@ public struct WallClock: WorkcellClock {
   public var elapsed: Duration { ContinuousClock.now - Self.origin }
 
   public func activity<T>(_ name: String, _ body: () async throws -> T) async rethrows -> T { try await body() }
+
+  public func waitingOnOthers<T>(_ body: () async throws -> T) async rethrows -> T { try await body() }
+
+  public func openStream() -> UInt64 { 0 }
+  public func holdMessage(stream: UInt64) {}
+  public func releaseMessage(stream: UInt64) {}
+  public func closeStream(_ stream: UInt64) {}
 }

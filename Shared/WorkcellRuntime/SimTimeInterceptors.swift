@@ -28,33 +28,32 @@ public struct SimTimeClientInterceptor: ClientInterceptor {
     next: (StreamingClientRequest<Input>, ClientContext) async throws -> StreamingClientResponse<Output>
   ) async throws -> StreamingClientResponse<Output> {
     var request = request
-    let stream = clock.openStream()
-    let closer = StreamCloser(clock: clock, stream: stream)
-    request.metadata.replaceOrAddString("\(stream)", forKey: SimTimeMetadata.stream)
+    let token = ClockStreamToken(clock: clock, name: context.descriptor.fullyQualifiedMethod)
+    request.metadata.replaceOrAddString("\(token.stream)", forKey: SimTimeMetadata.stream)
     if let activity = SimActivity.current {
       request.metadata.replaceOrAddString("\(activity.id)", forKey: SimTimeMetadata.activity)
     }
     let producer = request.producer
-    let clock = self.clock
     request.producer = { writer in
-      try await producer(RPCWriter(wrapping: HoldingWriter(base: writer, clock: clock, stream: stream)))
+      try await producer(RPCWriter(wrapping: HoldingWriter(base: writer, token: token)))
     }
     var response: StreamingClientResponse<Output>
     do {
       response = try await next(request, context)
     } catch {
-      closer.close()
+      token.close()
       throw error
     }
     switch response.accepted {
     case .success(var contents):
-      contents.bodyParts = RPCAsyncSequence(wrapping: ReleasingSequence(base: contents.bodyParts, closer: closer) {
-        if case .message = $0 { return true }
-        return false
-      })
+      contents.bodyParts = RPCAsyncSequence(
+        wrapping: ClockHeldSequence(base: contents.bodyParts, token: token) {
+          if case .message = $0 { return true }
+          return false
+        })
       response = StreamingClientResponse(accepted: .success(contents))
     case .failure:
-      closer.close()
+      token.close()
     }
     return response
   }
@@ -78,16 +77,14 @@ public struct SimTimeServerInterceptor: ServerInterceptor {
     let clock = self.clock
     let activity = SimTimeMetadata.number(request.metadata, SimTimeMetadata.activity).flatMap { clock.activity(id: $0) }
     var request = request
-    request.messages = RPCAsyncSequence(
-      wrapping: ReleasingSequence(base: request.messages, closer: StreamCloser(clock: clock, stream: stream, closes: false)) { _ in
-        true
-      })
+    let token = ClockStreamToken(clock: clock, stream: stream, closes: false)
+    request.messages = RPCAsyncSequence(wrapping: ClockHeldSequence(base: request.messages, token: token))
     var response = try await SimActivity.$current.withValue(activity) { try await next(request, context) }
     if case .success(var contents) = response.accepted {
       let producer = contents.producer
       contents.producer = { writer in
         try await SimActivity.$current.withValue(activity) {
-          try await producer(RPCWriter(wrapping: HoldingWriter(base: writer, clock: clock, stream: stream)))
+          try await producer(RPCWriter(wrapping: HoldingWriter(base: writer, token: token)))
         }
       }
       response = StreamingServerResponse(accepted: .success(contents))
@@ -96,83 +93,17 @@ public struct SimTimeServerInterceptor: ServerInterceptor {
   }
 }
 
-/// Closes a call's stream on the clock once: at its end, or when nobody reads it any more.
-final class StreamCloser: Sendable {
-  let clock: SimulationClock
-  let stream: UInt64
-  /// The caller's side closes the stream; the handler's side only releases.
-  let closes: Bool
-
-  init(clock: SimulationClock, stream: UInt64, closes: Bool = true) {
-    self.clock = clock
-    self.stream = stream
-    self.closes = closes
-  }
-
-  func close() { if closes { clock.closeStream(stream) } }
-
-  func release() { clock.releaseMessage(stream: stream) }
-
-  deinit { close() }
-}
-
 /// Holds the clock for every message before it is written.
 struct HoldingWriter<Element: Sendable>: RPCWriterProtocol {
   let base: RPCWriter<Element>
-  let clock: SimulationClock
-  let stream: UInt64
+  let token: ClockStreamToken
 
   func write(_ element: Element) async throws {
-    clock.holdMessage(stream: stream)
+    token.hold()
     try await base.write(element)
   }
 
   func write(contentsOf elements: some Sequence<Element>) async throws {
     for element in elements { try await write(element) }
-  }
-}
-
-/// Releases a message's hold when the reader asks for the next element, and the whole stream at
-/// its end.
-struct ReleasingSequence<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable where Base.Element: Sendable {
-  typealias Element = Base.Element
-  let base: Base
-  let closer: StreamCloser
-  /// Whether an element is a message (trailing metadata is not).
-  let isMessage: @Sendable (Element) -> Bool
-
-  init(base: Base, closer: StreamCloser, isMessage: @escaping @Sendable (Element) -> Bool) {
-    self.base = base
-    self.closer = closer
-    self.isMessage = isMessage
-  }
-
-  struct AsyncIterator: AsyncIteratorProtocol {
-    var base: Base.AsyncIterator
-    let closer: StreamCloser
-    let isMessage: @Sendable (Element) -> Bool
-    var holding = false
-
-    mutating func next() async throws -> Element? {
-      if holding {
-        holding = false
-        closer.release()
-      }
-      do {
-        guard let element = try await base.next() else {
-          closer.close()
-          return nil
-        }
-        holding = isMessage(element)
-        return element
-      } catch {
-        closer.close()
-        throw error
-      }
-    }
-  }
-
-  func makeAsyncIterator() -> AsyncIterator {
-    AsyncIterator(base: base.makeAsyncIterator(), closer: closer, isMessage: isMessage)
   }
 }

@@ -82,6 +82,34 @@ struct CycleFleetTests {
     #expect(report.count("cycles") == 3, "\(report.object)")
   }
 
+  @Test(
+    "Simulated time: the same seed gives the same cycle records, on an idle machine and beside two busy loops",
+    arguments: [["--robots", "1", "--planner", "scripted"], ["--robots", "2", "--planner", "model"]])
+  func reproducible(options: [String]) async throws {
+    let arguments = ["--cycles", "2", "--seed", "3"] + options
+    let quiet = try await Self.demo(arguments)
+    // Two processes spinning on the CPU (this machine has two cores): every service now computes
+    // in wall time that is several times longer, and nothing of it may leak into the shift.
+    let hogs = try (0..<2).map { _ in
+      let hog = Process()
+      hog.executableURL = URL(fileURLWithPath: "/bin/sh")
+      hog.arguments = ["-c", "while :; do :; done"]
+      try hog.run()
+      return hog
+    }
+    defer {
+      for hog in hogs {
+        hog.terminate()
+        hog.waitUntilExit()
+      }
+    }
+    let loaded = try await Self.demo(arguments)
+    let digest = try #require(quiet.object["records_sha256"] as? String)
+    #expect(digest.count == 64)
+    #expect(loaded.object["records_sha256"] as? String == digest, "quiet \(quiet.object)\nloaded \(loaded.object)")
+    #expect(quiet.cellCycles == loaded.cellCycles)
+  }
+
   @Test("Killing yield mid-shift loses no cycle record")
   func yieldOutage() async throws {
     let ports = try Loopback.freePorts(2)

@@ -21,7 +21,7 @@ final class SimWorldLoop: Service, Sendable {
   static let clockedLockStepTimeout = Duration.seconds(2)
   /// How long the clock's owner waits for a participant that does not go back to sleep before
   /// it logs a stall and steps on.
-  static let clockStallLimitS = 120.0
+  static let clockStallLimitS = 5.0
 
   let host: SimWorldHost
   let logger: Logger
@@ -126,6 +126,8 @@ final class SimWorldLoop: Service, Sendable {
     /// On the fleet's simulated clock (docs/simulation.md, "Simulated time"): once every
     /// connected controller has answered the current step, the clock moves to it (waking the
     /// participants due, one at a time); the next step is taken only when nobody holds the clock.
+    var idleWaitSince: ContinuousClock.Instant?
+    var idleStallLogged = false
     func stepOnClock(_ clock: SimulationClock) {
       enum Next { case wait, advance(Int64), waitIdle, stepped }
       let now = ContinuousClock.now
@@ -173,16 +175,33 @@ final class SimWorldLoop: Service, Sendable {
         }
         return .stepped
       }
+      if case .waitIdle = next {} else {
+        idleWaitSince = nil
+        idleStallLogged = false
+      }
       switch next {
       case .stepped: break
       case .advance(let target):
         if !clock.advance(toMicroseconds: target, stallLimitS: Self.clockStallLimitS) {
           logger.warning(
             "simulated clock: a participant held the clock past the stall limit; stepping on",
-            metadata: ["holds": "\(clock.holds)", "stall_limit_s": "\(Self.clockStallLimitS)"])
+            metadata: [
+              "holds": "\(clock.holds)", "stall": "\(clock.lastStall)",
+              "stall_limit_s": "\(Self.clockStallLimitS)",
+            ])
         }
       case .waitIdle:
-        clock.waitUntilIdle(timeoutS: 0.001)
+        if !clock.waitUntilIdle(timeoutS: 0.001) {
+          let since = idleWaitSince ?? now
+          idleWaitSince = since
+          if now - since > .seconds(Self.clockStallLimitS), !idleStallLogged {
+            idleStallLogged = true
+            logger.warning(
+              "simulated clock: held for \(Self.clockStallLimitS) s of wall time without a step",
+              metadata: ["holders": "\(clock.holders)", "sim_us": "\(clock.elapsedMicroseconds)"])
+          }
+          return
+        }
       case .wait:
         var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
         _ = poll(&descriptor, 1, 1)

@@ -43,7 +43,7 @@ final class PlcDeviceLink: Service, Sendable {
   private let logger: Logger
   private let metrics: PlcMetrics
   private let state: Mutex<State>
-  private let trigger = PollTrigger()
+  private let trigger: PollTrigger
   /// The bridge's clock: polls, heartbeats and ages run on it.
   let clock: any WorkcellClock
   private let origin: Duration
@@ -54,7 +54,7 @@ final class PlcDeviceLink: Service, Sendable {
   private struct State {
     var latest: Snapshot?
     var lastError: String?
-    var watchers: [UInt64: AsyncStream<Event>.Continuation] = [:]
+    var watchers: [UInt64: ClockHeldContinuation<Event>] = [:]
     var nextWatcherID: UInt64 = 0
     var heartbeat: HeartbeatSchedule
     var lastReadAt: Duration?
@@ -70,6 +70,7 @@ final class PlcDeviceLink: Service, Sendable {
   ) throws {
     self.clock = clock
     self.origin = clock.elapsed
+    self.trigger = PollTrigger(clock: clock)
     self.state = Mutex(State(heartbeat: try HeartbeatSchedule(config: .init(period: timing.heartbeatPeriod))))
     self.kind = kind
     self.endpoint = endpoint
@@ -97,8 +98,9 @@ final class PlcDeviceLink: Service, Sendable {
   var lastProblem: String? { state.withLock { $0.lastError } }
 
   /// Events from now on: the latest inputs first (if any), then every poll result.
-  func events() -> AsyncStream<Event> {
-    let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(1))
+  func events() -> ClockHeldSequence<AsyncStream<Event>> {
+    // On a simulated clock an event holds the clock until its reader takes the next one.
+    let (stream, continuation) = ClockHeldStream.make(of: Event.self, clock: clock, bufferingPolicy: .bufferingNewest(1))
     let id: UInt64 = state.withLock { state in
       if let latest = state.latest { continuation.yield(.inputs(latest)) }
       let id = state.nextWatcherID
@@ -127,9 +129,10 @@ final class PlcDeviceLink: Service, Sendable {
       while !Task.isCancelled {
         await pollOnce()
         await toggleHeartbeatIfDue()
+        trigger.served()
         // An early poll (pollNow) keeps the schedule; an overrun does not catch up in a burst.
         if now >= next { next = max(next + timing.pollPeriod, now) }
-        await trigger.wait(until: next, on: clock)
+        await trigger.wait(until: next)
         if Task.isCancelled { return }
       }
     }
@@ -225,7 +228,7 @@ final class PlcDeviceLink: Service, Sendable {
   }
 
   private func publish(_ event: Event) {
-    let watchers: [AsyncStream<Event>.Continuation] = state.withLock { state in
+    let watchers: [ClockHeldContinuation<Event>] = state.withLock { state in
       switch event {
       case .inputs(let snapshot):
         state.latest = snapshot

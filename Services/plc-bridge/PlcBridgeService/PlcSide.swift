@@ -181,26 +181,7 @@ actor PlcSide {
   ) async throws -> (Outcome, PlcDeviceLink.Snapshot) {
     let called = link.now
     var events = link.events().makeAsyncIterator()  // subscribed before the first write: no poll is missed
-    let freshEvents = link.events()
-    link.pollNow()
-    // Start from inputs read after the call arrived: the previous step's writes (cleared coils,
-    // a taken part) must be visible, or the PLC would look busy. A PLC that is reconnecting or
-    // not yet polled gets a short grace; one that stays unreadable is reported UNAVAILABLE.
-    let grace = max(link.timing.requestTimeout * 2 + link.timing.pollPeriod * 2, .seconds(1))
-    let fresh: PlcDeviceLink.Snapshot? = await withTaskGroup(of: PlcDeviceLink.Snapshot?.self) { group in
-      group.addTask {
-        for await event in freshEvents {
-          if case .inputs(let snapshot) = event, snapshot.readAt >= called { return snapshot }
-        }
-        return nil
-      }
-      group.addTask {
-        try? await link.clock.sleep(seconds: Double(grace.components.seconds) + Double(grace.components.attoseconds) * 1e-18)
-        return nil
-      }
-      defer { group.cancelAll() }
-      return await group.next() ?? nil
-    }
+    let fresh = await firstFresh(link, after: called)
     try Task.checkCancellation()
     guard let first = fresh, let inputs = decode(first) else {
       throw RPCError(
@@ -219,7 +200,9 @@ actor PlcSide {
         }
       }
       if let outcome = decision.outcome { return (outcome, latest) }
-      guard let event = await events.next() else {
+      // The next poll needs time to pass: on a simulated clock the caller's hold is released
+      // meanwhile (the event holds the clock from its publication until it is handled).
+      guard let event = await link.clock.waitingOnOthers({ try? await events.next() }) ?? nil else {
         // The caller cancelled (or its deadline passed): clean up outside its cancellation.
         let cleanup = cancel(time(link.now))
         let writes = cleanup.writes
@@ -234,6 +217,34 @@ actor PlcSide {
       case .unreachable:
         decision = lost()
       }
+    }
+  }
+
+  /// The first inputs read after `called`. Start from inputs read after the call arrived: the
+  /// previous step's writes (cleared coils, a taken part) must be visible, or the PLC would look
+  /// busy. A PLC that is reconnecting or not yet polled gets a short grace; nil when it stays
+  /// unreadable. The subscription ends with this call (on a simulated clock, what it still held
+  /// is released).
+  private func firstFresh(_ link: PlcDeviceLink, after called: Duration) async -> PlcDeviceLink.Snapshot? {
+    let freshEvents = link.events()
+    link.pollNow()
+    let grace = max(link.timing.requestTimeout * 2 + link.timing.pollPeriod * 2, .seconds(1))
+    return await withTaskGroup(of: PlcDeviceLink.Snapshot?.self) { group in
+      group.addTask {
+        do {
+          for try await event in freshEvents {
+            if case .inputs(let snapshot) = event, snapshot.readAt >= called { return snapshot }
+          }
+        } catch {}
+        return nil
+      }
+      group.addTask {
+        // Wall time: the poll asked for just now answers without simulated time passing.
+        try? await Task.sleep(for: grace)
+        return nil
+      }
+      defer { group.cancelAll() }
+      return await group.next() ?? nil
     }
   }
 

@@ -1,3 +1,5 @@
+import Foundation
+import SimulatedTime
 import Synchronization
 import SimulatedTime
 
@@ -8,13 +10,28 @@ final class PollTrigger: Sendable {
   private struct State {
     var pending = false
     var waiter: CheckedContinuation<Void, Never>?
+    /// A fire holds the clock until the poll it asked for has been served.
+    var holding = false
   }
 
   private let state = Mutex(State())
+  private let token: ClockStreamToken
+  private let clock: any WorkcellClock
+
+  init(clock: any WorkcellClock = WallClock()) {
+    self.clock = clock
+    self.token = ClockStreamToken(clock: clock)
+  }
 
   /// Requests a poll now (coalesced with any already requested).
   func fire() {
     let waiter: CheckedContinuation<Void, Never>? = state.withLock { state in
+      // On a simulated clock the early poll happens at this instant: the fire holds the clock
+      // until the poll loop has served it.
+      if !state.holding {
+        state.holding = true
+        token.hold()
+      }
       if let waiter = state.waiter {
         state.waiter = nil
         return waiter
@@ -25,9 +42,19 @@ final class PollTrigger: Sendable {
     waiter?.resume()
   }
 
-  /// Waits until fired or `deadline` (elapsed time on `clock`), whichever is first; returns early
-  /// when cancelled.
-  func wait(until deadline: Duration, on clock: any WorkcellClock) async {
+  /// The poll loop has polled (and published) after a fire: its hold is given back.
+  func served() {
+    let held = state.withLock { state in
+      defer { state.holding = false }
+      return state.holding
+    }
+    if held { token.release() }
+  }
+
+  /// Waits until fired or `deadline` (elapsed time on the clock), whichever is first; returns
+  /// early when cancelled.
+  func wait(until deadline: Duration) async {
+    let clock = self.clock
     await withTaskGroup(of: Void.self) { group in
       group.addTask {
         let left = deadline - clock.elapsed

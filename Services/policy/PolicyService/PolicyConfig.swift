@@ -1,3 +1,4 @@
+import SimulatedTime
 import PolicyRuntime
 import WholeBodyControl
 
@@ -12,4 +13,7 @@ struct PolicyConfig: Sendable {
   var layout: CellLayout
   /// The built-in scripted planner answers from the start instead of the model.
   var scriptedPlanner: Bool
+  /// The inference latency modelled on the fleet's clock: a chunk is answered L after the call
+  /// (on a simulated clock, L of simulated time whatever the computation took).
+  var latency: LatencyModel = .none
 }

@@ -1,3 +1,4 @@
+import SimulatedTime
 import ArgumentParser
 import PolicyRuntime
 import WholeBodyControl
@@ -56,6 +57,15 @@ public struct PolicyOptions: ParsableArguments, Sendable {
         + "scripted-planner-1); the model file is loaded either way."))
   var planner: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Modelled inference latency: MS (fixed) or MS,MS,…@SEED (one value per call, drawn with the seed).",
+      discussion:
+        "Env: WORKCELL_POLICY_LATENCY_MS. Default: 0. Each Act answers this long after it was asked, on the "
+        + "fleet's clock: on simulated time a latency sweep (0 / 50 / 100 / 150 ms) is exact and repeatable, "
+        + "whatever the machine's load (docs/simulation.md)."))
+  var latencyMs: String?
+
   public init() {}
 
   /// Flags merged with the environment and defaults, validated.
@@ -104,8 +114,15 @@ public struct PolicyOptions: ParsableArguments, Sendable {
     guard ["model", "scripted"].contains(plannerName) else {
       throw ValidationError("--planner must be model or scripted, got '\(plannerName)'.")
     }
+    let latencyText = try env.value(latencyMs, "WORKCELL_POLICY_LATENCY_MS", default: "0")
+    let latency: LatencyModel
+    do {
+      latency = try LatencyModel(parsing: latencyText)
+    } catch {
+      throw ValidationError("--latency-ms: \(error.description)")
+    }
     return PolicyConfig(
       modelPath: path, batcher: PolicyBatcher.Config(maxBatchSize: maxBatchSize, window: .milliseconds(window)),
-      layout: layout, scriptedPlanner: plannerName == "scripted")
+      layout: layout, scriptedPlanner: plannerName == "scripted", latency: latency)
   }
 }

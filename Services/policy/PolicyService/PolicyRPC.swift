@@ -1,4 +1,6 @@
 import Foundation
+import SimulatedTime
+import Synchronization
 import GRPCCore
 import Logging
 import MotionPlanning
@@ -15,6 +17,10 @@ struct PolicyRPC: Workcell_Policy_V1_Policy.SimpleServiceProtocol {
   let batchSizes: BatchSizeRecorder
   let metrics: PolicyMetrics
   let logger: Logger
+  /// The fleet's clock (the modelled latency is waited on it).
+  var clock: any WorkcellClock = WallClock()
+  /// Numbers the calls, for the latency model's draws.
+  let calls = CallCounter()
 
   func act(
     request: Workcell_Policy_V1_ActRequest, context: ServerContext
@@ -104,6 +110,8 @@ struct PolicyRPC: Workcell_Policy_V1_Policy.SimpleServiceProtocol {
       metrics.inference(batchSize: statistics.lastBatchSize).record(elapsed)
       batchSize = statistics.lastBatchSize
     }
+    let delayS = config.latency.delaySeconds(call: calls.next())
+    if delayS > 0 { try await clock.sleep(seconds: delayS) }
     metrics.chunks(rpc: rpc, model: answer.modelVersion).increment()
     logger.trace(
       "chunk",
@@ -113,4 +121,10 @@ struct PolicyRPC: Workcell_Policy_V1_Policy.SimpleServiceProtocol {
       ])
     return PolicyProtoMapping.chunk(answer, observation: observation, observedAt: observedAt)
   }
+}
+
+/// Numbers calls in the order they arrive.
+final class CallCounter: Sendable {
+  private let count = Atomic<UInt64>(0)
+  func next() -> UInt64 { count.add(1, ordering: .relaxed).oldValue }
 }

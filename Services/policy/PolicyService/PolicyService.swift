@@ -51,7 +51,7 @@ public enum PolicyService: FleetService {
           name: Workcell_Policy_V1_Policy.descriptor.fullyQualifiedService,
           service: PolicyRPC(
             config: config, models: models, batchSizes: BatchSizeRecorder(metrics: metrics), metrics: metrics,
-            logger: context.logger))
+            logger: context.logger, clock: context.clock))
       ])
   }
 }
