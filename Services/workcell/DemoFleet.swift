@@ -339,6 +339,10 @@ struct DemoFleet {
     }
     defer { clockTask.cancel() }
     try await waitForParticipants()
+    // Let the world run a simulated second before the checks below: every stream has delivered
+    // by then, so what the checks see does not depend on how each stream's (wall-clock)
+    // reconnects went before the Reset.
+    if clock.isSimulated { try await pause(seconds: 1) }
     // Perception follows cell-sim's sensor streams once the world runs (they reconnect with a
     // backoff after Reset): the shift starts once it can see the nut.
     let seeing = ContinuousClock.now + .seconds(60)

@@ -46,31 +46,45 @@ public struct ClockHeldSequence<Base: AsyncSequence & Sendable>: AsyncSequence, 
 
   public struct AsyncIterator: AsyncIteratorProtocol {
     var base: Base.AsyncIterator
-    let token: ClockStreamToken
+    let reading: Reading
     let isMessage: @Sendable (Element) -> Bool
-    var holding = false
 
     public mutating func next() async throws -> Element? {
-      if holding {
-        holding = false
-        token.release()
-      }
+      reading.done()
       do {
         guard let element = try await base.next() else {
-          token.close()
+          reading.token.close()
           return nil
         }
-        holding = isMessage(element)
+        if isMessage(element) { reading.holding = true }
         return element
       } catch {
-        token.close()
+        reading.token.close()
         throw error
       }
     }
   }
 
+  /// The message a reader has in hand: released when it asks for the next, or when the reader
+  /// goes away (an iterator dropped mid-stream).
+  final class Reading: @unchecked Sendable {
+    let token: ClockStreamToken
+    var holding = false
+
+    init(token: ClockStreamToken) { self.token = token }
+
+    func done() {
+      if holding {
+        holding = false
+        token.release()
+      }
+    }
+
+    deinit { done() }
+  }
+
   public func makeAsyncIterator() -> AsyncIterator {
-    AsyncIterator(base: base.makeAsyncIterator(), token: token, isMessage: isMessage)
+    AsyncIterator(base: base.makeAsyncIterator(), reading: Reading(token: token), isMessage: isMessage)
   }
 }
 

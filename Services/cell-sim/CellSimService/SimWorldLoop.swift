@@ -82,6 +82,8 @@ final class SimWorldLoop: Service, Sendable {
     var stateMessage = JointBusState()
     var controllers: [sockaddr_in?] = [nil, nil]
     var pending = [false, false]
+    /// The tick (bus time) each controller's newest command answers.
+    var commandTimeNs: [UInt64] = [0, 0]
     var appliedSequence: [UInt64] = [0, 0]
     var generation: UInt64 = 0
     var anchorWall = ContinuousClock.now
@@ -143,7 +145,10 @@ final class SimWorldLoop: Service, Sendable {
           pending = [false, false]
         }
         let connected = (0..<run!.world.robotCount).filter { controllers[$0] != nil }
-        let allIn = connected.allSatisfy { pending[$0] }
+        // A controller answers this step with a command stamped with the step's time (one that
+        // merely repeats its last command while it waits is not an answer).
+        let stepNs = run!.world.stepIndex &* 1_000_000
+        let allIn = connected.allSatisfy { pending[$0] && commandTimeNs[$0] >= stepNs }
         if run!.lockStep, !allIn, now - lastStepWall <= Self.clockedLockStepTimeout { return .wait }
         let target = run!.clockOffsetUs + Int64(run!.world.stepIndex) * 1000
         if clock.elapsedMicroseconds < target { return .advance(target) }
@@ -159,7 +164,7 @@ final class SimWorldLoop: Service, Sendable {
         }
         guard clock.isIdle else { return .waitIdle }
         var held = [false, false]
-        for r in connected where !pending[r] { held[r] = true }
+        for r in connected where !(pending[r] && commandTimeNs[r] >= stepNs) { held[r] = true }
         run!.world.step()
         if run!.world.stepIndex % 10 == 0 { SimWorldHost.linkPLCs(&run!, plcs: host.plcs) }
         sendStates(&run!.world, held: held)
@@ -257,6 +262,7 @@ final class SimWorldLoop: Service, Sendable {
           }
         }
         pending[robot] = true
+        commandTimeNs[robot] = command.header.timestampNs
         appliedSequence[robot] = command.header.sequence
       }
 

@@ -60,8 +60,10 @@ final class RobotFeed: Sendable {
   /// The clock a state's age is read on.
   private let clock: any WorkcellClock
   private let progress = Mutex<Workcell_Control_V1_ExecutionProgress?>(nil)
-  private let chunks: AsyncStream<Workcell_Policy_V1_ActionChunk>
-  private let chunkSink: AsyncStream<Workcell_Policy_V1_ActionChunk>.Continuation
+  /// Chunks on their way to control's Execute stream: on a simulated clock each holds the clock
+  /// until it is on the wire (where the stream's own hold takes over until control read it).
+  private let chunks: ClockHeldSequence<AsyncStream<Workcell_Policy_V1_ActionChunk>>
+  private let chunkSink: ClockHeldContinuation<Workcell_Policy_V1_ActionChunk>
   private let logger: Logger
 
   init(
@@ -72,7 +74,8 @@ final class RobotFeed: Sendable {
     self.clock = clock
     self.control = control
     self.logger = logger
-    (chunks, chunkSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    (chunks, chunkSink) = ClockHeldStream.make(
+      of: Workcell_Policy_V1_ActionChunk.self, clock: clock, bufferingPolicy: .bufferingNewest(1))
   }
 
   /// The newest state, if one arrived within `maxAgeS` seconds on the cell's clock.
@@ -121,7 +124,7 @@ final class RobotFeed: Sendable {
       do {
         try await control.execute(
           requestProducer: { writer in
-            for await chunk in chunks { try await writer.write(.with { $0.chunk = chunk }) }
+            for try await chunk in chunks { try await writer.write(.with { $0.chunk = chunk }) }
           },
           onResponse: { response in
             for try await message in response.messages {
