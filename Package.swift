@@ -142,7 +142,7 @@ let package = Package(
     .target(
       name: "WorkcellRuntime",
       dependencies: [
-        "WorkcellProto", "PlantConfig", "YieldKPI", "SimulatedTime",
+        "WorkcellProto", "PlantConfig", "YieldKPI", "SimulatedTime", "JointBus",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -3,6 +3,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
+import JointBus
 import ServiceLifecycle
 import SimulatedTime
 import Synchronization
@@ -23,6 +24,8 @@ struct DemoFleet {
     var injections: [(kind: Workcell_Sim_V1_FaultKind, magnitude: Double)]
     var estopAtS: Double?
     var realtime: Bool
+    /// Keep the UDP joint bus between the world and the controllers on simulated time too.
+    var udpJointBus = false
     var maxSpeed: Double
     var scriptedPlanner = false
     var visionOnly: Bool
@@ -77,6 +80,8 @@ struct DemoFleet {
   let clock: any WorkcellClock
   /// The same clock when it is simulated.
   var simClock: SimulationClock? { clock as? SimulationClock }
+  /// On simulated time the world ticks the controllers in this process (no UDP joint bus).
+  let jointBusHub: JointBusHub?
 
   init(settings: Settings) {
     self.settings = settings
@@ -84,6 +89,7 @@ struct DemoFleet {
     // real ones in a shared database); from there on time is simulated.
     let start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
     clock = settings.realtime ? WallClock() : SimulationClock(startTime: start)
+    jointBusHub = settings.realtime || settings.udpJointBus ? nil : JointBusHub()
   }
 
   /// On simulated time nothing limits the speed: time moves only when every participant waits.
@@ -251,11 +257,12 @@ struct DemoFleet {
       var memberEnv = env
       if name == "control" { memberEnv["WORKCELL_CONTROL_ROBOT"] = "left" }
       members.append(
-        try await entry.build("127.0.0.1", ServicePorts(grpc: port(name), http: 0), memberEnv, nil, clock, logger))
+        try await entry.build("127.0.0.1", ServicePorts(grpc: port(name), http: 0), memberEnv, nil, clock, jointBusHub, logger))
       if name == "control", settings.robots == 2 {
         memberEnv["WORKCELL_CONTROL_ROBOT"] = "right"
         members.append(
-          try await entry.build("127.0.0.1", ServicePorts(grpc: rightControlPort, http: 0), memberEnv, nil, clock, logger))
+          try await entry.build(
+            "127.0.0.1", ServicePorts(grpc: rightControlPort, http: 0), memberEnv, nil, clock, jointBusHub, logger))
       }
     }
     let group = FleetRunner.makeGroup(members: members, grace: .seconds(5), signals: [.sigterm, .sigint], logger: logger)

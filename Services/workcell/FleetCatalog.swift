@@ -1,5 +1,6 @@
 import CellService
 import CellSimService
+import JointBus
 import ControlService
 import Logging
 import PerceptionService
@@ -17,7 +18,7 @@ enum FleetCatalog {
     let build:
       @Sendable (
         _ host: String, _ ports: ServicePorts, _ environment: [String: String], _ plant: PlantSelection?,
-        _ clock: any WorkcellClock, _ logger: Logger
+        _ clock: any WorkcellClock, _ jointBusHub: JointBusHub?, _ logger: Logger
       ) async throws -> FleetMember
   }
 
@@ -28,12 +29,12 @@ enum FleetCatalog {
   ]
 
   static func entry<S: FleetService>(_ service: S.Type) -> Entry {
-    Entry(name: S.name) { host, ports, environment, plant, clock, logger in
+    Entry(name: S.name) { host, ports, environment, plant, clock, jointBusHub, logger in
       // In one process the services take their own flags' defaults and WORKCELL_* values.
       let options = try S.Options.parse([])
       return try await FleetMember.build(
         S.self, options: options, host: host, ports: ports, environment: environment, plant: plant, clock: clock,
-        logger: logger)
+        jointBusHub: jointBusHub, logger: logger)
     }
   }
 

@@ -55,6 +55,7 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
   private var streamNames: [UInt64: String] = [:]
   private var streamTotals: [UInt64: (held: Int, released: Int)] = [:]
   private var stalls = 0
+  private var poked = false
 
   /// A clock reading `startTime` at simulated time 0.
   public init(startTime: Date = Date(timeIntervalSince1970: 0)) {
@@ -296,12 +297,24 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
 
   /// Blocks the calling thread (the owner's, never a Swift concurrency thread) until nobody
   /// holds the clock, or `timeoutS` of wall time passed (then false).
+  ///
+  /// `service` runs (outside the lock) each time someone `poke`s the clock meanwhile: the owner
+  /// serves what participants ask of it while they hold the clock (in-process controllers).
   @discardableResult
-  public func waitUntilIdle(timeoutS: Double) -> Bool {
+  public func waitUntilIdle(timeoutS: Double, service: (() -> Void)? = nil) -> Bool {
     lock.lock()
     defer { lock.unlock() }
     let limit = Date(timeIntervalSinceNow: timeoutS)
     while running > 0 {
+      if poked {
+        poked = false
+        if let service {
+          lock.unlock()
+          service()
+          lock.lock()
+          continue
+        }
+      }
       if !lock.wait(until: limit) {
         if running > 0 {
           stalls += 1
@@ -310,6 +323,14 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
       }
     }
     return true
+  }
+
+  /// Wakes the owner's `waitUntilIdle` to run its `service` (a participant asked it for something).
+  public func poke() {
+    lock.locked {
+      poked = true
+      lock.broadcast()
+    }
   }
 
   /// Tasks sleeping on the clock.
@@ -322,7 +343,7 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
   /// activity name) order; after each woken activity it waits (up to `stallLimitS` of wall time)
   /// until nobody holds the clock. Returns false if a wait gave up.
   @discardableResult
-  public func advance(toMicroseconds microseconds: Int64, stallLimitS: Double) -> Bool {
+  public func advance(toMicroseconds microseconds: Int64, stallLimitS: Double, service: (() -> Void)? = nil) -> Bool {
     lock.lock()
     nowUs = max(nowUs, microseconds)
     var settled = true
@@ -332,7 +353,7 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
       lastWokenName = first.name
       lock.unlock()
       first.continuation.resume()
-      if first.tracked, !waitUntilIdle(timeoutS: stallLimitS) {
+      if first.tracked, !waitUntilIdle(timeoutS: stallLimitS, service: service) {
         settled = false
         let report = "woke \(first.name) at \(first.wakeUs) µs; holding after \(stallLimitS) s: \(holders)"
         lock.locked { lastStallReport = report }

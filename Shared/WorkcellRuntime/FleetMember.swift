@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import Prometheus
 import ServiceLifecycle
+import JointBus
 import SimulatedTime
 import Synchronization
 
@@ -51,6 +52,7 @@ public struct FleetMember: Sendable {
     environment: [String: String],
     plant: PlantSelection? = nil,
     clock: any WorkcellClock = WallClock(),
+    jointBusHub: JointBusHub? = nil,
     logger baseLogger: Logger
   ) async throws -> FleetMember {
     var logger = baseLogger
@@ -65,7 +67,7 @@ public struct FleetMember: Sendable {
 
     let context = ServiceContext(
       serviceName: S.name, logger: logger, metrics: registry, environment: environment, host: host,
-      plant: plant, clock: clock)
+      plant: plant, clock: clock, jointBusHub: jointBusHub)
     let parts = try await S.makeParts(options: options, context: context)
 
     let board = HealthStatusBoard(services: parts.rpcServices.map(\.name) + ["grpc.health.v1.Health"])

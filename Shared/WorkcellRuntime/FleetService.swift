@@ -5,6 +5,7 @@ import Logging
 import PlantConfig
 import Prometheus
 import ServiceLifecycle
+import JointBus
 import SimulatedTime
 
 /// One service of the fleet (perception, policy, control, plc-bridge, cell, yield, cell-sim):
@@ -58,13 +59,17 @@ public struct ServiceContext: Sendable {
   /// The clock the service reads and waits on: the host's, or a simulation's when the whole
   /// fleet runs in one process on simulated time (`workcell demo`; docs/simulation.md).
   public var clock: any WorkcellClock
+  /// Where a simulated world and the robots' controllers meet when both run in this process
+  /// (`workcell demo`): one call per tick instead of the UDP joint bus. nil: the bus.
+  public var jointBusHub: JointBusHub?
 
   public init(
     serviceName: String, logger: Logger, metrics: PrometheusCollectorRegistry,
     environment: [String: String], host: String = "127.0.0.1", plant: PlantSelection? = nil,
-    clock: any WorkcellClock = WallClock()
+    clock: any WorkcellClock = WallClock(), jointBusHub: JointBusHub? = nil
   ) {
     self.clock = clock
+    self.jointBusHub = jointBusHub
     self.serviceName = serviceName
     self.host = host
     self.plant = plant?.plant

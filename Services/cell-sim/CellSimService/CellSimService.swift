@@ -105,7 +105,7 @@ public enum CellSimService: FleetService {
           host: context.host, port: portBase == 0 ? 0 : portBase + index, device: endpoint, logger: logger))
     }
 
-    let host = SimWorldHost(plcs: plcs, clock: context.clock as? SimulationClock)
+    let host = SimWorldHost(plcs: plcs, clock: context.clock as? SimulationClock, jointBusHub: context.jointBusHub)
     var loopLogger = context.logger
     loopLogger[metadataKey: "component"] = "world"
     let loop = try SimWorldLoop(host: host, bindHost: context.host, port: jointBusPort, logger: loopLogger)

@@ -1,5 +1,6 @@
 import CellWorld
 import Foundation
+import JointBus
 import SimulatedPLC
 import SwiftProtobuf
 import SimulatedTime
@@ -34,11 +35,14 @@ final class SimWorldHost: Sendable {
   /// The fleet's simulated clock when the whole fleet runs on simulated time in this process:
   /// the stepping thread owns it (docs/simulation.md, "Simulated time"); nil on the wall clock.
   let clock: SimulationClock?
+  /// Controllers in this process that the stepping thread ticks directly (simulated clock only).
+  let jointBusHub: JointBusHub?
   private let state = Mutex<Run?>(nil)
 
-  init(plcs: [Workcell_Common_V1_Side: SimulatedPLCEndpoint], clock: SimulationClock? = nil) {
+  init(plcs: [Workcell_Common_V1_Side: SimulatedPLCEndpoint], clock: SimulationClock? = nil, jointBusHub: JointBusHub? = nil) {
     self.plcs = plcs
     self.clock = clock
+    self.jointBusHub = clock == nil ? nil : jointBusHub
   }
 
   /// Runs `body` on the current run (nil before the first Reset).

@@ -93,9 +93,36 @@ final class SimWorldLoop: Service, Sendable {
     var rateStep: UInt64 = 0
     var badDatagrams = 0
 
+    /// Copies a command's targets into the world's command frame (unless it only holds).
+    func setFrame(from command: JointBusCommand) -> Bool {
+      guard command.flags & 1 == 0 else { return false }
+      for j in 0..<JointBus.jointCount {
+        frame.positionRad[j] = command.positionRad[j]
+        frame.velocityRadPerS[j] = command.velocityRadPerS[j]
+        frame.torqueNm[j] = command.torqueNm[j]
+        frame.kp[j] = command.kp[j]
+        frame.kd[j] = command.kd[j]
+      }
+      for g in 0..<JointBus.gripperCount {
+        frame.gripperWidthM[g] = command.gripperWidthM[g]
+        frame.gripperForceN[g] = command.gripperForceN[g]
+      }
+      return true
+    }
+
+    /// A controller answered: its command is the robot's from the next step.
+    func answered(robot: Int, by command: JointBusCommand) {
+      pending[robot] = true
+      commandTimeNs[robot] = command.header.timestampNs
+      appliedSequence[robot] = command.header.sequence
+    }
+
+    /// The step's state to every controller: over UDP, or by a call to one ticked in this
+    /// process (whose command then applies at once).
     func sendStates(_ world: inout CellWorld, held: [Bool]) {
       for robot in 0..<world.robotCount {
-        guard var address = controllers[robot] else { continue }
+        let inProcess = host.jointBusHub?.isAttached(robot: robot) ?? false
+        guard controllers[robot] != nil || inProcess else { continue }
         world.readState(robot: robot, into: &measured)
         stateMessage.header = .init(
           robot: UInt8(robot), sequence: world.stepIndex, timestampNs: world.stepIndex * 1_000_000)
@@ -114,6 +141,14 @@ final class SimWorldLoop: Service, Sendable {
         stateMessage.imuOrientation = (imu.orientation.w, imu.orientation.x, imu.orientation.y, imu.orientation.z)
         stateMessage.appliedCommandSequence = appliedSequence[robot]
         stateMessage.status = (measured.fallen ? 1 : 0) | (held[robot] ? 2 : 0)
+        if inProcess, let hub = host.jointBusHub {
+          if hub.tick(robot: robot, state: &stateMessage, command: &command) {
+            if setFrame(from: command) { world.setCommand(robot: robot, frame) }
+            answered(robot: robot, by: command)
+          }
+          continue
+        }
+        guard var address = controllers[robot] else { continue }
         outgoing.withUnsafeMutableBytes { buffer in
           stateMessage.encode(into: buffer)
           _ = withUnsafePointer(to: &address) {
@@ -128,6 +163,9 @@ final class SimWorldLoop: Service, Sendable {
     /// On the fleet's simulated clock (docs/simulation.md, "Simulated time"): once every
     /// connected controller has answered the current step, the clock moves to it (waking the
     /// participants due, one at a time); the next step is taken only when nobody holds the clock.
+    /// In-process controllers apply their clients' requests while time stands still.
+    let serviceControllers: () -> Void = { [host] in host.jointBusHub?.serviceRequests() }
+    if let clock = host.clock, let hub = host.jointBusHub { hub.onRequests { clock.poke() } }
     var idleWaitSince: ContinuousClock.Instant?
     var idleStallLogged = false
     func stepOnClock(_ clock: SimulationClock) {
@@ -144,7 +182,9 @@ final class SimWorldLoop: Service, Sendable {
           lastStepWall = now
           pending = [false, false]
         }
-        let connected = (0..<run!.world.robotCount).filter { controllers[$0] != nil }
+        let connected = (0..<run!.world.robotCount).filter {
+          controllers[$0] != nil || (host.jointBusHub?.isAttached(robot: $0) ?? false)
+        }
         // A controller answers this step with a command stamped with the step's time (one that
         // merely repeats its last command while it waits is not an answer).
         let stepNs = run!.world.stepIndex &* 1_000_000
@@ -167,8 +207,9 @@ final class SimWorldLoop: Service, Sendable {
         for r in connected where !(pending[r] && commandTimeNs[r] >= stepNs) { held[r] = true }
         run!.world.step()
         if run!.world.stepIndex % 10 == 0 { SimWorldHost.linkPLCs(&run!, plcs: host.plcs) }
-        sendStates(&run!.world, held: held)
+        // Cleared before the states go out: a controller ticked in this process answers at once.
         pending = [false, false]
+        sendStates(&run!.world, held: held)
         lastStepWall = now
         let windowS = Double((now - rateWall).components.seconds) + Double((now - rateWall).components.attoseconds) * 1e-18
         if windowS >= 1 || (windowS >= 0.1 && rateStep == 0) {
@@ -187,7 +228,7 @@ final class SimWorldLoop: Service, Sendable {
       switch next {
       case .stepped: break
       case .advance(let target):
-        if !clock.advance(toMicroseconds: target, stallLimitS: Self.clockStallLimitS) {
+        if !clock.advance(toMicroseconds: target, stallLimitS: Self.clockStallLimitS, service: serviceControllers) {
           logger.warning(
             "simulated clock: a participant held the clock past the stall limit; stepping on",
             metadata: [
@@ -196,7 +237,7 @@ final class SimWorldLoop: Service, Sendable {
             ])
         }
       case .waitIdle:
-        if !clock.waitUntilIdle(timeoutS: 0.001) {
+        if !clock.waitUntilIdle(timeoutS: 0.001, service: serviceControllers) {
           let since = idleWaitSince ?? now
           idleWaitSince = since
           if now - since > .seconds(Self.clockStallLimitS), !idleStallLogged {
@@ -208,6 +249,9 @@ final class SimWorldLoop: Service, Sendable {
           return
         }
       case .wait:
+        // Controllers ticked in this process answer their clients even while the world waits
+        // (before a Reset, or paced to a target speed).
+        serviceControllers()
         var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
         _ = poll(&descriptor, 1, 1)
       }
@@ -244,26 +288,13 @@ final class SimWorldLoop: Service, Sendable {
         let robot = Int(command.header.robot)
         guard robot < 2 else { continue }
         controllers[robot] = from
-        if command.flags & 1 == 0 {
-          for j in 0..<JointBus.jointCount {
-            frame.positionRad[j] = command.positionRad[j]
-            frame.velocityRadPerS[j] = command.velocityRadPerS[j]
-            frame.torqueNm[j] = command.torqueNm[j]
-            frame.kp[j] = command.kp[j]
-            frame.kd[j] = command.kd[j]
-          }
-          for g in 0..<JointBus.gripperCount {
-            frame.gripperWidthM[g] = command.gripperWidthM[g]
-            frame.gripperForceN[g] = command.gripperForceN[g]
-          }
+        if setFrame(from: command) {
           host.withRun { run in
             guard run != nil, robot < run!.world.robotCount else { return }
             run!.world.setCommand(robot: robot, frame)
           }
         }
-        pending[robot] = true
-        commandTimeNs[robot] = command.header.timestampNs
-        appliedSequence[robot] = command.header.sequence
+        answered(robot: robot, by: command)
       }
 
       // 2. Step as the run asks.

@@ -21,11 +21,17 @@ struct ControlClock: Sendable {
   }
 
   let source: Source
+  /// Unix time now, nanoseconds: the host's, or the fleet's simulated clock in one process (so
+  /// the bus's epoch is the simulation's, whatever wall time the first state came at).
+  let unixNow: @Sendable () -> UInt64
   /// Joint-bus clock: Unix nanoseconds of bus time 0.
   private(set) var epochUnixNanoseconds: UInt64?
   private var lastBusNanoseconds: UInt64 = 0
 
-  init(source: Source) { self.source = source }
+  init(source: Source, unixNow: @escaping @Sendable () -> UInt64 = { ControlClock.unixNanoseconds() }) {
+    self.source = source
+    self.unixNow = unixNow
+  }
 
   /// `CLOCK_MONOTONIC`, nanoseconds.
   static func monotonicNanoseconds() -> UInt64 { read(CLOCK_MONOTONIC) }
@@ -41,7 +47,7 @@ struct ControlClock: Sendable {
   /// Joint-bus clock: a state stamped `busNanoseconds` arrived; (re)learns the epoch.
   mutating func observeBusTimestamp(_ busNanoseconds: UInt64) {
     if epochUnixNanoseconds == nil || busNanoseconds < lastBusNanoseconds {
-      epochUnixNanoseconds = Self.unixNanoseconds() &- busNanoseconds
+      epochUnixNanoseconds = unixNow() &- busNanoseconds
     }
     lastBusNanoseconds = busNanoseconds
   }
@@ -53,7 +59,7 @@ struct ControlClock: Sendable {
       let offset = Self.unixNanoseconds() &- Self.monotonicNanoseconds()
       return unix > offset ? unix - offset : 0
     case .jointBus:
-      let epoch = epochUnixNanoseconds ?? Self.unixNanoseconds()
+      let epoch = epochUnixNanoseconds ?? unixNow()
       return unix > epoch ? unix - epoch : 0
     }
   }

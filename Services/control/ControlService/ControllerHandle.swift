@@ -43,6 +43,13 @@ final class ControllerHandle: Sendable {
   private let inbox = Mutex(Inbox())
   private let published = Mutex(RobotSnapshot())
   private let streamCounter = Atomic<UInt64>(0)
+  /// Told when a request is queued (a world in this process that ticks the controller).
+  private let onRequest = Mutex<(@Sendable () -> Void)?>(nil)
+
+  /// `notify` runs whenever a request is queued.
+  func notifyOnRequest(_ notify: @escaping @Sendable () -> Void) { onRequest.withLock { $0 = notify } }
+
+  private func requestQueued() { onRequest.withLock { $0 }?() }
 
   init() {}
 
@@ -55,6 +62,7 @@ final class ControllerHandle: Sendable {
   /// Queues a request that needs no reply; dropped when the loop is not running.
   func post(_ request: ControlRequest) {
     inbox.withLock { if $0.running { $0.requests.append(request) } }
+    requestQueued()
   }
 
   /// Queues a request and waits for the loop to apply it (within a tick). Throws the
@@ -66,7 +74,11 @@ final class ControllerHandle: Sendable {
         box.requests.append(make(reply))
         return nil
       }
-      if let notRunning { reply.resume(returning: .failure(ControlError(.jointBusDown, notRunning))) }
+      if let notRunning {
+        reply.resume(returning: .failure(ControlError(.jointBusDown, notRunning)))
+      } else {
+        requestQueued()
+      }
     }
     if case .failure(let error) = result { throw ControlRPCError(error) }
   }

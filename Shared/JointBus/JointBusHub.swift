@@ -1,0 +1,59 @@
+import Synchronization
+
+/// A robot's controller as a simulated world drives it in the same process: one call per tick
+/// instead of a UDP datagram each way (docs/joint-bus.md, "In one process"). The same contract as
+/// the bus — the state of a tick in, the command for the next out — without two thread wake-ups
+/// per millisecond. Called only from the world's stepping thread.
+public protocol JointBusController: AnyObject, Sendable {
+  /// One tick: the robot's measured state in (the buffer may come back swapped with an older
+  /// one: no allocation per tick); the command the robot executes next out.
+  func tick(_ state: inout JointBusState, command: inout JointBusCommand)
+  /// Between ticks while time stands still: apply what the controller's clients asked for.
+  func serviceRequests()
+}
+
+/// Where a simulated world and the controllers of its robots meet in one process: the
+/// controllers attach by robot index; the world ticks whoever is attached. A robot whose
+/// controller is not attached here is driven over the UDP bus as before.
+public final class JointBusHub: Sendable {
+  private let attached = Mutex<[Int: any JointBusController]>([:])
+  private let requested = Mutex<(@Sendable () -> Void)?>(nil)
+
+  public init() {}
+
+  /// `controller` drives robot `robot` from now on (replacing any other).
+  public func attach(robot: Int, _ controller: any JointBusController) {
+    attached.withLock { $0[robot] = controller }
+  }
+
+  /// Robot `robot` is no longer driven in process.
+  public func detach(robot: Int) {
+    _ = attached.withLock { $0.removeValue(forKey: robot) }
+  }
+
+  /// Whether a controller drives `robot` in process.
+  public func isAttached(robot: Int) -> Bool { attached.withLock { $0[robot] != nil } }
+
+  /// Ticks `robot`'s controller (under the hub's lock, so a controller detaching waits for its
+  /// tick to end); false when none is attached.
+  public func tick(robot: Int, state: inout JointBusState, command: inout JointBusCommand) -> Bool {
+    attached.withLock { controllers in
+      guard let controller = controllers[robot] else { return false }
+      controller.tick(&state, command: &command)
+      return true
+    }
+  }
+
+  /// Lets every attached controller apply its clients' requests (time standing still).
+  public func serviceRequests() {
+    attached.withLock { controllers in
+      for robot in controllers.keys.sorted() { controllers[robot]!.serviceRequests() }
+    }
+  }
+
+  /// The world's wake-up when a controller has requests waiting (set by the world).
+  public func onRequests(_ wake: @escaping @Sendable () -> Void) { requested.withLock { $0 = wake } }
+
+  /// A controller's client queued a request: wake the world to service it.
+  public func requestsWaiting() { requested.withLock { $0 }?() }
+}
