@@ -99,7 +99,8 @@ struct CycleFleetTests {
     }
     defer {
       for hog in hogs {
-        hog.terminate()
+        // SIGKILL: a shell spinning in a loop is not reliably ended by SIGTERM from here.
+        kill(hog.processIdentifier, SIGKILL)
         hog.waitUntilExit()
       }
     }
