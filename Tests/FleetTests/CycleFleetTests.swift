@@ -111,6 +111,16 @@ struct CycleFleetTests {
     #expect(quiet.cellCycles == loaded.cellCycles)
   }
 
+  @Test("Simulated time: the UDP joint bus and the in-process call per tick give the same cycle records")
+  func jointBusTransports() async throws {
+    let arguments = ["--cycles", "2", "--seed", "4"]
+    let inProcess = try await Self.demo(arguments)
+    let udp = try await Self.demo(arguments + ["--udp-joint-bus"])
+    let digest = try #require(inProcess.object["records_sha256"] as? String)
+    #expect(udp.object["records_sha256"] as? String == digest, "in process \(inProcess.object)\nudp \(udp.object)")
+    #expect(inProcess.cellCycles == 2)
+  }
+
   @Test("Killing yield mid-shift loses no cycle record")
   func yieldOutage() async throws {
     let ports = try Loopback.freePorts(2)

@@ -93,6 +93,31 @@ final class SimWorldLoop: Service, Sendable {
     var rateStep: UInt64 = 0
     var badDatagrams = 0
 
+    /// A Reset since the last look: pacing and rate measurement start again.
+    func restartIfReset(_ run: inout SimWorldHost.Run, at now: ContinuousClock.Instant) {
+      guard run.generation != generation else { return }
+      generation = run.generation
+      anchorWall = now
+      anchorStep = 0
+      rateWall = now
+      rateStep = 0
+      lastStepWall = now
+      pending = [false, false]
+    }
+
+    /// The real-time factor over the last wall second (until the first second has passed, over
+    /// what there is).
+    func measureRate(_ run: inout SimWorldHost.Run, at now: ContinuousClock.Instant) {
+      let windowS = Double((now - rateWall).components.seconds) + Double((now - rateWall).components.attoseconds) * 1e-18
+      if windowS >= 1 || (windowS >= 0.1 && rateStep == 0) {
+        run.measuredRealTimeFactor = Double(run.world.stepIndex &- rateStep) / 1000 / windowS
+      }
+      if windowS >= 1 {
+        rateWall = now
+        rateStep = run.world.stepIndex
+      }
+    }
+
     /// Copies a command's targets into the world's command frame (unless it only holds).
     func setFrame(from command: JointBusCommand) -> Bool {
       guard command.flags & 1 == 0 else { return false }
@@ -173,15 +198,7 @@ final class SimWorldLoop: Service, Sendable {
       let now = ContinuousClock.now
       let next: Next = host.withRun { run in
         guard run != nil else { return .wait }
-        if run!.generation != generation {
-          generation = run!.generation
-          anchorWall = now
-          anchorStep = 0
-          rateWall = now
-          rateStep = 0
-          lastStepWall = now
-          pending = [false, false]
-        }
+        restartIfReset(&run!, at: now)
         let connected = (0..<run!.world.robotCount).filter {
           controllers[$0] != nil || (host.jointBusHub?.isAttached(robot: $0) ?? false)
         }
@@ -211,14 +228,7 @@ final class SimWorldLoop: Service, Sendable {
         pending = [false, false]
         sendStates(&run!.world, held: held)
         lastStepWall = now
-        let windowS = Double((now - rateWall).components.seconds) + Double((now - rateWall).components.attoseconds) * 1e-18
-        if windowS >= 1 || (windowS >= 0.1 && rateStep == 0) {
-          run!.measuredRealTimeFactor = Double(run!.world.stepIndex &- rateStep) / 1000 / windowS
-        }
-        if windowS >= 1 {
-          rateWall = now
-          rateStep = run!.world.stepIndex
-        }
+        measureRate(&run!, at: now)
         return .stepped
       }
       if case .waitIdle = next {} else {
@@ -305,15 +315,7 @@ final class SimWorldLoop: Service, Sendable {
       let now = ContinuousClock.now
       let waitNs: Int = host.withRun { run -> Int in
         guard run != nil else { return 10_000_000 }
-        if run!.generation != generation {
-          generation = run!.generation
-          anchorWall = now
-          anchorStep = 0
-          rateWall = now
-          rateStep = 0
-          lastStepWall = now
-          pending = [false, false]
-        }
+        restartIfReset(&run!, at: now)
         let robotCount = run!.world.robotCount
         var steps = 0
         var held = [false, false]
@@ -352,15 +354,7 @@ final class SimWorldLoop: Service, Sendable {
           pending = [false, false]
           lastStepWall = now
         }
-        // Over the last wall second; until the first second has passed, over what there is.
-        let windowS = Double((now - rateWall).components.seconds) + Double((now - rateWall).components.attoseconds) * 1e-18
-        if windowS >= 1 || (windowS >= 0.1 && rateStep == 0) {
-          run!.measuredRealTimeFactor = Double(run!.world.stepIndex &- rateStep) / 1000 / windowS
-        }
-        if windowS >= 1 {
-          rateWall = now
-          rateStep = run!.world.stepIndex
-        }
+        measureRate(&run!, at: now)
         if steps > 0 { return 0 }
         if run!.lockStep, !connected.isEmpty {
           if run!.targetRealTimeFactor > 0, dueSteps() > 1000 {
