@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The fleet's clock in a simulation: time stands still while any participant computes and
 /// moves only when every one of them waits on it (conservative, lock-step discrete-event
 /// simulation; docs/simulation.md, "Simulated time").
@@ -22,6 +26,8 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
   /// `minimumWallTimeoutS`): only the safety net of a wait that never ends.
   public static let wallTimeoutFactor = 20.0
   public static let minimumWallTimeoutS = 30.0
+  /// Looks at the holds before the owner's thread parks in `waitUntilIdle`.
+  static let spinsBeforeParking = 64
 
   private struct Sleeper {
     var wakeUs: Int64
@@ -302,6 +308,15 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
   /// serves what participants ask of it while they hold the clock (in-process controllers).
   @discardableResult
   public func waitUntilIdle(timeoutS: Double, service: (() -> Void)? = nil) -> Bool {
+    // A participant usually goes back to sleep within tens of microseconds: look a few times
+    // before parking the thread (a futex wake-up costs as much as the wait).
+    for _ in 0..<Self.spinsBeforeParking {
+      lock.lock()
+      let done = running <= 0 && !poked
+      lock.unlock()
+      if done { return true }
+      sched_yield()
+    }
     lock.lock()
     defer { lock.unlock() }
     let limit = Date(timeIntervalSinceNow: timeoutS)
