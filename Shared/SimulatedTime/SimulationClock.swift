@@ -60,7 +60,6 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
   private var nextStream: UInt64 = 0
   private var streamNames: [UInt64: String] = [:]
   private var streamTotals: [UInt64: (held: Int, released: Int)] = [:]
-  private var stalls = 0
   private var poked = false
 
   /// A clock reading `startTime` at simulated time 0.
@@ -287,19 +286,11 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
     }
   }
 
-  /// The activity woken last by `advance` (diagnostics).
-  public private(set) var lastWoken: String {
-    get { lock.locked { lastWokenName } }
-    set { lock.locked { lastWokenName = newValue } }
-  }
-  private var lastWokenName = ""
   private var lastStallReport = ""
 
   /// What held the clock when `advance` last gave up waiting (diagnostics).
   public var lastStall: String { lock.locked { lastStallReport } }
 
-  /// Times `waitUntilIdle` gave up.
-  public var stallCount: Int { lock.locked { stalls } }
 
   /// Blocks the calling thread (the owner's, never a Swift concurrency thread) until nobody
   /// holds the clock, or `timeoutS` of wall time passed (then false).
@@ -331,10 +322,7 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
         }
       }
       if !lock.wait(until: limit) {
-        if running > 0 {
-          stalls += 1
-          return false
-        }
+        if running > 0 { return false }
       }
     }
     return true
@@ -365,7 +353,6 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
     while let first = sleepers.first, first.wakeUs <= nowUs {
       sleepers.removeFirst()
       if first.tracked { acquire(first.activity) }
-      lastWokenName = first.name
       lock.unlock()
       first.continuation.resume()
       if first.tracked, !waitUntilIdle(timeoutS: stallLimitS, service: service) {

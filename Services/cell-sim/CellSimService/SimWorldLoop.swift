@@ -105,6 +105,12 @@ final class SimWorldLoop: Service, Sendable {
       pending = [false, false]
     }
 
+    /// Steps due by the target speed (anchored at the run's start or the last catch-up).
+    func stepsDue(_ run: SimWorldHost.Run, at now: ContinuousClock.Instant) -> Int {
+      let elapsedS = Double((now - anchorWall).components.attoseconds) * 1e-18 + Double((now - anchorWall).components.seconds)
+      return Int(elapsedS * run.targetRealTimeFactor * 1000) - Int(run.world.stepIndex - anchorStep)
+    }
+
     /// The real-time factor over the last wall second (until the first second has passed, over
     /// what there is).
     func measureRate(_ run: inout SimWorldHost.Run, at now: ContinuousClock.Instant) {
@@ -185,14 +191,14 @@ final class SimWorldLoop: Service, Sendable {
       }
     }
 
-    /// On the fleet's simulated clock (docs/simulation.md, "Simulated time"): once every
-    /// connected controller has answered the current step, the clock moves to it (waking the
-    /// participants due, one at a time); the next step is taken only when nobody holds the clock.
     /// In-process controllers apply their clients' requests while time stands still.
     let serviceControllers: () -> Void = { [host] in host.jointBusHub?.serviceRequests() }
     if let clock = host.clock, let hub = host.jointBusHub { hub.onRequests { clock.poke() } }
     var idleWaitSince: ContinuousClock.Instant?
     var idleStallLogged = false
+    /// On the fleet's simulated clock (docs/simulation.md, "Simulated time"): once every
+    /// connected controller has answered the current step, the clock moves to it (waking the
+    /// participants due, one at a time); the next step is taken only when nobody holds the clock.
     func stepOnClock(_ clock: SimulationClock) {
       enum Next { case wait, advance(Int64), waitIdle, stepped }
       let now = ContinuousClock.now
@@ -205,13 +211,13 @@ final class SimWorldLoop: Service, Sendable {
         // A controller answers this step with a command stamped with the step's time (one that
         // merely repeats its last command while it waits is not an answer).
         let stepNs = run!.world.stepIndex &* 1_000_000
-        let allIn = connected.allSatisfy { pending[$0] && commandTimeNs[$0] >= stepNs }
+        let missing = connected.filter { !(pending[$0] && commandTimeNs[$0] >= stepNs) }
+        let allIn = missing.isEmpty
         if run!.lockStep, !allIn, now - lastStepWall <= Self.clockedLockStepTimeout { return .wait }
         let target = run!.clockOffsetUs + Int64(run!.world.stepIndex) * 1000
         if clock.elapsedMicroseconds < target { return .advance(target) }
         if run!.targetRealTimeFactor > 0 {
-          let elapsedS = Double((now - anchorWall).components.attoseconds) * 1e-18 + Double((now - anchorWall).components.seconds)
-          let due = Int(elapsedS * run!.targetRealTimeFactor * 1000) - Int(run!.world.stepIndex - anchorStep)
+          let due = stepsDue(run!, at: now)
           if due > 1000 {
             anchorWall = now
             anchorStep = run!.world.stepIndex
@@ -221,7 +227,7 @@ final class SimWorldLoop: Service, Sendable {
         }
         guard clock.isIdle else { return .waitIdle }
         var held = [false, false]
-        for r in connected where !(pending[r] && commandTimeNs[r] >= stepNs) { held[r] = true }
+        for r in missing { held[r] = true }
         run!.world.step()
         if run!.world.stepIndex % 10 == 0 { SimWorldHost.linkPLCs(&run!, plcs: host.plcs) }
         // Cleared before the states go out: a controller ticked in this process answers at once.
@@ -320,11 +326,7 @@ final class SimWorldLoop: Service, Sendable {
         var steps = 0
         var held = [false, false]
         let connected = (0..<robotCount).filter { controllers[$0] != nil }
-        // Steps due by the target speed (anchored at the run's start or the last catch-up).
-        func dueSteps() -> Int {
-          let elapsedS = Double((now - anchorWall).components.attoseconds) * 1e-18 + Double((now - anchorWall).components.seconds)
-          return Int(elapsedS * run!.targetRealTimeFactor * 1000) - Int(run!.world.stepIndex - anchorStep)
-        }
+        func dueSteps() -> Int { stepsDue(run!, at: now) }
         if run!.lockStep, !connected.isEmpty {
           // Lock-step with a target speed steps no faster than that speed: the fleet's slower
           // loops (the sequencer's replanning) keep up with the world.

@@ -43,12 +43,6 @@ final class ControlTicker: JointBusController, @unchecked Sendable {
   /// The command to send now (the hold command before the first state).
   var command: JointBusCommand { s.command }
 
-  /// A datagram's buffer to decode into; `received()` takes it as the newest state.
-  var incoming: JointBusState {
-    get { s.incoming }
-    set { s.incoming = newValue }
-  }
-
   /// Decodes a datagram into the incoming buffer; true when it is a state of this robot.
   func decodeIncoming(_ raw: UnsafeRawBufferPointer) -> Bool {
     do throws(JointBusError) {

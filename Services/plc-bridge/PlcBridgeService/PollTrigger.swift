@@ -1,7 +1,6 @@
 import Foundation
 import SimulatedTime
 import Synchronization
-import SimulatedTime
 
 /// Wakes a device's poll loop early: after the bridge writes a coil, the PLC's answer is read
 /// at once instead of at the next scheduled poll, which takes up to a poll period off every
