@@ -276,14 +276,14 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
   public var holds: Int { lock.locked { running } }
 
   /// Who holds the clock now: activities with tasks awake, streams with unread messages.
-  public var holders: String {
-    lock.locked {
-      let tasks = awake.filter { $0.value != 0 }.map { "\(activities[$0.key]?.name ?? "ended#\($0.key)")×\($0.value)" }
-      let messages = streams.filter { $0.value > 0 }.map {
-        "stream#\($0.key) \(streamNames[$0.key] ?? "")×\($0.value) (held \(streamTotals[$0.key]?.held ?? 0), released \(streamTotals[$0.key]?.released ?? 0))"
-      }
-      return (tasks.sorted() + messages.sorted()).joined(separator: ", ")
+  public var holders: String { lock.locked { holdersLocked } }
+
+  private var holdersLocked: String {
+    let tasks = awake.filter { $0.value != 0 }.map { "\(activities[$0.key]?.name ?? "ended#\($0.key)")×\($0.value)" }
+    let messages = streams.filter { $0.value > 0 }.map {
+      "stream#\($0.key) \(streamNames[$0.key] ?? "")×\($0.value) (held \(streamTotals[$0.key]?.held ?? 0), released \(streamTotals[$0.key]?.released ?? 0))"
     }
+    return (tasks.sorted() + messages.sorted()).joined(separator: ", ")
   }
 
   private var lastStallReport = ""
@@ -310,6 +310,11 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
     }
     lock.lock()
     defer { lock.unlock() }
+    return waitUntilIdleLocked(timeoutS: timeoutS, service: service)
+  }
+
+  /// `waitUntilIdle` with the lock held (and held again on return).
+  private func waitUntilIdleLocked(timeoutS: Double, service: (() -> Void)?) -> Bool {
     let limit = Date(timeIntervalSinceNow: timeoutS)
     while running > 0 {
       if poked {
@@ -348,8 +353,14 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
   @discardableResult
   public func advance(toMicroseconds microseconds: Int64, stallLimitS: Double, service: (() -> Void)? = nil) -> Bool {
     lock.lock()
+    // Time never moves while someone holds the clock: an activity that began after the owner's
+    // last look (a handler, a new participant) finishes its computing first.
+    // One that holds it past the stall limit is stepped past, as below.
+    var settled = waitUntilIdleLocked(timeoutS: stallLimitS, service: service)
+    if !settled {
+      lastStallReport = "moving to \(microseconds) µs; holding after \(stallLimitS) s: \(holdersLocked)"
+    }
     nowUs = max(nowUs, microseconds)
-    var settled = true
     while let first = sleepers.first, first.wakeUs <= nowUs {
       sleepers.removeFirst()
       if first.tracked { acquire(first.activity) }
