@@ -11,6 +11,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let grpc: [Target.Dependency] = [
   .product(name: "GRPCCore", package: "grpc-swift-2"),
+  .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
   .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
   .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
   .product(name: "SwiftProtobuf", package: "swift-protobuf"),

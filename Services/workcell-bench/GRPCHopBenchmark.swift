@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GRPCCore
+import GRPCInProcessTransport
 import GRPCNIOTransportHTTP2
 import Synchronization
 import WorkcellProto
@@ -38,6 +39,9 @@ struct GRPCHopBenchmark: AsyncParsableCommand {
   @Flag(help: "Skip the Python anchor (prints only the Swift figures).")
   var skipPython = false
 
+  @Flag(help: "Also measure inside this process: grpc-swift's in-process transport and HTTP/2 over loopback (what the all-in-one demo's services pay per hop).")
+  var inProcess = false
+
   func validate() throws {
     guard count > 0, warmup >= 0, (0...4_000_000).contains(payloadBytes) else {
       throw ValidationError("--count must be > 0, --warmup >= 0, --payload-bytes in 0…4000000.")
@@ -64,6 +68,13 @@ struct GRPCHopBenchmark: AsyncParsableCommand {
     for mode in ["unary", "stream"] {
       Self.printFigures(swiftFigures[mode]!, prefix: "grpc_hop_swift_\(mode)")
     }
+    if inProcess {
+      for (name, figures) in [("same_process_http2", try await measureSameProcessHTTP2()), ("in_process", try await measureInProcess())] {
+        for mode in ["unary", "stream"] {
+          Self.printFigures(figures[mode]!, prefix: "grpc_hop_swift_\(name)_\(mode)")
+        }
+      }
+    }
     guard !skipPython else { return }
 
     let pythonFigures = try await measurePython()
@@ -79,12 +90,45 @@ struct GRPCHopBenchmark: AsyncParsableCommand {
   }
 
   private func measureSwift(port: Int) async throws -> [String: LatencySummary] {
-    let payload = Data(repeating: 0x5A, count: payloadBytes)
-    let total = warmup + count
-    return try await withGRPCClient(
+    try await withGRPCClient(
       transport: .http2NIOPosix(
         target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)
-    ) { client in
+    ) { client in try await measure(client) }
+  }
+
+  /// Server and client in this process over HTTP/2 on loopback.
+  private func measureSameProcessHTTP2() async throws -> [String: LatencySummary] {
+    let server = GRPCServer(
+      transport: HTTP2ServerTransport.Posix(
+        address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext),
+      services: [EchoService()])
+    return try await withThrowingTaskGroup(of: [String: LatencySummary]?.self) { group in
+      group.addTask { try await server.serve(); return nil }
+      let port = try await server.transport.listeningAddress.ipv4?.port ?? 0
+      let figures = try await measureSwift(port: port)
+      server.beginGracefulShutdown()
+      try await group.waitForAll()
+      return figures
+    }
+  }
+
+  /// Server and client in this process over grpc-swift's in-process transport.
+  private func measureInProcess() async throws -> [String: LatencySummary] {
+    let pair = InProcessTransport()
+    let server = GRPCServer(transport: pair.server, services: [EchoService()])
+    return try await withThrowingTaskGroup(of: [String: LatencySummary]?.self) { group in
+      group.addTask { try await server.serve(); return nil }
+      let figures = try await withGRPCClient(transport: pair.client) { client in try await measure(client) }
+      server.beginGracefulShutdown()
+      try await group.waitForAll()
+      return figures
+    }
+  }
+
+  private func measure<Transport: ClientTransport>(_ client: GRPCClient<Transport>) async throws -> [String: LatencySummary] {
+    let payload = Data(repeating: 0x5A, count: payloadBytes)
+    let total = warmup + count
+    do {
       let echo = Workcell_Bench_V1_Echo.Client(wrapping: client)
       let options: CallOptions = {
         var options = CallOptions.defaults

@@ -26,6 +26,8 @@ struct DemoFleet {
     var realtime: Bool
     /// Keep the UDP joint bus between the world and the controllers on simulated time too.
     var udpJointBus = false
+    /// Let the services reach each other over HTTP/2 on loopback, not in process.
+    var grpcOverNetwork = false
     var maxSpeed: Double
     var scriptedPlanner = false
     var visionOnly: Bool
@@ -82,6 +84,8 @@ struct DemoFleet {
   var simClock: SimulationClock? { clock as? SimulationClock }
   /// On simulated time the world ticks the controllers in this process (no UDP joint bus).
   let jointBusHub: JointBusHub?
+  /// The services' gRPC hops stay in this process (unless `--grpc-over-network`).
+  let inProcessGRPC: InProcessGRPC?
 
   init(settings: Settings) {
     self.settings = settings
@@ -90,6 +94,7 @@ struct DemoFleet {
     let start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
     clock = settings.realtime ? WallClock() : SimulationClock(startTime: start)
     jointBusHub = settings.realtime || settings.udpJointBus ? nil : JointBusHub()
+    inProcessGRPC = settings.grpcOverNetwork ? nil : InProcessGRPC(ports: Set(Self.servedPorts(settings)))
   }
 
   /// On simulated time nothing limits the speed: time moves only when every participant waits.
@@ -174,6 +179,21 @@ struct DemoFleet {
   var plcPortBase: Int { settings.grpcBase + FleetPortPlan.order.count + 3 }
   func port(_ service: String) -> Int { settings.grpcBase + FleetPortPlan.offset(of: service)! }
 
+  /// The services this process runs, in start order.
+  var serviceOrder: [String] { Self.serviceOrder(settings) }
+
+  static func serviceOrder(_ settings: Settings) -> [String] {
+    ["cell-sim", "yield", "plc-bridge", "perception", "policy", "control", "cell"].filter {
+      !($0 == "yield" && settings.externalYield != nil)
+    }
+  }
+
+  /// The gRPC ports of the services this process runs.
+  static func servedPorts(_ settings: Settings) -> [Int] {
+    serviceOrder(settings).map { settings.grpcBase + FleetPortPlan.offset(of: $0)! }
+      + (settings.robots == 2 ? [settings.grpcBase + FleetPortPlan.order.count + 1] : [])
+  }
+
   func environment() -> [String: String] {
     let local = "127.0.0.1"
     let sides = settings.robots == 1 ? ["left"] : ["left", "right"]
@@ -251,18 +271,17 @@ struct DemoFleet {
 
     let env = environment()
     var members: [FleetMember] = []
-    let order = ["cell-sim", "yield", "plc-bridge", "perception", "policy", "control", "cell"]
-    for name in order where !(name == "yield" && settings.externalYield != nil) {
+    for name in serviceOrder {
       guard let entry = FleetCatalog.entries.first(where: { $0.name == name }) else { continue }
       var memberEnv = env
       if name == "control" { memberEnv["WORKCELL_CONTROL_ROBOT"] = "left" }
       members.append(
-        try await entry.build("127.0.0.1", ServicePorts(grpc: port(name), http: 0), memberEnv, nil, clock, jointBusHub, logger))
+        try await entry.build("127.0.0.1", ServicePorts(grpc: port(name), http: 0), memberEnv, nil, clock, jointBusHub, inProcessGRPC, logger))
       if name == "control", settings.robots == 2 {
         memberEnv["WORKCELL_CONTROL_ROBOT"] = "right"
         members.append(
           try await entry.build(
-            "127.0.0.1", ServicePorts(grpc: rightControlPort, http: 0), memberEnv, nil, clock, jointBusHub, logger))
+            "127.0.0.1", ServicePorts(grpc: rightControlPort, http: 0), memberEnv, nil, clock, jointBusHub, inProcessGRPC, logger))
       }
     }
     let group = FleetRunner.makeGroup(members: members, grace: .seconds(5), signals: [.sigterm, .sigint], logger: logger)
@@ -290,9 +309,9 @@ struct DemoFleet {
 
   private func withPeers<T: Sendable>(
     _ body: (
-      Workcell_Sim_V1_SimControl.Client<HTTP2ClientTransport.Posix>, Workcell_Cell_V1_Cell.Client<HTTP2ClientTransport.Posix>,
-      Workcell_Yield_V1_Yield.Client<HTTP2ClientTransport.Posix>,
-      Workcell_Perception_V1_Perception.Client<HTTP2ClientTransport.Posix>
+      Workcell_Sim_V1_SimControl.Client<FleetClientTransport>, Workcell_Cell_V1_Cell.Client<FleetClientTransport>,
+      Workcell_Yield_V1_Yield.Client<FleetClientTransport>,
+      Workcell_Perception_V1_Perception.Client<FleetClientTransport>
     ) async throws -> T
   ) async throws -> T {
     let addresses = [
@@ -301,7 +320,7 @@ struct DemoFleet {
       HostPort(host: "127.0.0.1", port: port("perception")),
     ]
     // The demo's calls carry its activity on the simulated clock (a Start waits on it).
-    let clients = try addresses.map { try $0.grpcClient(clock: clock) }
+    let clients = try addresses.map { try $0.grpcClient(clock: clock, inProcess: inProcessGRPC) }
     return try await withThrowingTaskGroup(of: Void.self) { group in
       for client in clients { group.addTask { try await client.runConnections() } }
       defer {
@@ -313,10 +332,10 @@ struct DemoFleet {
   }
 
   private func shift(
-    sim: Workcell_Sim_V1_SimControl.Client<HTTP2ClientTransport.Posix>,
-    cell: Workcell_Cell_V1_Cell.Client<HTTP2ClientTransport.Posix>,
-    yield: Workcell_Yield_V1_Yield.Client<HTTP2ClientTransport.Posix>,
-    perception: Workcell_Perception_V1_Perception.Client<HTTP2ClientTransport.Posix>
+    sim: Workcell_Sim_V1_SimControl.Client<FleetClientTransport>,
+    cell: Workcell_Cell_V1_Cell.Client<FleetClientTransport>,
+    yield: Workcell_Yield_V1_Yield.Client<FleetClientTransport>,
+    perception: Workcell_Perception_V1_Perception.Client<FleetClientTransport>
   ) async throws -> Result {
     let reset = try await sim.reset(
       .with {

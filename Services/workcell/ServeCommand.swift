@@ -66,7 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
       let offset = FleetPortPlan.offset(of: entry.name) ?? 0
       let ports = ServicePorts(grpc: grpcBase + offset, http: httpBase + offset)
       try ports.validate()
-      members.append(try await entry.build(config.host, ports, environment, plant, WallClock(), nil, logger))
+      members.append(try await entry.build(config.host, ports, environment, plant, WallClock(), nil, nil, logger))
     }
     logger.info("starting", metadata: ["services": "\(entries.map(\.name).joined(separator: ","))"])
     try await FleetRunner.run(members: members, grace: config.shutdownGrace, logger: logger)

@@ -53,6 +53,7 @@ public struct FleetMember: Sendable {
     plant: PlantSelection? = nil,
     clock: any WorkcellClock = WallClock(),
     jointBusHub: JointBusHub? = nil,
+    inProcessGRPC: InProcessGRPC? = nil,
     logger baseLogger: Logger
   ) async throws -> FleetMember {
     var logger = baseLogger
@@ -67,20 +68,25 @@ public struct FleetMember: Sendable {
 
     let context = ServiceContext(
       serviceName: S.name, logger: logger, metrics: registry, environment: environment, host: host,
-      plant: plant, clock: clock, jointBusHub: jointBusHub)
+      plant: plant, clock: clock, jointBusHub: jointBusHub, inProcessGRPC: inProcessGRPC)
     let parts = try await S.makeParts(options: options, context: context)
 
     let board = HealthStatusBoard(services: parts.rpcServices.map(\.name) + ["grpc.health.v1.Health"])
+    let rpcServices = parts.rpcServices.map(\.service) + [HealthService(board: board)]
+    let interceptors: [any ServerInterceptor] =
+      [RPCMetricsInterceptor(registry: registry), RPCDeadlineInterceptor()]
+      + ((clock as? SimulationClock).map { [SimTimeServerInterceptor(clock: $0)] } ?? []) + parts.interceptors
     let grpcServer = GRPCServer(
       transport: HTTP2ServerTransport.Posix(
         address: try Self.bindAddress(host: host, port: ports.grpc),
         transportSecurity: .plaintext,
         config: .defaults
       ),
-      services: parts.rpcServices.map(\.service) + [HealthService(board: board)],
-      interceptors: [RPCMetricsInterceptor(registry: registry), RPCDeadlineInterceptor()]
-        + ((clock as? SimulationClock).map { [SimTimeServerInterceptor(clock: $0)] } ?? []) + parts.interceptors
+      services: rpcServices,
+      interceptors: interceptors
     )
+    let inProcessServers: [any Service] =
+      inProcessGRPC.map { [$0.servers(port: ports.grpc, services: rpcServices, interceptors: interceptors)] } ?? []
 
     let boundHTTPPort = BoundPort()
     let router = Router()
@@ -123,7 +129,7 @@ public struct FleetMember: Sendable {
     let publisher = HealthPublisher(member: member, logger: logger)
     return FleetMember(
       name: S.name, health: board, metrics: registry,
-      services: parts.backgroundServices + [httpApp, GRPCServerService(server: grpcServer), publisher],
+      services: parts.backgroundServices + [httpApp, GRPCServerService(server: grpcServer)] + inProcessServers + [publisher],
       grpcServer: grpcServer, boundHTTPPort: boundHTTPPort)
   }
 

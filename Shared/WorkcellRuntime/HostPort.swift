@@ -31,10 +31,13 @@ public struct HostPort: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// A plaintext client of this address for a service on `clock`: on a simulated clock its calls
-  /// carry the caller's activity and hold the clock for their messages (docs/simulation.md).
-  public func grpcClient(clock: any WorkcellClock) throws -> GRPCClient<HTTP2ClientTransport.Posix> {
-    GRPCClient(
-      transport: try grpcTransport(),
+  /// carry the caller's activity and hold the clock for their messages (docs/simulation.md). A
+  /// port that `inProcess` serves is reached in this process instead of over HTTP/2.
+  public func grpcClient(clock: any WorkcellClock, inProcess: InProcessGRPC? = nil) throws -> GRPCClient<FleetClientTransport> {
+    let transport: FleetClientTransport =
+      if let local = inProcess?.clientTransport(port: port) { .inProcess(local) } else { .network(try grpcTransport()) }
+    return GRPCClient(
+      transport: transport,
       interceptors: (clock as? SimulationClock).map { [SimTimeClientInterceptor(clock: $0)] } ?? [])
   }
 }

@@ -86,7 +86,7 @@ final class CellClock: Sendable {
   }
 
   /// Follows cell-sim's WatchClock until cancelled, reconnecting after a loss (sim only).
-  func follow(_ sim: Workcell_Sim_V1_SimControl.Client<HTTP2ClientTransport.Posix>, logger: Logger) async {
+  func follow(_ sim: Workcell_Sim_V1_SimControl.Client<FleetClientTransport>, logger: Logger) async {
     guard source == .sim, !fleet.isSimulated else { return }
     var backoff = Duration.milliseconds(100)
     while !Task.isCancelled {

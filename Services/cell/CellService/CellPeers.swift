@@ -7,7 +7,7 @@ import Synchronization
 import WorkcellProto
 import WorkcellRuntime
 
-typealias Transport = HTTP2ClientTransport.Posix
+typealias Transport = FleetClientTransport
 
 /// The cell's gRPC clients: one connection per peer service, and one per robot's control.
 final class CellPeers: Sendable {
@@ -19,10 +19,10 @@ final class CellPeers: Sendable {
   let controls: [String: Workcell_Control_V1_Control.Client<Transport>]
   private let clients: [GRPCClient<Transport>]
 
-  init(_ config: CellConfig, clock: any WorkcellClock = WallClock()) throws {
+  init(_ config: CellConfig, clock: any WorkcellClock = WallClock(), inProcessGRPC: InProcessGRPC? = nil) throws {
     var clients: [GRPCClient<Transport>] = []
     func client(_ address: HostPort) throws -> GRPCClient<Transport> {
-      let made = try address.grpcClient(clock: clock)
+      let made = try address.grpcClient(clock: clock, inProcess: inProcessGRPC)
       clients.append(made)
       return made
     }

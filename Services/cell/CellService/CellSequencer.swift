@@ -30,10 +30,10 @@ final class CellSequencer: Service, Sendable {
 
   init(
     config: CellConfig, outbox: DurableOutbox, metrics: CellMetrics, logger: Logger,
-    fleetClock: any WorkcellClock = WallClock()
+    fleetClock: any WorkcellClock = WallClock(), inProcessGRPC: InProcessGRPC? = nil
   ) throws {
     self.config = config
-    self.peers = try CellPeers(config, clock: fleetClock)
+    self.peers = try CellPeers(config, clock: fleetClock, inProcessGRPC: inProcessGRPC)
     self.clock = CellClock(source: config.clock, fleet: fleetClock)
     self.safety = SafetyWatch(plcBridge: peers.plcBridge, logger: logger)
     self.outbox = outbox

@@ -15,6 +15,8 @@ struct PlcSafetyInput: Service {
   let address: HostPort
   let handle: ControllerHandle
   let logger: Logger
+  /// The plc-bridge may run in this process (`workcell demo`).
+  var inProcessGRPC: InProcessGRPC? = nil
 
   func run() async throws {
     let link = LinkState()
@@ -22,10 +24,13 @@ struct PlcSafetyInput: Service {
       var backoff = Duration.milliseconds(200)
       while !Task.isCancelled {
         do {
-          try await withGRPCClient(
-            transport: .http2NIOPosix(
-              target: .dns(host: address.host, port: address.port), transportSecurity: .plaintext)
-          ) { client in
+          let transport: FleetClientTransport =
+            if let local = inProcessGRPC?.clientTransport(port: address.port) {
+              .inProcess(local)
+            } else {
+              .network(try address.grpcTransport())
+            }
+          try await withGRPCClient(transport: transport) { client in
             let bridge = Workcell_Plc_V1_PlcBridge.Client(wrapping: client)
             try await bridge.watchSafety(.init()) { response in
               for try await message in response.messages {

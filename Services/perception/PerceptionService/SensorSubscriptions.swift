@@ -35,9 +35,12 @@ final class SensorSubscriptions: Service, Sendable {
   let metrics: PerceptionMetrics
   let logger: Logger
   let streams: [Stream]
-  private let client: GRPCClient<HTTP2ClientTransport.Posix>
+  private let client: GRPCClient<FleetClientTransport>
 
-  init(config: PerceptionConfig, frames: SensorFrames, metrics: PerceptionMetrics, logger: Logger) throws {
+  init(
+    config: PerceptionConfig, frames: SensorFrames, metrics: PerceptionMetrics, logger: Logger,
+    inProcessGRPC: InProcessGRPC? = nil
+  ) throws {
     self.config = config
     self.frames = frames
     self.metrics = metrics
@@ -56,9 +59,15 @@ final class SensorSubscriptions: Service, Sendable {
     transport.backoff = .init(
       initial: config.reconnect.initial, max: config.reconnect.maximum, multiplier: config.reconnect.multiplier,
       jitter: config.reconnect.jitter)
+    let link: FleetClientTransport =
+      if let local = inProcessGRPC?.clientTransport(port: config.source.port) {
+        .inProcess(local)
+      } else {
+        .network(
+          try .http2NIOPosix(target: Self.target(config.source), transportSecurity: .plaintext, config: transport))
+      }
     client = GRPCClient(
-      transport: try .http2NIOPosix(
-        target: Self.target(config.source), transportSecurity: .plaintext, config: transport),
+      transport: link,
       interceptors: (frames.clock as? SimulationClock).map { [SimTimeClientInterceptor(clock: $0)] } ?? [])
   }
 
