@@ -1,6 +1,6 @@
 // swift-tools-version:6.1
 // Workcell: the software of humanoid-robot assembly cells, as a fleet of gRPC services.
-// Layers (see ../shared/ARCHITECTURE.md): Protos → Shared/WorkcellProto (generated, committed)
+// Layers (see docs/architecture.md, docs/style.md): Protos → Shared/WorkcellProto (generated, committed)
 // → pure Shared libraries → Services/<name> (I/O, handlers) → thin mains.
 import PackageDescription
 
@@ -172,7 +172,7 @@ let package = Package(
       path: "Shared/ModbusTCP",
       swiftSettings: swiftSettings
     ),
-    // The cell PLCs' I/O map and handshakes as pure state machines (PLC-IO-MAP.md).
+    // The cell PLCs' I/O map and handshakes as pure state machines (docs/plc-io-map.md).
     .target(name: "PlcHandshakes", path: "Shared/PlcHandshakes", swiftSettings: swiftSettings),
     // The simulated feeder and fixture PLCs' logic, pure (cell-sim serves it over Modbus TCP).
     .target(
@@ -217,7 +217,7 @@ let package = Package(
     .target(name: "WholeBodyControl", dependencies: ["JointBus"], path: "Shared/WholeBodyControl", swiftSettings: swiftSettings),
     .testTarget(
       name: "WholeBodyControlTests", dependencies: ["WholeBodyControl", "JointBus", "CellWorld"], swiftSettings: swiftSettings),
-    // Yield KPI math (YIELD-API.md definitions), pure: summaries, OEE, shift calendar, Pareto.
+    // Yield KPI math (docs/yield-api.md definitions), pure: summaries, OEE, shift calendar, Pareto.
     .target(name: "YieldKPI", path: "Shared/YieldKPI", swiftSettings: swiftSettings),
     // The plant file (YAML) as a model with source lines, and its checks; pure (no I/O but reading the file).
     .target(

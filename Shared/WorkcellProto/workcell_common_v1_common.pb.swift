@@ -116,7 +116,7 @@ public nonisolated enum Workcell_Common_V1_StopCategory: SwiftProtobuf.Enum, Swi
 
 }
 
-/// Why a cycle failed, 1:1 with YIELD-API.md's `failure_code` strings (UNSPECIFIED = "" = ok).
+/// Why a cycle failed, 1:1 with the yield API's `failure_code` strings (UNSPECIFIED = "" = ok).
 public nonisolated enum Workcell_Common_V1_FailureCode: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
 
@@ -239,7 +239,7 @@ public nonisolated enum Workcell_Common_V1_FailureCode: SwiftProtobuf.Enum, Swif
 
 }
 
-/// How a cycle ended (YIELD-API.md `outcome`).
+/// How a cycle ended (the yield API's `outcome`).
 public nonisolated enum Workcell_Common_V1_CycleOutcome: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
 
@@ -290,7 +290,7 @@ public nonisolated enum Workcell_Common_V1_CycleOutcome: SwiftProtobuf.Enum, Swi
 
 }
 
-/// The steps of one cycle (ARCHITECTURE.md "The plant, the cell, the cycle"). The sequencer reports
+/// The steps of one cycle (docs/architecture.md "The cell and the cycle"). The sequencer reports
 /// them, perception and policy use them as the task phase, and cycle records time them.
 public nonisolated enum Workcell_Common_V1_CycleStep: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
@@ -390,7 +390,7 @@ public nonisolated enum Workcell_Common_V1_CycleStep: SwiftProtobuf.Enum, Swift.
 
 }
 
-/// Machine states that availability is computed from (YIELD-API.md state event `state`).
+/// Machine states that availability is computed from (the yield API's state event `state`).
 public nonisolated enum Workcell_Common_V1_MachineState: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
 
@@ -697,7 +697,7 @@ public nonisolated struct Workcell_Common_V1_StepTiming: Sendable {
   fileprivate var _startedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
-/// One attempt to complete one part at one station: YIELD-API.md's Cycle record, field for field
+/// One attempt to complete one part at one station: the yield API's Cycle record, field for field
 /// (proto field names equal the REST JSON names), plus optional per-step timings.
 public nonisolated struct Workcell_Common_V1_CycleRecord: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -835,7 +835,7 @@ public nonisolated struct Workcell_Common_V1_CycleRecord: @unchecked Sendable {
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
-/// One interval in one machine state (YIELD-API.md state event), for availability and OEE.
+/// One interval in one machine state (the yield API's state event), for availability and OEE.
 public nonisolated struct Workcell_Common_V1_StateEvent: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for

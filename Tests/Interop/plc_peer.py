@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""An independent cell PLC (feeder + fixture) speaking Modbus TCP, written from PLC-IO-MAP.md alone.
+"""An independent cell PLC (feeder + fixture) speaking Modbus TCP, written from the I/O map alone.
 
 This is the "real peer" of issue 4: a PLC built on pymodbus's async TCP server that follows the cell's
-I/O map (../shared/PLC-IO-MAP.md, revision 1) as a plant's controls engineer would program it, plus
+I/O map (revision 1, now docs/plc-io-map.md) as a plant's controls engineer would program it, plus
 the misbehaviours the bridge must survive (slow answers, exception 6, a dropped connection
 mid-handshake, a stuck PART_PRESENT). It was written without looking at the Swift bridge or at the
 Swift cell-sim, so that two implementations that no one wrote to fit each other meet in the tests.

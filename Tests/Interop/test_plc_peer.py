@@ -1,4 +1,4 @@
-"""Interop: the pymodbus PLC peer (plc_peer.py) follows PLC-IO-MAP.md, checked with pymodbus's own client.
+"""Interop: the pymodbus PLC peer (plc_peer.py) follows docs/plc-io-map.md, checked with pymodbus's own client.
 
 Before the Swift plc-bridge is tested against plc_peer.py, these tests drive the peer with the stock
 `AsyncModbusTcpClient` exactly as the map's handshakes describe, plus every misbehaviour the bridge

@@ -1,7 +1,7 @@
 """The yield service's OpenAPI 3.1 document against the live service (issue #3, item 4).
 
 * the served /openapi.yaml is byte for byte Services/yield/YieldService/openapi.yaml and is valid
-  OpenAPI 3.1 (openapi-spec-validator) describing every path of ../shared/YIELD-API.md;
+  OpenAPI 3.1 (openapi-spec-validator) describing every path of docs/yield-api.md;
 * every documented operation answers on the live server with a documented status and media type;
 * responses over a seeded data set (every group_by dimension, paging, errors) validate against
   their schemas (jsonschema, draft 2020-12 as OpenAPI 3.1 uses);
@@ -38,7 +38,7 @@ from yield_client import (
 pytestmark = pytest.mark.skipif(
     not BIN_DIR, reason=f"{BIN_DIR_ENV} is not set (point it at `swift build --show-bin-path`)")
 
-# The contract's paths (YIELD-API.md plus the operational endpoints the lead fixed).
+# The contract's paths (docs/yield-api.md, the operational endpoints included).
 CONTRACT_OPERATIONS = {
     ("post", "/api/v1/cycles"), ("get", "/api/v1/cycles"), ("post", "/api/v1/state-events"),
     ("get", "/api/v1/cells"), ("get", "/api/v1/yield"), ("get", "/api/v1/oee"),

@@ -472,7 +472,7 @@ def message_as_json(message: Any, rest_keys: Iterable[str]) -> dict[str, Any]:
     return out
 
 
-# --- KPIs computed by hand (YIELD-API.md definitions) -----------------------------------------------
+# --- KPIs computed by hand (docs/yield-api.md definitions) ------------------------------------------
 
 
 def nearest_rank(values: list[int], percent: float) -> int | None:
