@@ -143,7 +143,7 @@ let package = Package(
     .target(
       name: "WorkcellRuntime",
       dependencies: [
-        "WorkcellProto", "PlantConfig", "YieldKPI", "SimulatedTime", "JointBus",
+        "WorkcellProto", "PlantConfig", "YieldKPI", "SimulatedTime", "JointBus", "ModbusTCP",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

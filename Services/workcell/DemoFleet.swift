@@ -85,7 +85,7 @@ struct DemoFleet {
   /// On simulated time the world ticks the controllers in this process (no UDP joint bus).
   let jointBusHub: JointBusHub?
   /// The services' gRPC hops stay in this process (unless `--grpc-over-network`).
-  let inProcessGRPC: InProcessGRPC?
+  let inProcess: InProcessFleet?
 
   init(settings: Settings) {
     self.settings = settings
@@ -94,7 +94,9 @@ struct DemoFleet {
     let start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
     clock = settings.realtime ? WallClock() : SimulationClock(startTime: start)
     jointBusHub = settings.realtime || settings.udpJointBus ? nil : JointBusHub()
-    inProcessGRPC = settings.grpcOverNetwork ? nil : InProcessGRPC(ports: Set(Self.servedPorts(settings)))
+    inProcess =
+      settings.grpcOverNetwork
+      ? nil : InProcessFleet(grpcPorts: Set(Self.servedPorts(settings)), modbusPorts: Set(Self.plcPorts(settings)))
   }
 
   /// On simulated time nothing limits the speed: time moves only when every participant waits.
@@ -176,7 +178,12 @@ struct DemoFleet {
   // robot's control, and the simulated PLCs (Modbus TCP, one port per side).
   var jointBusPort: Int { settings.grpcBase + FleetPortPlan.order.count }
   var rightControlPort: Int { settings.grpcBase + FleetPortPlan.order.count + 1 }
-  var plcPortBase: Int { settings.grpcBase + FleetPortPlan.order.count + 3 }
+  var plcPortBase: Int { Self.plcPorts(settings)[0] }
+
+  /// The simulated PLCs' Modbus TCP ports, one per side.
+  static func plcPorts(_ settings: Settings) -> [Int] {
+    (0..<settings.robots).map { settings.grpcBase + FleetPortPlan.order.count + 3 + $0 }
+  }
   func port(_ service: String) -> Int { settings.grpcBase + FleetPortPlan.offset(of: service)! }
 
   /// The services this process runs, in start order.
@@ -276,12 +283,12 @@ struct DemoFleet {
       var memberEnv = env
       if name == "control" { memberEnv["WORKCELL_CONTROL_ROBOT"] = "left" }
       members.append(
-        try await entry.build("127.0.0.1", ServicePorts(grpc: port(name), http: 0), memberEnv, nil, clock, jointBusHub, inProcessGRPC, logger))
+        try await entry.build("127.0.0.1", ServicePorts(grpc: port(name), http: 0), memberEnv, nil, clock, jointBusHub, inProcess, logger))
       if name == "control", settings.robots == 2 {
         memberEnv["WORKCELL_CONTROL_ROBOT"] = "right"
         members.append(
           try await entry.build(
-            "127.0.0.1", ServicePorts(grpc: rightControlPort, http: 0), memberEnv, nil, clock, jointBusHub, inProcessGRPC, logger))
+            "127.0.0.1", ServicePorts(grpc: rightControlPort, http: 0), memberEnv, nil, clock, jointBusHub, inProcess, logger))
       }
     }
     let group = FleetRunner.makeGroup(members: members, grace: .seconds(5), signals: [.sigterm, .sigint], logger: logger)
@@ -302,6 +309,20 @@ struct DemoFleet {
       _ = try? await fleet.value
       throw error
     }
+    if let simClock {
+      // Each wake-up and each held message costs a few thread hand-overs: this is where the
+      // run's wall time went (docs/simulation.md).
+      let traffic = simClock.traffic
+      let simulatedS = max(Double(simClock.elapsedMicroseconds) / 1e6, 1e-6)
+      func perSecond(_ counts: [String: Int]) -> String {
+        counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+          .map { "\($0.key.isEmpty ? "-" : $0.key)=\(String(format: "%.1f", Double($0.value) / simulatedS))" }
+          .joined(separator: " ")
+      }
+      logger.info(
+        "simulated clock traffic per simulated second",
+        metadata: ["wakes": "\(perSecond(traffic.wakes))", "messages": "\(perSecond(traffic.messages))"])
+    }
     await group.triggerGracefulShutdown()
     _ = try? await fleet.value
     return result
@@ -320,7 +341,7 @@ struct DemoFleet {
       HostPort(host: "127.0.0.1", port: port("perception")),
     ]
     // The demo's calls carry its activity on the simulated clock (a Start waits on it).
-    let clients = try addresses.map { try $0.grpcClient(clock: clock, inProcess: inProcessGRPC) }
+    let clients = try addresses.map { try $0.grpcClient(clock: clock, inProcess: inProcess?.grpc) }
     return try await withThrowingTaskGroup(of: Void.self) { group in
       for client in clients { group.addTask { try await client.runConnections() } }
       defer {
@@ -558,12 +579,12 @@ struct DemoFleet {
 
   /// On simulated time, right after the Reset: holds the clock at the shift's first instant
   /// until every stream the shift depends on has its publisher running (sensor streams into
-  /// perception, control's state and plc-bridge's safety into the cell, the cell's robot loops),
+  /// perception, plc-bridge's safety into the cell and control, the cell's robot loops),
   /// so no stream starts a few simulated milliseconds later in one run than in another.
   func waitForParticipants() async throws {
     guard let simClock else { return }
     let sides = settings.robots == 1 ? ["left"] : ["left", "right"]
-    var expected = sides.flatMap { ["sim.camera.\($0)_feeder", "sim.camera.\($0)_fixture", "control.\($0).watch-state", "cell.\($0)"] }
+    var expected = sides.flatMap { ["sim.camera.\($0)_feeder", "sim.camera.\($0)_fixture", "cell.\($0)"] }
     expected.append("plc-bridge.watch-safety")
     let deadline = ContinuousClock.now + .seconds(60)
     while true {

@@ -18,7 +18,7 @@ enum FleetCatalog {
     let build:
       @Sendable (
         _ host: String, _ ports: ServicePorts, _ environment: [String: String], _ plant: PlantSelection?,
-        _ clock: any WorkcellClock, _ jointBusHub: JointBusHub?, _ inProcessGRPC: InProcessGRPC?, _ logger: Logger
+        _ clock: any WorkcellClock, _ jointBusHub: JointBusHub?, _ inProcess: InProcessFleet?, _ logger: Logger
       ) async throws -> FleetMember
   }
 
@@ -29,12 +29,12 @@ enum FleetCatalog {
   ]
 
   static func entry<S: FleetService>(_ service: S.Type) -> Entry {
-    Entry(name: S.name) { host, ports, environment, plant, clock, jointBusHub, inProcessGRPC, logger in
+    Entry(name: S.name) { host, ports, environment, plant, clock, jointBusHub, inProcess, logger in
       // In one process the services take their own flags' defaults and WORKCELL_* values.
       let options = try S.Options.parse([])
       return try await FleetMember.build(
         S.self, options: options, host: host, ports: ports, environment: environment, plant: plant, clock: clock,
-        jointBusHub: jointBusHub, inProcessGRPC: inProcessGRPC, logger: logger)
+        jointBusHub: jointBusHub, inProcess: inProcess, logger: logger)
     }
   }
 

@@ -68,12 +68,16 @@ public final class ModbusTCPClient: Service, Sendable {
   /// `host:port`, for messages and metrics.
   public var endpoint: String { "\(host):\(port)" }
 
+  /// Servers in this process that `port` may be answered by without TCP (`workcell demo`).
+  private let inProcess: InProcessModbus?
+
   public init(
     host: String, port: Int, config: Config = .defaults,
-    group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger
+    group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, inProcess: InProcessModbus? = nil, logger: Logger
   ) {
     self.host = host
     self.port = port
+    self.inProcess = inProcess
     self.config = config
     self.group = group
     var logger = logger
@@ -109,6 +113,10 @@ public final class ModbusTCPClient: Service, Sendable {
 
   private func connectAndServe() async throws {
     updateConnectionState(.connecting)
+    if let inProcess, inProcess.serves(port: port) {
+      try await connectInProcess(inProcess)
+      return
+    }
     let channel = try await ClientBootstrap(group: group)
       .connectTimeout(.nanoseconds(Int64(config.connectTimeout.components.seconds) * 1_000_000_000
         + config.connectTimeout.components.attoseconds / 1_000_000_000))
@@ -199,7 +207,34 @@ public final class ModbusTCPClient: Service, Sendable {
   }
 
   /// Writes the frame and waits for the answer with the same transaction id.
+  /// "Connected" while the server of `port` runs in this process; requests go to it directly.
+  private func connectInProcess(_ inProcess: InProcessModbus) async throws {
+    guard inProcess.server(port: port) != nil else {
+      throw ModbusClientError(.disconnected, endpoint: endpoint, "no Modbus server on port \(port) in this process yet")
+    }
+    updateConnectionState(.connected)
+    logger.info("PLC connected (in process)")
+    while inProcess.server(port: port) != nil {
+      try await Task.sleep(for: .milliseconds(100))
+    }
+    logger.warning("PLC closed the connection")
+  }
+
   private func exchange(pdu: [UInt8], request: ModbusRequest, unit: UInt8) async throws -> MBAPFrame {
+    if let inProcess, inProcess.serves(port: port) {
+      guard connectionState == .connected, let server = inProcess.server(port: port) else {
+        throw ModbusClientError(
+          .disconnected, endpoint: endpoint,
+          "not connected to the PLC (\(connectionState)); the bridge keeps reconnecting")
+      }
+      // The frame as it would travel, so what the server answers is decoded as from the wire.
+      let transactionID = state.withLock { state in
+        defer { state.nextTransactionID &+= 1 }
+        return state.nextTransactionID
+      }
+      let sent = MBAPFrame(transactionID: transactionID, unitID: unit, pdu: pdu)
+      return MBAPFrame(transactionID: sent.transactionID, unitID: sent.unitID, pdu: await server.answer(sent.pdu[...], unit: sent.unitID))
+    }
     let (writer, transactionID): (NIOAsyncChannelOutboundWriter<ByteBuffer>?, UInt16) = state.withLock { state in
       var id = state.nextTransactionID
       while state.pending[id] != nil { id &+= 1 }

@@ -20,11 +20,14 @@ public final class ModbusTCPServer: Service, Sendable {
   private let device: any ModbusDevice
   private let logger: Logger
   private let bound = Mutex<Int?>(nil)
+  /// Clients in this process that reach `port` without TCP (`workcell demo`).
+  private let inProcess: InProcessModbus?
 
-  public init(host: String, port: Int, device: any ModbusDevice, logger: Logger) {
+  public init(host: String, port: Int, device: any ModbusDevice, inProcess: InProcessModbus? = nil, logger: Logger) {
     self.host = host
     self.port = port
     self.device = device
+    self.inProcess = inProcess
     self.logger = logger
   }
 
@@ -50,6 +53,8 @@ public final class ModbusTCPServer: Service, Sendable {
       }
     bound.withLock { $0 = server.channel.localAddress?.port }
     logger.info("Modbus TCP server listening", metadata: ["port": "\(server.channel.localAddress?.port ?? -1)"])
+    if let inProcess, inProcess.serves(port: port) { inProcess.register(self, port: port) }
+    defer { inProcess?.unregister(port: port) }
     do {
       try await cancelWhenGracefulShutdown {
         try await server.executeThenClose { connections in

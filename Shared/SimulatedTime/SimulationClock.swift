@@ -60,6 +60,9 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
   private var nextStream: UInt64 = 0
   private var streamNames: [UInt64: String] = [:]
   private var streamTotals: [UInt64: (held: Int, released: Int)] = [:]
+  /// Wake-ups per activity name and messages per stream name since the start (diagnostics).
+  private var wakeTotals: [String: Int] = [:]
+  private var messageTotals: [String: Int] = [:]
   private var poked = false
 
   /// A clock reading `startTime` at simulated time 0.
@@ -231,6 +234,7 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
       guard let held = streams[stream] else { return }
       streams[stream] = held + 1
       streamTotals[stream, default: (0, 0)].held += 1
+      messageTotals[streamNames[stream] ?? "", default: 0] += 1
       running += 1
     }
   }
@@ -287,6 +291,12 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
   }
 
   private var lastStallReport = ""
+
+  /// How often each activity was woken and how many messages each stream held the clock for,
+  /// since the start: where a simulation's wall time goes (each costs a few thread hand-overs).
+  public var traffic: (wakes: [String: Int], messages: [String: Int]) {
+    lock.locked { (wakeTotals, messageTotals) }
+  }
 
   /// What held the clock when `advance` last gave up waiting (diagnostics).
   public var lastStall: String { lock.locked { lastStallReport } }
@@ -363,6 +373,7 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
     nowUs = max(nowUs, microseconds)
     while let first = sleepers.first, first.wakeUs <= nowUs {
       sleepers.removeFirst()
+      wakeTotals[first.name, default: 0] += 1
       if first.tracked { acquire(first.activity) }
       lock.unlock()
       first.continuation.resume()

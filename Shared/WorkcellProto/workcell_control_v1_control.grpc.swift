@@ -98,6 +98,19 @@ public enum Workcell_Control_V1_Control: Sendable {
                 type: .serverStreaming
             )
         }
+        /// Namespace for "GetState" metadata.
+        public enum GetState: Sendable {
+            /// Request type for "GetState".
+            public typealias Input = Workcell_Control_V1_GetStateRequest
+            /// Response type for "GetState".
+            public typealias Output = Workcell_Control_V1_GetStateResponse
+            /// Descriptor for "GetState".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "workcell.control.v1.Control"),
+                method: "GetState",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "workcell.control.v1.Control" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             Execute.descriptor,
@@ -105,7 +118,8 @@ public enum Workcell_Control_V1_Control: Sendable {
             Home.descriptor,
             Stop.descriptor,
             Resume.descriptor,
-            WatchState.descriptor
+            WatchState.descriptor,
+            GetState.descriptor
         ]
     }
 }
@@ -240,6 +254,24 @@ extension Workcell_Control_V1_Control {
             request: GRPCCore.StreamingServerRequest<Workcell_Control_V1_WatchStateRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Workcell_Control_V1_WatchStateResponse>
+
+        /// Handle the "GetState" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The robot's measured state now: one sample, for a caller that looks when it decides.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Workcell_Control_V1_GetStateRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Workcell_Control_V1_GetStateResponse` messages.
+        func getState(
+            request: GRPCCore.StreamingServerRequest<Workcell_Control_V1_GetStateRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Workcell_Control_V1_GetStateResponse>
     }
 
     /// Service protocol for the "workcell.control.v1.Control" service.
@@ -358,6 +390,24 @@ extension Workcell_Control_V1_Control {
             request: GRPCCore.ServerRequest<Workcell_Control_V1_WatchStateRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Workcell_Control_V1_WatchStateResponse>
+
+        /// Handle the "GetState" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The robot's measured state now: one sample, for a caller that looks when it decides.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Workcell_Control_V1_GetStateRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Workcell_Control_V1_GetStateResponse` message.
+        func getState(
+            request: GRPCCore.ServerRequest<Workcell_Control_V1_GetStateRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Workcell_Control_V1_GetStateResponse>
     }
 
     /// Simple service protocol for the "workcell.control.v1.Control" service.
@@ -476,6 +526,24 @@ extension Workcell_Control_V1_Control {
             response: GRPCCore.RPCWriter<Workcell_Control_V1_WatchStateResponse>,
             context: GRPCCore.ServerContext
         ) async throws
+
+        /// Handle the "GetState" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The robot's measured state now: one sample, for a caller that looks when it decides.
+        ///
+        /// - Parameters:
+        ///   - request: A `Workcell_Control_V1_GetStateRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Workcell_Control_V1_GetStateResponse` to respond with.
+        func getState(
+            request: Workcell_Control_V1_GetStateRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Workcell_Control_V1_GetStateResponse
     }
 }
 
@@ -549,6 +617,17 @@ extension Workcell_Control_V1_Control.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Workcell_Control_V1_Control.Method.GetState.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Workcell_Control_V1_GetStateRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Workcell_Control_V1_GetStateResponse>(),
+            handler: { request, context in
+                try await self.getState(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -608,6 +687,17 @@ extension Workcell_Control_V1_Control.ServiceProtocol {
             context: context
         )
         return response
+    }
+
+    public func getState(
+        request: GRPCCore.StreamingServerRequest<Workcell_Control_V1_GetStateRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Workcell_Control_V1_GetStateResponse> {
+        let response = try await self.getState(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
     }
 }
 
@@ -697,6 +787,19 @@ extension Workcell_Control_V1_Control.SimpleServiceProtocol {
                 )
                 return [:]
             }
+        )
+    }
+
+    public func getState(
+        request: GRPCCore.ServerRequest<Workcell_Control_V1_GetStateRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Workcell_Control_V1_GetStateResponse> {
+        return GRPCCore.ServerResponse<Workcell_Control_V1_GetStateResponse>(
+            message: try await self.getState(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
         )
     }
 }
@@ -847,6 +950,29 @@ extension Workcell_Control_V1_Control {
             deserializer: some GRPCCore.MessageDeserializer<Workcell_Control_V1_WatchStateResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Workcell_Control_V1_WatchStateResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetState" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The robot's measured state now: one sample, for a caller that looks when it decides.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Workcell_Control_V1_GetStateRequest` message.
+        ///   - serializer: A serializer for `Workcell_Control_V1_GetStateRequest` messages.
+        ///   - deserializer: A deserializer for `Workcell_Control_V1_GetStateResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getState<Result>(
+            request: GRPCCore.ClientRequest<Workcell_Control_V1_GetStateRequest>,
+            serializer: some GRPCCore.MessageSerializer<Workcell_Control_V1_GetStateRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Workcell_Control_V1_GetStateResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Workcell_Control_V1_GetStateResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1066,6 +1192,40 @@ extension Workcell_Control_V1_Control {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "GetState" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The robot's measured state now: one sample, for a caller that looks when it decides.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Workcell_Control_V1_GetStateRequest` message.
+        ///   - serializer: A serializer for `Workcell_Control_V1_GetStateRequest` messages.
+        ///   - deserializer: A deserializer for `Workcell_Control_V1_GetStateResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getState<Result>(
+            request: GRPCCore.ClientRequest<Workcell_Control_V1_GetStateRequest>,
+            serializer: some GRPCCore.MessageSerializer<Workcell_Control_V1_GetStateRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Workcell_Control_V1_GetStateResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Workcell_Control_V1_GetStateResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Workcell_Control_V1_Control.Method.GetState.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1238,6 +1398,35 @@ extension Workcell_Control_V1_Control.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Workcell_Control_V1_WatchStateRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Workcell_Control_V1_WatchStateResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetState" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The robot's measured state now: one sample, for a caller that looks when it decides.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Workcell_Control_V1_GetStateRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getState<Result>(
+        request: GRPCCore.ClientRequest<Workcell_Control_V1_GetStateRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Workcell_Control_V1_GetStateResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getState(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Workcell_Control_V1_GetStateRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Workcell_Control_V1_GetStateResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1437,6 +1626,39 @@ extension Workcell_Control_V1_Control.ClientProtocol {
             metadata: metadata
         )
         return try await self.watchState(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetState" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The robot's measured state now: one sample, for a caller that looks when it decides.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getState<Result>(
+        _ message: Workcell_Control_V1_GetStateRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Workcell_Control_V1_GetStateResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Workcell_Control_V1_GetStateRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getState(
             request: request,
             options: options,
             onResponse: handleResponse

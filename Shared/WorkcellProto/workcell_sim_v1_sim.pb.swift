@@ -795,8 +795,11 @@ public nonisolated struct Workcell_Sim_V1_WatchTactileRequest: Sendable {
   /// Clears the value of `robot`. Subsequent reads from it will return its default value.
   public mutating func clearRobot() {self._robot = nil}
 
-  /// Finger id; empty = every finger of the robot.
+  /// Finger id; empty = every finger of the robot (or of `gripper`).
   public var finger: String = String()
+
+  /// Gripper id, e.g. "right_gripper": only its fingers; empty = both hands.
+  public var gripper: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1886,7 +1889,7 @@ nonisolated extension Workcell_Sim_V1_WatchCameraFramesResponse: SwiftProtobuf.M
 
 nonisolated extension Workcell_Sim_V1_WatchTactileRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WatchTactileRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}robot\0\u{1}finger\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}robot\0\u{1}finger\0\u{1}gripper\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1896,6 +1899,7 @@ nonisolated extension Workcell_Sim_V1_WatchTactileRequest: SwiftProtobuf.Message
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularMessageField(value: &self._robot) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.finger) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.gripper) }()
       default: break
       }
     }
@@ -1912,12 +1916,16 @@ nonisolated extension Workcell_Sim_V1_WatchTactileRequest: SwiftProtobuf.Message
     if !self.finger.isEmpty {
       try visitor.visitSingularStringField(value: self.finger, fieldNumber: 2)
     }
+    if !self.gripper.isEmpty {
+      try visitor.visitSingularStringField(value: self.gripper, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Workcell_Sim_V1_WatchTactileRequest, rhs: Workcell_Sim_V1_WatchTactileRequest) -> Bool {
     if lhs._robot != rhs._robot {return false}
     if lhs.finger != rhs.finger {return false}
+    if lhs.gripper != rhs.gripper {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -53,7 +53,7 @@ public struct FleetMember: Sendable {
     plant: PlantSelection? = nil,
     clock: any WorkcellClock = WallClock(),
     jointBusHub: JointBusHub? = nil,
-    inProcessGRPC: InProcessGRPC? = nil,
+    inProcess: InProcessFleet? = nil,
     logger baseLogger: Logger
   ) async throws -> FleetMember {
     var logger = baseLogger
@@ -68,7 +68,7 @@ public struct FleetMember: Sendable {
 
     let context = ServiceContext(
       serviceName: S.name, logger: logger, metrics: registry, environment: environment, host: host,
-      plant: plant, clock: clock, jointBusHub: jointBusHub, inProcessGRPC: inProcessGRPC)
+      plant: plant, clock: clock, jointBusHub: jointBusHub, inProcess: inProcess)
     let parts = try await S.makeParts(options: options, context: context)
 
     let board = HealthStatusBoard(services: parts.rpcServices.map(\.name) + ["grpc.health.v1.Health"])
@@ -86,7 +86,7 @@ public struct FleetMember: Sendable {
       interceptors: interceptors
     )
     let inProcessServers: [any Service] =
-      inProcessGRPC.map { [$0.servers(port: ports.grpc, services: rpcServices, interceptors: interceptors)] } ?? []
+      inProcess.map { [$0.grpc.servers(port: ports.grpc, services: rpcServices, interceptors: interceptors)] } ?? []
 
     let boundHTTPPort = BoundPort()
     let router = Router()

@@ -62,18 +62,18 @@ public struct ServiceContext: Sendable {
   /// Where a simulated world and the robots' controllers meet when both run in this process
   /// (`workcell demo`): one call per tick instead of the UDP joint bus. nil: the bus.
   public var jointBusHub: JointBusHub?
-  /// The peers served in this process (`workcell demo`): their gRPC hops stay in process
-  /// (`HostPort.grpcClient(clock:inProcess:)`). nil: every peer over the network.
-  public var inProcessGRPC: InProcessGRPC?
+  /// The peers and PLCs served in this process (`workcell demo`): their gRPC hops and Modbus
+  /// requests stay in process (`HostPort.grpcClient(clock:inProcess:)`). nil: the network.
+  public var inProcess: InProcessFleet?
 
   public init(
     serviceName: String, logger: Logger, metrics: PrometheusCollectorRegistry,
     environment: [String: String], host: String = "127.0.0.1", plant: PlantSelection? = nil,
-    clock: any WorkcellClock = WallClock(), jointBusHub: JointBusHub? = nil, inProcessGRPC: InProcessGRPC? = nil
+    clock: any WorkcellClock = WallClock(), jointBusHub: JointBusHub? = nil, inProcess: InProcessFleet? = nil
   ) {
     self.clock = clock
     self.jointBusHub = jointBusHub
-    self.inProcessGRPC = inProcessGRPC
+    self.inProcess = inProcess
     self.serviceName = serviceName
     self.host = host
     self.plant = plant?.plant

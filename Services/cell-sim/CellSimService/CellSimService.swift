@@ -102,7 +102,8 @@ public enum CellSimService: FleetService {
       logger[metadataKey: "side"] = "\(name)"
       servers.append(
         ModbusTCPServer(
-          host: context.host, port: portBase == 0 ? 0 : portBase + index, device: endpoint, logger: logger))
+          host: context.host, port: portBase == 0 ? 0 : portBase + index, device: endpoint,
+          inProcess: context.inProcess?.modbus, logger: logger))
     }
 
     let host = SimWorldHost(plcs: plcs, clock: context.clock as? SimulationClock, jointBusHub: context.jointBusHub)

@@ -94,8 +94,19 @@ struct SimSensorsService: Workcell_Sim_V1_SimSensors.SimpleServiceProtocol {
       }
       fingers = [finger]
     }
+    if !request.gripper.isEmpty {
+      fingers = fingers.filter { TactileArray.fingers[$0].hasPrefix(request.gripper + "/") }
+      guard !fingers.isEmpty else {
+        let grippers = Set(TactileArray.fingers.map { $0.split(separator: "/")[0] }).sorted()
+        throw RPCError(
+          code: .notFound,
+          message: request.finger.isEmpty
+            ? "Gripper '\(request.gripper)' is not on the robot; it has \(grippers.joined(separator: ", "))."
+            : "Finger '\(request.finger)' is not on gripper '\(request.gripper)'.")
+      }
+    }
     var seen: (generation: UInt64, sequence: UInt64) = (0, 0)
-    try await clock.activity("sim.tactile.\(robot).\(request.finger)") {
+    try await clock.activity("sim.tactile.\(robot).\(request.gripper)\(request.finger)") {
     while !Task.isCancelled {
       let frames: [Workcell_Sim_V1_TactileFrame] = host.withRun { run in
         guard let run, robot < run.world.robotCount else { return [] }

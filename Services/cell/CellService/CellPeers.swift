@@ -51,13 +51,13 @@ final class CellPeers: Sendable {
   }
 }
 
-/// A robot's live picture: control's newest RobotState (joints, grippers, mode, safety) and the
-/// progress of the chunk control tracks, from two long-lived streams that reconnect when lost.
+/// A robot's live picture: control's RobotState (joints, grippers, mode, safety), read when the
+/// sequencer decides (GetState), and the progress of the chunk control tracks, from a long-lived
+/// Execute stream that reconnects when lost.
 final class RobotFeed: Sendable {
   let robot: Workcell_Common_V1_EquipmentRef
   private let control: Workcell_Control_V1_Control.Client<Transport>
-  private let state = Mutex<(state: Workcell_Control_V1_RobotState, arrived: Date)?>(nil)
-  /// The clock a state's age is read on.
+  /// The clock the calls' wall timeouts are read on.
   private let clock: any WorkcellClock
   private let progress = Mutex<Workcell_Control_V1_ExecutionProgress?>(nil)
   /// Chunks on their way to control's Execute stream: on a simulated clock each holds the clock
@@ -78,12 +78,17 @@ final class RobotFeed: Sendable {
       of: Workcell_Policy_V1_ActionChunk.self, clock: clock, bufferingPolicy: .bufferingNewest(1))
   }
 
-  /// The newest state, if one arrived within `maxAgeS` seconds on the cell's clock.
-  func latest(maxAgeS: Double = 2) -> Workcell_Control_V1_RobotState? {
-    let now = clock.now()
-    return state.withLock { entry in
-      guard let entry, now.timeIntervalSince(entry.arrived) <= maxAgeS else { return nil }
-      return entry.state
+  /// The robot's state now (GetState), or nil if control does not answer within 2 s.
+  func current() async -> Workcell_Control_V1_RobotState? {
+    do {
+      let reply = try await control.getState(
+        .with { $0.robot = robot }, options: .timeout(seconds: clock.wallTimeout(seconds: 2)))
+      return reply.state
+    } catch {
+      if !Task.isCancelled {
+        logger.warning("control did not give the robot's state", metadata: ["error": "\(error)"])
+      }
+      return nil
     }
   }
 
@@ -93,29 +98,9 @@ final class RobotFeed: Sendable {
   /// Hands `chunk` to control (replacing any chunk not yet sent).
   func send(_ chunk: Workcell_Policy_V1_ActionChunk) { chunkSink.yield(chunk) }
 
-  /// Follows WatchState and keeps the Execute stream open until cancelled.
+  /// Keeps the Execute stream open until cancelled.
   func run() async {
-    await withDiscardingTaskGroup { group in
-      group.addTask { await self.followState() }
-      group.addTask { await self.execute() }
-    }
-  }
-
-  private func followState() async {
-    while !Task.isCancelled {
-      do {
-        try await control.watchState(.with { $0.robot = robot; $0.maxRateHz = 250 }) { response in
-          for try await message in response.messages {
-            let arrived = self.clock.now()
-            self.state.withLock { $0 = (message.state, arrived) }
-          }
-        }
-      } catch {
-        if Task.isCancelled { return }
-        logger.warning("control's state stream lost; reconnecting", metadata: ["error": "\(error)"])
-      }
-      try? await Task.sleep(for: .milliseconds(200))
-    }
+    await execute()
   }
 
   private func execute() async {

@@ -33,7 +33,8 @@ struct CellRPC: Workcell_Cell_V1_Cell.SimpleServiceProtocol {
       }
     }
     logger.notice("start", metadata: ["robots": "\(robots.map(\.id))", "cycle_limit": "\(request.cycleLimit)"])
-    return .with { $0.robots = robots.map(status) }
+    let statuses = await status(of: robots)
+    return .with { $0.robots = statuses }
   }
 
   func pause(request: Workcell_Cell_V1_PauseRequest, context: ServerContext) async throws
@@ -42,27 +43,30 @@ struct CellRPC: Workcell_Cell_V1_Cell.SimpleServiceProtocol {
     let robots = try chosen(request.robots)
     for robot in robots { sequencer.slots[robot.id]!.pause() }
     logger.notice("pause", metadata: ["robots": "\(robots.map(\.id))"])
-    return .with { $0.robots = robots.map(status) }
+    let statuses = await status(of: robots)
+    return .with { $0.robots = statuses }
   }
 
   func stop(request: Workcell_Cell_V1_StopRequest, context: ServerContext) async throws -> Workcell_Cell_V1_StopResponse {
     let robots = try chosen(request.robots)
     for robot in robots { sequencer.slots[robot.id]!.stop(abort: request.abortCycles) }
     logger.notice("stop", metadata: ["robots": "\(robots.map(\.id))", "abort_cycles": "\(request.abortCycles)"])
-    return .with { $0.robots = robots.map(status) }
+    let statuses = await status(of: robots)
+    return .with { $0.robots = statuses }
   }
 
   func getStatus(request: Workcell_Cell_V1_GetStatusRequest, context: ServerContext) async throws
     -> Workcell_Cell_V1_GetStatusResponse
   {
-    .with {
+    let statuses = await status(of: sequencer.config.robots)
+    return .with {
       $0.cell = .with {
         $0.plant = sequencer.config.plant
         $0.line = sequencer.config.line
         $0.cell = sequencer.config.cell
         $0.station = sequencer.config.station
       }
-      $0.robots = sequencer.config.robots.map(status)
+      $0.robots = statuses
       if let oldest = sequencer.outboxOldest { $0.outboxOldestAt = Google_Protobuf_Timestamp(date: oldest) }
       $0.idealCycleMs = UInt32(clamping: sequencer.config.idealCycleMs)
     }
@@ -94,7 +98,16 @@ struct CellRPC: Workcell_Cell_V1_Cell.SimpleServiceProtocol {
     }
   }
 
-  private func status(_ robot: CellConfig.Robot) -> Workcell_Cell_V1_RobotStatus {
+  /// Each robot's status, with control's state read now.
+  private func status(of robots: [CellConfig.Robot]) async -> [Workcell_Cell_V1_RobotStatus] {
+    var statuses: [Workcell_Cell_V1_RobotStatus] = []
+    for robot in robots {
+      statuses.append(status(robot, state: await sequencer.feeds[robot.id]?.current()))
+    }
+    return statuses
+  }
+
+  private func status(_ robot: CellConfig.Robot, state: Workcell_Control_V1_RobotState?) -> Workcell_Cell_V1_RobotStatus {
     let s = sequencer.slots[robot.id]!.snapshot
     return .with {
       $0.robot = robot.id
@@ -117,7 +130,7 @@ struct CellRPC: Workcell_Cell_V1_Cell.SimpleServiceProtocol {
       if let failure = s.lastFailure { $0.lastFailureCode = Workcell_Common_V1_FailureCode(failure) }
       $0.lastCycleMs = UInt32(clamping: s.lastCycleMs)
       $0.outboxDepth = UInt32(clamping: sequencer.outboxDepth(robot.id))
-      if let state = sequencer.feeds[robot.id]?.latest() {
+      if let state {
         $0.safety = state.safety
       } else {
         $0.safety = .with { $0.estopOk = sequencer.safety.estopOK(robot.side) }

@@ -237,7 +237,7 @@ final class CellSequencer: Service, Sendable {
         code: .failedPrecondition,
         message: "The \(robot.side == .left ? "left" : "right") side's safety chain is open or unknown (plc-bridge); release the e-stop first.")
     }
-    let mode = feeds[robot.id]?.latest()?.mode
+    let mode = await feeds[robot.id]?.current()?.mode
     if let mode, [.stopped, .fault, .stopping].contains(mode) {
       _ = try await control.resume(.with { $0.robot = equipment }, options: .timeout(seconds: clock.wallTimeout(seconds: 5)))
     }

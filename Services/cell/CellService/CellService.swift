@@ -26,7 +26,7 @@ public enum CellService: FleetService {
     let outbox = try await DurableOutbox.open(path: config.outboxPath, logger: context.logger)
     let sequencer = try CellSequencer(
       config: config, outbox: outbox, metrics: CellMetrics(registry: context.metrics), logger: context.logger,
-      fleetClock: context.clock, inProcessGRPC: context.inProcessGRPC)
+      fleetClock: context.clock, inProcessGRPC: context.inProcess?.grpc)
     return ServiceParts(
       rpcServices: [
         .init(name: Workcell_Cell_V1_Cell.descriptor.fullyQualifiedService, service: CellRPC(sequencer: sequencer, logger: context.logger))

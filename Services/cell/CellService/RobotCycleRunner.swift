@@ -92,7 +92,7 @@ struct RobotCycleRunner: Sendable {
         // would fail every cycle at once (the arm cannot move, the hand keeps its nut, the feeder
         // presents no new one). The controller stays in fault until a Resume, so checking here
         // catches every case.
-        if verdict.outcome != .ok, faultReason == nil, feed.latest()?.mode == .fault {
+        if verdict.outcome != .ok, faultReason == nil, await feed.current()?.mode == .fault {
           faultReason = "control fault: \(feed.lastProgress?.detail ?? "the controller is in fault; see control's log")"
         }
         // After any failed cycle the hand is opened (a nut in it goes to the reject chute) and the
@@ -154,7 +154,7 @@ struct RobotCycleRunner: Sendable {
     case .graspCheck:
       guard config.touch else {
         // Vision only: nothing tells how the nut sits in the hand; only that the fingers hold something.
-        return feed.latest().map(Self.graspFromGripper)?.holding == true ? .succeeded : .failed(.gripSlip)
+        return await feed.current().map(Self.graspFromGripper)?.holding == true ? .succeeded : .failed(.gripSlip)
       }
       guard let estimate = await estimate(CycleStep.graspCheck, capturedAfter: clock.now(), until: deadline) else {
         return clock.now() >= deadline ? .deadlinePassed : .failed(.gripSlip)
@@ -286,8 +286,8 @@ struct RobotCycleRunner: Sendable {
     while true {
       if let stop = interruption() { return stop }
       if clock.now() >= deadline { return .deadlinePassed }
-      guard let state = feed.latest() else {
-        logger.warning("no state from control for 2 s", metadata: ["robot": "\(robot.id)"])
+      guard let state = await feed.current() else {
+        logger.warning("no state from control within 2 s", metadata: ["robot": "\(robot.id)"])
         return .failed(.controlFault)
       }
       if let problem = controlProblem(state) { return problem }
@@ -529,7 +529,7 @@ struct RobotCycleRunner: Sendable {
     } catch {
       logger.warning("homing after a failed cycle failed", metadata: ["robot": "\(robot.id)", "error": "\(error)"])
     }
-    if let state = feed.latest(), let gripper = state.grippers.first(where: { $0.name == Self.gripperName }),
+    if let state = await feed.current(), let gripper = state.grippers.first(where: { $0.name == Self.gripperName }),
       gripper.widthM < Self.openWidthM - 0.005
     {
       logger.info("fingers still closed after homing; opening them at home", metadata: ["robot": "\(robot.id)"])
@@ -539,7 +539,7 @@ struct RobotCycleRunner: Sendable {
 
   /// Holds the arm where it is with the working gripper open for 0.6 s of cell time.
   private func openHand(_ sequence: inout UInt64) async {
-    guard let state = feed.latest(), controlProblem(state) == nil else { return }
+    guard let state = await feed.current(), controlProblem(state) == nil else { return }
     let joints = Self.armJoints(state)
     guard joints.count == 7 else { return }
     let now = state.hasMeasuredAt ? state.measuredAt.date : clock.now()

@@ -143,6 +143,14 @@ struct ControlRPC: Workcell_Control_V1_Control.SimpleServiceProtocol {
     return .with { $0.state = state() }
   }
 
+  func getState(
+    request: Workcell_Control_V1_GetStateRequest, context: ServerContext
+  ) async throws -> Workcell_Control_V1_GetStateResponse {
+    try check(request.robot)
+    let snapshot = handle.snapshot()
+    return .with { $0.state = ControlProtoMapping.state(snapshot, robot: robot, limits: limits, safetyInput: safetyInput) }
+  }
+
   func watchState(
     request: Workcell_Control_V1_WatchStateRequest, response: RPCWriter<Workcell_Control_V1_WatchStateResponse>,
     context: ServerContext

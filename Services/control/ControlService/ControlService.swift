@@ -42,7 +42,7 @@ public enum ControlService: FleetService {
         "no joint bus configured (--joint-bus): the robot is not driven; every command answers UNAVAILABLE")
     }
     if let plc = config.plcBridge {
-      background.append(PlcSafetyInput(address: plc, handle: handle, logger: logger, inProcessGRPC: context.inProcessGRPC))
+      background.append(PlcSafetyInput(address: plc, handle: handle, logger: logger, inProcessGRPC: context.inProcess?.grpc))
     } else {
       logger.warning("no PLC safety input (--plc-bridge): e-stops reach this robot only through its own hardware")
     }

@@ -26,7 +26,7 @@ public enum PerceptionService: FleetService {
     var subscriptionLogger = context.logger
     subscriptionLogger[metadataKey: "component"] = "sensors"
     let subscriptions = try SensorSubscriptions(
-      config: config, frames: frames, metrics: metrics, logger: subscriptionLogger, inProcessGRPC: context.inProcessGRPC)
+      config: config, frames: frames, metrics: metrics, logger: subscriptionLogger, inProcessGRPC: context.inProcess?.grpc)
     let estimator = RobotEstimator(config: config, frames: frames, metrics: metrics)
     context.logger.info(
       "perception configured",

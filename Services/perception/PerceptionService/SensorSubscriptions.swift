@@ -226,7 +226,11 @@ final class SensorSubscriptions: Service, Sendable {
     let fingerA = "\(gripper)/finger_a"
     let fingerB = "\(gripper)/finger_b"
     try await sensors.watchTactile(
-      request: ClientRequest(message: .with { $0.robot = .with { $0.robot = robot } }), options: options
+      request: ClientRequest(
+        message: .with {
+          $0.robot = .with { $0.robot = robot }
+          $0.gripper = gripper
+        }), options: options
     ) { response in
       for try await message in response.messages {
         let frame = message.frame

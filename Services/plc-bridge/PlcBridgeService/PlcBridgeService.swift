@@ -23,8 +23,11 @@ public enum PlcBridgeService: FleetService {
     var sides: [Workcell_Common_V1_Side: PlcSide] = [:]
     var links: [PlcDeviceLink] = []
     for (feederEndpoint, fixtureEndpoint) in configured {
-      let feeder = try PlcDeviceLink(kind: .feeder, endpoint: feederEndpoint, timing: timing, metrics: metrics, logger: context.logger, clock: context.clock)
-      let fixture = try PlcDeviceLink(kind: .fixture, endpoint: fixtureEndpoint, timing: timing, metrics: metrics, logger: context.logger, clock: context.clock)
+      let feeder = try PlcDeviceLink(kind: .feeder, endpoint: feederEndpoint, timing: timing, metrics: metrics, logger: context.logger, clock: context.clock,
+        inProcess: context.inProcess?.modbus)
+      let fixture = try PlcDeviceLink(
+        kind: .fixture, endpoint: fixtureEndpoint, timing: timing, metrics: metrics, logger: context.logger, clock: context.clock,
+        inProcess: context.inProcess?.modbus)
       sides[feederEndpoint.side] = PlcSide(
         side: feederEndpoint.side, feeder: feeder, fixture: fixture, metrics: metrics, logger: context.logger)
       links += [feeder, fixture]

@@ -66,7 +66,7 @@ final class PlcDeviceLink: Service, Sendable {
 
   init(
     kind: PlcDevice, endpoint: PlcEndpoint, timing: Timing, metrics: PlcMetrics, logger: Logger,
-    clock: any WorkcellClock = WallClock()
+    clock: any WorkcellClock = WallClock(), inProcess: InProcessModbus? = nil
   ) throws {
     self.clock = clock
     self.origin = clock.elapsed
@@ -84,7 +84,7 @@ final class PlcDeviceLink: Service, Sendable {
       host: endpoint.host, port: endpoint.port,
       config: ModbusTCPClient.Config(
         connectTimeout: .seconds(1), reconnectMin: .milliseconds(100), reconnectMax: .seconds(5), maxInFlight: 4),
-      logger: logger)
+      inProcess: inProcess, logger: logger)
   }
 
   /// The latest inputs, if the device was read since it last became unreachable.
