@@ -77,8 +77,8 @@ struct DemoCommand: AsyncParsableCommand {
 
   @Flag(
     help: ArgumentHelp(
-      "Let the services call each other over HTTP/2 on loopback instead of grpc-swift's in-process transport.",
-      discussion: "Both carry the same gRPC contracts; in process a streamed message costs ~15 µs instead of ~0.5 ms. Same seed, same cycles either way."))
+      "Let the services reach each other over the network: gRPC over HTTP/2 on loopback and the PLCs over Modbus TCP, instead of in this process.",
+      discussion: "Both carry the same contracts (gRPC messages, Modbus PDUs); in process a streamed message costs ~15 µs instead of ~0.5 ms. Same seed, same cycles either way."))
   var grpcOverNetwork = false
 
   @Option(

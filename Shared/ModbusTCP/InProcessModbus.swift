@@ -5,7 +5,8 @@ import Synchronization
 /// that server's answering code directly — the same PDUs, unit ids, exceptions and decoding as
 /// on the wire, without the kernel and two event-loop hops per request.
 public final class InProcessModbus: Sendable {
-  /// The ports served in this process; clients of other ports use TCP.
+  /// The ports served in this process (besides those of servers already running here); clients
+  /// of other ports use TCP.
   public let ports: Set<Int>
   private let servers = Mutex<[Int: ModbusTCPServer]>([:])
 
@@ -14,7 +15,7 @@ public final class InProcessModbus: Sendable {
   }
 
   /// Whether a client of `port` stays in this process.
-  func serves(port: Int) -> Bool { ports.contains(port) }
+  func serves(port: Int) -> Bool { ports.contains(port) || server(port: port) != nil }
 
   func register(_ server: ModbusTCPServer, port: Int) {
     servers.withLock { $0[port] = server }

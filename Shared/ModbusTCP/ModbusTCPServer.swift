@@ -53,8 +53,9 @@ public final class ModbusTCPServer: Service, Sendable {
       }
     bound.withLock { $0 = server.channel.localAddress?.port }
     logger.info("Modbus TCP server listening", metadata: ["port": "\(server.channel.localAddress?.port ?? -1)"])
-    if let inProcess, inProcess.serves(port: port) { inProcess.register(self, port: port) }
-    defer { inProcess?.unregister(port: port) }
+    let boundPort = server.channel.localAddress?.port ?? port
+    inProcess?.register(self, port: boundPort)
+    defer { inProcess?.unregister(port: boundPort) }
     do {
       try await cancelWhenGracefulShutdown {
         try await server.executeThenClose { connections in

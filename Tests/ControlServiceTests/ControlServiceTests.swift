@@ -159,6 +159,23 @@ struct ControlServiceTests {
     }
   }
 
+  @Test("GetState gives the robot's state now, as WatchState streams it; another robot's is NOT_FOUND")
+  func getState() async throws {
+    try await Self.withRig { rig in
+      let streamed = try await Self.firstState(rig.control)
+      let now = try await rig.control.getState(
+        .with { $0.robot = .with { $0.robot = "left" } }, options: Self.options(timeout: .seconds(5))
+      ).state
+      #expect(now.robot.robot == "left" && now.mode == streamed.mode)
+      #expect(now.joints.map(\.name) == streamed.joints.map(\.name) && now.grippers.count == 2)
+      #expect(now.measuredAt.date >= streamed.measuredAt.date)
+      await #expect {
+        _ = try await rig.control.getState(
+          .with { $0.robot = .with { $0.robot = "right" } }, options: Self.options(timeout: .seconds(5)))
+      } throws: { ($0 as? RPCError)?.code == .notFound }
+    }
+  }
+
   @Test("a chunk executes to COMPLETED and the robot's joints reach its last targets")
   func completes() async throws {
     try await Self.withRig { rig in

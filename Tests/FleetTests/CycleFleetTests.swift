@@ -111,13 +111,13 @@ struct CycleFleetTests {
     #expect(quiet.cellCycles == loaded.cellCycles)
   }
 
-  @Test("Simulated time: the UDP joint bus and the in-process call per tick give the same cycle records")
-  func jointBusTransports() async throws {
+  @Test("Simulated time: over the network (UDP joint bus, HTTP/2, Modbus TCP) the fleet gives the same cycle records as in one process")
+  func networkAndInProcessLinks() async throws {
     let arguments = ["--cycles", "2", "--seed", "4"]
     let inProcess = try await Self.demo(arguments)
-    let udp = try await Self.demo(arguments + ["--udp-joint-bus"])
+    let network = try await Self.demo(arguments + ["--udp-joint-bus", "--grpc-over-network"])
     let digest = try #require(inProcess.object["records_sha256"] as? String)
-    #expect(udp.object["records_sha256"] as? String == digest, "in process \(inProcess.object)\nudp \(udp.object)")
+    #expect(network.object["records_sha256"] as? String == digest, "in process \(inProcess.object)\nnetwork \(network.object)")
     #expect(inProcess.cellCycles == 2)
   }
 

@@ -134,3 +134,29 @@ def test_joint_bus_moves_a_joint(cell_sim):
             bus.sendto(command_datagram(0, sequence + 2, target), ("127.0.0.1", bus_port))
             data = latest_state(bus)
             assert abs(struct.unpack_from("<f", data, 24 + 12 * 7)[0] - 0.3) < 0.01
+
+
+def test_tactile_of_one_gripper(cell_sim):
+    """WatchTactile's `gripper` field: only that hand's fingertips; an unknown hand is NOT_FOUND."""
+    import grpc
+    import pytest
+
+    sim = cell_sim()
+    reset(sim)
+    api = sim.api
+    sensors = api.sim_pb2_grpc.SimSensorsStub(sim.channel)
+    left = api.common_pb2.EquipmentRef(robot="left")
+    stream = sensors.WatchTactile(api.sim_pb2.WatchTactileRequest(robot=left, gripper="left_gripper"), timeout=10)
+    fingers = set()
+    for count, message in enumerate(stream, start=1):
+        fingers.add(message.frame.finger)
+        assert len(message.frame.pressure_kpa) == message.frame.rows * message.frame.cols
+        if count == 6:
+            break
+    stream.cancel()
+    assert fingers == {"left_gripper/finger_a", "left_gripper/finger_b"}
+
+    with pytest.raises(grpc.RpcError) as refused:
+        next(iter(sensors.WatchTactile(api.sim_pb2.WatchTactileRequest(robot=left, gripper="third_hand"), timeout=5)))
+    assert refused.value.code() == grpc.StatusCode.NOT_FOUND
+    assert "third_hand" in refused.value.details()

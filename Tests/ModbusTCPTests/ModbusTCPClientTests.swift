@@ -58,18 +58,20 @@ private final class ScriptedDevice: ModbusDevice, Sendable {
 struct ModbusTCPClientTests {
   /// Runs a server for `device` and a client connected to it for the duration of `body`.
   private func withClientAndServer(
-    _ device: ScriptedDevice, maxInFlight: Int = 4,
+    _ device: ScriptedDevice, maxInFlight: Int = 4, inProcess: Bool = false,
     _ body: @Sendable (ModbusTCPClient, ModbusTCPServer) async throws -> Void
   ) async throws {
     let logger = Logger(label: "test")
-    let server = ModbusTCPServer(host: "127.0.0.1", port: 0, device: device, logger: logger)
+    // In process: the client hands its PDUs to the server's answering code (`workcell demo`).
+    let links = inProcess ? InProcessModbus(ports: []) : nil
+    let server = ModbusTCPServer(host: "127.0.0.1", port: 0, device: device, inProcess: links, logger: logger)
     try await withThrowingTaskGroup { group in
       group.addTask { try await server.run() }
       let port = try #require(await server.boundPort())
       let client = ModbusTCPClient(
         host: "127.0.0.1", port: port,
         config: .init(connectTimeout: .seconds(1), reconnectMin: .milliseconds(20), reconnectMax: .milliseconds(100), maxInFlight: maxInFlight),
-        logger: logger)
+        inProcess: links, logger: logger)
       group.addTask { try await client.run() }
       let deadline = ContinuousClock.now + .seconds(5)
       while client.connectionState != .connected, ContinuousClock.now < deadline {
@@ -81,10 +83,10 @@ struct ModbusTCPClientTests {
     }
   }
 
-  @Test("reads and writes round-trip with matched transaction ids, also many in flight")
-  func roundTrips() async throws {
+  @Test("reads and writes round-trip with matched transaction ids, also many in flight (over TCP and in process)", arguments: [false, true])
+  func roundTrips(inProcess: Bool) async throws {
     let device = ScriptedDevice(.answer)
-    try await withClientAndServer(device) { client, _ in
+    try await withClientAndServer(device, inProcess: inProcess) { client, _ in
       #expect(try await client.send(.readInputRegisters(address: 7, count: 3), unit: 2, timeout: .seconds(1)) == .registers([7, 8, 9]))
       #expect(try await client.send(.writeSingleCoil(address: 1, value: true), unit: 1, timeout: .seconds(1)) == .wroteSingle(address: 1, value: 0xFF00))
       // 50 concurrent reads with different addresses: each gets its own answer back. Four are in
@@ -102,10 +104,10 @@ struct ModbusTCPClientTests {
     }
   }
 
-  @Test("an exception answer is a typed error carrying its code; a write is not retried")
-  func exceptions() async throws {
+  @Test("an exception answer is a typed error carrying its code; a write is not retried (over TCP and in process)", arguments: [false, true])
+  func exceptions(inProcess: Bool) async throws {
     let device = ScriptedDevice(.exception(.illegalDataAddress))
-    try await withClientAndServer(device) { client, _ in
+    try await withClientAndServer(device, inProcess: inProcess) { client, _ in
       await #expect {
         try await client.send(.readCoils(address: 9, count: 1), unit: 1, timeout: .seconds(1))
       } throws: { error in

@@ -147,8 +147,7 @@ struct ControlRPC: Workcell_Control_V1_Control.SimpleServiceProtocol {
     request: Workcell_Control_V1_GetStateRequest, context: ServerContext
   ) async throws -> Workcell_Control_V1_GetStateResponse {
     try check(request.robot)
-    let snapshot = handle.snapshot()
-    return .with { $0.state = ControlProtoMapping.state(snapshot, robot: robot, limits: limits, safetyInput: safetyInput) }
+    return .with { $0.state = state() }
   }
 
   func watchState(
