@@ -1,7 +1,7 @@
 import Foundation
 import YieldKPI
 
-/// The steps of one cycle (ARCHITECTURE.md "The plant, the cell, the cycle"), in order.
+/// The steps of one cycle (docs/architecture.md "The plant, the cell, the cycle"), in order.
 public enum CycleStep: String, Sendable, Hashable, CaseIterable, Codable {
   /// Feeder handshake: FEED_REQUEST until PART_PRESENT.
   case requestPart = "request_part"

@@ -5,7 +5,7 @@
 public struct MBAPFrame: Hashable, Sendable {
   /// Matches a response to its request; the client picks it, the server echoes it.
   public var transactionID: UInt16
-  /// The addressed device behind the endpoint (PLC-IO-MAP.md: feeder 1, fixture 2 by default).
+  /// The addressed device behind the endpoint (docs/plc-io-map.md: feeder 1, fixture 2 by default).
   public var unitID: UInt8
   /// Function code and data.
   public var pdu: [UInt8]

@@ -1,4 +1,4 @@
-/// The Modbus function codes the cell's PLCs use (PLC-IO-MAP.md "Both").
+/// The Modbus function codes the cell's PLCs use (docs/plc-io-map.md "Both").
 public enum ModbusFunctionCode: UInt8, Sendable, CaseIterable, CustomStringConvertible {
   case readCoils = 1
   case readDiscreteInputs = 2

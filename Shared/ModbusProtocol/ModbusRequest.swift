@@ -1,5 +1,5 @@
 /// One Modbus request PDU (function code and data, without the MBAP header). Addresses are
-/// 0-based protocol addresses, as in PLC-IO-MAP.md.
+/// 0-based protocol addresses, as in docs/plc-io-map.md.
 public enum ModbusRequest: Hashable, Sendable {
   case readCoils(address: UInt16, count: UInt16)
   case readDiscreteInputs(address: UInt16, count: UInt16)

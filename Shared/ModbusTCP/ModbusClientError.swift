@@ -34,7 +34,7 @@ public struct ModbusClientError: Error, Hashable, Sendable, CustomStringConverti
   }
 
   /// Whether the request may simply be sent again: a busy PLC or a lost answer, and only for
-  /// reads (PLC-IO-MAP.md: "retries only what is safe to retry").
+  /// reads (docs/plc-io-map.md: "retries only what is safe to retry").
   public func isRetryable(for request: ModbusRequest) -> Bool {
     guard request.functionCode.isRead else { return false }
     switch code {

@@ -5,7 +5,7 @@ extension PlantConfiguration {
   /// The fleet services that run once per cell; `ports` keys must be among them.
   public static let cellServices = ["perception", "policy", "control", "plc-bridge", "cell", "cell-sim"]
 
-  /// Lowest and highest Modbus unit id a PLC device may have (PLC-IO-MAP.md; 0 is broadcast).
+  /// Lowest and highest Modbus unit id a PLC device may have (docs/plc-io-map.md; 0 is broadcast).
   public static let plcUnitIDs = 1...247
 
   /// What a plant engineer gets wrong beyond YAML structure: duplicate ids, port clashes, unknown
@@ -103,7 +103,7 @@ extension PlantConfiguration {
             add(
               .unknownPlcUnitID, device.sourceLine,
               "\(what) has Modbus unit id \(device.unitID); unit ids are 1–247 "
-                + "(PLC-IO-MAP.md: feeder 1, fixture 2 by default)")
+                + "(docs/plc-io-map.md: feeder 1, fixture 2 by default)")
           }
           let key = "\(device.host.lowercased()):\(device.port)/\(device.unitID)"
           if let first = plcDevices[key] {

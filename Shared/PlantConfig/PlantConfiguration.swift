@@ -132,7 +132,7 @@ extension PlantConfiguration {
     case left, right
   }
 
-  /// A Modbus TCP server: host, port and unit id (PLC-IO-MAP.md; 1–247).
+  /// A Modbus TCP server: host, port and unit id (docs/plc-io-map.md; 1–247).
   public struct PlcDevice: Hashable, Sendable, CustomStringConvertible {
     public var host: String
     public var port: Int

@@ -1,4 +1,4 @@
-/// Clearing one device's latched fault (PLC-IO-MAP.md: FAULT_RESET, only with ESTOP_OK = 1) as a
+/// Clearing one device's latched fault (docs/plc-io-map.md: FAULT_RESET, only with ESTOP_OK = 1) as a
 /// pure state machine: FAULT_RESET = 1 → the fault bit drops → FAULT_RESET = 0.
 ///
 /// Every pulse ends with FAULT_RESET written back to 0 (while the link is up), so the next pulse is

@@ -1,4 +1,4 @@
-/// The feeder handshake of PLC-IO-MAP.md as a pure state machine: FEED_REQUEST → PART_PRESENT →
+/// The feeder handshake of docs/plc-io-map.md as a pure state machine: FEED_REQUEST → PART_PRESENT →
 /// PART_TAKEN → PART_PRESENT drops → both coils cleared.
 ///
 /// The bridge drives it: a command when an RPC arrives, `poll` after every read of the feeder's

@@ -1,4 +1,4 @@
-// Tag names exactly as PLC-IO-MAP.md spells them, so messages and diagnostics use the plant's words.
+// Tag names exactly as docs/plc-io-map.md spells them, so messages and diagnostics use the plant's words.
 
 extension FeederIOMap.Coil {
   /// The tag's name in the I/O map, e.g. "FEED_REQUEST".

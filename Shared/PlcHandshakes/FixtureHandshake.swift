@@ -1,4 +1,4 @@
-/// The fixture handshake of PLC-IO-MAP.md as a pure state machine: NUT_SEATED → CLAMP_REQUEST →
+/// The fixture handshake of docs/plc-io-map.md as a pure state machine: NUT_SEATED → CLAMP_REQUEST →
 /// CLAMPED → PROGRAM, FASTEN_START → FASTEN_DONE with the result → RESULT_ACK → FASTEN_DONE and
 /// CLAMPED drop → coils cleared.
 ///

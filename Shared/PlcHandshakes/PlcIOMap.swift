@@ -1,4 +1,4 @@
-/// The cell PLCs' Modbus addresses, from PLC-IO-MAP.md revision 1 (0-based protocol addresses).
+/// The cell PLCs' Modbus addresses, from docs/plc-io-map.md revision 1 (0-based protocol addresses).
 /// Nothing outside the PLC bridge and the simulated PLCs needs to know them.
 public enum FeederIOMap {
   /// Default unit id of the feeder.
@@ -39,7 +39,7 @@ public enum FeederIOMap {
   }
 }
 
-/// The fixture's addresses (PLC-IO-MAP.md "Fixture").
+/// The fixture's addresses (docs/plc-io-map.md "Fixture").
 public enum FixtureIOMap {
   /// Default unit id of the fixture.
   public static let defaultUnitID: UInt8 = 2

@@ -1,6 +1,6 @@
 /// A tag of the I/O map: its 0-based protocol address and its name as the map spells it.
 public protocol PlcTag: RawRepresentable, CaseIterable, Sendable where RawValue == UInt16 {
-  /// The tag's name in PLC-IO-MAP.md, e.g. `PART_PRESENT`.
+  /// The tag's name in docs/plc-io-map.md, e.g. `PART_PRESENT`.
   var tagName: String { get }
 }
 

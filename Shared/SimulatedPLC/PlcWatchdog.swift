@@ -1,6 +1,6 @@
 import PlcHandshakes
 
-/// What feeder and fixture PLCs share (PLC-IO-MAP.md "Both"): the heartbeat watchdog, the
+/// What feeder and fixture PLCs share (docs/plc-io-map.md "Both"): the heartbeat watchdog, the
 /// e-stop chain, the latched fault and FAULT_RESET.
 struct PlcWatchdog: Sendable, Hashable {
   /// ESTOP_OK: the safety chain is closed.

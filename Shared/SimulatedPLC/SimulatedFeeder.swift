@@ -1,7 +1,7 @@
 import ModbusProtocol
 import PlcHandshakes
 
-/// The feeder PLC of one side, as PLC-IO-MAP.md describes it, advanced lazily in time: every
+/// The feeder PLC of one side, as docs/plc-io-map.md describes it, advanced lazily in time: every
 /// read or write first brings it to `now`. Pure and deterministic for a seed.
 public struct SimulatedFeeder: Sendable {
   public private(set) var coils = [Bool](repeating: false, count: FeederIOMap.Coil.allCases.count)

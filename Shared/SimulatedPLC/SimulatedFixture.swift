@@ -1,7 +1,7 @@
 import ModbusProtocol
 import PlcHandshakes
 
-/// The tightening fixture PLC of one side (PLC-IO-MAP.md "Fixture"), advanced lazily in time.
+/// The tightening fixture PLC of one side (docs/plc-io-map.md "Fixture"), advanced lazily in time.
 /// NUT_SEATED is the world's business: the simulation sets it (``nutSeated``).
 public struct SimulatedFixture: Sendable {
   /// How the next tightening ends (armed by fault injection, else by the nut's seating).

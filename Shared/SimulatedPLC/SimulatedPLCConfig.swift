@@ -1,4 +1,4 @@
-/// Timings and stock of the simulated feeder and fixture PLCs, from PLC-IO-MAP.md's typical
+/// Timings and stock of the simulated feeder and fixture PLCs, from docs/plc-io-map.md's typical
 /// and maximum figures. `timeScale` shrinks every duration (tests run at 0.02–0.1).
 public struct SimulatedPLCConfig: Sendable, Hashable {
   /// FEED_REQUEST → PART_PRESENT, typical (map: typ. 1.5 s).

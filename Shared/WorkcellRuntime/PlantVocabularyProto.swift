@@ -1,7 +1,7 @@
 import WorkcellProto
 import YieldKPI
 
-// The proto enums number their values in the order YIELD-API.md lists them, as YieldKPI's
+// The proto enums number their values in the order docs/yield-api.md lists them, as YieldKPI's
 // `allCases` do; these mappings rely on that and YieldServiceTests check it.
 
 extension Workcell_Common_V1_FailureCode {

@@ -1,4 +1,4 @@
-/// How a cycle ended (YIELD-API.md "Records"): a good part, a rejected part, or no part at all.
+/// How a cycle ended (docs/yield-api.md "Records"): a good part, a rejected part, or no part at all.
 public enum CycleOutcome: String, Hashable, Sendable, CaseIterable, Codable {
   /// The part was completed and passed; counts as good.
   case ok

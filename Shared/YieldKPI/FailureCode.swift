@@ -1,4 +1,4 @@
-/// Why a cycle was not ok: the 15 codes of YIELD-API.md, raw values as the API spells them.
+/// Why a cycle was not ok: the 15 codes of docs/yield-api.md, raw values as the API spells them.
 public enum FailureCode: String, Hashable, Sendable, CaseIterable, Codable, Comparable {
   /// The nut's spline did not line up with the bolt.
   case splineMisaligned = "spline_misaligned"

@@ -1,4 +1,4 @@
-/// The state a cell or robot reports in a state event (YIELD-API.md "Records"), for availability.
+/// The state a cell or robot reports in a state event (docs/yield-api.md "Records"), for availability.
 public enum MachineState: String, Hashable, Sendable, CaseIterable, Codable {
   /// Making parts.
   case producing

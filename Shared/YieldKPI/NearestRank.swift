@@ -1,4 +1,4 @@
-/// Nearest-rank percentiles as YIELD-API.md defines them: the value at 1-based rank ⌈p × n⌉ of the
+/// Nearest-rank percentiles as docs/yield-api.md defines them: the value at 1-based rank ⌈p × n⌉ of the
 /// ascending values (PostgreSQL's `percentile_disc` gives the same).
 public enum NearestRank {
   /// The `p`-th percentile (`p` in [0, 1], e.g. 0.95) of `sortedValues`, which must be ascending;

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Computes OEE (ISO 22400-2, as YIELD-API.md defines it) for one cell over one window from its
+/// Computes OEE (ISO 22400-2, as docs/yield-api.md defines it) for one cell over one window from its
 /// cycles and state intervals.
 ///
 /// - Planned stops are the union of the cell's `planned_stop` intervals, the calendar's breaks and

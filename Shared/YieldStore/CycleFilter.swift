@@ -1,7 +1,7 @@
 import Foundation
 
 /// Which cycles a query returns; nil fields do not filter. `from` is inclusive and `to` exclusive,
-/// both on `ended_at` (YIELD-API.md conventions).
+/// both on `ended_at` (docs/yield-api.md conventions).
 public struct CycleFilter: Sendable, Hashable {
   public var cell: String?
   public var line: String?

@@ -1,6 +1,6 @@
 import Foundation
 
-/// One cycle as stored: one attempt to complete one part at one station (YIELD-API.md, "Cycle").
+/// One cycle as stored: one attempt to complete one part at one station (docs/yield-api.md, "Cycle").
 ///
 /// Times are kept to the millisecond on both backends; finer parts are rounded away on write.
 public struct CycleRow: Sendable, Hashable, Codable {
@@ -29,7 +29,7 @@ public struct CycleRow: Sendable, Hashable, Codable {
   /// The takt the cell was asked to meet.
   public var idealCycleMs: Int
 
-  /// Creates a cycle row; every field as YIELD-API.md names it.
+  /// Creates a cycle row; every field as docs/yield-api.md names it.
   public init(
     cycleID: String, plant: String, line: String, cell: String, robot: String, station: String,
     partSerial: String? = nil, startedAt: Date, endedAt: Date, cycleMs: Int, outcome: String,

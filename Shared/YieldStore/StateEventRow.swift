@@ -1,6 +1,6 @@
 import Foundation
 
-/// One equipment state interval of a cell, used for availability (YIELD-API.md, "State event").
+/// One equipment state interval of a cell, used for availability (docs/yield-api.md, "State event").
 public struct StateEventRow: Sendable, Hashable, Codable {
   /// UUID chosen by the sender; re-sending the same id is a no-op. Stored lowercase.
   public var eventID: String

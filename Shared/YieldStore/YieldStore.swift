@@ -46,7 +46,7 @@ public protocol YieldStore: Sendable {
     async throws(YieldStoreError) -> [StateInterval]
 }
 
-/// The largest page `cycles(_:limit:after:logger:)` serves (YIELD-API.md: max 10 000).
+/// The largest page `cycles(_:limit:after:logger:)` serves (docs/yield-api.md: max 10 000).
 public let maximumPageLimit = 10_000
 
 extension YieldStore {

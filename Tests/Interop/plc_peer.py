@@ -831,7 +831,7 @@ def _unit_id(text: str) -> int:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
-        description="Cell PLC (feeder + fixture) on Modbus TCP, per PLC-IO-MAP.md revision 1.",
+        description="Cell PLC (feeder + fixture) on Modbus TCP, per docs/plc-io-map.md revision 1.",
         epilog=CONTROL_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--port", type=_bounded("--port", 65535), default=0,
                    help="Modbus TCP port on 127.0.0.1 (0 = pick a free one; default 0)")

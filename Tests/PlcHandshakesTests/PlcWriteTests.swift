@@ -37,7 +37,7 @@ func safeStateWrites() {
   #expect(PlcDevice.fixture.faultResetCoilAddress == 4)
 }
 
-@Test("tag names are spelled as in PLC-IO-MAP.md")
+@Test("tag names are spelled as in docs/plc-io-map.md")
 func tagNames() {
   #expect(FeederIOMap.Coil.allCases.map(\.tagName) == ["FEED_REQUEST", "PART_TAKEN", "HEARTBEAT", "FAULT_RESET"])
   #expect(

@@ -52,7 +52,7 @@ public enum CellSimService: FleetService {
   public static let name = "cell-sim"
   public static let abstract = "Simulates a cell (robots, nut, feeder, fixture, sensors) for development and tests."
   public static let discussion = """
-    Serves the simulated feeder and fixture PLCs over Modbus TCP exactly as PLC-IO-MAP.md \
+    Serves the simulated feeder and fixture PLCs over Modbus TCP exactly as docs/plc-io-map.md \
     describes them (one port per side: feeder unit 1, fixture unit 2), the world model \
     (docs/simulation.md) once workcell.sim.v1.SimControl/Reset starts it: its sensors \
     (workcell.sim.v1.SimSensors), clock, ground truth, rates and faults, and the robots' joint bus \

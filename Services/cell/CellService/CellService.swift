@@ -10,7 +10,7 @@ public enum CellService: FleetService {
   public static let abstract = "Sequences the cell's cycles across PLC bridge, perception, policy and control."
   public static let discussion = """
     Serves workcell.cell.v1.Cell: Start, Pause, Stop, GetStatus, WatchCycles. For each robot it \
-    runs the cycle of ARCHITECTURE.md — RequestPart (plc-bridge) → Estimate (perception) → \
+    runs the cycle of docs/architecture.md — RequestPart (plc-bridge) → Estimate (perception) → \
     reach and grasp (policy chunks tracked by the robot's control) → ConfirmPartTaken → grasp \
     check with tactile Refine → carry, align, insert until NUT_SEATED → release → Clamp, Fasten, \
     ReleaseFixture — with a deadline per step inside the takt, retries only where safe, and a \

@@ -624,7 +624,7 @@ struct RobotCycleRunner: Sendable {
 }
 
 extension Workcell_Common_V1_CycleStep {
-  /// The proto step of a sequencer step (both list the steps in ARCHITECTURE.md's order).
+  /// The proto step of a sequencer step (both list the steps in docs/architecture.md's order).
   init(_ step: CycleStep) {
     self = Self(rawValue: CycleStep.allCases.firstIndex(of: step)! + 1) ?? .unspecified
   }

@@ -67,7 +67,7 @@ public struct PlcBridgeOptions: ParsableArguments, Sendable {
     let timeout = try env.value(requestTimeoutMs, "WORKCELL_PLC_REQUEST_TIMEOUT_MS", default: 250)
     guard (1...1000).contains(poll) else { throw ValidationError("--poll-ms must be 1–1000, got \(poll).") }
     guard (10..<250).contains(heartbeat) else {
-      throw ValidationError("--heartbeat-ms must be 10–249 (PLC-IO-MAP.md: a toggle at least every 250 ms), got \(heartbeat).")
+      throw ValidationError("--heartbeat-ms must be 10–249 (docs/plc-io-map.md: a toggle at least every 250 ms), got \(heartbeat).")
     }
     guard (10...10000).contains(timeout) else { throw ValidationError("--request-timeout-ms must be 10–10000, got \(timeout).") }
     return (sides, .init(pollPeriod: .milliseconds(poll), heartbeatPeriod: .milliseconds(heartbeat), requestTimeout: .milliseconds(timeout)))

@@ -9,7 +9,7 @@ public enum PlcBridgeService: FleetService {
   public static let abstract = "Bridges a cell's feeder and fixture PLCs (Modbus TCP) to gRPC."
   public static let discussion = """
     Serves workcell.plc.v1.PlcBridge for every side given by --feeder/--fixture: the feeder and \
-    fixture handshakes of PLC-IO-MAP.md as state machines driven by a poll of each PLC (every \
+    fixture handshakes of docs/plc-io-map.md as state machines driven by a poll of each PLC (every \
     --poll-ms), the HEARTBEAT toggle, a safety stream (e-stop, faults, connection) and an I/O \
     snapshot. Every wait honours the caller's deadline; e-stop or a lost connection aborts the \
     handshake in progress. Example: plc-bridge --feeder left=10.1.7.21:502/1 --fixture left=10.1.7.21:502/2. \

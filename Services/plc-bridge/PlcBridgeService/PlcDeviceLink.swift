@@ -91,7 +91,7 @@ final class PlcDeviceLink: Service, Sendable {
   var latest: Snapshot? { state.withLock { $0.latest } }
 
   /// How long a connected device may go unread before it counts as unreachable: the PLC's own
-  /// heartbeat timeout (PLC-IO-MAP.md: 1 s), after which it latches a fault anyway.
+  /// heartbeat timeout (docs/plc-io-map.md: 1 s), after which it latches a fault anyway.
   static let staleAfter: Duration = .seconds(1)
 
   /// Why the device could not be read last, while it cannot.
@@ -256,7 +256,7 @@ final class PlcDeviceLink: Service, Sendable {
 }
 
 extension PlcDevice {
-  /// How many discrete inputs, input registers and coils the device has (PLC-IO-MAP.md).
+  /// How many discrete inputs, input registers and coils the device has (docs/plc-io-map.md).
   var discreteInputCount: UInt16 { UInt16(self == .feeder ? FeederIOMap.DiscreteInput.allCases.count : FixtureIOMap.DiscreteInput.allCases.count) }
   var inputRegisterCount: UInt16 { UInt16(self == .feeder ? FeederIOMap.InputRegister.allCases.count : FixtureIOMap.InputRegister.allCases.count) }
   var coilCount: UInt16 { UInt16(self == .feeder ? FeederIOMap.Coil.allCases.count : FixtureIOMap.Coil.allCases.count) }

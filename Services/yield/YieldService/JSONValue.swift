@@ -1,7 +1,7 @@
 import Foundation
 
 /// A JSON value for the REST API: keys keep their order and a nil KPI is written as `null`
-/// (YIELD-API.md reports undefined ratios as null, never by leaving the key out).
+/// (docs/yield-api.md reports undefined ratios as null, never by leaving the key out).
 enum JSONValue: Sendable, Equatable {
   case null
   case bool(Bool)

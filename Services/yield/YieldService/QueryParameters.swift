@@ -4,7 +4,7 @@ import YieldKPI
 import YieldStore
 
 /// The query string of a REST request, checked against the parameters an endpoint knows:
-/// unknown or repeated parameters are refused (YIELD-API.md: unknown parameters → 400).
+/// unknown or repeated parameters are refused (docs/yield-api.md: unknown parameters → 400).
 struct QueryParameters {
   static let cycleFilterNames = ["cell", "line", "robot", "station", "outcome", "failure_code", "from", "to"]
   /// Parameters whose empty value is an error rather than "not given".

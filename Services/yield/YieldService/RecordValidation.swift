@@ -20,7 +20,7 @@ struct BatchRejection: Error, Sendable {
   }
 }
 
-/// The limits of one ingest request (YIELD-API.md: at most 10 000 records per POST).
+/// The limits of one ingest request (docs/yield-api.md: at most 10 000 records per POST).
 enum IngestLimits {
   static let recordsPerBatch = 10_000
   /// Records per streamed ReportCycles call (stored as one all-or-nothing batch).

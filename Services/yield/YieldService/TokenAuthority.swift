@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import GRPCCore
 
-/// What a token may do (YIELD-API.md): `read` for the MES and dashboards, `write` for cells and
+/// What a token may do (docs/yield-api.md): `read` for the MES and dashboards, `write` for cells and
 /// importers. Write does not imply read; a token may carry both.
 enum TokenScope: String, Sendable, Hashable, CaseIterable {
   case read

@@ -3,7 +3,7 @@ import Logging
 import YieldKPI
 import YieldStore
 
-/// A validated [from, to) window of a query (YIELD-API.md: from < to, at most 400 days).
+/// A validated [from, to) window of a query (docs/yield-api.md: from < to, at most 400 days).
 struct QueryWindow: Sendable, Hashable {
   static let maximumDays = 400
   var interval: DateInterval

@@ -5,7 +5,7 @@ import NIOCore
 import YieldKPI
 import YieldStore
 
-/// The REST/JSON API of YIELD-API.md on the service's HTTP port, under `/api/v1`.
+/// The REST/JSON API of docs/yield-api.md on the service's HTTP port, under `/api/v1`.
 struct YieldREST: Sendable {
   let queries: YieldQueries
   let ingest: YieldIngest

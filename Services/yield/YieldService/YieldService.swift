@@ -10,13 +10,13 @@ import YieldKPI
 import YieldStore
 
 /// yield: the plant-wide record of every cycle and state event, and the MES's source of yield,
-/// first-pass yield, OEE and failure Pareto (gRPC and REST, see YIELD-API.md).
+/// first-pass yield, OEE and failure Pareto (gRPC and REST, see docs/yield-api.md).
 public enum YieldService: FleetService {
   public typealias Options = YieldOptions
   public static let name = "yield"
   public static let abstract = "Stores cycles and state events; answers the MES with yield, OEE and Pareto."
   public static let discussion = """
-    Serves workcell.yield.v1.Yield on the gRPC port and the REST API of YIELD-API.md on the HTTP \
+    Serves workcell.yield.v1.Yield on the gRPC port and the REST API of docs/yield-api.md on the HTTP \
     port (/api/v1/..., OpenAPI 3.1 at /openapi.yaml). Stores in PostgreSQL with --postgres DSN \
     (monthly partitions created ahead, migrations applied at start, safe with several replicas), \
     else in an embedded SQLite file. The shift calendar comes from the plant file \
