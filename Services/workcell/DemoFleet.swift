@@ -260,7 +260,7 @@ struct DemoFleet {
 
   func run() async throws -> Result {
     let logURL = settings.directory.appendingPathComponent("fleet.log")
-    FileManager.default.createFile(atPath: logURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
     let logFile = try FileHandle(forWritingTo: logURL)
     let level = settings.logLevel
     // One writer at a time: every service logs from its own threads.
@@ -424,7 +424,7 @@ struct DemoFleet {
           $0.robot = .with { $0.robot = "left" }
           $0.magnitude = injection.magnitude
           // A sensor fault stays armed for the whole shift (every frame); the others strike once.
-          if sensorFault { $0.duration = .init(timeInterval: shiftS + 3600) }
+          if sensorFault { $0.duration = .init(rounding: shiftS + 3600) }
         }, options: .timeout(seconds: 10, waitForReady: true))
       progress("armed \(injection.kind) on the left side\(sensorFault ? " for the whole shift" : "")")
     }
@@ -451,7 +451,7 @@ struct DemoFleet {
           .with {
             $0.kind = .estop
             $0.side = .left
-            $0.duration = .init(timeInterval: 2)
+            $0.duration = .init(rounding: 2)
           }, options: .timeout(seconds: 10, waitForReady: true))
         progress(String(format: "e-stop pressed on the left side at sim %.1f s (released after 2 s)", simS))
       }

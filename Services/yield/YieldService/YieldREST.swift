@@ -72,7 +72,7 @@ struct YieldREST: Sendable {
     }
     router.get("/api/v1/failures/pareto") { request, _ in
       await respond("GET /api/v1/failures/pareto", request, scope: .read) { request throws(YieldAPIError) in
-        var parameters = try QueryParameters(request, allowed: ["from", "to", "cell", "line", "station"])
+        let parameters = try QueryParameters(request, allowed: ["from", "to", "cell", "line", "station"])
         let query = ParetoQuery(
           window: try QueryWindow(from: try parameters.time("from"), to: try parameters.time("to")),
           cell: parameters.string("cell"), line: parameters.string("line"), station: parameters.string("station"))

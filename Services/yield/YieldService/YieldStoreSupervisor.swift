@@ -57,7 +57,7 @@ final class YieldStoreSupervisor: Service, Sendable {
   }
 
   private func supervise() async throws {
-    try await cancelWhenGracefulShutdown {
+    await cancelWhenGracefulShutdown {
       await self.migrateUntilDone()
       var lastPartitions = ContinuousClock.now
       var lastKPI = ContinuousClock.now - .seconds(3600)
