@@ -26,7 +26,8 @@ struct DemoFleet {
     var realtime: Bool
     /// Keep the UDP joint bus between the world and the controllers on simulated time too.
     var udpJointBus = false
-    /// Let the services reach each other over HTTP/2 on loopback, not in process.
+    /// Let the services reach each other over the network (gRPC on HTTP/2, the PLCs on Modbus
+    /// TCP, both on loopback), not in process.
     var grpcOverNetwork = false
     var maxSpeed: Double
     var scriptedPlanner = false
@@ -96,7 +97,7 @@ struct DemoFleet {
     jointBusHub = settings.realtime || settings.udpJointBus ? nil : JointBusHub()
     inProcess =
       settings.grpcOverNetwork
-      ? nil : InProcessFleet(grpcPorts: Set(Self.servedPorts(settings)), modbusPorts: Set(Self.plcPorts(settings)))
+      ? nil : InProcessFleet(grpcPorts: Set(settings.servedPorts), modbusPorts: Set(settings.plcPorts))
   }
 
   /// On simulated time nothing limits the speed: time moves only when every participant waits.
@@ -174,32 +175,10 @@ struct DemoFleet {
     }
   }
 
-  // Port plan of the demo: the fleet order from grpcBase, then the joint bus (UDP), the right
-  // robot's control, and the simulated PLCs (Modbus TCP, one port per side).
-  var jointBusPort: Int { settings.grpcBase + FleetPortPlan.order.count }
-  var rightControlPort: Int { settings.grpcBase + FleetPortPlan.order.count + 1 }
-  var plcPortBase: Int { Self.plcPorts(settings)[0] }
-
-  /// The simulated PLCs' Modbus TCP ports, one per side.
-  static func plcPorts(_ settings: Settings) -> [Int] {
-    (0..<settings.robots).map { settings.grpcBase + FleetPortPlan.order.count + 3 + $0 }
-  }
-  func port(_ service: String) -> Int { settings.grpcBase + FleetPortPlan.offset(of: service)! }
-
-  /// The services this process runs, in start order.
-  var serviceOrder: [String] { Self.serviceOrder(settings) }
-
-  static func serviceOrder(_ settings: Settings) -> [String] {
-    ["cell-sim", "yield", "plc-bridge", "perception", "policy", "control", "cell"].filter {
-      !($0 == "yield" && settings.externalYield != nil)
-    }
-  }
-
-  /// The gRPC ports of the services this process runs.
-  static func servedPorts(_ settings: Settings) -> [Int] {
-    serviceOrder(settings).map { settings.grpcBase + FleetPortPlan.offset(of: $0)! }
-      + (settings.robots == 2 ? [settings.grpcBase + FleetPortPlan.order.count + 1] : [])
-  }
+  var jointBusPort: Int { settings.jointBusPort }
+  var rightControlPort: Int { settings.rightControlPort }
+  var plcPortBase: Int { settings.plcPorts[0] }
+  func port(_ service: String) -> Int { settings.port(service) }
 
   func environment() -> [String: String] {
     let local = "127.0.0.1"
@@ -278,7 +257,7 @@ struct DemoFleet {
 
     let env = environment()
     var members: [FleetMember] = []
-    for name in serviceOrder {
+    for name in settings.serviceOrder {
       guard let entry = FleetCatalog.entries.first(where: { $0.name == name }) else { continue }
       var memberEnv = env
       if name == "control" { memberEnv["WORKCELL_CONTROL_ROBOT"] = "left" }
@@ -645,4 +624,24 @@ final class ShiftClock: Sendable {
 
   /// Now on the shift's clock.
   var now: Date { clock.isSimulated ? clock.now() : tick.withLock { $0 }.now.date }
+}
+
+extension DemoFleet.Settings {
+  // Port plan of the demo: the fleet order from grpcBase, then the joint bus (UDP), the right
+  // robot's control, and the simulated PLCs (Modbus TCP, one port per side).
+  var jointBusPort: Int { FleetPortPlan.jointBusPort(grpcBase: grpcBase) }
+  var rightControlPort: Int { jointBusPort + 1 }
+  /// The simulated PLCs' Modbus TCP ports, one per side.
+  var plcPorts: [Int] { (0..<robots).map { jointBusPort + 3 + $0 } }
+  func port(_ service: String) -> Int { grpcBase + FleetPortPlan.offset(of: service)! }
+
+  /// The services the demo's process runs, in start order.
+  var serviceOrder: [String] {
+    ["cell-sim", "yield", "plc-bridge", "perception", "policy", "control", "cell"].filter {
+      !($0 == "yield" && externalYield != nil)
+    }
+  }
+
+  /// The gRPC ports of the services the demo's process runs.
+  var servedPorts: [Int] { serviceOrder.map(port) + (robots == 2 ? [rightControlPort] : []) }
 }

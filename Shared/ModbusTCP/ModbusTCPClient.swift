@@ -170,9 +170,9 @@ public final class ModbusTCPClient: Service, Sendable {
     }
     let frame: MBAPFrame
     do {
-      if inProcess?.serves(port: port) == true {
+      if let inProcess, inProcess.serves(port: port) {
         // A server in this process answers within the call: no wire to wait on, no timer to set.
-        frame = try await exchange(pdu: pdu, request: request, unit: unit)
+        frame = try await exchangeInProcess(inProcess, pdu: pdu, unit: unit)
       } else {
         frame = try await withDeadline(deadline) {
           try await self.acquireSlot()
@@ -211,7 +211,6 @@ public final class ModbusTCPClient: Service, Sendable {
     return response
   }
 
-  /// Writes the frame and waits for the answer with the same transaction id.
   /// "Connected" while the server of `port` runs in this process; requests go to it directly.
   private func connectInProcess(_ inProcess: InProcessModbus) async throws {
     guard inProcess.server(port: port) != nil else {
@@ -225,21 +224,19 @@ public final class ModbusTCPClient: Service, Sendable {
     logger.warning("PLC closed the connection")
   }
 
-  private func exchange(pdu: [UInt8], request: ModbusRequest, unit: UInt8) async throws -> MBAPFrame {
-    if let inProcess, inProcess.serves(port: port) {
-      guard connectionState == .connected, let server = inProcess.server(port: port) else {
-        throw ModbusClientError(
-          .disconnected, endpoint: endpoint,
-          "not connected to the PLC (\(connectionState)); the bridge keeps reconnecting")
-      }
-      // The frame as it would travel, so what the server answers is decoded as from the wire.
-      let transactionID = state.withLock { state in
-        defer { state.nextTransactionID &+= 1 }
-        return state.nextTransactionID
-      }
-      let sent = MBAPFrame(transactionID: transactionID, unitID: unit, pdu: pdu)
-      return MBAPFrame(transactionID: sent.transactionID, unitID: sent.unitID, pdu: await server.answer(sent.pdu[...], unit: sent.unitID))
+  /// Hands the request PDU to the server in this process; its answer PDU is decoded as one from
+  /// the wire (no transaction to match: the answer comes back from the call).
+  private func exchangeInProcess(_ inProcess: InProcessModbus, pdu: [UInt8], unit: UInt8) async throws -> MBAPFrame {
+    guard connectionState == .connected, let server = inProcess.server(port: port) else {
+      throw ModbusClientError(
+        .disconnected, endpoint: endpoint,
+        "not connected to the PLC (\(connectionState)); the bridge keeps reconnecting")
     }
+    return MBAPFrame(transactionID: 0, unitID: unit, pdu: await server.answer(pdu[...], unit: unit))
+  }
+
+  /// Writes the frame and waits for the answer with the same transaction id.
+  private func exchange(pdu: [UInt8], request: ModbusRequest, unit: UInt8) async throws -> MBAPFrame {
     let (writer, transactionID): (NIOAsyncChannelOutboundWriter<ByteBuffer>?, UInt16) = state.withLock { state in
       var id = state.nextTransactionID
       while state.pending[id] != nil { id &+= 1 }

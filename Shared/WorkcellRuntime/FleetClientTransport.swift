@@ -23,6 +23,14 @@ public struct FleetClientTransport: ClientTransport {
     FleetClientTransport(link: .inProcess(transport))
   }
 
+  /// To the service on `port`: in this process if `inProcess` serves it, else over `network()`.
+  public static func to(
+    port: Int, inProcess: InProcessGRPC?, network: () throws -> HTTP2ClientTransport.Posix
+  ) rethrows -> FleetClientTransport {
+    if let local = inProcess?.clientTransport(port: port) { return .inProcess(local) }
+    return .network(try network())
+  }
+
   public var retryThrottle: RetryThrottle? {
     switch link {
     case .network(let transport): transport.retryThrottle

@@ -34,10 +34,8 @@ public struct HostPort: Sendable, Hashable, CustomStringConvertible {
   /// carry the caller's activity and hold the clock for their messages (docs/simulation.md). A
   /// port that `inProcess` serves is reached in this process instead of over HTTP/2.
   public func grpcClient(clock: any WorkcellClock, inProcess: InProcessGRPC? = nil) throws -> GRPCClient<FleetClientTransport> {
-    let transport: FleetClientTransport =
-      if let local = inProcess?.clientTransport(port: port) { .inProcess(local) } else { .network(try grpcTransport()) }
-    return GRPCClient(
-      transport: transport,
+    GRPCClient(
+      transport: try .to(port: port, inProcess: inProcess, network: grpcTransport),
       interceptors: (clock as? SimulationClock).map { [SimTimeClientInterceptor(clock: $0)] } ?? [])
   }
 }

@@ -13,12 +13,9 @@ import Synchronization
 /// transport); the service serves each pairing with its own `GRPCServer`. A client may come
 /// before its server: its calls wait in the pairing until the service starts.
 public final class InProcessGRPC: Sendable {
-  private struct Served {
-    var pairings: AsyncStream<InProcessTransport.Server>.Continuation
-  }
-
   private struct State {
-    var served: [Int: Served] = [:]
+    /// Where a served port's new pairings go.
+    var served: [Int: AsyncStream<InProcessTransport.Server>.Continuation] = [:]
     var waiting: [Int: [InProcessTransport.Server]] = [:]
   }
 
@@ -35,8 +32,8 @@ public final class InProcessGRPC: Sendable {
     guard ports.contains(port) else { return nil }
     let pairing = InProcessTransport()
     state.withLock { state in
-      if let served = state.served[port] {
-        served.pairings.yield(pairing.server)
+      if let pairings = state.served[port] {
+        pairings.yield(pairing.server)
       } else {
         state.waiting[port, default: []].append(pairing.server)
       }
@@ -52,7 +49,7 @@ public final class InProcessGRPC: Sendable {
     let (pairings, continuation) = AsyncStream.makeStream(of: InProcessTransport.Server.self)
     state.withLock { state in
       for server in state.waiting.removeValue(forKey: port) ?? [] { continuation.yield(server) }
-      state.served[port] = Served(pairings: continuation)
+      state.served[port] = continuation
     }
     return InProcessGRPCServers(pairings: pairings, services: services, interceptors: interceptors)
   }

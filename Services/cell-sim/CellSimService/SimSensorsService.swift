@@ -106,7 +106,7 @@ struct SimSensorsService: Workcell_Sim_V1_SimSensors.SimpleServiceProtocol {
       }
     }
     var seen: (generation: UInt64, sequence: UInt64) = (0, 0)
-    try await clock.activity("sim.tactile.\(robot).\(request.gripper)\(request.finger)") {
+    try await clock.activity("sim.tactile.\(robot).\(request.finger.isEmpty ? request.gripper : request.finger)") {
     while !Task.isCancelled {
       let frames: [Workcell_Sim_V1_TactileFrame] = host.withRun { run in
         guard let run, robot < run.world.robotCount else { return [] }

@@ -24,13 +24,9 @@ struct PlcSafetyInput: Service {
       var backoff = Duration.milliseconds(200)
       while !Task.isCancelled {
         do {
-          let transport: FleetClientTransport =
-            if let local = inProcessGRPC?.clientTransport(port: address.port) {
-              .inProcess(local)
-            } else {
-              .network(try address.grpcTransport())
-            }
-          try await withGRPCClient(transport: transport) { client in
+          try await withGRPCClient(
+            transport: try FleetClientTransport.to(port: address.port, inProcess: inProcessGRPC, network: address.grpcTransport)
+          ) { client in
             let bridge = Workcell_Plc_V1_PlcBridge.Client(wrapping: client)
             try await bridge.watchSafety(.init()) { response in
               for try await message in response.messages {

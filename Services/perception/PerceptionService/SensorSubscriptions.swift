@@ -59,15 +59,10 @@ final class SensorSubscriptions: Service, Sendable {
     transport.backoff = .init(
       initial: config.reconnect.initial, max: config.reconnect.maximum, multiplier: config.reconnect.multiplier,
       jitter: config.reconnect.jitter)
-    let link: FleetClientTransport =
-      if let local = inProcessGRPC?.clientTransport(port: config.source.port) {
-        .inProcess(local)
-      } else {
-        .network(
-          try .http2NIOPosix(target: Self.target(config.source), transportSecurity: .plaintext, config: transport))
-      }
     client = GRPCClient(
-      transport: link,
+      transport: try .to(port: config.source.port, inProcess: inProcessGRPC) {
+        try .http2NIOPosix(target: Self.target(config.source), transportSecurity: .plaintext, config: transport)
+      },
       interceptors: (frames.clock as? SimulationClock).map { [SimTimeClientInterceptor(clock: $0)] } ?? [])
   }
 
