@@ -81,6 +81,12 @@ struct DemoCommand: AsyncParsableCommand {
       discussion: "Both carry the same contracts (gRPC messages, Modbus PDUs); in process a streamed message costs ~15 µs instead of ~0.5 ms. Same seed, same cycles either way."))
   var grpcOverNetwork = false
 
+  @Flag(
+    help: ArgumentHelp(
+      "Run the services' tasks on Swift's thread pool instead of the simulation's one thread.",
+      discussion: "With every link in process the whole fleet runs on one thread, where the world steps between the services' jobs: a wake-up costs no thread switch. The pool is slower here; same seed, same cycles either way."))
+  var threadPool = false
+
   @Option(
     help: ArgumentHelp(
       "Upper bound on the simulation's speed, × real time (0 = none, the default).",
@@ -144,7 +150,7 @@ struct DemoCommand: AsyncParsableCommand {
     let settings = DemoFleet.Settings(
       hours: hours, cyclesPerRobot: cycles, robots: robots, seed: seed, failureRates: try DemoFleet.parseRates(failureRates),
       postgres: postgres, externalYield: try yield.map { try HostPort.parse($0, flag: "--yield") },
-      injections: try DemoFleet.parseInjections(inject), estopAtS: estopAt, realtime: realtime, udpJointBus: udpJointBus, grpcOverNetwork: grpcOverNetwork, maxSpeed: maxSpeed, scriptedPlanner: planner == "scripted", visionOnly: visionOnly, tactileRefine: !noTactileRefine, retries: !noRetry,
+      injections: try DemoFleet.parseInjections(inject), estopAtS: estopAt, realtime: realtime, udpJointBus: udpJointBus, grpcOverNetwork: grpcOverNetwork, threadPool: threadPool, maxSpeed: maxSpeed, scriptedPlanner: planner == "scripted", visionOnly: visionOnly, tactileRefine: !noTactileRefine, retries: !noRetry,
       grpcBase: grpcPortBase, directory: directory, logLevel: Logger.Level(rawValue: logLevel) ?? .info)
     let result = try await DemoFleet(settings: settings).run()
     switch report {

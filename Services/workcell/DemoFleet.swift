@@ -29,6 +29,9 @@ struct DemoFleet {
     /// Let the services reach each other over the network (gRPC on HTTP/2, the PLCs on Modbus
     /// TCP, both on loopback), not in process.
     var grpcOverNetwork = false
+    /// Run the services' tasks on Swift's thread pool even when every link is in process (else
+    /// they share the simulation's one thread, `SimExecutor`).
+    var threadPool = false
     var maxSpeed: Double
     var scriptedPlanner = false
     var visionOnly: Bool
@@ -93,7 +96,9 @@ struct DemoFleet {
     // The shift starts on a whole second of the wall clock (so its records sort with a plant's
     // real ones in a shared database); from there on time is simulated.
     let start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
-    clock = settings.realtime ? WallClock() : SimulationClock(startTime: start)
+    // With every link in process the fleet's tasks and the world share one thread.
+    let oneThread = !settings.realtime && !settings.udpJointBus && !settings.grpcOverNetwork && !settings.threadPool
+    clock = settings.realtime ? WallClock() : SimulationClock(startTime: start, executor: oneThread ? SimExecutor() : nil)
     jointBusHub = settings.realtime || settings.udpJointBus ? nil : JointBusHub()
     inProcess =
       settings.grpcOverNetwork
@@ -238,6 +243,11 @@ struct DemoFleet {
   }
 
   func run() async throws -> Result {
+    guard let executor = simClock?.executor else { return try await runShift() }
+    return try await executor.run { try await runShift() }
+  }
+
+  private func runShift() async throws -> Result {
     let logURL = settings.directory.appendingPathComponent("fleet.log")
     _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
     let logFile = try FileHandle(forWritingTo: logURL)
@@ -271,7 +281,11 @@ struct DemoFleet {
       }
     }
     let group = FleetRunner.makeGroup(members: members, grace: .seconds(5), signals: [.sigterm, .sigint], logger: logger)
-    let fleet = Task { try await group.run() }
+    // On one thread (SimExecutor) every service's task and the demo's own prefer it.
+    let executor = simClock?.executor
+    let fleet = Task(executorPreference: executor) {
+      try await SimExecutor.$current.withValue(executor) { try await group.run() }
+    }
     defer { fleet.cancel() }
 
     let result: Result

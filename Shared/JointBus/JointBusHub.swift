@@ -17,7 +17,7 @@ public protocol JointBusController: AnyObject, Sendable {
 /// controller is not attached here is driven over the UDP bus as before.
 public final class JointBusHub: Sendable {
   private let attached = Mutex<[Int: any JointBusController]>([:])
-  private let requested = Mutex<(@Sendable () -> Void)?>(nil)
+  private let requested = Mutex<Wake?>(nil)
 
   public init() {}
 
@@ -52,8 +52,19 @@ public final class JointBusHub: Sendable {
   }
 
   /// The world's wake-up when a controller has requests waiting (set by the world).
-  public func onRequests(_ wake: @escaping @Sendable () -> Void) { requested.withLock { $0 = wake } }
+  public func onRequests(_ wake: @escaping @Sendable () -> Void) {
+    let wake = Wake(wake)
+    requested.withLock { $0 = wake }
+  }
 
   /// A controller's client queued a request: wake the world to service it.
-  public func requestsWaiting() { requested.withLock { $0 }?() }
+  public func requestsWaiting() { requested.withLock { $0 }?.call() }
+}
+
+/// A closure kept behind a lock. Not the closure itself: `Mutex.withLock { $0 }` on a stored
+/// closure re-wraps it in two reabstraction thunks per call (the `inout` is written back), so a
+/// closure read a million times is a million thunks deep. A reference reads back unchanged.
+public final class Wake: Sendable {
+  public let call: @Sendable () -> Void
+  public init(_ call: @escaping @Sendable () -> Void) { self.call = call }
 }

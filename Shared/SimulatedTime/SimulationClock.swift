@@ -65,9 +65,15 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
   private var messageTotals: [String: Int] = [:]
   private var poked = false
 
-  /// A clock reading `startTime` at simulated time 0.
-  public init(startTime: Date = Date(timeIntervalSince1970: 0)) {
+  /// The thread the participants run on when the whole fleet shares one (`SimExecutor`): the
+  /// owner runs their jobs whenever it waits on the clock. Nil: they run on the thread pool.
+  public let executor: SimExecutor?
+
+  /// A clock reading `startTime` at simulated time 0; with `executor`, its owner runs the jobs
+  /// of the tasks that prefer that executor while it waits.
+  public init(startTime: Date = Date(timeIntervalSince1970: 0), executor: SimExecutor? = nil) {
     self.start = startTime
+    self.executor = executor
   }
 
   // MARK: WorkcellClock
@@ -313,9 +319,10 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
     // before parking the thread (a futex wake-up costs as much as the wait).
     for _ in 0..<Self.spinsBeforeParking {
       lock.lock()
-      let done = running <= 0 && !poked
+      let (done, serve) = (running <= 0 && !poked, poked)
       lock.unlock()
       if done { return true }
+      if serve { break }  // someone asked for the owner (a job queued, a request): at once
       sched_yield()
     }
     lock.lock()
@@ -329,9 +336,10 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
     while running > 0 {
       if poked {
         poked = false
-        if let service {
+        if service != nil || executor != nil {
           lock.unlock()
-          service()
+          executor?.runPending()
+          service?()
           lock.lock()
           continue
         }
@@ -341,6 +349,17 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
       }
     }
     return true
+  }
+
+  /// Blocks the owner until someone `poke`s the clock or `timeoutS` of wall time passed, then
+  /// runs the executor's jobs and `service` (the owner waiting for something other than idleness).
+  public func waitForPoke(timeoutS: Double, service: (() -> Void)? = nil) {
+    lock.lock()
+    if !poked { _ = lock.wait(until: Date(timeIntervalSinceNow: timeoutS)) }
+    poked = false
+    lock.unlock()
+    executor?.runPending()
+    service?()
   }
 
   /// Wakes the owner's `waitUntilIdle` to run its `service` (a participant asked it for something).

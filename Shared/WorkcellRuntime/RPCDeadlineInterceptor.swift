@@ -1,3 +1,4 @@
+import SimulatedTime
 import GRPCCore
 
 /// Turns a cancelled RPC — its deadline passed, or the client went away — into cancellation of
@@ -36,7 +37,7 @@ public struct RPCDeadlineInterceptor: ServerInterceptor {
   ) async throws -> Result {
     // An unstructured task because only a task handle can be cancelled from the RPC's
     // cancellation callback; it is always awaited here, so it never outlives the RPC.
-    let task = Task { try await body() }
+    let task = Task(executorPreference: SimExecutor.current) { try await body() }
     return try await withTaskCancellationHandler {
       try await withRPCCancellationHandler {
         try await task.value

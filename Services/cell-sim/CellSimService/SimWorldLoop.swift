@@ -61,12 +61,21 @@ final class SimWorldLoop: Service, Sendable {
 
   func run() async throws {
     logger.info("joint bus listening", metadata: ["udp_port": "\(jointBusPort)"])
-    let thread = Thread { [self] in
-      self.loop()
-      self.finished.store(true, ordering: .sequentiallyConsistent)
+    if let clock = host.clock, let executor = clock.executor {
+      // The fleet runs on one thread: the world steps on it, between the participants' jobs.
+      executor.runOwner(
+        { [self] in
+          self.loop()
+          self.finished.store(true, ordering: .sequentiallyConsistent)
+        }, wake: { clock.poke() })
+    } else {
+      let thread = Thread { [self] in
+        self.loop()
+        self.finished.store(true, ordering: .sequentiallyConsistent)
+      }
+      thread.name = "cell-sim world"
+      thread.start()
     }
-    thread.name = "cell-sim world"
-    thread.start()
     try? await gracefulShutdown()
     stopped.store(true, ordering: .sequentiallyConsistent)
     while !finished.load(ordering: .sequentiallyConsistent) { try? await Task.sleep(for: .milliseconds(2)) }
@@ -268,8 +277,13 @@ final class SimWorldLoop: Service, Sendable {
         // Controllers ticked in this process answer their clients even while the world waits
         // (before a Reset, or paced to a target speed).
         serviceControllers()
-        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
-        _ = poll(&descriptor, 1, 1)
+        if clock.executor != nil, controllers.allSatisfy({ $0 == nil }) {
+          // The participants' jobs run here: wait for one (or a millisecond), not for the socket.
+          clock.waitForPoke(timeoutS: 0.001, service: serviceControllers)
+        } else {
+          var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+          _ = poll(&descriptor, 1, 1)
+        }
       }
     }
 
@@ -315,6 +329,8 @@ final class SimWorldLoop: Service, Sendable {
 
       // 2. Step as the run asks.
       if let clock = host.clock {
+        // Jobs of tasks outside any activity (queued since the last look) run between steps.
+        clock.executor?.runPending()
         stepOnClock(clock)
         continue
       }

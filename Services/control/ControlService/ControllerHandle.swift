@@ -1,5 +1,6 @@
 import GRPCCore
 import Synchronization
+import JointBus
 import WholeBodyControl
 
 /// What the gRPC handlers ask of the loop. The loop owns the controller; handlers only queue
@@ -44,12 +45,15 @@ final class ControllerHandle: Sendable {
   private let published = Mutex(RobotSnapshot())
   private let streamCounter = Atomic<UInt64>(0)
   /// Told when a request is queued (a world in this process that ticks the controller).
-  private let onRequest = Mutex<(@Sendable () -> Void)?>(nil)
+  private let onRequest = Mutex<Wake?>(nil)
 
   /// `notify` runs whenever a request is queued.
-  func notifyOnRequest(_ notify: @escaping @Sendable () -> Void) { onRequest.withLock { $0 = notify } }
+  func notifyOnRequest(_ notify: @escaping @Sendable () -> Void) {
+    let wake = Wake(notify)
+    onRequest.withLock { $0 = wake }
+  }
 
-  private func requestQueued() { onRequest.withLock { $0 }?() }
+  private func requestQueued() { onRequest.withLock { $0 }?.call() }
 
   init() {}
 

@@ -206,7 +206,7 @@ actor PlcSide {
         // The caller cancelled (or its deadline passed): clean up outside its cancellation.
         let cleanup = cancel(time(link.now))
         let writes = cleanup.writes
-        await Task { _ = await self.perform(writes, on: link) }.value
+        await Task(executorPreference: SimExecutor.current) { _ = await self.perform(writes, on: link) }.value
         throw CancellationError()
       }
       switch event {
