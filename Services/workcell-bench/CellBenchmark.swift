@@ -40,6 +40,12 @@ struct CellBenchmark: AsyncParsableCommand {
   @Option(help: "First gRPC port of the demo fleets.")
   var grpcPortBase: Int = 50261
 
+  @Option(
+    help: ArgumentHelp(
+      "Demo runs at once (default: one per core).",
+      discussion: "A simulated fleet runs on one thread, so runs side by side use the other cores. Each run's records do not depend on how many run beside it (same seed, same records_sha256)."))
+  var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
   @Option(help: "Also write the figures per ablation as JSON to this file (arm, cycles, ok, nok, aborted, yield and first-pass yield with 95 % Wilson intervals, pareto, wall_seconds, speed_up, records_sha256).")
   var report: String?
 
@@ -62,17 +68,55 @@ struct CellBenchmark: AsyncParsableCommand {
     guard FileManager.default.isExecutableFile(atPath: binary) else {
       throw BenchError("no workcell executable at \(binary); build it (swift build -c release --product workcell) or pass --workcell")
     }
+    guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1.") }
+    // Every (ablation, seed) run, each on its own ports, at most `jobs` at a time.
+    var runs: [(name: String, seed: UInt64, flags: [String])] = []
+    for name in chosen {
+      for seed in seedList {
+        var flags = Self.flags[name]!
+        if name != "learned-policy" { flags += ["--planner", planner] }
+        runs.append((name, seed, flags))
+      }
+    }
+    let benchStarted = ContinuousClock.now
+    var finished: [Int: (Report, Duration)] = [:]
+    try await withThrowingTaskGroup(of: (Int, Report, Duration).self) { group in
+      var next = 0
+      func start(slot: Int) {
+        let index = next
+        let run = runs[index]
+        next += 1
+        let portBase = grpcPortBase + slot * 100
+        group.addTask {
+          let started = ContinuousClock.now
+          let report = try await demo(binary, seed: run.seed, flags: run.flags, portBase: portBase)
+          return (index, report, ContinuousClock.now - started)
+        }
+      }
+      // Which slot (port range) each running run holds: the first runs take slots 0, 1, ….
+      var slotOf: [Int: Int] = [:]
+      for slot in 0..<min(jobs, runs.count) {
+        slotOf[next] = slot
+        start(slot: slot)
+      }
+      while let (index, report, wall) = try await group.next() {
+        finished[index] = (report, wall)
+        let run = runs[index]
+        FileHandle.standardError.write(
+          Data("[bench] \(run.name) seed \(run.seed): \(report.summary) (\(finished.count)/\(runs.count) runs)\n".utf8))
+        if next < runs.count, let slot = slotOf.removeValue(forKey: index) {
+          slotOf[next] = slot
+          start(slot: slot)
+        }
+      }
+    }
     var table: [(String, Totals)] = []
     for name in chosen {
       var totals = Totals()
-      for seed in seedList {
-        let started = ContinuousClock.now
-        var flags = Self.flags[name]!
-        if name != "learned-policy" { flags += ["--planner", planner] }
-        let report = try await demo(binary, seed: seed, flags: flags)
-        totals.add(report, wall: ContinuousClock.now - started)
+      for (index, run) in runs.enumerated() where run.name == name {
+        guard let (report, wall) = finished[index] else { continue }
+        totals.add(report, wall: wall)
         totals.digests.append(report.recordsSHA256)
-        FileHandle.standardError.write(Data("[bench] \(name) seed \(seed): \(report.summary)\n".utf8))
       }
       table.append((name, totals))
       let key = name.replacingOccurrences(of: "-", with: "_")
@@ -82,6 +126,9 @@ struct CellBenchmark: AsyncParsableCommand {
       print(String(format: "cell_%@_wall: %.0f s", key, totals.wallS))
       print(String(format: "cell_%@_speed_up: %.1f x", key, totals.speedUp))
     }
+    let benchWall = ContinuousClock.now - benchStarted
+    let benchWallS = Double(benchWall.components.seconds) + Double(benchWall.components.attoseconds) * 1e-18
+    print(String(format: "cell_bench_wall: %.0f s (%d runs, %d at once)", benchWallS, runs.count, min(jobs, runs.count)))
     if let report {
       let arms: [[String: Any]] = table.map { name, t in
         [
@@ -145,13 +192,13 @@ struct CellBenchmark: AsyncParsableCommand {
     }
   }
 
-  private func demo(_ binary: String, seed: UInt64, flags: [String]) async throws -> Report {
+  private func demo(_ binary: String, seed: UInt64, flags: [String], portBase: Int) async throws -> Report {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
     process.arguments =
       [
         "demo", "--cycles", "\(cycles)", "--robots", "\(robots)", "--seed", "\(seed)", "--report", "json",
-        "--grpc-port-base", "\(grpcPortBase)",
+        "--grpc-port-base", "\(portBase)",
       ] + flags
     let output = Pipe()
     process.standardOutput = output

@@ -206,7 +206,7 @@ struct DemoFleet {
     // Every service shares this process's cores with a world stepping as fast as it can: the
     // bridge's Modbus deadline gets room (a missed read opens the safety chain and halts the robot).
     env["WORKCELL_PLC_REQUEST_TIMEOUT_MS"] = "1000"
-    env["WORKCELL_PLC_POLL_MS"] = "20"
+    env["WORKCELL_PLC_POLL_MS"] = ProcessInfo.processInfo.environment["XP_POLL"] ?? "20"
     env["WORKCELL_PERCEPTION_SENSORS"] = "\(local):\(port("cell-sim"))"
     // Perception follows only the cell's robots.
     env["WORKCELL_PERCEPTION_ROBOTS"] = sides.map { "\($0)=\($0)_feeder,\($0)_fixture,right_gripper" }.joined(separator: ";")

@@ -1,5 +1,6 @@
 import GRPCCore
 import Prometheus
+import Synchronization
 
 /// Counts and times every RPC a server handles, by service, method and final status, as
 /// `grpc_server_handled_total` and `grpc_server_handling_seconds` (the names the grpc-ecosystem
@@ -8,6 +9,13 @@ import Prometheus
 public struct RPCMetricsInterceptor: ServerInterceptor {
   private let registry: PrometheusCollectorRegistry
   private let buckets: [Duration]
+  /// The metrics each method and status recorded into, made once (the registry's lookup builds
+  /// its label strings on every call; the fleet makes hundreds of calls per second).
+  private let made = MadeMetrics()
+
+  private final class MadeMetrics: Sendable {
+    let byKey = Mutex<[String: (Counter, DurationHistogram)]>([:])
+  }
 
   /// An interceptor recording into `registry`.
   public init(registry: PrometheusCollectorRegistry) {
@@ -59,24 +67,32 @@ public struct RPCMetricsInterceptor: ServerInterceptor {
   }
 
   private func record(method: MethodDescriptor, code: RPCError.Code?, elapsed: Duration) {
-    let labels = [
-      ("grpc_service", method.service.fullyQualifiedService),
-      ("grpc_method", method.method),
-    ]
     let status = code.map(Self.statusName) ?? "OK"
-    registry.makeCounter(
-      descriptor: MetricNameDescriptor(
-        metricName: "grpc_server_handled", unitName: "total",
-        helpText: "RPCs completed on the server, by final gRPC status."),
-      labels: labels + [("grpc_code", status)]
-    ).increment()
-    registry.makeDurationHistogram(
-      descriptor: MetricNameDescriptor(
-        metricName: "grpc_server_handling", unitName: "seconds",
-        helpText: "Time from receiving an RPC to sending its status."),
-      labels: labels,
-      buckets: buckets
-    ).record(elapsed)
+    let key = "\(method.service.fullyQualifiedService)/\(method.method)/\(status)"
+    let (counter, histogram) = made.byKey.withLock { made in
+      if let metrics = made[key] { return metrics }
+      let labels = [
+        ("grpc_service", method.service.fullyQualifiedService),
+        ("grpc_method", method.method),
+      ]
+      let metrics = (
+        registry.makeCounter(
+          descriptor: MetricNameDescriptor(
+            metricName: "grpc_server_handled", unitName: "total",
+            helpText: "RPCs completed on the server, by final gRPC status."),
+          labels: labels + [("grpc_code", status)]),
+        registry.makeDurationHistogram(
+          descriptor: MetricNameDescriptor(
+            metricName: "grpc_server_handling", unitName: "seconds",
+            helpText: "Time from receiving an RPC to sending its status."),
+          labels: labels,
+          buckets: buckets)
+      )
+      made[key] = metrics
+      return metrics
+    }
+    counter.increment()
+    histogram.record(elapsed)
   }
 
   /// The gRPC status an error leaves the server as.

@@ -111,14 +111,18 @@ struct CycleFleetTests {
     #expect(quiet.cellCycles == loaded.cellCycles)
   }
 
-  @Test("Simulated time: over the network (UDP joint bus, HTTP/2, Modbus TCP) the fleet gives the same cycle records as in one process")
+  @Test(
+    "Simulated time: on one thread, on the thread pool and over the network (UDP joint bus, HTTP/2, Modbus TCP) the fleet gives the same cycle records"
+  )
   func networkAndInProcessLinks() async throws {
     let arguments = ["--cycles", "2", "--seed", "4"]
-    let inProcess = try await Self.demo(arguments)
+    let oneThread = try await Self.demo(arguments)
+    let pool = try await Self.demo(arguments + ["--thread-pool"])
     let network = try await Self.demo(arguments + ["--udp-joint-bus", "--grpc-over-network"])
-    let digest = try #require(inProcess.object["records_sha256"] as? String)
-    #expect(network.object["records_sha256"] as? String == digest, "in process \(inProcess.object)\nnetwork \(network.object)")
-    #expect(inProcess.cellCycles == 2)
+    let digest = try #require(oneThread.object["records_sha256"] as? String)
+    #expect(pool.object["records_sha256"] as? String == digest, "one thread \(oneThread.object)\npool \(pool.object)")
+    #expect(network.object["records_sha256"] as? String == digest, "one thread \(oneThread.object)\nnetwork \(network.object)")
+    #expect(oneThread.cellCycles == 2)
   }
 
   @Test("Killing yield mid-shift loses no cycle record")

@@ -203,6 +203,9 @@ final class SimWorldLoop: Service, Sendable {
     /// In-process controllers apply their clients' requests while time stands still.
     let serviceControllers: () -> Void = { [host] in host.jointBusHub?.serviceRequests() }
     if let clock = host.clock, let hub = host.jointBusHub { hub.onRequests { clock.poke() } }
+    /// On the clock the socket is read once per step or wait, not on every pass (each read is a
+    /// system call; the clock's owner passes here several times per step).
+    var socketDue = true
     var idleWaitSince: ContinuousClock.Instant?
     var idleStallLogged = false
     /// On the fleet's simulated clock (docs/simulation.md, "Simulated time"): once every
@@ -251,7 +254,7 @@ final class SimWorldLoop: Service, Sendable {
         idleStallLogged = false
       }
       switch next {
-      case .stepped: break
+      case .stepped: socketDue = true
       case .advance(let target):
         if !clock.advance(toMicroseconds: target, stallLimitS: Self.clockStallLimitS, service: serviceControllers) {
           logger.warning(
@@ -276,6 +279,7 @@ final class SimWorldLoop: Service, Sendable {
       case .wait:
         // Controllers ticked in this process answer their clients even while the world waits
         // (before a Reset, or paced to a target speed).
+        socketDue = true
         serviceControllers()
         if clock.executor != nil, controllers.allSatisfy({ $0 == nil }) {
           // The participants' jobs run here: wait for one (or a millisecond), not for the socket.
@@ -289,7 +293,7 @@ final class SimWorldLoop: Service, Sendable {
 
     while !stopped.load(ordering: .relaxed) {
       // 1. Every command waiting on the socket.
-      while true {
+      while host.clock == nil || socketDue {
         var from = sockaddr_in()
         var fromLength = socklen_t(MemoryLayout<sockaddr_in>.size)
         let count = datagram.withUnsafeMutableBytes { buffer in
@@ -299,7 +303,10 @@ final class SimWorldLoop: Service, Sendable {
             }
           }
         }
-        guard count > 0 else { break }
+        guard count > 0 else {
+          socketDue = false
+          break
+        }
         let decoded: Result<Void, JointBusError> = datagram.withUnsafeBytes { raw in
           do throws(JointBusError) {
             try command.decode(UnsafeRawBufferPointer(rebasing: raw[0..<count]))
