@@ -81,7 +81,7 @@ let fleet: [FleetServiceTargets] = [
       .product(name: "NIOPosix", package: "swift-nio"),
     ]),
   .init(executable: "cell", module: "CellService", extraDependencies: [
-      "CycleSequencing", "DurableOutbox", "NutPerception", "WholeBodyControl", "YieldKPI",
+      "CycleSequencing", "DurableOutbox", "EpisodeRecording", "NutPerception", "WholeBodyControl", "YieldKPI",
       .product(name: "Prometheus", package: "swift-prometheus"),
       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       .product(name: "Logging", package: "swift-log"),
@@ -199,6 +199,9 @@ let package = Package(
     .testTarget(
       name: "DurableOutboxTests",
       dependencies: ["DurableOutbox", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+    // Every cycle as training data: one durable file per cycle within a disk budget (docs/episodes.md).
+    .target(name: "EpisodeRecording", path: "Shared/EpisodeRecording", swiftSettings: swiftSettings),
+    .testTarget(name: "EpisodeRecordingTests", dependencies: ["EpisodeRecording"], swiftSettings: swiftSettings),
     // Perception from raw frames (issue #6), pure: nut pose and spline phase from camera images,
     // grasp state from tactile images, contact wrench from joint torques, fusion, tactile refinement.
     .target(name: "NutPerception", path: "Shared/NutPerception", swiftSettings: swiftSettings),

@@ -127,8 +127,14 @@ struct DemoCommand: AsyncParsableCommand {
   @Option(help: "Report format: text or json.")
   var report: String = "text"
 
-  @Option(help: "Directory for the run's files (outbox, SQLite, fleet.log); default: a new temporary directory.")
+  @Option(help: "Directory for the run's files (outbox, SQLite, fleet.log, episodes); default: a new temporary directory.")
   var runDirectory: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Where the cell writes every cycle as an episode (default: <run directory>/episodes), or off.",
+      discussion: "`workcell episodes export --from DIR --to OUT` turns them into a LeRobot v3.0 dataset (docs/episodes.md)."))
+  var episodes: String?
 
   func validate() throws {
     guard hours > 0, hours <= 24 else { throw ValidationError("--hours must be in (0, 24], got \(hours).") }
@@ -151,7 +157,8 @@ struct DemoCommand: AsyncParsableCommand {
       hours: hours, cyclesPerRobot: cycles, robots: robots, seed: seed, failureRates: try DemoFleet.parseRates(failureRates),
       postgres: postgres, externalYield: try yield.map { try HostPort.parse($0, flag: "--yield") },
       injections: try DemoFleet.parseInjections(inject), estopAtS: estopAt, realtime: realtime, udpJointBus: udpJointBus, grpcOverNetwork: grpcOverNetwork, threadPool: threadPool, maxSpeed: maxSpeed, scriptedPlanner: planner == "scripted", visionOnly: visionOnly, tactileRefine: !noTactileRefine, retries: !noRetry,
-      grpcBase: grpcPortBase, directory: directory, logLevel: Logger.Level(rawValue: logLevel) ?? .info)
+      grpcBase: grpcPortBase, directory: directory,
+      episodes: episodes == "off" ? nil : (episodes ?? directory.appendingPathComponent("episodes").path), logLevel: Logger.Level(rawValue: logLevel) ?? .info)
     let result = try await DemoFleet(settings: settings).run()
     switch report {
     case "json": print(result.json)

@@ -39,6 +39,8 @@ struct DemoFleet {
     var retries: Bool
     var grpcBase: Int
     var directory: URL
+    /// Where the cell writes its episodes (nil: not recorded).
+    var episodes: String?
     var logLevel: Logger.Level = .info
   }
 
@@ -235,6 +237,7 @@ struct DemoFleet {
     env["WORKCELL_CELL_SIM"] = "\(local):\(port("cell-sim"))"
     env["WORKCELL_CELL_CLOCK"] = "sim"
     env["WORKCELL_CELL_OUTBOX"] = settings.directory.appendingPathComponent("outbox.sqlite").path
+    env["WORKCELL_CELL_EPISODES"] = settings.episodes ?? "off"
     env["WORKCELL_POLICY_PLANNER"] = settings.scriptedPlanner ? "scripted" : "model"
     env["WORKCELL_CELL_TOUCH"] = settings.visionOnly ? "off" : "on"
     env["WORKCELL_CELL_TACTILE_REFINE"] = settings.tactileRefine ? "on" : "off"

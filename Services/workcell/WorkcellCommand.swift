@@ -11,6 +11,8 @@ struct WorkcellCommand: AsyncParsableCommand {
       yield, cell-sim). Each is its own executable; `workcell serve` runs any of them in one \
       process for a laptop, a test or a small plant server.
       """,
-    subcommands: [ServeCommand.self, DemoCommand.self, HealthCommand.self, ConfigCommand.self, ComposeCommand.self]
+    subcommands: [
+      ServeCommand.self, DemoCommand.self, EpisodesCommand.self, HealthCommand.self, ConfigCommand.self, ComposeCommand.self,
+    ]
   )
 }

@@ -7,6 +7,9 @@ struct CellMetrics: Sendable {
   private let registry: PrometheusCollectorRegistry
   private let cycleSeconds: DurationHistogram
   private let outbox: Gauge
+  private let episodesWritten: Counter
+  private let episodesDropped: Counter
+  private let episodesFailed: Counter
 
   init(registry: PrometheusCollectorRegistry) {
     self.registry = registry
@@ -19,7 +22,26 @@ struct CellMetrics: Sendable {
       descriptor: MetricNameDescriptor(
         metricName: "workcell_cell_outbox_records", unitName: "",
         helpText: "Cycle records in the outbox not yet acknowledged by yield."))
+    episodesWritten = registry.makeCounter(
+      descriptor: MetricNameDescriptor(
+        metricName: "workcell_cell_episodes_written", unitName: "total", helpText: "Cycle episodes written to disk."))
+    episodesDropped = registry.makeCounter(
+      descriptor: MetricNameDescriptor(
+        metricName: "workcell_cell_episodes_dropped", unitName: "total",
+        helpText: "Episodes deleted, oldest first, to keep the episode directory within --episodes-max-gb."))
+    episodesFailed = registry.makeCounter(
+      descriptor: MetricNameDescriptor(
+        metricName: "workcell_cell_episodes_failed", unitName: "total",
+        helpText: "Episodes that could not be written (disk full, permissions); the cycle record is unaffected."))
   }
+
+  /// An episode was written; `dropped` older ones were deleted for the budget.
+  func episodeWritten(dropped: Int) {
+    episodesWritten.increment()
+    if dropped > 0 { episodesDropped.increment(by: Int64(dropped)) }
+  }
+
+  func episodeFailed() { episodesFailed.increment() }
 
   func cycle(_ verdict: CycleVerdict) {
     registry.makeCounter(

@@ -1,3 +1,4 @@
+import EpisodeRecording
 import ArgumentParser
 import CycleSequencing
 import Foundation
@@ -41,6 +42,18 @@ public struct CellOptions: ParsableArguments, Sendable {
       "The outbox file (SQLite): cycle records wait there until yield acknowledged them, across restarts and outages.",
       discussion: "Env: WORKCELL_CELL_OUTBOX. Default: workcell-cell-outbox.sqlite."))
   var outbox: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Directory where every cycle is written as an episode (training data, docs/episodes.md), or off.",
+      discussion: "Env: WORKCELL_CELL_EPISODES. Default: workcell-episodes. `workcell episodes export` turns it into a LeRobot v3.0 dataset."))
+  var episodes: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Disk budget of the episode directory, GB: past it the oldest episodes are deleted first.",
+      discussion: "Env: WORKCELL_CELL_EPISODES_MAX_GB. Default: 10. The metric workcell_cell_episodes_dropped_total counts them."))
+  var episodesMaxGb: Double?
 
   @Option(
     help: ArgumentHelp(
@@ -148,6 +161,17 @@ public struct CellOptions: ParsableArguments, Sendable {
       sim: try address(sim, "WORKCELL_CELL_SIM", "127.0.0.1:50067", "--sim"),
       clock: clockSource,
       outboxPath: try env.value(outbox, "WORKCELL_CELL_OUTBOX", default: "workcell-cell-outbox.sqlite"),
+      episodesPath: try { () throws -> String? in
+        let path = try env.value(episodes, "WORKCELL_CELL_EPISODES", default: "workcell-episodes")
+        return path == "off" || path.isEmpty ? nil : path
+      }(),
+      episodesMaxBytes: try { () throws -> Int64 in
+        let text = try env.value(episodesMaxGb.map { "\($0)" }, "WORKCELL_CELL_EPISODES_MAX_GB", default: "10")
+        guard let gb = Double(text), gb > 0, gb < 1e6 else {
+          throw ValidationError("--episodes-max-gb must be a positive number of GB, got '\(text)'.")
+        }
+        return Int64(gb * 1e9)
+      }(),
       touch: try onOff(touch, "WORKCELL_CELL_TOUCH", "--touch"),
       tactileRefine: try onOff(tactileRefine, "WORKCELL_CELL_TACTILE_REFINE", "--tactile-refine"),
       retries: try onOff(retries, "WORKCELL_CELL_RETRIES", "--retries"),
@@ -176,6 +200,11 @@ struct CellConfig: Sendable {
   var sim: HostPort
   var clock: CellClockSource
   var outboxPath: String
+  /// Where episodes are written (nil: not recorded).
+  var episodesPath: String?
+  var episodesMaxBytes: Int64
+  /// The episode writer, opened at start from the two above.
+  var episodes: EpisodeRecorder?
   var touch: Bool
   var tactileRefine: Bool
   var retries: Bool

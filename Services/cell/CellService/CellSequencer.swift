@@ -126,6 +126,17 @@ final class CellSequencer: Service, Sendable {
       }
       let result = await runner.runCycle(sequence: &sequence)
       await publish(result, robot: robot.id)
+      if let episode = result.episode, let recorder = config.episodes {
+        // After the record is durable in the outbox: an episode never delays or risks a record.
+        let before = recorder.counts.dropped
+        do {
+          try recorder.write(episode)
+          metrics.episodeWritten(dropped: recorder.counts.dropped - before)
+        } catch {
+          metrics.episodeFailed()
+          logger.warning("episode not written", metadata: ["cycle_id": "\(episode.cycleID)", "error": "\(error)"])
+        }
+      }
       slot.finished(result.verdict, faulted: result.faultReason)
       if let reason = result.faultReason {
         logger.warning("robot halted", metadata: ["robot": "\(robot.id)", "reason": "\(reason)"])

@@ -1,3 +1,5 @@
+import EpisodeRecording
+import Foundation
 import DurableOutbox
 import WorkcellProto
 import WorkcellRuntime
@@ -22,7 +24,10 @@ public enum CellService: FleetService {
     """
 
   public static func makeParts(options: Options, context: ServiceContext) async throws -> ServiceParts {
-    let config = try options.resolve(environment: context.environment, plant: context.plant, plantCell: context.plantCell)
+    var config = try options.resolve(environment: context.environment, plant: context.plant, plantCell: context.plantCell)
+    if let path = config.episodesPath {
+      config.episodes = try EpisodeRecorder(directory: URL(fileURLWithPath: path), maxBytes: config.episodesMaxBytes)
+    }
     let outbox = try await DurableOutbox.open(path: config.outboxPath, logger: context.logger)
     let sequencer = try CellSequencer(
       config: config, outbox: outbox, metrics: CellMetrics(registry: context.metrics), logger: context.logger,

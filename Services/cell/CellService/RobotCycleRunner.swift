@@ -1,4 +1,5 @@
 import CycleSequencing
+import EpisodeRecording
 import Foundation
 import GRPCCore
 import Logging
@@ -43,6 +44,11 @@ struct RobotCycleRunner: Sendable {
     var cameraPhase: (deg: Double, wristYawRad: Double, held: Bool)?
     /// The wrist's yaw when touch first said the nut was held in this cycle.
     var graspWristYawRad: Double?
+    /// When the cycle started (episode frames count from here).
+    var startedAt = Date(timeIntervalSince1970: 0)
+    /// Every replan of the cycle, for its episode (docs/episodes.md); kept in memory until the
+    /// cycle ends, so the replan path does no I/O.
+    var frames: [Episode.Frame] = []
   }
 
   /// How a cycle ended: its verdict, the record for yield, and why the robot must stop (a safety
@@ -51,7 +57,19 @@ struct RobotCycleRunner: Sendable {
     var verdict: CycleVerdict
     var record: Workcell_Common_V1_CycleRecord
     var faultReason: String?
+    /// The cycle as training data (nil when episodes are not recorded).
+    var episode: Episode?
   }
+
+  /// What an episode's `observation.state` holds, in order.
+  static let episodeStateNames =
+    armJointNames.map { "\($0).pos" } + [
+      "\(gripperName).width", "nut.x", "nut.y", "nut.z", "nut.spline_phase_deg", "grasp.holding", "grasp.seated",
+      "grasp.slipping", "confidence.vision", "confidence.tactile",
+    ]
+  /// What an episode's `action` holds, in order: step 0 of the chunk.
+  static let episodeActionNames = armJointNames.map { "\($0).target" } + ["\(gripperName).target_width"]
+  static let episodeTask = "Pick a self-tapping nut from the feeder and place it on the fixture's pin, spline aligned."
 
   /// One cycle, from the feeder request to the verdict.
   func runCycle(sequence: inout UInt64) async -> Result {
@@ -62,6 +80,7 @@ struct RobotCycleRunner: Sendable {
         unixMilliseconds: UInt64(max(0, startedAt.timeIntervalSince1970 * 1000)),
         random: (UInt64.random(in: .min ... .max), UInt64.random(in: .min ... .max))))
     context.modelVersion = modelVersion
+    context.startedAt = startedAt
     slot.update { $0.cycleID = context.cycleID }
     var cycle = CycleSequence(plan: config.plan)
     var command = cycle.start(at: startedAt)
@@ -98,7 +117,10 @@ struct RobotCycleRunner: Sendable {
         // After any failed cycle the hand is opened (a nut in it goes to the reject chute) and the
         // arm homed: the next cycle starts from the home posture, wherever this one left the arm.
         if verdict.outcome != .ok, faultReason == nil { await clearHand(&sequence) }
-        return Result(verdict: verdict, record: record(verdict, context: context), faultReason: faultReason)
+        let record = record(verdict, context: context)
+        return Result(
+          verdict: verdict, record: record, faultReason: faultReason,
+          episode: config.episodes == nil ? nil : episode(record, context: context))
       }
     }
   }
@@ -371,12 +393,19 @@ struct RobotCycleRunner: Sendable {
         $0.phase = policyPhase
       }
       do {
+        let asked = clock.now()
         let chunk = try await peers.policy.act(
           .with { $0.observation = observation },
           options: .timeout(seconds: clock.wallTimeout(seconds: 2))
         ).chunk
         context.modelVersion = chunk.modelVersion
         feed.send(chunk)
+        if config.episodes != nil {
+          context.frames.append(
+            Self.episodeFrame(
+              observation, chunk: chunk, step: step, since: context.startedAt,
+              latencyMs: clock.now().timeIntervalSince(asked) * 1000, touch: config.touch))
+        }
         if logger.logLevel <= .trace, let first = chunk.steps.first, let last = chunk.steps.last {
           let tcp0 = config.layout.tcpInRobotM(armJointsRad: first.jointPositionsRad) - tcp
           let tcpN = config.layout.tcpInRobotM(armJointsRad: last.jointPositionsRad) - tcp
@@ -593,6 +622,60 @@ struct RobotCycleRunner: Sendable {
   }
 
   /// The cycle record yield receives.
+  /// One replan as an episode frame: the observation the policy got, step 0 of its answer.
+  static func episodeFrame(
+    _ observation: Workcell_Policy_V1_Observation, chunk: Workcell_Policy_V1_ActionChunk, step: CycleStep, since: Date,
+    latencyMs: Double, touch: Bool
+  ) -> Episode.Frame {
+    var byName: [String: Double] = [:]
+    for joint in observation.joints { byName[joint.name] = joint.positionRad }
+    let estimate = observation.estimate
+    func confidence(_ modality: Workcell_Perception_V1_Modality) -> Double {
+      estimate.confidences.first { $0.modality == modality }.map { Double($0.confidence) } ?? 0
+    }
+    let p = estimate.nutPose.positionM
+    let state =
+      armJointNames.map { byName[$0] ?? 0 } + [
+        observation.gripperWidthsM.first ?? 0, p.x, p.y, p.z, estimate.splinePhaseDeg,
+        estimate.grasp.holding ? 1 : 0, estimate.grasp.seated ? 1 : 0, estimate.grasp.slipping ? 1 : 0,
+        confidence(.vision), touch ? confidence(.tactile) : 0,
+      ]
+    var action: [Double] = []
+    if let first = chunk.steps.first {
+      let targets = Dictionary(zip(chunk.jointNames, first.jointPositionsRad), uniquingKeysWith: { a, _ in a })
+      action = armJointNames.map { targets[$0] ?? byName[$0] ?? 0 } + [first.gripperWidthsM.first ?? 0]
+    }
+    let observedAt = observation.observedAt.date
+    return Episode.Frame(
+      timeS: observedAt.timeIntervalSince(since), step: step.rawValue, state: state, action: action,
+      modelVersion: chunk.modelVersion, latencyMs: latencyMs, sequence: observation.sequence)
+  }
+
+  /// The finished cycle as an episode: its frames and what yield's record says of it.
+  private func episode(_ record: Workcell_Common_V1_CycleRecord, context: CycleContext) -> Episode {
+    func name(_ step: Workcell_Common_V1_CycleStep) -> String {
+      let index = step.rawValue - 1
+      return CycleStep.allCases.indices.contains(index) ? CycleStep.allCases[index].rawValue : "\(step)"
+    }
+    let outcome: String =
+      switch record.outcome {
+      case .ok: "ok"
+      case .nok: "nok"
+      default: "aborted"
+      }
+    return Episode(
+      cycleID: record.cycleID, robot: robot.id, cell: config.cell, modelVersion: record.modelVersion,
+      startedAt: context.startedAt, task: Self.episodeTask, replanHz: 1 / config.replanPeriodS,
+      stateNames: Self.episodeStateNames, actionNames: Self.episodeActionNames, frames: context.frames,
+      steps: record.steps.map {
+        .init(
+          step: name($0.step), startedS: $0.startedAt.date.timeIntervalSince(context.startedAt),
+          durationMs: Int($0.durationMs), attempts: Int($0.attempts))
+      },
+      outcome: outcome, failureCode: record.failureCode.apiName ?? "",
+      attempts: Int(record.attempts), cycleMs: Int(record.cycleMs))
+  }
+
   private func record(_ verdict: CycleVerdict, context: CycleContext) -> Workcell_Common_V1_CycleRecord {
     .with {
       $0.cycleID = context.cycleID

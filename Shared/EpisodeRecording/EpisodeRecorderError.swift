@@ -1,0 +1,19 @@
+/// Why an episode could not be written or read.
+public struct EpisodeRecorderError: Error, CustomStringConvertible, Sendable {
+  public enum Code: String, Sendable {
+    /// The episode directory cannot be created or written.
+    case directoryUnusable = "directory_unusable"
+    /// Writing or syncing an episode file failed (disk full, permissions).
+    case writeFailed = "write_failed"
+  }
+
+  public var code: Code
+  public var message: String
+
+  public init(_ code: Code, _ message: String) {
+    self.code = code
+    self.message = message
+  }
+
+  public var description: String { "\(code.rawValue): \(message)" }
+}

@@ -1,0 +1,178 @@
+"""Episodes end to end: a short `workcell demo` records one episode per cycle, `workcell episodes
+export` turns them into a LeRobot v3.0 dataset, and pyarrow reads it back: every file of the
+layout, every feature of meta/info.json with its dtype and shape, the episode count equal to the
+cycles yield stored, with the same ids and outcomes (docs/episodes.md)."""
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from test_health_interop import BIN_DIR, BIN_DIR_ENV
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO_DEADLINE_S = 600
+EXPORT_DEADLINE_S = 120
+
+# LeRobot's v3.0 layout (lerobot/datasets/utils.py: DEFAULT_DATA_PATH, DEFAULT_EPISODES_PATH, the
+# INFO keys) and the columns its episode metadata and frames carry.
+INFO_KEYS = {
+    "codebase_version", "robot_type", "total_episodes", "total_frames", "total_tasks", "chunks_size",
+    "data_files_size_in_mb", "video_files_size_in_mb", "fps", "splits", "data_path", "video_path", "features",
+}
+FRAME_COLUMNS = {"timestamp", "frame_index", "episode_index", "index", "task_index"}
+EPISODE_COLUMNS = {
+    "episode_index", "tasks", "length", "data/chunk_index", "data/file_index", "dataset_from_index",
+    "dataset_to_index", "meta/episodes/chunk_index", "meta/episodes/file_index",
+}
+ARROW_DTYPES = {"float32": "float", "int64": "int64", "bool": "bool"}
+
+
+def workcell() -> str:
+    assert BIN_DIR, f"{BIN_DIR_ENV} is not set"
+    return str(Path(BIN_DIR) / "workcell")
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    run = tmp_path_factory.mktemp("demo")
+    out = subprocess.run(
+        [workcell(), "demo", "--cycles", "2", "--robots", "2", "--seed", "4", "--planner", "scripted",
+         "--report", "json", "--run-directory", str(run), "--grpc-port-base", "51461"],
+        cwd=REPO, capture_output=True, text=True, timeout=DEMO_DEADLINE_S)
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    with sqlite3.connect(run / "yield.sqlite") as db:
+        stored = {row[0]: (row[1], row[2]) for row in db.execute("select cycle_id, robot, outcome from cycles")}
+    return run, report, stored
+
+
+def export(source, target, *extra):
+    return subprocess.run(
+        [workcell(), "episodes", "export", "--from", str(source), "--to", str(target), "--python", sys.executable,
+         *extra],
+        cwd=REPO, capture_output=True, text=True, timeout=EXPORT_DEADLINE_S)
+
+
+def test_export_is_a_lerobot_v3_dataset_of_the_cycles_yield_stored(recorded, tmp_path):
+    run, report, stored = recorded
+    dataset = tmp_path / "dataset"
+    out = export(run / "episodes", dataset)
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout.strip().splitlines()[-1])
+
+    for path in ("meta/info.json", "meta/stats.json", "meta/tasks.parquet",
+                 "meta/episodes/chunk-000/file-000.parquet", "data/chunk-000/file-000.parquet"):
+        assert (dataset / path).is_file(), path
+
+    info = json.loads((dataset / "meta/info.json").read_text())
+    assert INFO_KEYS <= set(info), INFO_KEYS - set(info)
+    assert info["codebase_version"] == "v3.0"
+    assert info["fps"] == pytest.approx(10.0)
+    assert info["data_path"] == "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet"
+
+    # One episode per cycle yield stored, with the same ids, robots and outcomes.
+    episodes = pq.read_table(dataset / "meta/episodes/chunk-000/file-000.parquet").to_pylist()
+    assert report["cell"]["cycles"] == len(stored) == len(episodes) == info["total_episodes"] == summary["episodes"]
+    assert {e["cycle_id"]: (e["robot"], e["outcome"]) for e in episodes} == stored
+    assert EPISODE_COLUMNS <= set(episodes[0]), EPISODE_COLUMNS - set(episodes[0])
+    assert [e["episode_index"] for e in episodes] == list(range(len(episodes)))
+    assert all(e["model_version"] == "scripted-planner-1" for e in episodes)
+
+    # Frames: every feature of info.json is a column of that dtype and shape; offsets line up.
+    data = pq.read_table(dataset / "data/chunk-000/file-000.parquet")
+    features = info["features"]
+    assert FRAME_COLUMNS <= set(features)
+    assert set(data.column_names) == set(features)
+    for name, feature in features.items():
+        arrow = data.schema.field(name).type
+        if feature["shape"] == [1]:
+            assert str(arrow).startswith(ARROW_DTYPES[feature["dtype"]]), (name, arrow)
+        else:
+            assert arrow.list_size == feature["shape"][0], (name, arrow)
+            assert str(arrow.value_type).startswith(ARROW_DTYPES[feature["dtype"]]), (name, arrow)
+            assert len(feature["names"]) == feature["shape"][0], name
+    assert data.num_rows == info["total_frames"] == sum(e["length"] for e in episodes)
+    rows = data.to_pydict()
+    for e in episodes:
+        frames = range(e["dataset_from_index"], e["dataset_to_index"])
+        assert [rows["episode_index"][i] for i in frames] == [e["episode_index"]] * e["length"]
+        assert [rows["frame_index"][i] for i in frames] == list(range(e["length"]))
+        assert [rows["next.done"][i] for i in frames] == [False] * (e["length"] - 1) + [True]
+        reward = 1.0 if e["outcome"] == "ok" else 0.0
+        assert rows["next.reward"][e["dataset_to_index"] - 1] == reward
+    assert rows["index"] == list(range(data.num_rows))
+
+    tasks = pq.read_table(dataset / "meta/tasks.parquet").to_pandas()
+    assert list(tasks["task_index"]) == [0] and info["total_tasks"] == 1
+    stats = json.loads((dataset / "meta/stats.json").read_text())
+    state = stats["observation.state"]
+    assert len(state["mean"]) == features["observation.state"]["shape"][0]
+    assert state["count"] == [data.num_rows]
+
+
+def test_filters_and_a_torn_episode(recorded, tmp_path):
+    run, _, stored = recorded
+    source = tmp_path / "episodes"
+    shutil.copytree(run / "episodes", source)
+    # A cell killed while writing leaves a .partial file: named, skipped, the rest exported.
+    (source / "01a2ffff-0000-7000-8000-000000000000.episode.json.partial").write_text('{"format": "workcell-ep')
+    one = sorted(stored)[0]
+    out = export(source, tmp_path / "one", "--cycles", one)
+    assert out.returncode == 0, out.stderr
+    assert "torn episode 01a2ffff-0000-7000-8000-000000000000.episode.json.partial" in out.stderr
+    episodes = pq.read_table(tmp_path / "one/meta/episodes/chunk-000/file-000.parquet").to_pylist()
+    assert [e["cycle_id"] for e in episodes] == [one]
+
+    # Nothing matches: exit 2 with a message, no dataset.
+    out = export(source, tmp_path / "none", "--model", "no-such-model")
+    assert out.returncode == 2, out.stderr
+    assert "no complete episode matched" in out.stderr
+    assert not (tmp_path / "none").exists()
+
+    # Bad input: a target that is not empty, an unknown outcome.
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full/x").write_text("x")
+    out = export(source, tmp_path / "full")
+    assert out.returncode == 1 and "not empty" in out.stderr
+    out = export(source, tmp_path / "bad", "--outcome", "maybe")
+    assert out.returncode != 0 and "--outcome" in out.stderr
+
+
+LEROBOT_PYTHON_ENV = "WORKCELL_LEROBOT_PYTHON"
+
+
+@pytest.mark.skipif(
+    not os.environ.get(LEROBOT_PYTHON_ENV),
+    reason=f"{LEROBOT_PYTHON_ENV} names no Python with lerobot installed (its torchvision pulls a multi-GB "
+    "CUDA torch, too big for CI; docs/episodes.md says how to run this)")
+def test_lerobot_loads_the_export(recorded, tmp_path):
+    """LeRobot's own loader (LeRobotDataset, lerobot 0.4.4) reads the export: counts, fps, shapes."""
+    run, _, stored = recorded
+    dataset = tmp_path / "dataset"
+    out = export(run / "episodes", dataset)
+    assert out.returncode == 0, out.stderr
+    probe = (
+        "import json, sys\n"
+        "from lerobot.datasets.lerobot_dataset import LeRobotDataset\n"
+        "ds = LeRobotDataset('workcell/export', root=sys.argv[1])\n"
+        "item = ds[0]\n"
+        "print(json.dumps({'episodes': ds.num_episodes, 'frames': ds.num_frames, 'fps': ds.fps,\n"
+        "  'state': list(item['observation.state'].shape), 'action': list(item['action'].shape),\n"
+        "  'task': item['task']}))\n")
+    out = subprocess.run([os.environ[LEROBOT_PYTHON_ENV], "-c", probe, str(dataset)],
+                         capture_output=True, text=True, timeout=EXPORT_DEADLINE_S)
+    assert out.returncode == 0, out.stderr[-3000:]
+    loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    info = json.loads((dataset / "meta/info.json").read_text())
+    assert loaded["episodes"] == len(stored)
+    assert loaded["frames"] == info["total_frames"]
+    assert loaded["fps"] == info["fps"]
+    assert loaded["state"] == info["features"]["observation.state"]["shape"]
+    assert loaded["action"] == info["features"]["action"]["shape"]
+    assert loaded["task"].startswith("Pick a self-tapping nut")

@@ -1,0 +1,300 @@
+#!/usr/bin/env python3
+"""Turns a directory of Workcell episodes (one `<cycle_id>.episode.json` per cycle, written by the
+cell) into a LeRobot dataset v3.0 (docs/episodes.md). `workcell episodes export` runs it; it can
+also run on its own:
+
+    python scripts/lerobot_export.py --from DIR --to OUT [--outcome ok|nok|all] [--model VERSION]
+                                     [--cycles ID,ID,...]
+
+Writes, as LeRobot's v3.0 layout has them:
+  meta/info.json                                codebase_version "v3.0", fps, features, paths
+  meta/stats.json                               min/max/mean/std/count (+ quantiles) per feature
+  meta/tasks.parquet                            task string (index) -> task_index
+  meta/episodes/chunk-000/file-000.parquet      one row per episode: lengths, offsets, cycle fields
+  data/chunk-000/file-000.parquet               one row per frame
+
+A frame is one replan of the cell: `observation.state` is what the policy was shown, `action` step 0
+of the chunk it answered. Frames keep their order; `timestamp` is frame_index / fps (LeRobot's
+convention) and `cycle_time_s` the replan's true time since the cycle started (the cell does not
+replan while a PLC handshake or the fastening runs).
+
+Parquet is written by pyarrow (via pandas, as LeRobot writes it). An episode file that is torn
+(`.partial`: the cell was killed while writing it) or unreadable is named and skipped; the complete
+ones are exported. Exit status 0 when something was exported, 1 on bad input, 2 when nothing matched.
+"""
+import argparse
+import json
+import math
+import os
+import shutil
+import sys
+import time
+
+FORMAT = "workcell-episode/1"
+CODEBASE_VERSION = "v3.0"
+CHUNKS_SIZE = 1000
+DATA_PATH = "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet"
+EPISODES_PATH = "meta/episodes/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet"
+QUANTILES = [0.01, 0.10, 0.50, 0.90, 0.99]
+
+
+def fail(message, status=1):
+    print(f"lerobot_export: error: {message}", file=sys.stderr)
+    sys.exit(status)
+
+
+def progress(message):
+    print(f"[export] {message}", file=sys.stderr, flush=True)
+
+
+def load_episodes(source, outcome, model, cycles):
+    """The complete episodes of `source` that match, oldest first, and the torn ones by name."""
+    names = sorted(os.listdir(source))
+    torn = [n for n in names if n.endswith(".episode.json.partial")]
+    episodes, problems = [], []
+    files = [n for n in names if n.endswith(".episode.json")]
+    for i, name in enumerate(files):
+        path = os.path.join(source, name)
+        try:
+            with open(path, "rb") as f:
+                episode = json.load(f)
+        except (OSError, ValueError) as error:
+            problems.append(f"{name}: unreadable ({error})")
+            continue
+        if not isinstance(episode, dict) or episode.get("format") != FORMAT:
+            problems.append(f"{name}: not a {FORMAT} file")
+            continue
+        required = ("cycle_id", "robot", "frames", "state_names", "action_names", "outcome", "replan_hz")
+        missing = [k for k in required if k not in episode]
+        if missing:
+            problems.append(f"{name}: missing {', '.join(missing)}")
+            continue
+        if outcome != "all" and episode["outcome"] != outcome:
+            continue
+        if model and episode.get("model_version") != model:
+            continue
+        if cycles and episode["cycle_id"] not in cycles:
+            continue
+        if not episode["frames"]:
+            problems.append(f"{name}: no frames (the cycle ended before the policy was asked)")
+            continue
+        episodes.append(episode)
+        if (i + 1) % 500 == 0:
+            progress(f"read {i + 1}/{len(files)} episode files")
+    return episodes, torn, problems
+
+
+def feature_stats(np, values):
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim == 1:
+        array = array[:, None]
+    stats = {
+        "min": array.min(axis=0).tolist(),
+        "max": array.max(axis=0).tolist(),
+        "mean": array.mean(axis=0).tolist(),
+        "std": array.std(axis=0).tolist(),
+        "count": [int(array.shape[0])],
+    }
+    for q in QUANTILES:
+        stats[f"q{int(round(q * 100)):02d}"] = np.quantile(array, q, axis=0).tolist()
+    return stats
+
+
+def export(episodes, target):
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    state_names = episodes[0]["state_names"]
+    action_names = episodes[0]["action_names"]
+    fps = episodes[0]["replan_hz"]
+    for e in episodes:
+        if e["state_names"] != state_names or e["action_names"] != action_names or e["replan_hz"] != fps:
+            fail(f"episode {e['cycle_id']} has other state/action names or fps than the first; export them apart")
+
+    tasks = sorted({e.get("task", "") for e in episodes})
+    task_index = {t: i for i, t in enumerate(tasks)}
+
+    rows = {k: [] for k in (
+        "observation.state", "action", "timestamp", "frame_index", "episode_index", "index", "task_index",
+        "next.done", "next.reward", "cycle_time_s", "policy.latency_ms")}
+    episode_rows = []
+    index = 0
+    for episode_index, e in enumerate(episodes):
+        frames = e["frames"]
+        start = index
+        ok = e["outcome"] == "ok"
+        for frame_index, f in enumerate(frames):
+            action = f["action"] if len(f["action"]) == len(action_names) else [math.nan] * len(action_names)
+            last = frame_index == len(frames) - 1
+            rows["observation.state"].append(np.asarray(f["state"], dtype=np.float32))
+            rows["action"].append(np.asarray(action, dtype=np.float32))
+            rows["timestamp"].append(np.float32(frame_index / fps))
+            rows["frame_index"].append(frame_index)
+            rows["episode_index"].append(episode_index)
+            rows["index"].append(index)
+            rows["task_index"].append(task_index[e.get("task", "")])
+            rows["next.done"].append(last)
+            rows["next.reward"].append(np.float32(1.0 if (last and ok) else 0.0))
+            rows["cycle_time_s"].append(np.float32(f["time_s"]))
+            rows["policy.latency_ms"].append(np.float32(f.get("latency_ms", 0.0)))
+            index += 1
+        episode_rows.append({
+            "episode_index": episode_index,
+            "tasks": [e.get("task", "")],
+            "length": len(frames),
+            "data/chunk_index": 0,
+            "data/file_index": 0,
+            "dataset_from_index": start,
+            "dataset_to_index": index,
+            "meta/episodes/chunk_index": 0,
+            "meta/episodes/file_index": 0,
+            "cycle_id": e["cycle_id"],
+            "robot": e["robot"],
+            "cell": e.get("cell", ""),
+            "outcome": e["outcome"],
+            "failure_code": e.get("failure_code", ""),
+            "attempts": int(e.get("attempts", 0)),
+            "cycle_ms": int(e.get("cycle_ms", 0)),
+            "model_version": e.get("model_version", ""),
+            "started_at": e.get("started_at", ""),
+        })
+
+    n_state, n_action = len(state_names), len(action_names)
+    schema = pa.schema([
+        ("observation.state", pa.list_(pa.float32(), n_state)),
+        ("action", pa.list_(pa.float32(), n_action)),
+        ("timestamp", pa.float32()),
+        ("frame_index", pa.int64()),
+        ("episode_index", pa.int64()),
+        ("index", pa.int64()),
+        ("task_index", pa.int64()),
+        ("next.done", pa.bool_()),
+        ("next.reward", pa.float32()),
+        ("cycle_time_s", pa.float32()),
+        ("policy.latency_ms", pa.float32()),
+    ])
+    table = pa.Table.from_pydict(
+        {k: (pa.array([v.tolist() for v in rows[k]], type=schema.field(k).type)
+             if k in ("observation.state", "action") else rows[k]) for k in schema.names},
+        schema=schema)
+
+    os.makedirs(target, exist_ok=True)
+    data_path = os.path.join(target, DATA_PATH.format(chunk_index=0, file_index=0))
+    os.makedirs(os.path.dirname(data_path), exist_ok=True)
+    pq.write_table(table, data_path)
+
+    # Per-episode statistics, as LeRobot keeps them beside each episode's row.
+    stats_by_feature = {
+        "observation.state": np.stack(rows["observation.state"]),
+        "action": np.stack(rows["action"]),
+        "timestamp": np.asarray(rows["timestamp"]),
+        "frame_index": np.asarray(rows["frame_index"]),
+        "episode_index": np.asarray(rows["episode_index"]),
+        "index": np.asarray(rows["index"]),
+        "task_index": np.asarray(rows["task_index"]),
+        "next.reward": np.asarray(rows["next.reward"]),
+        "cycle_time_s": np.asarray(rows["cycle_time_s"]),
+        "policy.latency_ms": np.asarray(rows["policy.latency_ms"]),
+    }
+    for row in episode_rows:
+        sl = slice(row["dataset_from_index"], row["dataset_to_index"])
+        for feature, values in stats_by_feature.items():
+            for stat, value in feature_stats(np, np.nan_to_num(values[sl])).items():
+                row[f"stats/{feature}/{stat}"] = value
+
+    episodes_path = os.path.join(target, EPISODES_PATH.format(chunk_index=0, file_index=0))
+    os.makedirs(os.path.dirname(episodes_path), exist_ok=True)
+    pd.DataFrame(episode_rows).to_parquet(episodes_path, index=False)
+
+    tasks_frame = pd.DataFrame({"task_index": list(range(len(tasks)))}, index=pd.Index(tasks, name="task"))
+    tasks_frame.to_parquet(os.path.join(target, "meta", "tasks.parquet"))
+
+    stats = {f: feature_stats(np, np.nan_to_num(v)) for f, v in stats_by_feature.items()}
+    with open(os.path.join(target, "meta", "stats.json"), "w") as f:
+        json.dump(stats, f, indent=2)
+
+    def scalar(dtype):
+        return {"dtype": dtype, "shape": [1], "names": None}
+
+    features = {
+        "observation.state": {"dtype": "float32", "shape": [n_state], "names": state_names},
+        "action": {"dtype": "float32", "shape": [n_action], "names": action_names},
+        "timestamp": scalar("float32"),
+        "frame_index": scalar("int64"),
+        "episode_index": scalar("int64"),
+        "index": scalar("int64"),
+        "task_index": scalar("int64"),
+        "next.done": scalar("bool"),
+        "next.reward": scalar("float32"),
+        "cycle_time_s": scalar("float32"),
+        "policy.latency_ms": scalar("float32"),
+    }
+    data_mb = os.path.getsize(data_path) / 1e6
+    info = {
+        "codebase_version": CODEBASE_VERSION,
+        "robot_type": "workcell_humanoid_right_arm",
+        "total_episodes": len(episodes),
+        "total_frames": index,
+        "total_tasks": len(tasks),
+        "chunks_size": CHUNKS_SIZE,
+        "data_files_size_in_mb": max(100, math.ceil(data_mb)),
+        "video_files_size_in_mb": 500,
+        "fps": fps,
+        "splits": {"train": f"0:{len(episodes)}"},
+        "data_path": DATA_PATH,
+        "video_path": None,
+        "features": features,
+    }
+    with open(os.path.join(target, "meta", "info.json"), "w") as f:
+        json.dump(info, f, indent=2)
+    return index
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--from", dest="source", required=True, help="the cell's episode directory")
+    parser.add_argument("--to", dest="target", required=True, help="the dataset directory (new or empty)")
+    parser.add_argument("--outcome", choices=["ok", "nok", "aborted", "all"], default="all")
+    parser.add_argument("--model", default="", help="only episodes driven by this model version")
+    parser.add_argument("--cycles", default="", help="only these cycle ids, comma-separated")
+    args = parser.parse_args()
+
+    if not os.path.isdir(args.source):
+        fail(f"--from {args.source} is not a directory")
+    if os.path.exists(args.target) and os.listdir(args.target):
+        fail(f"--to {args.target} exists and is not empty; export into a new directory")
+    try:
+        import numpy  # noqa: F401
+        import pandas  # noqa: F401
+        import pyarrow  # noqa: F401
+    except ImportError as error:
+        fail(f"{error}: the export needs pyarrow and pandas (scripts/python-env.sh installs them into .venv)")
+
+    started = time.monotonic()
+    cycles = {c.strip() for c in args.cycles.split(",") if c.strip()}
+    episodes, torn, problems = load_episodes(args.source, args.outcome, args.model, cycles)
+    for name in torn:
+        print(f"lerobot_export: skipped torn episode {name} (written when the cell stopped)", file=sys.stderr)
+    for problem in problems:
+        print(f"lerobot_export: skipped {problem}", file=sys.stderr)
+    if not episodes:
+        fail("no complete episode matched; nothing exported", status=2)
+    staging = args.target.rstrip("/") + ".partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    frames = export(episodes, staging)
+    if os.path.exists(args.target):
+        os.rmdir(args.target)
+    os.rename(staging, args.target)
+    elapsed = time.monotonic() - started
+    summary = {
+        "episodes": len(episodes), "frames": frames, "torn": torn, "skipped": problems,
+        "to": args.target, "seconds": round(elapsed, 3),
+    }
+    print(json.dumps(summary))
+    progress(f"exported {len(episodes)} episodes, {frames} frames to {args.target} in {elapsed:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
