@@ -47,6 +47,9 @@ public nonisolated enum Workcell_Yield_V1_GroupBy: SwiftProtobuf.Enum, Swift.Cas
 
   /// "line".
   case line // = 7
+
+  /// "model_version": the model that drove the cycle (QueryYield only).
+  case modelVersion // = 8
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -63,6 +66,7 @@ public nonisolated enum Workcell_Yield_V1_GroupBy: SwiftProtobuf.Enum, Swift.Cas
     case 5: self = .robot
     case 6: self = .station
     case 7: self = .line
+    case 8: self = .modelVersion
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -77,6 +81,7 @@ public nonisolated enum Workcell_Yield_V1_GroupBy: SwiftProtobuf.Enum, Swift.Cas
     case .robot: return 5
     case .station: return 6
     case .line: return 7
+    case .modelVersion: return 8
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -91,6 +96,7 @@ public nonisolated enum Workcell_Yield_V1_GroupBy: SwiftProtobuf.Enum, Swift.Cas
     .robot,
     .station,
     .line,
+    .modelVersion,
   ]
 
 }
@@ -224,6 +230,12 @@ public nonisolated struct Workcell_Yield_V1_YieldRow: @unchecked Sendable {
   public var hasCycleMsMax: Bool {_storage._cycleMsMax != nil}
   /// Clears the value of `cycleMsMax`. Subsequent reads from it will return its default value.
   public mutating func clearCycleMsMax() {_uniqueStorage()._cycleMsMax = nil}
+
+  /// Model version, when grouped by model_version.
+  public var modelVersion: String {
+    get {_storage._modelVersion}
+    set {_uniqueStorage()._modelVersion = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -801,12 +813,12 @@ public nonisolated struct Workcell_Yield_V1_ListCellsResponse: Sendable {
 fileprivate nonisolated let _protobuf_package = "workcell.yield.v1"
 
 nonisolated extension Workcell_Yield_V1_GroupBy: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0GROUP_BY_UNSPECIFIED\0\u{1}GROUP_BY_HOUR\0\u{1}GROUP_BY_SHIFT\0\u{1}GROUP_BY_DAY\0\u{1}GROUP_BY_CELL\0\u{1}GROUP_BY_ROBOT\0\u{1}GROUP_BY_STATION\0\u{1}GROUP_BY_LINE\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0GROUP_BY_UNSPECIFIED\0\u{1}GROUP_BY_HOUR\0\u{1}GROUP_BY_SHIFT\0\u{1}GROUP_BY_DAY\0\u{1}GROUP_BY_CELL\0\u{1}GROUP_BY_ROBOT\0\u{1}GROUP_BY_STATION\0\u{1}GROUP_BY_LINE\0\u{1}GROUP_BY_MODEL_VERSION\0")
 }
 
 nonisolated extension Workcell_Yield_V1_YieldRow: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".YieldRow"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}bucket_start\0\u{1}shift\0\u{1}line\0\u{1}cell\0\u{1}robot\0\u{1}station\0\u{1}cycles\0\u{1}ok\0\u{1}nok\0\u{1}aborted\0\u{1}yield\0\u{3}first_pass_yield\0\u{3}takt_compliance\0\u{3}cycle_ms_p50\0\u{3}cycle_ms_p95\0\u{3}cycle_ms_max\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}bucket_start\0\u{1}shift\0\u{1}line\0\u{1}cell\0\u{1}robot\0\u{1}station\0\u{1}cycles\0\u{1}ok\0\u{1}nok\0\u{1}aborted\0\u{1}yield\0\u{3}first_pass_yield\0\u{3}takt_compliance\0\u{3}cycle_ms_p50\0\u{3}cycle_ms_p95\0\u{3}cycle_ms_max\0\u{3}model_version\0")
 
   fileprivate class _StorageClass {
     var _bucketStart: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
@@ -825,6 +837,7 @@ nonisolated extension Workcell_Yield_V1_YieldRow: SwiftProtobuf.Message, SwiftPr
     var _cycleMsP50: UInt32? = nil
     var _cycleMsP95: UInt32? = nil
     var _cycleMsMax: UInt32? = nil
+    var _modelVersion: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -851,6 +864,7 @@ nonisolated extension Workcell_Yield_V1_YieldRow: SwiftProtobuf.Message, SwiftPr
       _cycleMsP50 = source._cycleMsP50
       _cycleMsP95 = source._cycleMsP95
       _cycleMsMax = source._cycleMsMax
+      _modelVersion = source._modelVersion
     }
   }
 
@@ -885,6 +899,7 @@ nonisolated extension Workcell_Yield_V1_YieldRow: SwiftProtobuf.Message, SwiftPr
         case 14: try { try decoder.decodeSingularUInt32Field(value: &_storage._cycleMsP50) }()
         case 15: try { try decoder.decodeSingularUInt32Field(value: &_storage._cycleMsP95) }()
         case 16: try { try decoder.decodeSingularUInt32Field(value: &_storage._cycleMsMax) }()
+        case 17: try { try decoder.decodeSingularStringField(value: &_storage._modelVersion) }()
         default: break
         }
       }
@@ -945,6 +960,9 @@ nonisolated extension Workcell_Yield_V1_YieldRow: SwiftProtobuf.Message, SwiftPr
       try { if let v = _storage._cycleMsMax {
         try visitor.visitSingularUInt32Field(value: v, fieldNumber: 16)
       } }()
+      if !_storage._modelVersion.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._modelVersion, fieldNumber: 17)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -970,6 +988,7 @@ nonisolated extension Workcell_Yield_V1_YieldRow: SwiftProtobuf.Message, SwiftPr
         if _storage._cycleMsP50 != rhs_storage._cycleMsP50 {return false}
         if _storage._cycleMsP95 != rhs_storage._cycleMsP95 {return false}
         if _storage._cycleMsMax != rhs_storage._cycleMsMax {return false}
+        if _storage._modelVersion != rhs_storage._modelVersion {return false}
         return true
       }
       if !storagesAreEqual {return false}

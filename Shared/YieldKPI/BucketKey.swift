@@ -19,11 +19,13 @@ public struct BucketKey: Hashable, Sendable, Comparable {
   public var station: String?
   /// Line id when grouping by line.
   public var line: String?
+  /// Model version when grouping by model_version.
+  public var modelVersion: String?
 
   /// Creates a key.
   public init(
     bucketStart: Date? = nil, shiftName: String? = nil, cell: String? = nil, robot: String? = nil,
-    station: String? = nil, line: String? = nil
+    station: String? = nil, line: String? = nil, modelVersion: String? = nil
   ) {
     self.bucketStart = bucketStart
     self.shiftName = shiftName
@@ -31,9 +33,11 @@ public struct BucketKey: Hashable, Sendable, Comparable {
     self.robot = robot
     self.station = station
     self.line = line
+    self.modelVersion = modelVersion
   }
 
-  /// The stable output order: bucket start, shift, line, cell, robot, station; nil before any value.
+  /// The stable output order: bucket start, shift, line, cell, robot, station, model version; nil
+  /// before any value.
   public static func < (lhs: Self, rhs: Self) -> Bool {
     func compare<Value: Comparable>(_ a: Value?, _ b: Value?) -> Bool? {
       switch (a, b) {
@@ -45,6 +49,6 @@ public struct BucketKey: Hashable, Sendable, Comparable {
     }
     return compare(lhs.bucketStart, rhs.bucketStart) ?? compare(lhs.shiftName, rhs.shiftName)
       ?? compare(lhs.line, rhs.line) ?? compare(lhs.cell, rhs.cell) ?? compare(lhs.robot, rhs.robot)
-      ?? compare(lhs.station, rhs.station) ?? false
+      ?? compare(lhs.station, rhs.station) ?? compare(lhs.modelVersion, rhs.modelVersion) ?? false
   }
 }

@@ -91,6 +91,7 @@ public enum Bucketing {
     if dimensions.contains(.robot) { key.robot = cycle.robot }
     if dimensions.contains(.station) { key.station = cycle.station }
     if dimensions.contains(.line) { key.line = cycle.line }
+    if dimensions.contains(.modelVersion) { key.modelVersion = cycle.modelVersion }
     return key
   }
 }

@@ -23,11 +23,14 @@ public struct CycleFact: Hashable, Sendable {
   public var failureCode: FailureCode?
   /// `ideal_cycle_ms`: the takt the cell was asked to meet, e.g. 76000.
   public var idealCycleMs: Int
+  /// The model version that drove the cycle (empty when the record names none).
+  public var modelVersion: String
 
   /// Creates a cycle fact.
   public init(
     cell: String, robot: String, station: String, line: String, endedAt: Date, cycleMs: Int,
-    outcome: CycleOutcome, attempts: Int = 1, failureCode: FailureCode? = nil, idealCycleMs: Int
+    outcome: CycleOutcome, attempts: Int = 1, failureCode: FailureCode? = nil, idealCycleMs: Int,
+    modelVersion: String = ""
   ) {
     self.cell = cell
     self.robot = robot
@@ -39,5 +42,6 @@ public struct CycleFact: Hashable, Sendable {
     self.attempts = attempts
     self.failureCode = failureCode
     self.idealCycleMs = idealCycleMs
+    self.modelVersion = modelVersion
   }
 }

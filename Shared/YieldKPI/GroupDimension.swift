@@ -14,4 +14,8 @@ public enum GroupDimension: String, Hashable, Sendable, CaseIterable, Codable {
   case station
   /// Line id.
   case line
+  /// The model version that drove the cycle (`model_version` of its record): yield, FPY and the
+  /// Pareto per model, for comparing a new model with the one it replaces. Yield rows only (OEE is
+  /// per equipment).
+  case modelVersion = "model_version"
 }

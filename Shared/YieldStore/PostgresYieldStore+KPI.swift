@@ -38,19 +38,20 @@ extension PostgresYieldStore {
     var binds = PostgresBindings()
     let clauses = Self.conditions(filter, binds: &binds)
     let sql =
-      "SELECT cell, robot, station, line, ended_at, cycle_ms, outcome, attempts, failure_code, ideal_cycle_ms FROM cycles"
+      "SELECT cell, robot, station, line, ended_at, cycle_ms, outcome, attempts, failure_code, ideal_cycle_ms,"
+      + " COALESCE(model_version, '') AS model_version FROM cycles"
       + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
     let query = PostgresQuery(unsafeSQL: sql, binds: binds)
     return try await run("query cycle facts") {
       var facts: [CycleFact] = []
-      for try await (cell, robot, station, line, endedAt, cycleMs, outcome, attempts, failureCode, idealCycleMs)
+      for try await (cell, robot, station, line, endedAt, cycleMs, outcome, attempts, failureCode, idealCycleMs, modelVersion)
         in try await client.query(query, logger: logger).decode(
-          (String, String, String, String, Date, Int, String, Int, String?, Int).self)
+          (String, String, String, String, Date, Int, String, Int, String?, Int, String).self)
       {
         facts.append(
           try CycleFact(
             stored: (cell, robot, station, line, endedAt.roundedToMilliseconds, cycleMs, outcome, attempts),
-            failureCode: failureCode, idealCycleMs: idealCycleMs))
+            failureCode: failureCode, idealCycleMs: idealCycleMs, modelVersion: modelVersion))
       }
       return facts
     }

@@ -35,7 +35,8 @@ extension SQLiteYieldStore {
     var binds: [SQLiteData] = []
     let clauses = Self.conditions(filter, binds: &binds)
     let sql =
-      "SELECT cell, robot, station, line, ended_at, cycle_ms, outcome, attempts, failure_code, ideal_cycle_ms FROM cycles"
+      "SELECT cell, robot, station, line, ended_at, cycle_ms, outcome, attempts, failure_code, ideal_cycle_ms,"
+      + " COALESCE(model_version, '') AS model_version FROM cycles"
       + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
     return try await serialized("query cycle facts") { [binds] db in
       try await db.query(sql, binds).map { row in
@@ -46,7 +47,8 @@ extension SQLiteYieldStore {
             Int(try Self.integer(row, "cycle_ms")), try Self.text(row, "outcome"),
             Int(try Self.integer(row, "attempts"))
           ),
-          failureCode: row.column("failure_code")?.string, idealCycleMs: Int(try Self.integer(row, "ideal_cycle_ms")))
+          failureCode: row.column("failure_code")?.string, idealCycleMs: Int(try Self.integer(row, "ideal_cycle_ms")),
+          modelVersion: try Self.text(row, "model_version"))
       }
     }
   }

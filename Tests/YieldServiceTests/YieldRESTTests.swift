@@ -45,7 +45,7 @@ struct YieldRESTTests {
   static let base = Date(timeIntervalSince1970: 1_795_586_400)  // 2026-11-25T06:00:00Z
 
   /// The ten cycles of the hand-computed example (see the expectations in `kpis`).
-  static func tenCycles(cell: String = "c1") -> [[String: Any]] {
+  static func tenCycles(cell: String = "c1", model: String = "m-1") -> [[String: Any]] {
     let plan: [(String, Int, Int, String?)] = [
       ("ok", 1, 60_000, nil), ("ok", 1, 65_000, nil), ("ok", 2, 70_000, nil), ("ok", 1, 74_000, nil),
       ("ok", 1, 76_000, nil), ("ok", 1, 78_000, nil), ("ok", 3, 80_000, nil), ("nok", 1, 90_000, "grip_slip"),
@@ -58,7 +58,7 @@ struct YieldRESTTests {
         "plant": "plant-1", "line": "line-1", "cell": cell, "robot": "r1", "station": "nut_install",
         "started_at": RFC3339.format(ended.addingTimeInterval(-Double(entry.2) / 1000)),
         "ended_at": RFC3339.format(ended), "cycle_ms": entry.2, "outcome": entry.0, "attempts": entry.1,
-        "model_version": "m-1", "ideal_cycle_ms": 76_000,
+        "model_version": model, "ideal_cycle_ms": 76_000,
       ]
       if let code = entry.3 { cycle["failure_code"] = code }
       return cycle
@@ -116,6 +116,40 @@ struct YieldRESTTests {
       let failures = try #require(Self.json(pareto)["failures"] as? [[String: Any]])
       #expect(failures.map { $0["failure_code"] as? String } == ["estop", "grip_slip", "spline_misaligned"])
       #expect(failures.last?["cumulative_share"] as? Double == 1.0)
+    }
+  }
+
+  @Test("group_by=model_version: one row per model that drove cycles; OEE refuses it")
+  func yieldPerModelVersion() async throws {
+    try await withAPI { client in
+      for (cell, model) in [("c1", "m-1"), ("c2", "m-2")] {
+        let post = try await client.execute(
+          uri: "/api/v1/cycles", method: .post, headers: Self.headers(Self.writeToken),
+          body: Self.body(["cycles": Self.tenCycles(cell: cell, model: model)]))
+        #expect(post.status == .ok)
+      }
+      let yield = try await client.execute(
+        uri: "/api/v1/yield?from=2026-11-25T06:00:00Z&to=2026-11-25T07:00:00Z&group_by=model_version",
+        method: .get, headers: Self.headers(Self.readToken))
+      #expect(yield.status == .ok)
+      let rows = try #require(Self.json(yield)["rows"] as? [[String: Any]])
+      #expect(rows.map { $0["model_version"] as? String } == ["m-1", "m-2"])
+      for row in rows {
+        #expect(row["cycles"] as? Int == 10 && row["ok"] as? Int == 7 && row["nok"] as? Int == 2)
+        #expect(Self.close(row["yield"], 7.0 / 9))
+        #expect(row["cell"] == nil, "only the dimensions grouped by are keys")
+      }
+      let both = try await client.execute(
+        uri: "/api/v1/yield?from=2026-11-25T06:00:00Z&to=2026-11-25T07:00:00Z&group_by=cell,model_version",
+        method: .get, headers: Self.headers(Self.readToken))
+      let pairs = (Self.json(both)["rows"] as? [[String: Any]])?.map { "\($0["cell"] ?? "")/\($0["model_version"] ?? "")" }
+      #expect(pairs == ["c1/m-1", "c2/m-2"])
+      // A model no cycle names has no row; OEE is per equipment.
+      let oee = try await client.execute(
+        uri: "/api/v1/oee?from=2026-11-25T06:00:00Z&to=2026-11-25T07:00:00Z&group_by=model_version",
+        method: .get, headers: Self.headers(Self.readToken))
+      #expect(oee.status == .badRequest)
+      #expect((Self.json(oee)["error"] as? [String: Any])?["code"] as? String == "invalid_parameter")
     }
   }
 

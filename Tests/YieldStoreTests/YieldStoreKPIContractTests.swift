@@ -33,6 +33,7 @@ struct YieldStoreKPIContractTests {
       #expect(nok.cycleMs == 71_500 && nok.idealCycleMs == 76_000 && nok.attempts == 3)
       #expect(nok.endedAt == Date(millisecondsSince1970: baseMilliseconds + 59_999))
       #expect(nok.line == "line-1" && nok.robot == "robot-a")
+      #expect(nok.modelVersion == "pi0-2026.02", "the fact carries the model that drove the cycle (group_by=model_version)")
 
       let line2 = try await store.cycleFacts(CycleFilter(line: "line-2"), logger: testLogger)
       #expect(line2.map(\.cell) == ["cell-02"])

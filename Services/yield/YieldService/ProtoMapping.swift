@@ -18,6 +18,7 @@ extension Workcell_Yield_V1_GroupBy {
     case .robot: .robot
     case .station: .station
     case .line: .line
+    case .modelVersion: .modelVersion
     default: nil
     }
   }

@@ -60,6 +60,9 @@ struct YieldQueries: Sendable {
   }
 
   func oeeRows(_ query: KPIQuery, logger: Logger) async throws(YieldAPIError) -> [(BucketKey, OeeFigures)] {
+    if query.groupBy.contains(.modelVersion) {
+      throw .invalidParameter("OEE is per equipment: group_by=model_version applies to /yield only.")
+    }
     let window = query.window.interval
     let cells: [CellRow]
     do {

@@ -251,6 +251,7 @@ struct YieldREST: Sendable {
     if grouped.contains(.cell) { fields.append(("cell", .optional(key.cell))) }
     if grouped.contains(.robot) { fields.append(("robot", .optional(key.robot))) }
     if grouped.contains(.station) { fields.append(("station", .optional(key.station))) }
+    if grouped.contains(.modelVersion) { fields.append(("model_version", .optional(key.modelVersion))) }
     return fields
   }
 

@@ -88,6 +88,7 @@ struct YieldRPC: Workcell_Yield_V1_Yield.SimpleServiceProtocol {
         $0.rows = rows.map { key, summary in
           var row = Workcell_Yield_V1_YieldRow()
           Self.setKey(key, on: &row)
+          row.modelVersion = key.modelVersion ?? ""
           row.cycles = UInt64(summary.cycles)
           row.ok = UInt64(summary.ok)
           row.nok = UInt64(summary.nok)
@@ -227,7 +228,7 @@ struct YieldRPC: Workcell_Yield_V1_Yield.SimpleServiceProtocol {
     var dimensions: [GroupDimension] = []
     for value in groupBy {
       guard let dimension = value.dimension else {
-        throw .invalidParameter("group_by holds \(value), which is not a dimension (hour, shift, day, cell, robot, station, line).")
+        throw .invalidParameter("group_by holds \(value), which is not a dimension (hour, shift, day, cell, robot, station, line, model_version).")
       }
       if !dimensions.contains(dimension) { dimensions.append(dimension) }
     }

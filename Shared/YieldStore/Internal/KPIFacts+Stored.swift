@@ -9,7 +9,7 @@ extension CycleFact {
       cell: String, robot: String, station: String, line: String, endedAt: Date, cycleMs: Int, outcome: String,
       attempts: Int
     ),
-    failureCode: String?, idealCycleMs: Int
+    failureCode: String?, idealCycleMs: Int, modelVersion: String
   ) throws(YieldStoreError) {
     guard let outcome = CycleOutcome(rawValue: stored.outcome) else {
       throw YieldStoreError(
@@ -19,7 +19,7 @@ extension CycleFact {
       cell: stored.cell, robot: stored.robot, station: stored.station, line: stored.line, endedAt: stored.endedAt,
       cycleMs: stored.cycleMs, outcome: outcome, attempts: stored.attempts,
       failureCode: failureCode.flatMap { $0.isEmpty ? nil : (FailureCode(rawValue: $0) ?? .other) },
-      idealCycleMs: idealCycleMs)
+      idealCycleMs: idealCycleMs, modelVersion: modelVersion)
   }
 }
 
