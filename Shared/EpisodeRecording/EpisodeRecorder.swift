@@ -21,6 +21,11 @@ public final class EpisodeRecorder: Sendable {
   public let directory: URL
   public let maxBytes: Int64
   private let state = Mutex(State())
+  /// Episodes handed over with `submit`, waiting for the writer thread.
+  private let queue = NSCondition()
+  private nonisolated(unsafe) var waiting: [(Episode, @Sendable (Result<Int, EpisodeRecorderError>) -> Void)] = []
+  private nonisolated(unsafe) var writerBusy = false
+  private nonisolated(unsafe) var writerStarted = false
 
   private struct State {
     /// Episodes on disk, oldest first, with their sizes.
@@ -58,7 +63,58 @@ public final class EpisodeRecorder: Sendable {
     state.withLock { ($0.written, $0.dropped, $0.droppedBytes, $0.files.count, $0.totalBytes) }
   }
 
-  /// Writes `episode` durably, then deletes the oldest episodes past the budget.
+  /// Hands `episode` to the recorder's writer thread and returns at once: encoding and fsync
+  /// (milliseconds each) never hold up the caller — on one simulation thread they would hold up
+  /// the whole fleet. Episodes are written in the order submitted; `done` gets how many older
+  /// episodes were deleted for the budget, or the error. A crash loses what is still queued (the
+  /// writer keeps up: a cycle takes seconds, a write milliseconds).
+  public func submit(_ episode: Episode, done: @escaping @Sendable (Result<Int, EpisodeRecorderError>) -> Void = { _ in }) {
+    queue.lock()
+    waiting.append((episode, done))
+    if !writerStarted {
+      writerStarted = true
+      let thread = Thread { [self] in self.writerLoop() }
+      thread.name = "episode writer"
+      thread.start()
+    }
+    queue.signal()
+    queue.unlock()
+  }
+
+  /// Waits (up to `timeoutS` of wall time) until every submitted episode is written; false if
+  /// some are still queued then. For a clean shutdown.
+  @discardableResult
+  public func drain(timeoutS: Double = 10) async -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int(timeoutS * 1000))
+    while ContinuousClock.now < deadline {
+      let idle = queue.withLock { waiting.isEmpty && !writerBusy }
+      if idle { return true }
+      try? await Task.sleep(for: .milliseconds(5))
+    }
+    return queue.withLock { waiting.isEmpty && !writerBusy }
+  }
+
+  private func writerLoop() {
+    while true {
+      queue.lock()
+      while waiting.isEmpty { queue.wait() }
+      let (episode, done) = waiting.removeFirst()
+      writerBusy = true
+      queue.unlock()
+      let before = counts.dropped
+      let result: Result<Int, EpisodeRecorderError>
+      do {
+        try write(episode)
+        result = .success(counts.dropped - before)
+      } catch {
+        result = .failure(error)
+      }
+      queue.withLock { writerBusy = false }
+      done(result)
+    }
+  }
+
+  /// Writes `episode` durably now, then deletes the oldest episodes past the budget.
   public func write(_ episode: Episode) throws(EpisodeRecorderError) {
     let encoder = JSONEncoder()
     encoder.dateEncodingStrategy = .iso8601

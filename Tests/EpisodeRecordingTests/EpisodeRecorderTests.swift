@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import EpisodeRecording
@@ -57,6 +58,22 @@ import Testing
     #expect(reopened.counts.onDisk == 3)
     try reopened.write(Self.episode("0190a3b4-0000-7000-8000-000000000009", frames: 20))
     #expect(reopened.counts.dropped == 1)
+  }
+
+  @Test func submittedEpisodesAreWrittenInOrderByTheWriterThread() async throws {
+    let dir = Self.directory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let recorder = try EpisodeRecorder(directory: dir, maxBytes: 1_000_000)
+    let results = Mutex<[String]>([])
+    let ids = (1...6).map { "0190a3b4-0000-7000-8000-00000000010\($0)" }
+    for id in ids {
+      recorder.submit(Self.episode(id)) { result in
+        results.withLock { $0.append((try? result.get()).map { "\(id) dropped \($0)" } ?? "\(id) failed") }
+      }
+    }
+    #expect(await recorder.drain(timeoutS: 10))
+    #expect(results.withLock { $0 } == ids.map { "\($0) dropped 0" })
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ids.map { $0 + EpisodeRecorder.suffix })
   }
 
   @Test func anUnusableDirectoryIsAClearError() throws {

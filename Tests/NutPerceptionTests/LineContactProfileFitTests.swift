@@ -1,3 +1,4 @@
+import CellWorld
 import Testing
 
 @testable import NutPerception
@@ -46,7 +47,7 @@ import Testing
   }
 
   @Test func sameChoiceAsEveryTaxelSummed() {
-    var generator = SplitMix(seed: 7)
+    var generator = WorldRandom(seed: 7)
     for trial in 0..<300 {
       let n = [3, 5, 9, 12][trial % 4]
       let pitchMm = [1.0, 1.2, 2.5][trial % 3]
@@ -64,19 +65,5 @@ import Testing
       #expect(fast?.halfWidthMm == plain?.halfWidthMm, "trial \(trial)")
     }
     #expect(LineContactProfileFit.fit(profile: [0, 0, 0], pitchMm: 1) == nil)
-  }
-}
-
-/// A small seeded generator for the trials.
-private struct SplitMix {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func unit() -> Double {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    z ^= z >> 31
-    return Double(z >> 11) / Double(1 << 53)
   }
 }

@@ -128,13 +128,15 @@ final class CellSequencer: Service, Sendable {
       await publish(result, robot: robot.id)
       if let episode = result.episode, let recorder = config.episodes {
         // After the record is durable in the outbox: an episode never delays or risks a record.
-        let before = recorder.counts.dropped
-        do {
-          try recorder.write(episode)
-          metrics.episodeWritten(dropped: recorder.counts.dropped - before)
-        } catch {
-          metrics.episodeFailed()
-          logger.warning("episode not written", metadata: ["cycle_id": "\(episode.cycleID)", "error": "\(error)"])
+        // Written by the recorder's own thread, so encoding and fsync never hold up the cycle.
+        let (metrics, logger) = (metrics, logger)
+        recorder.submit(episode) { result in
+          switch result {
+          case .success(let dropped): metrics.episodeWritten(dropped: dropped)
+          case .failure(let error):
+            metrics.episodeFailed()
+            logger.warning("episode not written", metadata: ["cycle_id": "\(episode.cycleID)", "error": "\(error)"])
+          }
         }
       }
       slot.finished(result.verdict, faulted: result.faultReason)
