@@ -136,6 +136,12 @@ struct DemoCommand: AsyncParsableCommand {
       discussion: "`workcell episodes export --from DIR --to OUT` turns them into a LeRobot v3.0 dataset (docs/episodes.md)."))
   var episodes: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Canary: ROBOT=VERSION,… — those robots are driven by another version (scripted-planner-1 or wc-mlp-2).",
+      discussion: "The policy's --canary. The report's per-robot rows, and yield's group_by=model_version, compare them."))
+  var canary: String?
+
   func validate() throws {
     guard hours > 0, hours <= 24 else { throw ValidationError("--hours must be in (0, 24], got \(hours).") }
     guard maxSpeed >= 0, maxSpeed.isFinite else { throw ValidationError("--max-speed must be ≥ 0, got \(maxSpeed).") }
@@ -158,7 +164,8 @@ struct DemoCommand: AsyncParsableCommand {
       postgres: postgres, externalYield: try yield.map { try HostPort.parse($0, flag: "--yield") },
       injections: try DemoFleet.parseInjections(inject), estopAtS: estopAt, realtime: realtime, udpJointBus: udpJointBus, grpcOverNetwork: grpcOverNetwork, threadPool: threadPool, maxSpeed: maxSpeed, scriptedPlanner: planner == "scripted", visionOnly: visionOnly, tactileRefine: !noTactileRefine, retries: !noRetry,
       grpcBase: grpcPortBase, directory: directory,
-      episodes: episodes == "off" ? nil : (episodes ?? directory.appendingPathComponent("episodes").path), logLevel: Logger.Level(rawValue: logLevel) ?? .info)
+      episodes: episodes == "off" ? nil : (episodes ?? directory.appendingPathComponent("episodes").path),
+      canary: canary ?? "", logLevel: Logger.Level(rawValue: logLevel) ?? .info)
     let result = try await DemoFleet(settings: settings).run()
     switch report {
     case "json": print(result.json)

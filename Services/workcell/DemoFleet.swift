@@ -41,6 +41,8 @@ struct DemoFleet {
     var directory: URL
     /// Where the cell writes its episodes (nil: not recorded).
     var episodes: String?
+    /// Robots the policy answers with another version (ROBOT=VERSION,…), as the policy's --canary.
+    var canary = ""
     var logLevel: Logger.Level = .info
   }
 
@@ -239,6 +241,7 @@ struct DemoFleet {
     env["WORKCELL_CELL_OUTBOX"] = settings.directory.appendingPathComponent("outbox.sqlite").path
     env["WORKCELL_CELL_EPISODES"] = settings.episodes ?? "off"
     env["WORKCELL_POLICY_PLANNER"] = settings.scriptedPlanner ? "scripted" : "model"
+    if !settings.canary.isEmpty { env["WORKCELL_POLICY_CANARY"] = settings.canary }
     env["WORKCELL_CELL_TOUCH"] = settings.visionOnly ? "off" : "on"
     env["WORKCELL_CELL_TACTILE_REFINE"] = settings.tactileRefine ? "on" : "off"
     env["WORKCELL_CELL_RETRIES"] = settings.retries ? "on" : "off"

@@ -24,8 +24,7 @@ public struct TactileGraspSensor: Sendable, Hashable {
       throw PerceptionError(
         code: .invalidParameter, message: "interval since the previous frame \(intervalS) s must be > 0")
     }
-    let a = FingerContact(fingerA, contactThresholdKPa: config.contactThresholdKPa)
-    let b = FingerContact(fingerB, contactThresholdKPa: config.contactThresholdKPa)
+    let (a, b) = FingerContact.both(fingerA, fingerB, contactThresholdKPa: config.contactThresholdKPa)
     let total = a.normalForceN + b.normalForceN
     let imbalance = total > 0 ? abs(a.normalForceN - b.normalForceN) / max(a.normalForceN, b.normalForceN) : 1
     let holding =

@@ -351,6 +351,9 @@ public nonisolated struct Workcell_Policy_V1_ListModelsResponse: Sendable {
   /// Version of the active one.
   public var activeVersion: String = String()
 
+  /// Robot id -> the version answering it instead (a canary).
+  public var canaryVersions: Dictionary<String,String> = [:]
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -405,6 +408,10 @@ public nonisolated struct Workcell_Policy_V1_ActivateModelRequest: Sendable {
   /// Version to activate; must be loaded (else NOT_FOUND).
   public var version: String = String()
 
+  /// Only for these robots (a canary: the rest keep the active version); empty = every robot, which
+  /// also ends every canary. Activating the active version for a robot ends its canary.
+  public var robots: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -416,11 +423,14 @@ public nonisolated struct Workcell_Policy_V1_ActivateModelResponse: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// The version active before, for rollback.
+  /// The version active before (for the robots asked, the first one's), for rollback.
   public var previousVersion: String = String()
 
-  /// The version now active.
+  /// The version now active for every robot without a canary.
   public var activeVersion: String = String()
+
+  /// Robot id -> canary version, after the change.
+  public var canaryVersions: Dictionary<String,String> = [:]
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -906,7 +916,7 @@ nonisolated extension Workcell_Policy_V1_ListModelsRequest: SwiftProtobuf.Messag
 
 nonisolated extension Workcell_Policy_V1_ListModelsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListModelsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}models\0\u{3}active_version\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}models\0\u{3}active_version\0\u{3}canary_versions\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -916,6 +926,7 @@ nonisolated extension Workcell_Policy_V1_ListModelsResponse: SwiftProtobuf.Messa
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.models) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.activeVersion) }()
+      case 3: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.canaryVersions) }()
       default: break
       }
     }
@@ -928,12 +939,16 @@ nonisolated extension Workcell_Policy_V1_ListModelsResponse: SwiftProtobuf.Messa
     if !self.activeVersion.isEmpty {
       try visitor.visitSingularStringField(value: self.activeVersion, fieldNumber: 2)
     }
+    if !self.canaryVersions.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.canaryVersions, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Workcell_Policy_V1_ListModelsResponse, rhs: Workcell_Policy_V1_ListModelsResponse) -> Bool {
     if lhs.models != rhs.models {return false}
     if lhs.activeVersion != rhs.activeVersion {return false}
+    if lhs.canaryVersions != rhs.canaryVersions {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1010,7 +1025,7 @@ nonisolated extension Workcell_Policy_V1_LoadModelResponse: SwiftProtobuf.Messag
 
 nonisolated extension Workcell_Policy_V1_ActivateModelRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ActivateModelRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{1}robots\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1019,6 +1034,7 @@ nonisolated extension Workcell_Policy_V1_ActivateModelRequest: SwiftProtobuf.Mes
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.version) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.robots) }()
       default: break
       }
     }
@@ -1028,11 +1044,15 @@ nonisolated extension Workcell_Policy_V1_ActivateModelRequest: SwiftProtobuf.Mes
     if !self.version.isEmpty {
       try visitor.visitSingularStringField(value: self.version, fieldNumber: 1)
     }
+    if !self.robots.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.robots, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Workcell_Policy_V1_ActivateModelRequest, rhs: Workcell_Policy_V1_ActivateModelRequest) -> Bool {
     if lhs.version != rhs.version {return false}
+    if lhs.robots != rhs.robots {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1040,7 +1060,7 @@ nonisolated extension Workcell_Policy_V1_ActivateModelRequest: SwiftProtobuf.Mes
 
 nonisolated extension Workcell_Policy_V1_ActivateModelResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ActivateModelResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}previous_version\0\u{3}active_version\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}previous_version\0\u{3}active_version\0\u{3}canary_versions\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1050,6 +1070,7 @@ nonisolated extension Workcell_Policy_V1_ActivateModelResponse: SwiftProtobuf.Me
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.previousVersion) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.activeVersion) }()
+      case 3: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.canaryVersions) }()
       default: break
       }
     }
@@ -1062,12 +1083,16 @@ nonisolated extension Workcell_Policy_V1_ActivateModelResponse: SwiftProtobuf.Me
     if !self.activeVersion.isEmpty {
       try visitor.visitSingularStringField(value: self.activeVersion, fieldNumber: 2)
     }
+    if !self.canaryVersions.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.canaryVersions, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Workcell_Policy_V1_ActivateModelResponse, rhs: Workcell_Policy_V1_ActivateModelResponse) -> Bool {
     if lhs.previousVersion != rhs.previousVersion {return false}
     if lhs.activeVersion != rhs.activeVersion {return false}
+    if lhs.canaryVersions != rhs.canaryVersions {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

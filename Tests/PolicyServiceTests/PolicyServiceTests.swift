@@ -263,6 +263,54 @@ struct PolicyServiceTests {
     }
   }
 
+  @Test("a canary: one robot answered by another version, the rest by the active one; a plain activation ends it", .timeLimit(.minutes(2)))
+  func canary() async throws {
+    try await Self.withPolicy { _, policy in
+      let started = try await policy.activateModel(
+        .with {
+          $0.version = "scripted-planner-1"
+          $0.robots = ["right"]
+        }, options: Self.options)
+      #expect(started.previousVersion == "wc-mlp-2")
+      #expect(started.activeVersion == "wc-mlp-2")
+      #expect(started.canaryVersions == ["right": "scripted-planner-1"])
+      let right = try await policy.act(.with { $0.observation = Self.observation(robot: "right") }, options: Self.options)
+      let left = try await policy.act(.with { $0.observation = Self.observation(robot: "left") }, options: Self.options)
+      #expect(right.chunk.modelVersion == "scripted-planner-1")
+      #expect(left.chunk.modelVersion == "wc-mlp-2")
+      #expect(try await policy.listModels(.init(), options: Self.options).canaryVersions == ["right": "scripted-planner-1"])
+
+      // A model loaded later can be the canary too, answered through its own batcher.
+      _ = try await policy.loadModel(
+        .with {
+          $0.path = Self.modelPath
+          $0.version = "wc-mlp-2-candidate"
+        }, options: Self.options)
+      _ = try await policy.activateModel(
+        .with {
+          $0.version = "wc-mlp-2-candidate"
+          $0.robots = ["left"]
+        }, options: Self.options)
+      let candidate = try await policy.act(.with { $0.observation = Self.observation(robot: "left") }, options: Self.options)
+      #expect(candidate.chunk.modelVersion == "wc-mlp-2-candidate")
+      #expect(candidate.chunk.steps.count == 30)
+      let unknown = await Self.code {
+        _ = try await policy.activateModel(
+          .with {
+            $0.version = "no-such-model"
+            $0.robots = ["left"]
+          }, options: Self.options)
+      }
+      #expect(unknown == .notFound)
+
+      // The rollback: one activation for every robot ends every canary.
+      let rolledBack = try await policy.activateModel(.with { $0.version = "wc-mlp-2" }, options: Self.options)
+      #expect(rolledBack.canaryVersions.isEmpty)
+      let after = try await policy.act(.with { $0.observation = Self.observation(robot: "right") }, options: Self.options)
+      #expect(after.chunk.modelVersion == "wc-mlp-2")
+    }
+  }
+
   @Test("a missing joint is INVALID_ARGUMENT naming it", .timeLimit(.minutes(2)))
   func missingJoint() async throws {
     try await Self.withPolicy { _, policy in

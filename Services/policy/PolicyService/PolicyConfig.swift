@@ -16,4 +16,6 @@ struct PolicyConfig: Sendable {
   /// The inference latency modelled on the fleet's clock: a chunk is answered L after the call
   /// (on a simulated clock, L of simulated time whatever the computation took).
   var latency: LatencyModel = .none
+  /// Robots answered by another version than the active one from the start (canaries).
+  var canaries: [(robot: String, version: String)] = []
 }

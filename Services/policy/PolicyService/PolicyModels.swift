@@ -12,6 +12,11 @@ actor PolicyModels {
   private(set) var activeVersion: String
   /// The batcher every Act and Session goes through while a model answers.
   let batcher: PolicyBatcher
+  /// Robots answered by another version than the active one (canaries), by robot id.
+  private(set) var canaries: [String: String] = [:]
+  /// A batcher per canary model version (the active one's is `batcher`).
+  private var canaryBatchers: [String: PolicyBatcher] = [:]
+  private let batcherConfig: PolicyBatcher.Config
   /// The built-in scripted planner, listed under `ScriptedChunkPlanner.version`; it answers
   /// instead of the batcher while it is the active version.
   let planner: ScriptedChunkPlanner
@@ -23,22 +28,55 @@ actor PolicyModels {
     order = [initial.version]
     activeVersion = plannerActive ? ScriptedChunkPlanner.version : initial.version
     batcher = PolicyBatcher(model: initial.model, config: config)
+    batcherConfig = config
     self.planner = planner
+  }
+
+  /// The model whose features the observation for `robot` is shaped to (a canary's model, else
+  /// the active one's; the planner reads the same features).
+  func model(for robot: String) async -> PolicyModel {
+    if let version = canaries[robot], let canary = canaryBatchers[version] { return await canary.model }
+    return await batcher.model
+  }
+
+  /// The version that answers `robot`: its canary's, else the active one.
+  func version(for robot: String) -> String { canaries[robot] ?? activeVersion }
+
+  /// Plans or infers `observation` for `robot` with the version that answers it: the scripted
+  /// planner (from the robot's last plan), the active model's batcher, or a canary's batcher.
+  /// Returns the chunk and the batcher used (nil for the planner).
+  func answer(_ observation: PolicyObservation, robot: String) async -> (PolicyChunk, PolicyBatcher?) {
+    let version = version(for: robot)
+    if version == ScriptedChunkPlanner.version {
+      let chunk = planner.plan(observation, previous: lastPlans[robot])
+      lastPlans[robot] = chunk
+      return (chunk, nil)
+    }
+    let chosen = version == activeVersion ? batcher : canaryBatchers[version] ?? batcher
+    return (await chosen.act(observation), chosen)
+  }
+
+  /// Makes `version` answer `robots` only (a canary; the active version answers the rest).
+  /// Returns the version that answered the first of them before.
+  func activate(_ version: String, robots: [String]) throws(WorkcellError) -> String {
+    guard version == ScriptedChunkPlanner.version || loaded[version] != nil else {
+      throw WorkcellError(
+        .notFound, "Model '\(version)' is not loaded (loaded: \((order + [ScriptedChunkPlanner.version]).joined(separator: ", "))); LoadModel it first.")
+    }
+    let previous = self.version(for: robots[0])
+    for robot in robots {
+      if version == activeVersion { canaries.removeValue(forKey: robot) } else { canaries[robot] = version }
+    }
+    if version != ScriptedChunkPlanner.version, version != activeVersion, canaryBatchers[version] == nil, let model = loaded[version] {
+      canaryBatchers[version] = PolicyBatcher(model: model.model, config: batcherConfig)
+    }
+    let inUse = Set(canaries.values)
+    canaryBatchers = canaryBatchers.filter { inUse.contains($0.key) }
+    return previous
   }
 
   /// The scripted planner's last chunk per robot (its warm start).
   private var lastPlans: [String: PolicyChunk] = [:]
-
-  /// Plans with the scripted planner from the robot's last plan; nil while a model answers.
-  func planIfPlannerActive(_ observation: PolicyObservation, robot: String) -> PolicyChunk? {
-    guard let planner = activePlanner else { return nil }
-    let chunk = planner.plan(observation, previous: lastPlans[robot])
-    lastPlans[robot] = chunk
-    return chunk
-  }
-
-  /// The planner while it is the active version, else nil (the batcher answers).
-  var activePlanner: ScriptedChunkPlanner? { activeVersion == ScriptedChunkPlanner.version ? planner : nil }
 
   /// Every loaded model in load order.
   var all: [LoadedModel] { order.compactMap { loaded[$0] } }
@@ -68,6 +106,8 @@ actor PolicyModels {
     if version == ScriptedChunkPlanner.version {
       let previous = activeVersion
       activeVersion = version
+      canaries = [:]
+      canaryBatchers = [:]
       return previous
     }
     guard let model = loaded[version] else {
@@ -77,6 +117,8 @@ actor PolicyModels {
     let previous = activeVersion
     activeVersion = version
     await batcher.activate(model.model)
+    canaries = [:]
+    canaryBatchers = [:]
     return previous
   }
 }

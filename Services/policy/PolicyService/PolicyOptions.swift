@@ -66,6 +66,16 @@ public struct PolicyOptions: ParsableArguments, Sendable {
         + "whatever the machine's load (docs/simulation.md)."))
   var latencyMs: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Canaries at start: ROBOT=VERSION,… — that robot is answered by VERSION (model or scripted), the others by what --planner chose.",
+      discussion:
+        "Env: WORKCELL_POLICY_CANARY. Default: none. VERSION is scripted-planner-1 or the --model file's version "
+        + "(e.g. right=wc-mlp-2). Later: ActivateModel with robots set; ActivateModel without robots ends every "
+        + "canary (the rollback). Every cycle record names the version that drove it, so yield's "
+        + "group_by=model_version compares them."))
+  var canary: String?
+
   public init() {}
 
   /// Flags merged with the environment and defaults, validated.
@@ -121,8 +131,16 @@ public struct PolicyOptions: ParsableArguments, Sendable {
     } catch {
       throw ValidationError("--latency-ms: \(error.description)")
     }
+    var canaries: [(robot: String, version: String)] = []
+    for entry in try env.value(canary, "WORKCELL_POLICY_CANARY", default: "").split(separator: ",") {
+      let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+      guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+        throw ValidationError("--canary wants ROBOT=VERSION,…; got '\(entry)'.")
+      }
+      canaries.append((parts[0], parts[1]))
+    }
     return PolicyConfig(
       modelPath: path, batcher: PolicyBatcher.Config(maxBatchSize: maxBatchSize, window: .milliseconds(window)),
-      layout: layout, scriptedPlanner: plannerName == "scripted", latency: latency)
+      layout: layout, scriptedPlanner: plannerName == "scripted", latency: latency, canaries: canaries)
   }
 }

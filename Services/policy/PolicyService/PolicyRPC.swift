@@ -50,6 +50,7 @@ struct PolicyRPC: Workcell_Policy_V1_Policy.SimpleServiceProtocol {
   ) async throws -> Workcell_Policy_V1_ListModelsResponse {
     let all = await models.all
     let active = await models.activeVersion
+    let canaries = await models.canaries
     let planner = models.planner
     let startedAt = models.startedAt
     return .with {
@@ -57,6 +58,7 @@ struct PolicyRPC: Workcell_Policy_V1_Policy.SimpleServiceProtocol {
         all.map { PolicyProtoMapping.info($0, active: $0.version == active) }
         + [PolicyProtoMapping.info(planner: planner, loadedAt: startedAt, active: active == ScriptedChunkPlanner.version)]
       $0.activeVersion = active
+      $0.canaryVersions = canaries
     }
   }
 
@@ -78,11 +80,22 @@ struct PolicyRPC: Workcell_Policy_V1_Policy.SimpleServiceProtocol {
   func activateModel(
     request: Workcell_Policy_V1_ActivateModelRequest, context: ServerContext
   ) async throws -> Workcell_Policy_V1_ActivateModelResponse {
-    let previous = try await models.activate(request.version)
-    logger.notice("model activated", metadata: ["model": "\(request.version)", "previous": "\(previous)"])
+    let robots = request.robots.filter { !$0.isEmpty }
+    let previous: String
+    if robots.isEmpty {
+      previous = try await models.activate(request.version)
+      logger.notice("model activated", metadata: ["model": "\(request.version)", "previous": "\(previous)"])
+    } else {
+      previous = try await models.activate(request.version, robots: robots)
+      logger.notice(
+        "model activated for some robots (canary)",
+        metadata: ["model": "\(request.version)", "robots": "\(robots.joined(separator: ","))", "previous": "\(previous)"])
+    }
+    let (active, canaries) = (await models.activeVersion, await models.canaries)
     return .with {
       $0.previousVersion = previous
-      $0.activeVersion = request.version
+      $0.activeVersion = active
+      $0.canaryVersions = canaries
     }
   }
 
@@ -94,18 +107,15 @@ struct PolicyRPC: Workcell_Policy_V1_Policy.SimpleServiceProtocol {
     let observedAt = observation.hasObservedAt ? observation.observedAt : PolicyProtoMapping.timestamp(now)
     // The batcher may swap models between this read and the batch: joint names are the same
     // for every model of a robot, so the mapping holds.
-    let architecture = await models.batcher.model.architecture
+    let architecture = await models.model(for: observation.robot.robot).architecture
     let input = try PolicyProtoMapping.observation(
       observation, architecture: architecture, layout: config.layout, now: now)
-    let answer: PolicyChunk
     var batchSize = 1
-    if let planned = await models.planIfPlannerActive(input, robot: observation.robot.robot) {
-      answer = planned
-    } else {
-      let started = ContinuousClock.now
-      answer = await models.batcher.act(input)
+    let started = ContinuousClock.now
+    let (answer, batcher) = await models.answer(input, robot: observation.robot.robot)
+    if let batcher {
       let elapsed = ContinuousClock.now - started
-      let statistics = await models.batcher.statistics
+      let statistics = await batcher.statistics
       await batchSizes.record(statistics)
       metrics.inference(batchSize: statistics.lastBatchSize).record(elapsed)
       batchSize = statistics.lastBatchSize

@@ -36,6 +36,14 @@ public enum PolicyService: FleetService {
       config: .init(armBaseInTorsoM: config.layout.armBaseInRobotM), chunkSteps: architecture.chunkSteps,
       stepPeriodMs: architecture.stepPeriodMs, jointNames: architecture.jointNames, gripperNames: architecture.gripperNames)
     let models = PolicyModels(initial: initial, batcher: config.batcher, planner: planner, plannerActive: config.scriptedPlanner)
+    for (robot, version) in config.canaries {
+      do throws(WorkcellError) {
+        _ = try await models.activate(version, robots: [robot])
+      } catch {
+        throw ValidationError("--canary \(robot)=\(version): \(error.message)")
+      }
+      context.logger.notice("canary at start", metadata: ["robot": "\(robot)", "model": "\(version)"])
+    }
     context.logger.info(
       "policy configured",
       metadata: [

@@ -1,0 +1,70 @@
+"""A canary end to end: `workcell demo --canary right=wc-mlp-2` drives the right robot with the
+policy network and the left with the scripted planner; the cycle records name the version that
+drove them, yield's `group_by=model_version` answers one row per version (REST, read by an MES
+client), and `workcell episodes export --model` selects one version's episodes."""
+import json
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from test_health_interop import BIN_DIR, BIN_DIR_ENV
+from yield_client import RestClient, YieldServer
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def workcell() -> str:
+    assert BIN_DIR, f"{BIN_DIR_ENV} is not set"
+    return str(Path(BIN_DIR) / "workcell")
+
+
+@pytest.fixture(scope="module")
+def canary_run(tmp_path_factory):
+    run = tmp_path_factory.mktemp("canary-demo")
+    out = subprocess.run(
+        [workcell(), "demo", "--cycles", "2", "--robots", "2", "--seed", "4", "--planner", "scripted",
+         "--canary", "right=wc-mlp-2", "--report", "json", "--run-directory", str(run),
+         "--grpc-port-base", "51561"],
+        cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return run, json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_a_canary_is_its_own_row_in_group_by_model_version(canary_run, tmp_path):
+    run, report = canary_run
+    work = tmp_path / "yield"
+    work.mkdir()
+    shutil.copy(run / "yield.sqlite", work / "yield.sqlite")
+    server = YieldServer(work)
+    try:
+        rest = RestClient(server.base_url, server.tokens.read)
+        now = datetime.now(timezone.utc)
+        window = {"from": (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  "to": (now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        rows = rest.get("/api/v1/yield", group_by="model_version", **window)
+        assert rows.status_code == 200, rows.text
+        by_model = {row["model_version"]: row for row in rows.json()["rows"]}
+        assert set(by_model) == {"scripted-planner-1", "wc-mlp-2"}, by_model
+        assert by_model["scripted-planner-1"]["cycles"] == 2 and by_model["wc-mlp-2"]["cycles"] == 2
+        assert sum(row["cycles"] for row in by_model.values()) == report["cell"]["cycles"]
+        # Per robot and model: the canary drove the right robot only.
+        pairs = rest.get("/api/v1/yield", group_by="robot,model_version", **window).json()["rows"]
+        assert {(row["robot"], row["model_version"]) for row in pairs} == {
+            ("left", "scripted-planner-1"), ("right", "wc-mlp-2")}
+    finally:
+        assert server.stop() == 0
+
+    dataset = tmp_path / "dataset"
+    out = subprocess.run(
+        [workcell(), "episodes", "export", "--from", str(run / "episodes"), "--to", str(dataset),
+         "--model", "wc-mlp-2", "--python", sys.executable],
+        cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    episodes = pq.read_table(dataset / "meta/episodes/chunk-000/file-000.parquet").to_pylist()
+    assert {(e["robot"], e["model_version"]) for e in episodes} == {("right", "wc-mlp-2")}
+    assert len(episodes) == 2
