@@ -2,37 +2,20 @@
 policy network and the left with the scripted planner; the cycle records name the version that
 drove them, yield's `group_by=model_version` answers one row per version (REST, read by an MES
 client), and `workcell episodes export --model` selects one version's episodes."""
-import json
 import shutil
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
-from test_health_interop import BIN_DIR, BIN_DIR_ENV
+from demo_run import demo, export
 from yield_client import RestClient, YieldServer
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def workcell() -> str:
-    assert BIN_DIR, f"{BIN_DIR_ENV} is not set"
-    return str(Path(BIN_DIR) / "workcell")
 
 
 @pytest.fixture(scope="module")
 def canary_run(tmp_path_factory):
     run = tmp_path_factory.mktemp("canary-demo")
-    out = subprocess.run(
-        [workcell(), "demo", "--cycles", "2", "--robots", "2", "--seed", "4", "--planner", "scripted",
-         "--canary", "right=wc-mlp-2", "--report", "json", "--run-directory", str(run),
-         "--grpc-port-base", "51561"],
-        cwd=REPO, capture_output=True, text=True, timeout=600)
-    assert out.returncode == 0, out.stderr[-3000:]
-    return run, json.loads(out.stdout.strip().splitlines()[-1])
+    return run, demo(run, "--canary", "right=wc-mlp-2", port_base=51561)
 
 
 def test_a_canary_is_its_own_row_in_group_by_model_version(canary_run, tmp_path):
@@ -60,10 +43,7 @@ def test_a_canary_is_its_own_row_in_group_by_model_version(canary_run, tmp_path)
         assert server.stop() == 0
 
     dataset = tmp_path / "dataset"
-    out = subprocess.run(
-        [workcell(), "episodes", "export", "--from", str(run / "episodes"), "--to", str(dataset),
-         "--model", "wc-mlp-2", "--python", sys.executable],
-        cwd=REPO, capture_output=True, text=True, timeout=120)
+    out = export(run / "episodes", dataset, "--model", "wc-mlp-2")
     assert out.returncode == 0, out.stderr
     episodes = pq.read_table(dataset / "meta/episodes/chunk-000/file-000.parquet").to_pylist()
     assert {(e["robot"], e["model_version"]) for e in episodes} == {("right", "wc-mlp-2")}

@@ -7,17 +7,11 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
-from test_health_interop import BIN_DIR, BIN_DIR_ENV
-
-REPO = Path(__file__).resolve().parents[2]
-DEMO_DEADLINE_S = 600
-EXPORT_DEADLINE_S = 120
+from demo_run import EXPORT_DEADLINE_S, demo, export
 
 # LeRobot's v3.0 layout (lerobot/datasets/utils.py: DEFAULT_DATA_PATH, DEFAULT_EPISODES_PATH, the
 # INFO keys) and the columns its episode metadata and frames carry.
@@ -33,30 +27,13 @@ EPISODE_COLUMNS = {
 ARROW_DTYPES = {"float32": "float", "int64": "int64", "bool": "bool"}
 
 
-def workcell() -> str:
-    assert BIN_DIR, f"{BIN_DIR_ENV} is not set"
-    return str(Path(BIN_DIR) / "workcell")
-
-
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory):
     run = tmp_path_factory.mktemp("demo")
-    out = subprocess.run(
-        [workcell(), "demo", "--cycles", "2", "--robots", "2", "--seed", "4", "--planner", "scripted",
-         "--report", "json", "--run-directory", str(run), "--grpc-port-base", "51461"],
-        cwd=REPO, capture_output=True, text=True, timeout=DEMO_DEADLINE_S)
-    assert out.returncode == 0, out.stderr[-3000:]
-    report = json.loads(out.stdout.strip().splitlines()[-1])
+    report = demo(run, port_base=51461)
     with sqlite3.connect(run / "yield.sqlite") as db:
         stored = {row[0]: (row[1], row[2]) for row in db.execute("select cycle_id, robot, outcome from cycles")}
     return run, report, stored
-
-
-def export(source, target, *extra):
-    return subprocess.run(
-        [workcell(), "episodes", "export", "--from", str(source), "--to", str(target), "--python", sys.executable,
-         *extra],
-        cwd=REPO, capture_output=True, text=True, timeout=EXPORT_DEADLINE_S)
 
 
 def test_export_is_a_lerobot_v3_dataset_of_the_cycles_yield_stored(recorded, tmp_path):
