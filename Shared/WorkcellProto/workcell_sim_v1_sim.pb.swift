@@ -801,6 +801,10 @@ public nonisolated struct Workcell_Sim_V1_WatchTactileRequest: Sendable {
   /// Gripper id, e.g. "right_gripper": only its fingers; empty = both hands.
   public var gripper: String = String()
 
+  /// One message per sample with every finger asked for in `frames` (same instant, same
+  /// sequence), instead of one message per finger in `frame`.
+  public var together: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -808,13 +812,13 @@ public nonisolated struct Workcell_Sim_V1_WatchTactileRequest: Sendable {
   fileprivate var _robot: Workcell_Common_V1_EquipmentRef? = nil
 }
 
-/// One tactile frame.
+/// One tactile frame (or, with `together`, one sample's frames).
 public nonisolated struct Workcell_Sim_V1_WatchTactileResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// The frame.
+  /// The frame (one message per finger; unset with `together`).
   public var frame: Workcell_Sim_V1_TactileFrame {
     get {_frame ?? Workcell_Sim_V1_TactileFrame()}
     set {_frame = newValue}
@@ -823,6 +827,9 @@ public nonisolated struct Workcell_Sim_V1_WatchTactileResponse: Sendable {
   public var hasFrame: Bool {self._frame != nil}
   /// Clears the value of `frame`. Subsequent reads from it will return its default value.
   public mutating func clearFrame() {self._frame = nil}
+
+  /// With `together`: every finger asked for, in finger order.
+  public var frames: [Workcell_Sim_V1_TactileFrame] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1889,7 +1896,7 @@ nonisolated extension Workcell_Sim_V1_WatchCameraFramesResponse: SwiftProtobuf.M
 
 nonisolated extension Workcell_Sim_V1_WatchTactileRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WatchTactileRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}robot\0\u{1}finger\0\u{1}gripper\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}robot\0\u{1}finger\0\u{1}gripper\0\u{1}together\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1900,6 +1907,7 @@ nonisolated extension Workcell_Sim_V1_WatchTactileRequest: SwiftProtobuf.Message
       case 1: try { try decoder.decodeSingularMessageField(value: &self._robot) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.finger) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.gripper) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.together) }()
       default: break
       }
     }
@@ -1919,6 +1927,9 @@ nonisolated extension Workcell_Sim_V1_WatchTactileRequest: SwiftProtobuf.Message
     if !self.gripper.isEmpty {
       try visitor.visitSingularStringField(value: self.gripper, fieldNumber: 3)
     }
+    if self.together != false {
+      try visitor.visitSingularBoolField(value: self.together, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1926,6 +1937,7 @@ nonisolated extension Workcell_Sim_V1_WatchTactileRequest: SwiftProtobuf.Message
     if lhs._robot != rhs._robot {return false}
     if lhs.finger != rhs.finger {return false}
     if lhs.gripper != rhs.gripper {return false}
+    if lhs.together != rhs.together {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1933,7 +1945,7 @@ nonisolated extension Workcell_Sim_V1_WatchTactileRequest: SwiftProtobuf.Message
 
 nonisolated extension Workcell_Sim_V1_WatchTactileResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WatchTactileResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}frame\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}frame\0\u{1}frames\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1942,6 +1954,7 @@ nonisolated extension Workcell_Sim_V1_WatchTactileResponse: SwiftProtobuf.Messag
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularMessageField(value: &self._frame) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.frames) }()
       default: break
       }
     }
@@ -1955,11 +1968,15 @@ nonisolated extension Workcell_Sim_V1_WatchTactileResponse: SwiftProtobuf.Messag
     try { if let v = self._frame {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
     } }()
+    if !self.frames.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.frames, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Workcell_Sim_V1_WatchTactileResponse, rhs: Workcell_Sim_V1_WatchTactileResponse) -> Bool {
     if lhs._frame != rhs._frame {return false}
+    if lhs.frames != rhs.frames {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -156,6 +156,17 @@ def test_tactile_of_one_gripper(cell_sim):
     stream.cancel()
     assert fingers == {"left_gripper/finger_a", "left_gripper/finger_b"}
 
+    # `together`: one message per sample with both fingertips, of the same instant.
+    stream = sensors.WatchTactile(
+        api.sim_pb2.WatchTactileRequest(robot=left, gripper="left_gripper", together=True), timeout=10)
+    for count, message in enumerate(stream, start=1):
+        assert not message.HasField("frame")
+        assert [f.finger for f in message.frames] == ["left_gripper/finger_a", "left_gripper/finger_b"]
+        assert len({(f.sequence, f.captured_at.ToNanoseconds()) for f in message.frames}) == 1
+        if count == 3:
+            break
+    stream.cancel()
+
     with pytest.raises(grpc.RpcError) as refused:
         next(iter(sensors.WatchTactile(api.sim_pb2.WatchTactileRequest(robot=left, gripper="third_hand"), timeout=5)))
     assert refused.value.code() == grpc.StatusCode.NOT_FOUND

@@ -132,7 +132,11 @@ struct SimSensorsService: Workcell_Sim_V1_SimSensors.SimpleServiceProtocol {
         try await sleepUntilNextSample { $0.config.tactileHz }
         continue
       }
-      for frame in frames { try await response.write(.with { $0.frame = frame }) }
+      if request.together {
+        try await response.write(.with { $0.frames = frames })
+      } else {
+        for frame in frames { try await response.write(.with { $0.frame = frame }) }
+      }
     }
     }
   }

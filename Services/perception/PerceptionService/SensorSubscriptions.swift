@@ -225,30 +225,33 @@ final class SensorSubscriptions: Service, Sendable {
         message: .with {
           $0.robot = .with { $0.robot = robot }
           $0.gripper = gripper
+          // Both fingertips of a sample in one message: half the messages for the same frames.
+          $0.together = true
         }), options: options
     ) { response in
       for try await message in response.messages {
-        let frame = message.frame
-        let finger: SensorFrames.Finger
-        switch frame.finger {
-        case fingerA: finger = .a
-        case fingerB: finger = .b
-        default: continue  // the other hand's fingertips
-        }
-        received.increment()
-        do {
-          let pressures = try TactileFrame(
-            rows: Int(frame.rows), cols: Int(frame.cols), pitchMm: frame.taxelPitchMm,
-            pressuresKPa: frame.pressureKpa.map(Double.init))
-          if self.frames.store(
-            robot: robot, finger: finger, frame: pressures, capturedAt: frame.capturedAt.date, sequence: frame.sequence)
-          {
-            superseded.increment()
+        for frame in message.frames.isEmpty ? [message.frame] : message.frames {
+          let finger: SensorFrames.Finger
+          switch frame.finger {
+          case fingerA: finger = .a
+          case fingerB: finger = .b
+          default: continue  // the other hand's fingertips
           }
-          self.delivered(stream, logger: logger)
-        } catch {
-          malformed.increment()
-          logger.warning("tactile frame dropped", metadata: ["finger": "\(frame.finger)", "reason": "\(error)"])
+          received.increment()
+          do {
+            let pressures = try TactileFrame(
+              rows: Int(frame.rows), cols: Int(frame.cols), pitchMm: frame.taxelPitchMm,
+              pressuresKPa: frame.pressureKpa.map(Double.init))
+            if self.frames.store(
+              robot: robot, finger: finger, frame: pressures, capturedAt: frame.capturedAt.date, sequence: frame.sequence)
+            {
+              superseded.increment()
+            }
+            self.delivered(stream, logger: logger)
+          } catch {
+            malformed.increment()
+            logger.warning("tactile frame dropped", metadata: ["finger": "\(frame.finger)", "reason": "\(error)"])
+          }
         }
       }
     }
