@@ -111,13 +111,6 @@ public final class SimExecutor: TaskExecutor, @unchecked Sendable {
     return count
   }
 
-  /// Whether jobs are queued.
-  public var hasPending: Bool {
-    condition.lock()
-    defer { condition.unlock() }
-    return head < jobs.count
-  }
-
   private func next() -> UnownedJob? {
     condition.lock()
     defer { condition.unlock() }

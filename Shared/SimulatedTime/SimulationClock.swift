@@ -338,8 +338,7 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
         poked = false
         if service != nil || executor != nil {
           lock.unlock()
-          executor?.runPending()
-          service?()
+          servePokes(service)
           lock.lock()
           continue
         }
@@ -358,6 +357,11 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
     if !poked { _ = lock.wait(until: Date(timeIntervalSinceNow: timeoutS)) }
     poked = false
     lock.unlock()
+    servePokes(service)
+  }
+
+  /// What a poke asks of the owner: the executor's queued jobs, then `service`. Lock not held.
+  private func servePokes(_ service: (() -> Void)?) {
     executor?.runPending()
     service?()
   }

@@ -403,7 +403,7 @@ struct RobotCycleRunner: Sendable {
         if config.episodes != nil {
           context.frames.append(
             Self.episodeFrame(
-              observation, chunk: chunk, step: step, since: context.startedAt,
+              observation, armJointsRad: joints, chunk: chunk, step: step, since: context.startedAt,
               latencyMs: clock.now().timeIntervalSince(asked) * 1000, touch: config.touch))
         }
         if logger.logLevel <= .trace, let first = chunk.steps.first, let last = chunk.steps.last {
@@ -621,21 +621,19 @@ struct RobotCycleRunner: Sendable {
     return .timeout(seconds: clock.wallTimeout(seconds: seconds))
   }
 
-  /// The cycle record yield receives.
-  /// One replan as an episode frame: the observation the policy got, step 0 of its answer.
+  /// One replan as an episode frame: the observation the policy got (its working-arm joints,
+  /// `armJointsRad`, in `armJointNames` order, as the replan read them), step 0 of its answer.
   static func episodeFrame(
-    _ observation: Workcell_Policy_V1_Observation, chunk: Workcell_Policy_V1_ActionChunk, step: CycleStep, since: Date,
-    latencyMs: Double, touch: Bool
+    _ observation: Workcell_Policy_V1_Observation, armJointsRad: [Double], chunk: Workcell_Policy_V1_ActionChunk,
+    step: CycleStep, since: Date, latencyMs: Double, touch: Bool
   ) -> Episode.Frame {
-    var byName: [String: Double] = [:]
-    for joint in observation.joints { byName[joint.name] = joint.positionRad }
     let estimate = observation.estimate
     func confidence(_ modality: Workcell_Perception_V1_Modality) -> Double {
       estimate.confidences.first { $0.modality == modality }.map { Double($0.confidence) } ?? 0
     }
     let p = estimate.nutPose.positionM
     let state =
-      armJointNames.map { byName[$0] ?? 0 } + [
+      armJointsRad + [
         observation.gripperWidthsM.first ?? 0, p.x, p.y, p.z, estimate.splinePhaseDeg,
         estimate.grasp.holding ? 1 : 0, estimate.grasp.seated ? 1 : 0, estimate.grasp.slipping ? 1 : 0,
         confidence(.vision), touch ? confidence(.tactile) : 0,
@@ -643,7 +641,7 @@ struct RobotCycleRunner: Sendable {
     var action: [Double] = []
     if let first = chunk.steps.first {
       let targets = Dictionary(zip(chunk.jointNames, first.jointPositionsRad), uniquingKeysWith: { a, _ in a })
-      action = armJointNames.map { targets[$0] ?? byName[$0] ?? 0 } + [first.gripperWidthsM.first ?? 0]
+      action = zip(armJointNames, armJointsRad).map { targets[$0] ?? $1 } + [first.gripperWidthsM.first ?? 0]
     }
     let observedAt = observation.observedAt.date
     return Episode.Frame(
@@ -676,6 +674,7 @@ struct RobotCycleRunner: Sendable {
       attempts: Int(record.attempts), cycleMs: Int(record.cycleMs))
   }
 
+  /// The cycle record yield receives.
   private func record(_ verdict: CycleVerdict, context: CycleContext) -> Workcell_Common_V1_CycleRecord {
     .with {
       $0.cycleID = context.cycleID
