@@ -118,7 +118,7 @@ def export(episodes, target):
 
     rows = {k: [] for k in (
         "observation.state", "action", "timestamp", "frame_index", "episode_index", "index", "task_index",
-        "next.done", "next.reward", "cycle_time_s", "policy.latency_ms")}
+        "next.done", "next.reward", "cycle_time_s", "policy.latency_ms", "shadow.divergence_rad")}
     episode_rows = []
     index = 0
     for episode_index, e in enumerate(episodes):
@@ -139,6 +139,9 @@ def export(episodes, target):
             rows["next.reward"].append(np.float32(1.0 if (last and ok) else 0.0))
             rows["cycle_time_s"].append(np.float32(f["time_s"]))
             rows["policy.latency_ms"].append(np.float32(f.get("latency_ms", 0.0)))
+            # A shadow model's distance from the executed chunk (NaN where none ran).
+            divergence = f.get("shadow_divergence_rad")
+            rows["shadow.divergence_rad"].append(np.float32(math.nan if divergence is None else divergence))
             index += 1
         episode_rows.append({
             "episode_index": episode_index,
@@ -158,6 +161,8 @@ def export(episodes, target):
             "attempts": int(e.get("attempts", 0)),
             "cycle_ms": int(e.get("cycle_ms", 0)),
             "model_version": e.get("model_version", ""),
+            "shadow_model_version": next(
+                (f["shadow_version"] for f in frames if f.get("shadow_version")), ""),
             "started_at": e.get("started_at", ""),
         })
 
@@ -174,6 +179,7 @@ def export(episodes, target):
         ("next.reward", pa.float32()),
         ("cycle_time_s", pa.float32()),
         ("policy.latency_ms", pa.float32()),
+        ("shadow.divergence_rad", pa.float32()),
     ])
     table = pa.Table.from_pydict(
         {k: (pa.array([v.tolist() for v in rows[k]], type=schema.field(k).type)
@@ -197,6 +203,7 @@ def export(episodes, target):
         "next.reward": np.asarray(rows["next.reward"]),
         "cycle_time_s": np.asarray(rows["cycle_time_s"]),
         "policy.latency_ms": np.asarray(rows["policy.latency_ms"]),
+        "shadow.divergence_rad": np.asarray(rows["shadow.divergence_rad"]),
     }
     for row in episode_rows:
         sl = slice(row["dataset_from_index"], row["dataset_to_index"])
@@ -230,6 +237,7 @@ def export(episodes, target):
         "next.reward": scalar("float32"),
         "cycle_time_s": scalar("float32"),
         "policy.latency_ms": scalar("float32"),
+        "shadow.divergence_rad": scalar("float32"),
     }
     data_mb = os.path.getsize(data_path) / 1e6
     info = {

@@ -142,6 +142,12 @@ struct DemoCommand: AsyncParsableCommand {
       discussion: "The policy's --canary. The report's per-robot rows, and yield's group_by=model_version, compare them."))
   var canary: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Shadow: VERSION (wc-mlp-2 or scripted-planner-1) computes a chunk beside every answer, never executed.",
+      discussion: "The policy's --shadow. Each episode frame records the shadow's divergence; the export has it as shadow.divergence_rad."))
+  var shadow: String?
+
   func validate() throws {
     guard hours > 0, hours <= 24 else { throw ValidationError("--hours must be in (0, 24], got \(hours).") }
     guard maxSpeed >= 0, maxSpeed.isFinite else { throw ValidationError("--max-speed must be ≥ 0, got \(maxSpeed).") }
@@ -165,7 +171,7 @@ struct DemoCommand: AsyncParsableCommand {
       injections: try DemoFleet.parseInjections(inject), estopAtS: estopAt, realtime: realtime, udpJointBus: udpJointBus, grpcOverNetwork: grpcOverNetwork, threadPool: threadPool, maxSpeed: maxSpeed, scriptedPlanner: planner == "scripted", visionOnly: visionOnly, tactileRefine: !noTactileRefine, retries: !noRetry,
       grpcBase: grpcPortBase, directory: directory,
       episodes: episodes == "off" ? nil : (episodes ?? directory.appendingPathComponent("episodes").path),
-      canary: canary ?? "", logLevel: Logger.Level(rawValue: logLevel) ?? .info)
+      canary: canary ?? "", shadow: shadow ?? "", logLevel: Logger.Level(rawValue: logLevel) ?? .info)
     let result = try await DemoFleet(settings: settings).run()
     switch report {
     case "json": print(result.json)

@@ -43,6 +43,8 @@ struct DemoFleet {
     var episodes: String?
     /// Robots the policy answers with another version (ROBOT=VERSION,…), as the policy's --canary.
     var canary = ""
+    /// The version the policy runs in the shadow, as the policy's --shadow ("" = none).
+    var shadow = ""
     var logLevel: Logger.Level = .info
   }
 
@@ -210,7 +212,7 @@ struct DemoFleet {
     // Every service shares this process's cores with a world stepping as fast as it can: the
     // bridge's Modbus deadline gets room (a missed read opens the safety chain and halts the robot).
     env["WORKCELL_PLC_REQUEST_TIMEOUT_MS"] = "1000"
-    env["WORKCELL_PLC_POLL_MS"] = ProcessInfo.processInfo.environment["XP_POLL"] ?? "20"
+    env["WORKCELL_PLC_POLL_MS"] = "20"
     env["WORKCELL_PERCEPTION_SENSORS"] = "\(local):\(port("cell-sim"))"
     // Perception follows only the cell's robots.
     env["WORKCELL_PERCEPTION_ROBOTS"] = sides.map { "\($0)=\($0)_feeder,\($0)_fixture,right_gripper" }.joined(separator: ";")
@@ -242,6 +244,7 @@ struct DemoFleet {
     env["WORKCELL_CELL_EPISODES"] = settings.episodes ?? "off"
     env["WORKCELL_POLICY_PLANNER"] = settings.scriptedPlanner ? "scripted" : "model"
     if !settings.canary.isEmpty { env["WORKCELL_POLICY_CANARY"] = settings.canary }
+    if !settings.shadow.isEmpty { env["WORKCELL_POLICY_SHADOW"] = settings.shadow }
     env["WORKCELL_CELL_TOUCH"] = settings.visionOnly ? "off" : "on"
     env["WORKCELL_CELL_TACTILE_REFINE"] = settings.tactileRefine ? "on" : "off"
     env["WORKCELL_CELL_RETRIES"] = settings.retries ? "on" : "off"

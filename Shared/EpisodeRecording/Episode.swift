@@ -25,10 +25,15 @@ public struct Episode: Codable, Sendable, Equatable {
     public var latencyMs: Double
     /// The observation's sequence number (the chunk answers it).
     public var sequence: UInt64
+    /// The model run in the policy's shadow for this observation (nil: none ran).
+    public var shadowVersion: String?
+    /// How far the shadow's chunk was from the executed one: joint-space RMS over the executed
+    /// prefix, radians (nil: no shadow).
+    public var shadowDivergenceRad: Double?
 
     public init(
       timeS: Double, step: String, state: [Double], action: [Double], modelVersion: String, latencyMs: Double,
-      sequence: UInt64
+      sequence: UInt64, shadowVersion: String? = nil, shadowDivergenceRad: Double? = nil
     ) {
       self.timeS = timeS
       self.step = step
@@ -37,6 +42,8 @@ public struct Episode: Codable, Sendable, Equatable {
       self.modelVersion = modelVersion
       self.latencyMs = latencyMs
       self.sequence = sequence
+      self.shadowVersion = shadowVersion
+      self.shadowDivergenceRad = shadowDivergenceRad
     }
   }
 
@@ -119,6 +126,8 @@ extension Episode.Frame {
     case timeS = "time_s"
     case modelVersion = "model_version"
     case latencyMs = "latency_ms"
+    case shadowVersion = "shadow_version"
+    case shadowDivergenceRad = "shadow_divergence_rad"
   }
 }
 

@@ -85,13 +85,41 @@ public enum Workcell_Policy_V1_Policy: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ShadowModel" metadata.
+        public enum ShadowModel: Sendable {
+            /// Request type for "ShadowModel".
+            public typealias Input = Workcell_Policy_V1_ShadowModelRequest
+            /// Response type for "ShadowModel".
+            public typealias Output = Workcell_Policy_V1_ShadowModelResponse
+            /// Descriptor for "ShadowModel".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "workcell.policy.v1.Policy"),
+                method: "ShadowModel",
+                type: .unary
+            )
+        }
+        /// Namespace for "RollbackModel" metadata.
+        public enum RollbackModel: Sendable {
+            /// Request type for "RollbackModel".
+            public typealias Input = Workcell_Policy_V1_RollbackModelRequest
+            /// Response type for "RollbackModel".
+            public typealias Output = Workcell_Policy_V1_RollbackModelResponse
+            /// Descriptor for "RollbackModel".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "workcell.policy.v1.Policy"),
+                method: "RollbackModel",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "workcell.policy.v1.Policy" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             Act.descriptor,
             Session.descriptor,
             ListModels.descriptor,
             LoadModel.descriptor,
-            ActivateModel.descriptor
+            ActivateModel.descriptor,
+            ShadowModel.descriptor,
+            RollbackModel.descriptor
         ]
     }
 }
@@ -208,6 +236,44 @@ extension Workcell_Policy_V1_Policy {
             request: GRPCCore.StreamingServerRequest<Workcell_Policy_V1_ActivateModelRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Workcell_Policy_V1_ActivateModelResponse>
+
+        /// Handle the "ShadowModel" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Run a loaded model in the shadow of the answering one: it computes a chunk for every
+        /// > observation, never executed; its divergence from the answered chunk is reported and measured.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Workcell_Policy_V1_ShadowModelRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Workcell_Policy_V1_ShadowModelResponse` messages.
+        func shadowModel(
+            request: GRPCCore.StreamingServerRequest<Workcell_Policy_V1_ShadowModelRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Workcell_Policy_V1_ShadowModelResponse>
+
+        /// Handle the "RollbackModel" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Make the version that answered before the last ActivateModel (for every robot) answer again,
+        /// > ending every canary: one call, logged as a notice with the reason.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Workcell_Policy_V1_RollbackModelRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Workcell_Policy_V1_RollbackModelResponse` messages.
+        func rollbackModel(
+            request: GRPCCore.StreamingServerRequest<Workcell_Policy_V1_RollbackModelRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Workcell_Policy_V1_RollbackModelResponse>
     }
 
     /// Service protocol for the "workcell.policy.v1.Policy" service.
@@ -308,6 +374,44 @@ extension Workcell_Policy_V1_Policy {
             request: GRPCCore.ServerRequest<Workcell_Policy_V1_ActivateModelRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Workcell_Policy_V1_ActivateModelResponse>
+
+        /// Handle the "ShadowModel" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Run a loaded model in the shadow of the answering one: it computes a chunk for every
+        /// > observation, never executed; its divergence from the answered chunk is reported and measured.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Workcell_Policy_V1_ShadowModelRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Workcell_Policy_V1_ShadowModelResponse` message.
+        func shadowModel(
+            request: GRPCCore.ServerRequest<Workcell_Policy_V1_ShadowModelRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Workcell_Policy_V1_ShadowModelResponse>
+
+        /// Handle the "RollbackModel" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Make the version that answered before the last ActivateModel (for every robot) answer again,
+        /// > ending every canary: one call, logged as a notice with the reason.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Workcell_Policy_V1_RollbackModelRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Workcell_Policy_V1_RollbackModelResponse` message.
+        func rollbackModel(
+            request: GRPCCore.ServerRequest<Workcell_Policy_V1_RollbackModelRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Workcell_Policy_V1_RollbackModelResponse>
     }
 
     /// Simple service protocol for the "workcell.policy.v1.Policy" service.
@@ -407,6 +511,44 @@ extension Workcell_Policy_V1_Policy {
             request: Workcell_Policy_V1_ActivateModelRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Workcell_Policy_V1_ActivateModelResponse
+
+        /// Handle the "ShadowModel" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Run a loaded model in the shadow of the answering one: it computes a chunk for every
+        /// > observation, never executed; its divergence from the answered chunk is reported and measured.
+        ///
+        /// - Parameters:
+        ///   - request: A `Workcell_Policy_V1_ShadowModelRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Workcell_Policy_V1_ShadowModelResponse` to respond with.
+        func shadowModel(
+            request: Workcell_Policy_V1_ShadowModelRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Workcell_Policy_V1_ShadowModelResponse
+
+        /// Handle the "RollbackModel" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Make the version that answered before the last ActivateModel (for every robot) answer again,
+        /// > ending every canary: one call, logged as a notice with the reason.
+        ///
+        /// - Parameters:
+        ///   - request: A `Workcell_Policy_V1_RollbackModelRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Workcell_Policy_V1_RollbackModelResponse` to respond with.
+        func rollbackModel(
+            request: Workcell_Policy_V1_RollbackModelRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Workcell_Policy_V1_RollbackModelResponse
     }
 }
 
@@ -469,6 +611,28 @@ extension Workcell_Policy_V1_Policy.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Workcell_Policy_V1_Policy.Method.ShadowModel.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Workcell_Policy_V1_ShadowModelRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Workcell_Policy_V1_ShadowModelResponse>(),
+            handler: { request, context in
+                try await self.shadowModel(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Workcell_Policy_V1_Policy.Method.RollbackModel.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Workcell_Policy_V1_RollbackModelRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Workcell_Policy_V1_RollbackModelResponse>(),
+            handler: { request, context in
+                try await self.rollbackModel(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -513,6 +677,28 @@ extension Workcell_Policy_V1_Policy.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Workcell_Policy_V1_ActivateModelResponse> {
         let response = try await self.activateModel(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func shadowModel(
+        request: GRPCCore.StreamingServerRequest<Workcell_Policy_V1_ShadowModelRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Workcell_Policy_V1_ShadowModelResponse> {
+        let response = try await self.shadowModel(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func rollbackModel(
+        request: GRPCCore.StreamingServerRequest<Workcell_Policy_V1_RollbackModelRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Workcell_Policy_V1_RollbackModelResponse> {
+        let response = try await self.rollbackModel(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -585,6 +771,32 @@ extension Workcell_Policy_V1_Policy.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Workcell_Policy_V1_ActivateModelResponse> {
         return GRPCCore.ServerResponse<Workcell_Policy_V1_ActivateModelResponse>(
             message: try await self.activateModel(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func shadowModel(
+        request: GRPCCore.ServerRequest<Workcell_Policy_V1_ShadowModelRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Workcell_Policy_V1_ShadowModelResponse> {
+        return GRPCCore.ServerResponse<Workcell_Policy_V1_ShadowModelResponse>(
+            message: try await self.shadowModel(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func rollbackModel(
+        request: GRPCCore.ServerRequest<Workcell_Policy_V1_RollbackModelRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Workcell_Policy_V1_RollbackModelResponse> {
+        return GRPCCore.ServerResponse<Workcell_Policy_V1_RollbackModelResponse>(
+            message: try await self.rollbackModel(
                 request: request.message,
                 context: context
             ),
@@ -716,6 +928,54 @@ extension Workcell_Policy_V1_Policy {
             deserializer: some GRPCCore.MessageDeserializer<Workcell_Policy_V1_ActivateModelResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Workcell_Policy_V1_ActivateModelResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ShadowModel" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Run a loaded model in the shadow of the answering one: it computes a chunk for every
+        /// > observation, never executed; its divergence from the answered chunk is reported and measured.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Workcell_Policy_V1_ShadowModelRequest` message.
+        ///   - serializer: A serializer for `Workcell_Policy_V1_ShadowModelRequest` messages.
+        ///   - deserializer: A deserializer for `Workcell_Policy_V1_ShadowModelResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func shadowModel<Result>(
+            request: GRPCCore.ClientRequest<Workcell_Policy_V1_ShadowModelRequest>,
+            serializer: some GRPCCore.MessageSerializer<Workcell_Policy_V1_ShadowModelRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Workcell_Policy_V1_ShadowModelResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Workcell_Policy_V1_ShadowModelResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RollbackModel" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Make the version that answered before the last ActivateModel (for every robot) answer again,
+        /// > ending every canary: one call, logged as a notice with the reason.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Workcell_Policy_V1_RollbackModelRequest` message.
+        ///   - serializer: A serializer for `Workcell_Policy_V1_RollbackModelRequest` messages.
+        ///   - deserializer: A deserializer for `Workcell_Policy_V1_RollbackModelResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func rollbackModel<Result>(
+            request: GRPCCore.ClientRequest<Workcell_Policy_V1_RollbackModelRequest>,
+            serializer: some GRPCCore.MessageSerializer<Workcell_Policy_V1_RollbackModelRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Workcell_Policy_V1_RollbackModelResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Workcell_Policy_V1_RollbackModelResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -903,6 +1163,76 @@ extension Workcell_Policy_V1_Policy {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "ShadowModel" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Run a loaded model in the shadow of the answering one: it computes a chunk for every
+        /// > observation, never executed; its divergence from the answered chunk is reported and measured.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Workcell_Policy_V1_ShadowModelRequest` message.
+        ///   - serializer: A serializer for `Workcell_Policy_V1_ShadowModelRequest` messages.
+        ///   - deserializer: A deserializer for `Workcell_Policy_V1_ShadowModelResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func shadowModel<Result>(
+            request: GRPCCore.ClientRequest<Workcell_Policy_V1_ShadowModelRequest>,
+            serializer: some GRPCCore.MessageSerializer<Workcell_Policy_V1_ShadowModelRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Workcell_Policy_V1_ShadowModelResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Workcell_Policy_V1_ShadowModelResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Workcell_Policy_V1_Policy.Method.ShadowModel.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "RollbackModel" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Make the version that answered before the last ActivateModel (for every robot) answer again,
+        /// > ending every canary: one call, logged as a notice with the reason.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Workcell_Policy_V1_RollbackModelRequest` message.
+        ///   - serializer: A serializer for `Workcell_Policy_V1_RollbackModelRequest` messages.
+        ///   - deserializer: A deserializer for `Workcell_Policy_V1_RollbackModelResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func rollbackModel<Result>(
+            request: GRPCCore.ClientRequest<Workcell_Policy_V1_RollbackModelRequest>,
+            serializer: some GRPCCore.MessageSerializer<Workcell_Policy_V1_RollbackModelRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Workcell_Policy_V1_RollbackModelResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Workcell_Policy_V1_RollbackModelResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Workcell_Policy_V1_Policy.Method.RollbackModel.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1048,6 +1378,66 @@ extension Workcell_Policy_V1_Policy.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Workcell_Policy_V1_ActivateModelRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Workcell_Policy_V1_ActivateModelResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ShadowModel" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Run a loaded model in the shadow of the answering one: it computes a chunk for every
+    /// > observation, never executed; its divergence from the answered chunk is reported and measured.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Workcell_Policy_V1_ShadowModelRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func shadowModel<Result>(
+        request: GRPCCore.ClientRequest<Workcell_Policy_V1_ShadowModelRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Workcell_Policy_V1_ShadowModelResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.shadowModel(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Workcell_Policy_V1_ShadowModelRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Workcell_Policy_V1_ShadowModelResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RollbackModel" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Make the version that answered before the last ActivateModel (for every robot) answer again,
+    /// > ending every canary: one call, logged as a notice with the reason.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Workcell_Policy_V1_RollbackModelRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func rollbackModel<Result>(
+        request: GRPCCore.ClientRequest<Workcell_Policy_V1_RollbackModelRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Workcell_Policy_V1_RollbackModelResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.rollbackModel(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Workcell_Policy_V1_RollbackModelRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Workcell_Policy_V1_RollbackModelResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1216,6 +1606,74 @@ extension Workcell_Policy_V1_Policy.ClientProtocol {
             metadata: metadata
         )
         return try await self.activateModel(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ShadowModel" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Run a loaded model in the shadow of the answering one: it computes a chunk for every
+    /// > observation, never executed; its divergence from the answered chunk is reported and measured.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func shadowModel<Result>(
+        _ message: Workcell_Policy_V1_ShadowModelRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Workcell_Policy_V1_ShadowModelResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Workcell_Policy_V1_ShadowModelRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.shadowModel(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RollbackModel" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Make the version that answered before the last ActivateModel (for every robot) answer again,
+    /// > ending every canary: one call, logged as a notice with the reason.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func rollbackModel<Result>(
+        _ message: Workcell_Policy_V1_RollbackModelRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Workcell_Policy_V1_RollbackModelResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Workcell_Policy_V1_RollbackModelRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.rollbackModel(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -71,6 +71,9 @@ public nonisolated struct Workcell_Policy_V1_Observation: Sendable {
   /// Language instruction, e.g. "insert the nut on the left pin".
   public var instruction: String = String()
 
+  /// The cycle it belongs to (UUID v7, the id yield stores); echoed in the chunk.
+  public var cycleID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -185,6 +188,12 @@ public nonisolated struct Workcell_Policy_V1_ActionChunk: @unchecked Sendable {
     set {_uniqueStorage()._phase = newValue}
   }
 
+  /// The observation's cycle_id, so a chunk joins its cycle's records.
+  public var cycleID: String {
+    get {_storage._cycleID}
+    set {_uniqueStorage()._cycleID = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -275,11 +284,43 @@ public nonisolated struct Workcell_Policy_V1_ActResponse: Sendable {
   /// Clears the value of `chunk`. Subsequent reads from it will return its default value.
   public mutating func clearChunk() {self._chunk = nil}
 
+  /// Set while a shadow model runs: how far its chunk was from this one.
+  public var shadow: Workcell_Policy_V1_ShadowComparison {
+    get {_shadow ?? Workcell_Policy_V1_ShadowComparison()}
+    set {_shadow = newValue}
+  }
+  /// Returns true if `shadow` has been explicitly set.
+  public var hasShadow: Bool {self._shadow != nil}
+  /// Clears the value of `shadow`. Subsequent reads from it will return its default value.
+  public mutating func clearShadow() {self._shadow = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _chunk: Workcell_Policy_V1_ActionChunk? = nil
+  fileprivate var _shadow: Workcell_Policy_V1_ShadowComparison? = nil
+}
+
+/// A shadow model's chunk for the same observation, compared with the answered one (never executed).
+public nonisolated struct Workcell_Policy_V1_ShadowComparison: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The shadow model's version.
+  public var version: String = String()
+
+  /// Joint-space RMS difference of the two chunks' joint targets over the first prefix_steps steps
+  /// (the part the robot executes before its next replan), radians.
+  public var divergenceRad: Double = 0
+
+  /// Steps compared.
+  public var prefixSteps: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// The robot's newest observation.
@@ -321,11 +362,22 @@ public nonisolated struct Workcell_Policy_V1_SessionResponse: Sendable {
   /// Clears the value of `chunk`. Subsequent reads from it will return its default value.
   public mutating func clearChunk() {self._chunk = nil}
 
+  /// Set while a shadow model runs (as in ActResponse).
+  public var shadow: Workcell_Policy_V1_ShadowComparison {
+    get {_shadow ?? Workcell_Policy_V1_ShadowComparison()}
+    set {_shadow = newValue}
+  }
+  /// Returns true if `shadow` has been explicitly set.
+  public var hasShadow: Bool {self._shadow != nil}
+  /// Clears the value of `shadow`. Subsequent reads from it will return its default value.
+  public mutating func clearShadow() {self._shadow = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _chunk: Workcell_Policy_V1_ActionChunk? = nil
+  fileprivate var _shadow: Workcell_Policy_V1_ShadowComparison? = nil
 }
 
 /// Asks for every loaded model.
@@ -353,6 +405,9 @@ public nonisolated struct Workcell_Policy_V1_ListModelsResponse: Sendable {
 
   /// Robot id -> the version answering it instead (a canary).
   public var canaryVersions: Dictionary<String,String> = [:]
+
+  /// The model running in the shadow; empty = none.
+  public var shadowVersion: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -437,13 +492,76 @@ public nonisolated struct Workcell_Policy_V1_ActivateModelResponse: Sendable {
   public init() {}
 }
 
+/// Which model to run in the shadow.
+public nonisolated struct Workcell_Policy_V1_ShadowModelRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// A loaded version, or the scripted planner's (else NOT_FOUND); the answering version for a
+  /// robot is not compared with itself. Empty = stop shadowing.
+  public var version: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The shadow after the change.
+public nonisolated struct Workcell_Policy_V1_ShadowModelResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The shadow before; empty = none.
+  public var previousShadowVersion: String = String()
+
+  /// The shadow now; empty = none.
+  public var shadowVersion: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Why the rollback happens (logged).
+public nonisolated struct Workcell_Policy_V1_RollbackModelRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Free text for the audit log, e.g. "yield dropped on line 3".
+  public var reason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The switch back.
+public nonisolated struct Workcell_Policy_V1_RollbackModelResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The version that answered before this call.
+  public var rolledBackVersion: String = String()
+
+  /// The version that answers every robot now.
+  public var activeVersion: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "workcell.policy.v1"
 
 nonisolated extension Workcell_Policy_V1_Observation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Observation"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}robot\0\u{3}observed_at\0\u{1}sequence\0\u{1}joints\0\u{3}gripper_widths_m\0\u{1}estimate\0\u{1}phase\0\u{1}instruction\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}robot\0\u{3}observed_at\0\u{1}sequence\0\u{1}joints\0\u{3}gripper_widths_m\0\u{1}estimate\0\u{1}phase\0\u{1}instruction\0\u{3}cycle_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -459,6 +577,7 @@ nonisolated extension Workcell_Policy_V1_Observation: SwiftProtobuf.Message, Swi
       case 6: try { try decoder.decodeSingularMessageField(value: &self._estimate) }()
       case 7: try { try decoder.decodeSingularEnumField(value: &self.phase) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.instruction) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.cycleID) }()
       default: break
       }
     }
@@ -493,6 +612,9 @@ nonisolated extension Workcell_Policy_V1_Observation: SwiftProtobuf.Message, Swi
     if !self.instruction.isEmpty {
       try visitor.visitSingularStringField(value: self.instruction, fieldNumber: 8)
     }
+    if !self.cycleID.isEmpty {
+      try visitor.visitSingularStringField(value: self.cycleID, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -505,6 +627,7 @@ nonisolated extension Workcell_Policy_V1_Observation: SwiftProtobuf.Message, Swi
     if lhs._estimate != rhs._estimate {return false}
     if lhs.phase != rhs.phase {return false}
     if lhs.instruction != rhs.instruction {return false}
+    if lhs.cycleID != rhs.cycleID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -552,7 +675,7 @@ nonisolated extension Workcell_Policy_V1_ActionStep: SwiftProtobuf.Message, Swif
 
 nonisolated extension Workcell_Policy_V1_ActionChunk: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ActionChunk"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}robot\0\u{3}model_version\0\u{3}observed_at\0\u{3}expires_at\0\u{3}step_period_ms\0\u{3}chunk_id\0\u{1}sequence\0\u{3}joint_names\0\u{3}gripper_names\0\u{1}steps\0\u{1}phase\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}robot\0\u{3}model_version\0\u{3}observed_at\0\u{3}expires_at\0\u{3}step_period_ms\0\u{3}chunk_id\0\u{1}sequence\0\u{3}joint_names\0\u{3}gripper_names\0\u{1}steps\0\u{1}phase\0\u{3}cycle_id\0")
 
   fileprivate class _StorageClass {
     var _robot: Workcell_Common_V1_EquipmentRef? = nil
@@ -566,6 +689,7 @@ nonisolated extension Workcell_Policy_V1_ActionChunk: SwiftProtobuf.Message, Swi
     var _gripperNames: [String] = []
     var _steps: [Workcell_Policy_V1_ActionStep] = []
     var _phase: Workcell_Common_V1_CycleStep = .unspecified
+    var _cycleID: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -587,6 +711,7 @@ nonisolated extension Workcell_Policy_V1_ActionChunk: SwiftProtobuf.Message, Swi
       _gripperNames = source._gripperNames
       _steps = source._steps
       _phase = source._phase
+      _cycleID = source._cycleID
     }
   }
 
@@ -616,6 +741,7 @@ nonisolated extension Workcell_Policy_V1_ActionChunk: SwiftProtobuf.Message, Swi
         case 9: try { try decoder.decodeRepeatedStringField(value: &_storage._gripperNames) }()
         case 10: try { try decoder.decodeRepeatedMessageField(value: &_storage._steps) }()
         case 11: try { try decoder.decodeSingularEnumField(value: &_storage._phase) }()
+        case 12: try { try decoder.decodeSingularStringField(value: &_storage._cycleID) }()
         default: break
         }
       }
@@ -661,6 +787,9 @@ nonisolated extension Workcell_Policy_V1_ActionChunk: SwiftProtobuf.Message, Swi
       if _storage._phase != .unspecified {
         try visitor.visitSingularEnumField(value: _storage._phase, fieldNumber: 11)
       }
+      if !_storage._cycleID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._cycleID, fieldNumber: 12)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -681,6 +810,7 @@ nonisolated extension Workcell_Policy_V1_ActionChunk: SwiftProtobuf.Message, Swi
         if _storage._gripperNames != rhs_storage._gripperNames {return false}
         if _storage._steps != rhs_storage._steps {return false}
         if _storage._phase != rhs_storage._phase {return false}
+        if _storage._cycleID != rhs_storage._cycleID {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -795,7 +925,7 @@ nonisolated extension Workcell_Policy_V1_ActRequest: SwiftProtobuf.Message, Swif
 
 nonisolated extension Workcell_Policy_V1_ActResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ActResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}chunk\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}chunk\0\u{1}shadow\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -804,6 +934,7 @@ nonisolated extension Workcell_Policy_V1_ActResponse: SwiftProtobuf.Message, Swi
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularMessageField(value: &self._chunk) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._shadow) }()
       default: break
       }
     }
@@ -817,11 +948,55 @@ nonisolated extension Workcell_Policy_V1_ActResponse: SwiftProtobuf.Message, Swi
     try { if let v = self._chunk {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
     } }()
+    try { if let v = self._shadow {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Workcell_Policy_V1_ActResponse, rhs: Workcell_Policy_V1_ActResponse) -> Bool {
     if lhs._chunk != rhs._chunk {return false}
+    if lhs._shadow != rhs._shadow {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Workcell_Policy_V1_ShadowComparison: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ShadowComparison"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{3}divergence_rad\0\u{3}prefix_steps\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.version) }()
+      case 2: try { try decoder.decodeSingularDoubleField(value: &self.divergenceRad) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.prefixSteps) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.version.isEmpty {
+      try visitor.visitSingularStringField(value: self.version, fieldNumber: 1)
+    }
+    if self.divergenceRad.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.divergenceRad, fieldNumber: 2)
+    }
+    if self.prefixSteps != 0 {
+      try visitor.visitSingularUInt32Field(value: self.prefixSteps, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Workcell_Policy_V1_ShadowComparison, rhs: Workcell_Policy_V1_ShadowComparison) -> Bool {
+    if lhs.version != rhs.version {return false}
+    if lhs.divergenceRad != rhs.divergenceRad {return false}
+    if lhs.prefixSteps != rhs.prefixSteps {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -863,7 +1038,7 @@ nonisolated extension Workcell_Policy_V1_SessionRequest: SwiftProtobuf.Message, 
 
 nonisolated extension Workcell_Policy_V1_SessionResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SessionResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}chunk\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}chunk\0\u{1}shadow\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -872,6 +1047,7 @@ nonisolated extension Workcell_Policy_V1_SessionResponse: SwiftProtobuf.Message,
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularMessageField(value: &self._chunk) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._shadow) }()
       default: break
       }
     }
@@ -885,11 +1061,15 @@ nonisolated extension Workcell_Policy_V1_SessionResponse: SwiftProtobuf.Message,
     try { if let v = self._chunk {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
     } }()
+    try { if let v = self._shadow {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Workcell_Policy_V1_SessionResponse, rhs: Workcell_Policy_V1_SessionResponse) -> Bool {
     if lhs._chunk != rhs._chunk {return false}
+    if lhs._shadow != rhs._shadow {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -916,7 +1096,7 @@ nonisolated extension Workcell_Policy_V1_ListModelsRequest: SwiftProtobuf.Messag
 
 nonisolated extension Workcell_Policy_V1_ListModelsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListModelsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}models\0\u{3}active_version\0\u{3}canary_versions\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}models\0\u{3}active_version\0\u{3}canary_versions\0\u{3}shadow_version\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -927,6 +1107,7 @@ nonisolated extension Workcell_Policy_V1_ListModelsResponse: SwiftProtobuf.Messa
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.models) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.activeVersion) }()
       case 3: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.canaryVersions) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.shadowVersion) }()
       default: break
       }
     }
@@ -942,6 +1123,9 @@ nonisolated extension Workcell_Policy_V1_ListModelsResponse: SwiftProtobuf.Messa
     if !self.canaryVersions.isEmpty {
       try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.canaryVersions, fieldNumber: 3)
     }
+    if !self.shadowVersion.isEmpty {
+      try visitor.visitSingularStringField(value: self.shadowVersion, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -949,6 +1133,7 @@ nonisolated extension Workcell_Policy_V1_ListModelsResponse: SwiftProtobuf.Messa
     if lhs.models != rhs.models {return false}
     if lhs.activeVersion != rhs.activeVersion {return false}
     if lhs.canaryVersions != rhs.canaryVersions {return false}
+    if lhs.shadowVersion != rhs.shadowVersion {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1093,6 +1278,136 @@ nonisolated extension Workcell_Policy_V1_ActivateModelResponse: SwiftProtobuf.Me
     if lhs.previousVersion != rhs.previousVersion {return false}
     if lhs.activeVersion != rhs.activeVersion {return false}
     if lhs.canaryVersions != rhs.canaryVersions {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Workcell_Policy_V1_ShadowModelRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ShadowModelRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.version) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.version.isEmpty {
+      try visitor.visitSingularStringField(value: self.version, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Workcell_Policy_V1_ShadowModelRequest, rhs: Workcell_Policy_V1_ShadowModelRequest) -> Bool {
+    if lhs.version != rhs.version {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Workcell_Policy_V1_ShadowModelResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ShadowModelResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}previous_shadow_version\0\u{3}shadow_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.previousShadowVersion) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.shadowVersion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.previousShadowVersion.isEmpty {
+      try visitor.visitSingularStringField(value: self.previousShadowVersion, fieldNumber: 1)
+    }
+    if !self.shadowVersion.isEmpty {
+      try visitor.visitSingularStringField(value: self.shadowVersion, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Workcell_Policy_V1_ShadowModelResponse, rhs: Workcell_Policy_V1_ShadowModelResponse) -> Bool {
+    if lhs.previousShadowVersion != rhs.previousShadowVersion {return false}
+    if lhs.shadowVersion != rhs.shadowVersion {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Workcell_Policy_V1_RollbackModelRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RollbackModelRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Workcell_Policy_V1_RollbackModelRequest, rhs: Workcell_Policy_V1_RollbackModelRequest) -> Bool {
+    if lhs.reason != rhs.reason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Workcell_Policy_V1_RollbackModelResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RollbackModelResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}rolled_back_version\0\u{3}active_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.rolledBackVersion) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.activeVersion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.rolledBackVersion.isEmpty {
+      try visitor.visitSingularStringField(value: self.rolledBackVersion, fieldNumber: 1)
+    }
+    if !self.activeVersion.isEmpty {
+      try visitor.visitSingularStringField(value: self.activeVersion, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Workcell_Policy_V1_RollbackModelResponse, rhs: Workcell_Policy_V1_RollbackModelResponse) -> Bool {
+    if lhs.rolledBackVersion != rhs.rolledBackVersion {return false}
+    if lhs.activeVersion != rhs.activeVersion {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

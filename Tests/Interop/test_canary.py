@@ -1,7 +1,11 @@
 """A canary end to end: `workcell demo --canary right=wc-mlp-2` drives the right robot with the
 policy network and the left with the scripted planner; the cycle records name the version that
 drove them, yield's `group_by=model_version` answers one row per version (REST, read by an MES
-client), and `workcell episodes export --model` selects one version's episodes."""
+client), and `workcell episodes export --model` selects one version's episodes. The same run has
+`--shadow wc-mlp-2`: the network computes a chunk beside every planner answer (never executed), and
+its divergence reaches the export (`shadow.divergence_rad`), while the robot it drives as a canary is
+not compared with itself."""
+import math
 import shutil
 from datetime import datetime, timedelta, timezone
 
@@ -15,7 +19,7 @@ from yield_client import RestClient, YieldServer
 @pytest.fixture(scope="module")
 def canary_run(tmp_path_factory):
     run = tmp_path_factory.mktemp("canary-demo")
-    return run, demo(run, "--canary", "right=wc-mlp-2", port_base=51561)
+    return run, demo(run, "--canary", "right=wc-mlp-2", "--shadow", "wc-mlp-2", port_base=51561)
 
 
 def test_a_canary_is_its_own_row_in_group_by_model_version(canary_run, tmp_path):
@@ -48,3 +52,22 @@ def test_a_canary_is_its_own_row_in_group_by_model_version(canary_run, tmp_path)
     episodes = pq.read_table(dataset / "meta/episodes/chunk-000/file-000.parquet").to_pylist()
     assert {(e["robot"], e["model_version"]) for e in episodes} == {("right", "wc-mlp-2")}
     assert len(episodes) == 2
+
+
+def test_a_shadow_models_divergence_is_exported(canary_run, tmp_path):
+    run, _ = canary_run
+    dataset = tmp_path / "dataset"
+    out = export(run / "episodes", dataset)
+    assert out.returncode == 0, out.stderr
+    episodes = pq.read_table(dataset / "meta/episodes/chunk-000/file-000.parquet").to_pylist()
+    frames = pq.read_table(dataset / "data/chunk-000/file-000.parquet").to_pydict()
+    assert {(e["robot"], e["shadow_model_version"]) for e in episodes} == {("left", "wc-mlp-2"), ("right", "")}
+    for e in episodes:
+        divergences = frames["shadow.divergence_rad"][e["dataset_from_index"]:e["dataset_to_index"]]
+        if e["robot"] == "left":
+            # The planner drove; the network shadowed every replan: a finite, non-negative
+            # distance, not always zero (two different planners).
+            assert all(math.isfinite(d) and d >= 0 for d in divergences), divergences
+            assert max(divergences) > 1e-4
+        else:
+            assert all(math.isnan(d) for d in divergences), divergences

@@ -311,6 +311,63 @@ struct PolicyServiceTests {
     }
   }
 
+  @Test("a shadow: compared on every answer, never answering; measured; a rollback undoes the last activation", .timeLimit(.minutes(2)))
+  func shadowAndRollback() async throws {
+    try await Self.withPolicy(["--shadow", "scripted-planner-1", "--shadow-prefix-steps", "3"]) { member, policy in
+      #expect(try await policy.listModels(.init(), options: Self.options).shadowVersion == "scripted-planner-1")
+      var observation = Self.observation(robot: "left")
+      observation.cycleID = "01a2b3c4-0000-7000-8000-000000000001"
+      let answer = try await policy.act(.with { $0.observation = observation }, options: Self.options)
+      // The network answers; the planner only shadows it, compared over the first three steps.
+      #expect(answer.chunk.modelVersion == "wc-mlp-2")
+      #expect(answer.chunk.cycleID == observation.cycleID)
+      #expect(answer.hasShadow)
+      #expect(answer.shadow.version == "scripted-planner-1")
+      #expect(answer.shadow.prefixSteps == 3)
+      // The same comparison, computed here from the planner's own chunk.
+      _ = try await policy.activateModel(.with { $0.version = "scripted-planner-1" }, options: Self.options)
+      let planned = try await policy.act(.with { $0.observation = observation }, options: Self.options)
+      #expect(planned.chunk.modelVersion == "scripted-planner-1")
+      // The planner answers now and is the shadow: nothing to compare.
+      #expect(!planned.hasShadow)
+      var sumSquares = 0.0
+      for step in 0..<3 {
+        for (a, b) in zip(answer.chunk.steps[step].jointPositionsRad, planned.chunk.steps[step].jointPositionsRad) {
+          sumSquares += (a - b) * (a - b)
+        }
+      }
+      let expected = (sumSquares / Double(3 * answer.chunk.jointNames.count)).squareRoot()
+      #expect(expected > 0)
+      #expect(abs(answer.shadow.divergenceRad - expected) < 1e-9)
+      var buffer: [UInt8] = []
+      member.metrics.emit(into: &buffer)
+      let text = String(decoding: buffer, as: UTF8.self)
+      #expect(text.contains("workcell_policy_shadow_divergence_radians_count{shadow=\"scripted-planner-1\",model=\"wc-mlp-2\"} 1"))
+
+      // Rollback: back to the network in one call; then nothing earlier is left to go back to
+      // but the planner again (a rollback undoes the last switch).
+      let rolledBack = try await policy.rollbackModel(.with { $0.reason = "test" }, options: Self.options)
+      #expect(rolledBack.rolledBackVersion == "scripted-planner-1")
+      #expect(rolledBack.activeVersion == "wc-mlp-2")
+      #expect(try await policy.act(.with { $0.observation = observation }, options: Self.options).chunk.modelVersion == "wc-mlp-2")
+
+      // Stop the shadow; an unknown shadow is NOT_FOUND and changes nothing.
+      let unknown = await Self.code { _ = try await policy.shadowModel(.with { $0.version = "no-such-model" }, options: Self.options) }
+      #expect(unknown == .notFound)
+      let stopped = try await policy.shadowModel(.init(), options: Self.options)
+      #expect(stopped.previousShadowVersion == "scripted-planner-1" && stopped.shadowVersion.isEmpty)
+      #expect(!(try await policy.act(.with { $0.observation = observation }, options: Self.options).hasShadow))
+    }
+  }
+
+  @Test("a rollback with nothing to roll back to is FAILED_PRECONDITION", .timeLimit(.minutes(2)))
+  func nothingToRollBack() async throws {
+    try await Self.withPolicy { _, policy in
+      let code = await Self.code { _ = try await policy.rollbackModel(.init(), options: Self.options) }
+      #expect(code == .failedPrecondition)
+    }
+  }
+
   @Test("a missing joint is INVALID_ARGUMENT naming it", .timeLimit(.minutes(2)))
   func missingJoint() async throws {
     try await Self.withPolicy { _, policy in

@@ -77,8 +77,9 @@ final class CellClock: Sendable {
     }
   }
 
-  /// A wall-clock timeout for a wait of `seconds` on the cell's clock (room on a simulation).
-  func wallTimeout(seconds: Double) -> Double { fleet.wallTimeout(seconds: seconds) }
+  /// The wall-clock timeout of a call that should take `seconds` on the cell's clock (nil: none,
+  /// on the fleet's in-process simulation clock; see `WorkcellClock.wallTimeout`).
+  func wallTimeout(seconds: Double) -> Double? { fleet.wallTimeout(seconds: seconds) }
 
   /// Sleeps `seconds` of the cell's time.
   func sleep(seconds: Double) async throws {

@@ -391,20 +391,22 @@ struct RobotCycleRunner: Sendable {
         $0.gripperWidthsM = state.grippers.map(\.widthM)
         $0.estimate = observed
         $0.phase = policyPhase
+        $0.cycleID = context.cycleID
       }
       do {
         let asked = clock.now()
-        let chunk = try await peers.policy.act(
+        let answer = try await peers.policy.act(
           .with { $0.observation = observation },
-          options: .timeout(seconds: clock.wallTimeout(seconds: 2))
-        ).chunk
+          options: .timeout(seconds: clock.wallTimeout(seconds: 2)))
+        let chunk = answer.chunk
         context.modelVersion = chunk.modelVersion
         feed.send(chunk)
         if config.episodes != nil {
           context.frames.append(
             Self.episodeFrame(
               observation, armJointsRad: joints, chunk: chunk, step: step, since: context.startedAt,
-              latencyMs: clock.now().timeIntervalSince(asked) * 1000, touch: config.touch))
+              latencyMs: clock.now().timeIntervalSince(asked) * 1000, touch: config.touch,
+              shadow: answer.hasShadow ? answer.shadow : nil))
         }
         if logger.logLevel <= .trace, let first = chunk.steps.first, let last = chunk.steps.last {
           let tcp0 = config.layout.tcpInRobotM(armJointsRad: first.jointPositionsRad) - tcp
@@ -625,7 +627,7 @@ struct RobotCycleRunner: Sendable {
   /// `armJointsRad`, in `armJointNames` order, as the replan read them), step 0 of its answer.
   static func episodeFrame(
     _ observation: Workcell_Policy_V1_Observation, armJointsRad: [Double], chunk: Workcell_Policy_V1_ActionChunk,
-    step: CycleStep, since: Date, latencyMs: Double, touch: Bool
+    step: CycleStep, since: Date, latencyMs: Double, touch: Bool, shadow: Workcell_Policy_V1_ShadowComparison? = nil
   ) -> Episode.Frame {
     let estimate = observation.estimate
     func confidence(_ modality: Workcell_Perception_V1_Modality) -> Double {
@@ -646,7 +648,8 @@ struct RobotCycleRunner: Sendable {
     let observedAt = observation.observedAt.date
     return Episode.Frame(
       timeS: observedAt.timeIntervalSince(since), step: step.rawValue, state: state, action: action,
-      modelVersion: chunk.modelVersion, latencyMs: latencyMs, sequence: observation.sequence)
+      modelVersion: chunk.modelVersion, latencyMs: latencyMs, sequence: observation.sequence,
+      shadowVersion: shadow?.version, shadowDivergenceRad: shadow?.divergenceRad)
   }
 
   /// The finished cycle as an episode: its frames and what yield's record says of it.

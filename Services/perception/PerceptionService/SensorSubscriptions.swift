@@ -50,7 +50,7 @@ final class SensorSubscriptions: Service, Sendable {
       for camera in [robot.feederCamera, robot.fixtureCamera] where !streams.contains(.camera(camera)) {
         streams.append(.camera(camera))
       }
-      if ProcessInfo.processInfo.environment["XP_NOTACTILE"] == nil { streams.append(.tactile(robot: robot.robot, gripper: robot.gripper)) }
+      streams.append(.tactile(robot: robot.robot, gripper: robot.gripper))
     }
     self.streams = streams
     // The connection's own reconnect backoff follows ours: its default (up to 2 min) would keep

@@ -18,4 +18,8 @@ struct PolicyConfig: Sendable {
   var latency: LatencyModel = .none
   /// Robots answered by another version than the active one from the start (canaries).
   var canaries: [(robot: String, version: String)] = []
+  /// The version run in the shadow from the start (nil: none).
+  var shadow: String?
+  /// Steps of a chunk a shadow is compared over (the part a robot executes before it replans).
+  var shadowPrefixSteps = 5
 }

@@ -28,6 +28,16 @@ struct PolicyMetrics: Sendable {
       labels: [], buckets: [1, 2, 3, 4, 6, 8, 12, 16, 32])
   }
 
+  /// How far a shadow model's chunks are from the answered ones (joint-space RMS over the
+  /// executed prefix), by shadow and answering version.
+  func shadowDivergence(shadow: String, answering: String) -> ValueHistogram {
+    registry.makeValueHistogram(
+      descriptor: MetricNameDescriptor(
+        metricName: "workcell_policy_shadow_divergence", unitName: "radians",
+        helpText: "Joint-space RMS difference between a shadow model's chunk and the answered one over the executed prefix."),
+      labels: [("shadow", shadow), ("model", answering)], buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1])
+  }
+
   /// Chunks served, by RPC and model version.
   func chunks(rpc: String, model: String) -> Counter {
     registry.makeCounter(

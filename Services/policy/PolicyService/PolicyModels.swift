@@ -22,6 +22,13 @@ actor PolicyModels {
   let planner: ScriptedChunkPlanner
   /// When the service started (the planner's "loaded at").
   let startedAt = Date()
+  /// The version computing chunks in the shadow of the answering one (never executed); nil = none.
+  private(set) var shadowVersion: String?
+  /// The shadow model's batcher (nil while the shadow is the planner or none runs).
+  private var shadowBatcher: PolicyBatcher?
+  /// The version that answered every robot before the last full activation (what a rollback
+  /// goes back to).
+  private(set) var previousActiveVersion: String?
 
   init(initial: LoadedModel, batcher config: PolicyBatcher.Config, planner: ScriptedChunkPlanner, plannerActive: Bool) {
     loaded[initial.version] = initial
@@ -53,7 +60,58 @@ actor PolicyModels {
       return (chunk, nil)
     }
     let chosen = version == activeVersion ? batcher : canaryBatchers[version] ?? batcher
-    return (await chosen.act(observation), chosen)
+    let chunk = await chosen.act(observation)
+    lastPlans[robot] = chunk
+    return (chunk, chosen)
+  }
+
+  /// The shadow's chunk for the observation `robot` was just answered on (nil when no shadow
+  /// runs, or the shadow is the version that answers `robot`). The planner as shadow plans on
+  /// from the chunk the robot was given last, the one it tracks.
+  func shadowAnswer(_ observation: PolicyObservation, robot: String, answered: PolicyChunk) async -> PolicyChunk? {
+    guard let shadowVersion, shadowVersion != version(for: robot) else { return nil }
+    if shadowVersion == ScriptedChunkPlanner.version { return planner.plan(observation, previous: answered) }
+    return await shadowBatcher?.act(observation)
+  }
+
+  /// Runs `version` in the shadow (nil: none); returns the shadow before.
+  func shadow(_ version: String?) throws(WorkcellError) -> String? {
+    let previous = shadowVersion
+    guard let version else {
+      shadowVersion = nil
+      shadowBatcher = nil
+      return previous
+    }
+    if version == ScriptedChunkPlanner.version {
+      shadowBatcher = nil
+    } else {
+      guard let model = loaded[version] else {
+        throw WorkcellError(
+          .notFound, "Model '\(version)' is not loaded (loaded: \((order + [ScriptedChunkPlanner.version]).joined(separator: ", "))); LoadModel it first.")
+      }
+      if shadowVersion != version { shadowBatcher = PolicyBatcher(model: model.model, config: batcherConfig) }
+    }
+    shadowVersion = version
+    return previous
+  }
+
+  /// Makes the version that answered every robot before the last full activation answer again
+  /// and ends every canary; with no earlier activation, only ends the canaries. Returns the
+  /// version that answered before (the active one).
+  func rollback() async throws(WorkcellError) -> String {
+    let current = activeVersion
+    guard let previous = previousActiveVersion else {
+      guard !canaries.isEmpty else {
+        throw WorkcellError(
+          .failedPrecondition,
+          "Nothing to roll back: '\(current)' has answered every robot since the start and no canary runs.")
+      }
+      canaries = [:]
+      canaryBatchers = [:]
+      return current
+    }
+    _ = try await activate(previous)
+    return current
   }
 
   /// Makes `version` answer `robots` only (a canary; the active version answers the rest).
@@ -75,7 +133,7 @@ actor PolicyModels {
     return previous
   }
 
-  /// The scripted planner's last chunk per robot (its warm start).
+  /// The last chunk each robot was given, by whichever version (the scripted planner's warm start).
   private var lastPlans: [String: PolicyChunk] = [:]
 
   /// Every loaded model in load order.
@@ -105,6 +163,7 @@ actor PolicyModels {
   func activate(_ version: String) async throws(WorkcellError) -> String {
     if version == ScriptedChunkPlanner.version {
       let previous = activeVersion
+      if previous != version { previousActiveVersion = previous }
       activeVersion = version
       canaries = [:]
       canaryBatchers = [:]
@@ -115,6 +174,7 @@ actor PolicyModels {
         .notFound, "Model '\(version)' is not loaded (loaded: \((order + [ScriptedChunkPlanner.version]).joined(separator: ", "))); LoadModel it first.")
     }
     let previous = activeVersion
+    if previous != version { previousActiveVersion = previous }
     activeVersion = version
     await batcher.activate(model.model)
     canaries = [:]

@@ -76,6 +76,21 @@ public struct PolicyOptions: ParsableArguments, Sendable {
         + "group_by=model_version compares them."))
   var canary: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "A model run in the shadow from the start: VERSION (a loaded model or scripted-planner-1) computes a chunk for every observation, never executed.",
+      discussion:
+        "Env: WORKCELL_POLICY_SHADOW. Default: none. Each answer's ActResponse.shadow and the metric "
+        + "workcell_policy_shadow_divergence_radians give how far the shadow's chunk is from the answered one "
+        + "(joint-space RMS over --shadow-prefix-steps); the cell records it in the episode. Later: the ShadowModel RPC."))
+  var shadow: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Steps a shadow's chunk is compared over: the part of a chunk a robot executes before it replans.",
+      discussion: "Env: WORKCELL_POLICY_SHADOW_PREFIX_STEPS. Default: 5 (the cell replans every 100 ms, 5 steps of 20 ms)."))
+  var shadowPrefixSteps: Int?
+
   public init() {}
 
   /// Flags merged with the environment and defaults, validated.
@@ -139,8 +154,14 @@ public struct PolicyOptions: ParsableArguments, Sendable {
       }
       canaries.append((parts[0], parts[1]))
     }
+    let shadowVersion = try env.value(shadow, "WORKCELL_POLICY_SHADOW", default: "")
+    let prefix = try env.value(shadowPrefixSteps, "WORKCELL_POLICY_SHADOW_PREFIX_STEPS", default: 5)
+    guard (1...1000).contains(prefix) else {
+      throw ValidationError("--shadow-prefix-steps must be 1–1000, got \(prefix).")
+    }
     return PolicyConfig(
       modelPath: path, batcher: PolicyBatcher.Config(maxBatchSize: maxBatchSize, window: .milliseconds(window)),
-      layout: layout, scriptedPlanner: plannerName == "scripted", latency: latency, canaries: canaries)
+      layout: layout, scriptedPlanner: plannerName == "scripted", latency: latency, canaries: canaries,
+      shadow: shadowVersion.isEmpty ? nil : shadowVersion, shadowPrefixSteps: prefix)
   }
 }

@@ -119,6 +119,7 @@ enum PolicyProtoMapping {
         }
       }
       $0.phase = Workcell_Common_V1_CycleStep(rawValue: chunk.cycleStep.rawValue) ?? .unspecified
+      $0.cycleID = observation.cycleID
     }
   }
 

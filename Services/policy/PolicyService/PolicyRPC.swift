@@ -26,8 +26,11 @@ struct PolicyRPC: Workcell_Policy_V1_Policy.SimpleServiceProtocol {
     request: Workcell_Policy_V1_ActRequest, context: ServerContext
   ) async throws -> Workcell_Policy_V1_ActResponse {
     guard request.hasObservation else { throw WorkcellError(.invalidArgument, "ActRequest needs an observation.") }
-    let chunk = try await chunk(for: request.observation, rpc: "act")
-    return .with { $0.chunk = chunk }
+    let (chunk, shadow) = try await chunk(for: request.observation, rpc: "act")
+    return .with {
+      $0.chunk = chunk
+      if let shadow { $0.shadow = shadow }
+    }
   }
 
   func session(
@@ -40,8 +43,12 @@ struct PolicyRPC: Workcell_Policy_V1_Policy.SimpleServiceProtocol {
       guard message.hasObservation else {
         throw WorkcellError(.invalidArgument, "SessionRequest needs an observation.")
       }
-      let chunk = try await chunk(for: message.observation, rpc: "session")
-      try await response.write(.with { $0.chunk = chunk })
+      let (chunk, shadow) = try await chunk(for: message.observation, rpc: "session")
+      try await response.write(
+        .with {
+          $0.chunk = chunk
+          if let shadow { $0.shadow = shadow }
+        })
     }
   }
 
@@ -51,6 +58,7 @@ struct PolicyRPC: Workcell_Policy_V1_Policy.SimpleServiceProtocol {
     let all = await models.all
     let active = await models.activeVersion
     let canaries = await models.canaries
+    let shadow = await models.shadowVersion
     let planner = models.planner
     let startedAt = models.startedAt
     return .with {
@@ -59,6 +67,35 @@ struct PolicyRPC: Workcell_Policy_V1_Policy.SimpleServiceProtocol {
         + [PolicyProtoMapping.info(planner: planner, loadedAt: startedAt, active: active == ScriptedChunkPlanner.version)]
       $0.activeVersion = active
       $0.canaryVersions = canaries
+      $0.shadowVersion = shadow ?? ""
+    }
+  }
+
+  func shadowModel(
+    request: Workcell_Policy_V1_ShadowModelRequest, context: ServerContext
+  ) async throws -> Workcell_Policy_V1_ShadowModelResponse {
+    let version = request.version.isEmpty ? nil : request.version
+    let previous = try await models.shadow(version)
+    logger.notice(
+      version == nil ? "shadow stopped" : "shadow model set",
+      metadata: ["model": "\(version ?? "")", "previous": "\(previous ?? "")"])
+    return .with {
+      $0.previousShadowVersion = previous ?? ""
+      $0.shadowVersion = version ?? ""
+    }
+  }
+
+  func rollbackModel(
+    request: Workcell_Policy_V1_RollbackModelRequest, context: ServerContext
+  ) async throws -> Workcell_Policy_V1_RollbackModelResponse {
+    let rolledBack = try await models.rollback()
+    let active = await models.activeVersion
+    logger.notice(
+      "model rolled back",
+      metadata: ["from": "\(rolledBack)", "to": "\(active)", "reason": "\(request.reason)"])
+    return .with {
+      $0.rolledBackVersion = rolledBack
+      $0.activeVersion = active
     }
   }
 
@@ -99,9 +136,11 @@ struct PolicyRPC: Workcell_Policy_V1_Policy.SimpleServiceProtocol {
     }
   }
 
-  /// One observation through the batcher, timed, as a proto chunk.
+  /// One observation through the batcher, timed, as a proto chunk; with a shadow model running,
+  /// the shadow's chunk for the same observation compared with it (after the answer, so the
+  /// shadow never changes what the robot gets; it adds its own compute time to the call).
   private func chunk(for observation: Workcell_Policy_V1_Observation, rpc: String) async throws
-    -> Workcell_Policy_V1_ActionChunk
+    -> (Workcell_Policy_V1_ActionChunk, Workcell_Policy_V1_ShadowComparison?)
   {
     let now = Date()
     let observedAt = observation.hasObservedAt ? observation.observedAt : PolicyProtoMapping.timestamp(now)
@@ -120,6 +159,18 @@ struct PolicyRPC: Workcell_Policy_V1_Policy.SimpleServiceProtocol {
       metrics.inference(batchSize: statistics.lastBatchSize).record(elapsed)
       batchSize = statistics.lastBatchSize
     }
+    var shadow: Workcell_Policy_V1_ShadowComparison?
+    if let shadowChunk = await models.shadowAnswer(input, robot: observation.robot.robot, answered: answer) {
+      let prefix = config.shadowPrefixSteps
+      if let divergence = answer.jointDivergenceRad(from: shadowChunk, prefixSteps: prefix) {
+        metrics.shadowDivergence(shadow: shadowChunk.modelVersion, answering: answer.modelVersion).record(divergence)
+        shadow = .with {
+          $0.version = shadowChunk.modelVersion
+          $0.divergenceRad = divergence
+          $0.prefixSteps = UInt32(clamping: min(prefix, answer.steps.count, shadowChunk.steps.count))
+        }
+      }
+    }
     let delayS = config.latency.delaySeconds(call: calls.next())
     if delayS > 0 { try await clock.sleep(seconds: delayS) }
     metrics.chunks(rpc: rpc, model: answer.modelVersion).increment()
@@ -129,7 +180,7 @@ struct PolicyRPC: Workcell_Policy_V1_Policy.SimpleServiceProtocol {
         "robot": "\(observation.robot.robot)", "sequence": "\(observation.sequence)", "model": "\(answer.modelVersion)",
         "batch": "\(batchSize)",
       ])
-    return PolicyProtoMapping.chunk(answer, observation: observation, observedAt: observedAt)
+    return (PolicyProtoMapping.chunk(answer, observation: observation, observedAt: observedAt), shadow)
   }
 }
 

@@ -12,7 +12,9 @@ public enum PolicyService: FleetService {
   public static let discussion = """
     Serves workcell.policy.v1.Policy over PolicyRuntime (docs/policy.md). At start it loads and \
     activates --model (default models/policy/wc-mlp-2.safetensors relative to the working \
-    directory); LoadModel and ActivateModel add and switch versions without a restart. Act and \
+    directory); LoadModel and ActivateModel add and switch versions without a restart, ActivateModel \
+    with robots makes a canary, ShadowModel runs a candidate beside the answering one (--shadow), \
+    RollbackModel goes back in one call. Act and \
     Session from several robots share forward passes (--batch-window-ms, --max-batch). The TCP \
     comes from forward kinematics of the measured joints and the pin seat from the cell layout \
     (--pin-seat-m); the torso's sway is not observed. --planner scripted answers with the built-in \
@@ -43,6 +45,14 @@ public enum PolicyService: FleetService {
         throw ValidationError("--canary \(robot)=\(version): \(error.message)")
       }
       context.logger.notice("canary at start", metadata: ["robot": "\(robot)", "model": "\(version)"])
+    }
+    if let shadow = config.shadow {
+      do throws(WorkcellError) {
+        _ = try await models.shadow(shadow)
+      } catch {
+        throw ValidationError("--shadow \(shadow): \(error.message)")
+      }
+      context.logger.notice("shadow model at start", metadata: ["model": "\(shadow)"])
     }
     context.logger.info(
       "policy configured",
