@@ -36,6 +36,13 @@ worldConfig.tactileHz = 0
 worldConfig.imuHz = 0
 for kind in WorldFault.allCases { worldConfig.failureRates[kind] = min(kind.defaultRate * options.failureRateScale, 1) }
 
+if let input = options.inferFeatures {
+  exit(InferFeaturesCommand.run(input: input, modelPath: options.model, output: options.out))
+}
+if let target = options.exportDataset {
+  exit(ExportDatasetCommand.run(options: options, target: target, worldConfig: worldConfig))
+}
+
 let clock = ContinuousClock()
 if options.planner == "scripted" {
   // The scripted planner through the same closed loop (no model file): the baseline a model is
@@ -69,7 +76,7 @@ if options.planner == "scripted" {
       "scripted planner through control (latency \(latencyMs) ms): \(tally.fastened)/\(tally.cycles) fastened (\(tally.summary)); "
         + "failures by the step reached: \(tally.failureSteps); chunks refused \(refused); "
         + "\(String(format: "%.1f", seconds(clock.now - started))) s")
-    exit(0)
+    exit(writeReport(tally, driver: "scripted-planner-1", seeds: seeds, options: options, latencyMs: latencyMs))
   }
   let tally = ClosedLoop.evaluate(
     stepPeriodMs: options.stepPeriodMs, act: { planner.plan($0) }, seeds: seeds, cyclesPerSeed: options.evalCyclesPerSeed,
@@ -77,10 +84,10 @@ if options.planner == "scripted" {
   say(
     "scripted planner: \(tally.fastened)/\(tally.cycles) fastened (\(tally.summary)); failures by the step reached: "
       + "\(tally.failureSteps); \(String(format: "%.1f", seconds(clock.now - started))) s")
-  exit(0)
+  exit(writeReport(tally, driver: "scripted-planner-1", seeds: seeds, options: options))
 }
 if options.evalOnly {
-  let path = options.outputDirectory + "/" + options.version + ".safetensors"
+  let path = options.model ?? (options.outputDirectory + "/" + options.version + ".safetensors")
   guard let data = FileManager.default.contents(atPath: path) else {
     FileHandle.standardError.write(Data("workcell-train: cannot read \(path)\n".utf8))
     exit(1)
@@ -92,6 +99,7 @@ if options.evalOnly {
       model: model, seeds: seeds, cyclesPerSeed: options.evalCyclesPerSeed, config: worldConfig,
       replanSteps: options.replanSteps, trace: options.traceEval ? { say("  " + $0) } : nil)
     say("policy: \(tally.fastened)/\(tally.cycles) fastened (\(tally.summary)); failures by the step reached: \(tally.failureSteps)")
+    exit(writeReport(tally, driver: model.architecture.version, seeds: seeds, options: options))
   } catch {
     FileHandle.standardError.write(Data("workcell-train: \(error)\n".utf8))
     exit(1)
