@@ -4,12 +4,14 @@
 # evaluates it closed loop on held-out seeds against the scripted planner, and the results go
 # into the model card. docs/policy.md, "Training with PyTorch".
 #
-#   scripts/train-policy.sh [--version V] [--out DIR] [--work DIR] [--small] [--debug]
+#   scripts/train-policy.sh [--version V] [--out DIR] [--work DIR] [--rounds N] [--small] [--debug]
 #                           [--export "ARGS"] [--train "ARGS"] [--eval "ARGS"]
 #
 #   --version V   model version and file name (default wc-mlp-torch-1)
 #   --out DIR     where the model, card and plot go (default models/policy)
 #   --work DIR    where the dataset and reports go (default a new temporary directory)
+#   --rounds N    training rounds (default 1); round k > 1 re-exports the demonstrations plus expert
+#                 takeovers from round k-1's model (workcell-train --takeover-model) and trains anew
 #   --small       a smoke run of a minute or so: 4 worlds, 200 training steps, 4 held-out worlds
 #   --debug       use the debug build (.build/debug) instead of building -c release
 #   --export/--train/--eval "ARGS"   extra arguments for each step (workcell-train, train_policy.py,
@@ -23,6 +25,7 @@ cd "$root"
 version=wc-mlp-torch-1
 out=models/policy
 work=""
+rounds=1
 small=0
 config=release
 export_args=""
@@ -33,12 +36,13 @@ while [ $# -gt 0 ]; do
     --version) version=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
     --small) small=1; shift ;;
     --debug) config=debug; shift ;;
     --export) export_args=$2; shift 2 ;;
     --train) train_args=$2; shift 2 ;;
     --eval) eval_args=$2; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "train-policy: unknown option $1 (see --help)" >&2; exit 64 ;;
   esac
 done
@@ -64,11 +68,10 @@ train_bin="$bin/workcell-train"
 
 [ -n "$work" ] || work=$(mktemp -d "${TMPDIR:-/tmp}/train-policy.XXXXXX")
 mkdir -p "$work"
-dataset="$work/dataset"
-rm -rf "$dataset" "$dataset.staging" "$dataset.partial"
+case "$rounds" in ''|*[!0-9]*|0) echo "train-policy: --rounds $rounds: expected a positive integer" >&2; exit 64 ;; esac
 
 if [ $small = 1 ]; then
-  sizes_export="--train-seeds 4 --cycles-per-seed 1"
+  sizes_export="--train-seeds 4 --cycles-per-seed 1 --dagger-seeds 4 --takeovers-per-seed 1"
   sizes_train="--max-steps 200"
   sizes_eval="--eval-seeds 4 --eval-cycles-per-seed 1"
 else
@@ -77,22 +80,41 @@ else
   sizes_eval=""
 fi
 
-step "1/3 export demonstrations as a LeRobot v3.0 dataset ($dataset)"
-# shellcheck disable=SC2086
-"$train_bin" --export-dataset "$dataset" --python "$python" $sizes_export $export_args
-
-step "2/3 train with PyTorch (training/train_policy.py)"
 mkdir -p "$out"
-# shellcheck disable=SC2086
-"$python" training/train_policy.py --dataset "$dataset" --out "$out" --version "$version" $sizes_train $train_args
+previous=""
+round_reports=()
+for round in $(seq 1 "$rounds"); do
+  if [ "$round" = "$rounds" ]; then model_dir=$out; model_version=$version
+  else model_dir="$work/round-$round"; model_version="$version-round-$round"; fi
+  mkdir -p "$model_dir"
+  dataset="$work/dataset-round-$round"
+  rm -rf "$dataset" "$dataset.staging" "$dataset.partial"
+  takeovers=()
+  [ -n "$previous" ] && takeovers=(--takeover-model "$previous")
 
-step "3/3 closed loop on held-out seeds: $version, then the scripted planner on the same seeds"
-# shellcheck disable=SC2086
-"$train_bin" --eval-only --model "$out/$version.safetensors" --report-json "$work/policy.json" $sizes_eval $eval_args
+  step "round $round/$rounds: 1/3 export demonstrations${previous:+ and takeovers from $(basename "$previous")} as a LeRobot v3.0 dataset ($dataset)"
+  # shellcheck disable=SC2086
+  "$train_bin" --export-dataset "$dataset" --python "$python" "${takeovers[@]}" $sizes_export $export_args
+
+  step "round $round/$rounds: 2/3 train $model_version with PyTorch (training/train_policy.py)"
+  # shellcheck disable=SC2086
+  "$python" training/train_policy.py --dataset "$dataset" --out "$model_dir" --version "$model_version" $sizes_train $train_args
+
+  step "round $round/$rounds: 3/3 closed loop of $model_version on held-out seeds"
+  # shellcheck disable=SC2086
+  "$train_bin" --eval-only --model "$model_dir/$model_version.safetensors" --report-json "$work/policy-round-$round.json" \
+    $sizes_eval $eval_args
+  round_reports+=(--round-report "$work/policy-round-$round.json")
+  previous="$model_dir/$model_version.safetensors"
+done
+
+step "the scripted planner on the same held-out seeds"
 # shellcheck disable=SC2086
 "$train_bin" --planner scripted --report-json "$work/planner.json" $sizes_eval $eval_args
 
 wall=$(( $(date +%s) - started ))
-"$python" training/model_card.py --card "$out/$version.md" --policy-report "$work/policy.json" \
-  --planner-report "$work/planner.json" --wall-seconds "$wall"
+rounds_args=()
+[ "$rounds" -gt 1 ] && rounds_args=("${round_reports[@]}")
+"$python" training/model_card.py --card "$out/$version.md" --policy-report "$work/policy-round-$rounds.json" \
+  --planner-report "$work/planner.json" "${rounds_args[@]}" --wall-seconds "$wall"
 step "done in ${wall} s: $out/$version.safetensors, $out/$version.md, $out/$version.losses.png (dataset and reports in $work)"

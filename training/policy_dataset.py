@@ -186,4 +186,4 @@ def _check_finite(d: PolicyDataset, frame_index: np.ndarray) -> None:
             raise DatasetError(
                 f"column {column!r} [{names[col]}] is {'NaN' if math.isnan(value) else value} in "
                 f"{d.episode_name(int(d.episode_index[row]))}, frame {int(frame_index[row])} "
-                f"({count} frame{'s' if count != 1 else ''} in all have a non-finite {column}); fix or drop the episode")
+                f"({count} frame{'s' if count != 1 else ''} in all with a non-finite {column}); fix or drop the episode")

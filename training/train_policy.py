@@ -261,7 +261,7 @@ def main(argv=None) -> int:
         print(f"train_policy: the written model differs from the trained one by {drift}", file=sys.stderr)
         return 1
     model_card.plot_losses(base + ".losses.png", result.history, args.version)
-    model_card.write(base + ".md", dataset=dataset, dataset_path=args.dataset, result=result, config=config,
+    model_card.write(base + ".md", dataset=dataset, result=result, config=config,
                      metadata=metadata, file_bytes=os.path.getsize(base + ".safetensors"),
                      wall_seconds=time.monotonic() - started, plot_name=os.path.basename(base) + ".losses.png")
     print(f"[train] wrote {base}.safetensors, {base}.md, {base}.losses.png in {time.monotonic() - started:.1f} s",

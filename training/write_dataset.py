@@ -186,6 +186,12 @@ def main():
         fail(f"--from {args.staging} has no manifest.json")
     if os.path.exists(args.target) and os.listdir(args.target):
         fail(f"--to {args.target} exists and is not empty; write into a new directory")
+    try:
+        import numpy  # noqa: F401
+        import pandas  # noqa: F401
+        import pyarrow  # noqa: F401
+    except ImportError as error:
+        fail(f"{error}: writing the dataset needs numpy, pandas and pyarrow (scripts/python-env.sh installs them into .venv)")
     started = time.monotonic()
     partial = args.target.rstrip("/") + ".partial"
     shutil.rmtree(partial, ignore_errors=True)

@@ -90,8 +90,8 @@ struct TrainOptions {
       --planner scripted        evaluate the scripted chunk planner (MotionPlanning) instead of a
                                 model, on the same held-out worlds and closed loop; trains nothing
       --through-control-latency-ms N
-                                with --planner scripted: the chunks go through the whole-body
-                                controller (as control runs it) and arrive N ms after the look
+                                with --planner scripted or --eval-only: the chunks go through the
+                                whole-body controller (as control runs it) and arrive N ms after the look
       --trace-eval              print the closed loop's state every 250 ms (diagnosis)
       -h, --help                this text
     DATASET (the PyTorch trainer's side: training/train_policy.py, scripts/train-policy.sh)

@@ -54,24 +54,10 @@ if options.planner == "scripted" {
   let started = clock.now
   if let latencyMs = options.throughControlLatencyMs {
     // Through the whole-body controller, with the fleet's round-trip latency.
-    var tally = ClosedLoop.Tally()
-    var refused = 0
-    for seed in seeds {
-      var loop = ControlledLoop(
-        world: CellWorld(seed: seed, config: worldConfig),
-        correction: options.noBalanceCorrection ? NoBalanceCorrection() : AnalyticBalanceCorrection())
-      var observer = SimObserver(robot: 0, seed: seed ^ 0x5EED_0B5E)
-      var sequence: UInt64 = 0
-      for _ in 0..<options.evalCyclesPerSeed {
-        let outcome = loop.cycle(
-          act: { planner.plan($0, previous: options.coldStart ? nil : $1) }, observer: &observer, stepPeriodMs: options.stepPeriodMs,
-          replanSteps: options.replanSteps, latencyMs: latencyMs, timeoutS: 12, sequence: &sequence, refused: &refused,
-          trace: options.traceEval ? { say("  " + $0) } : nil)
-        tally.outcomes[outcome.rawValue, default: 0] += 1
-        if outcome != .fastened { tally.failedInStep["\(observer.step)", default: 0] += 1 }
-        tally.cycles += 1
-      }
-    }
+    let (tally, refused) = ControlledLoop.evaluate(
+      act: { planner.plan($0, previous: options.coldStart ? nil : $1) }, seeds: seeds, cyclesPerSeed: options.evalCyclesPerSeed,
+      config: worldConfig, stepPeriodMs: options.stepPeriodMs, replanSteps: options.replanSteps, latencyMs: latencyMs,
+      balanceCorrection: !options.noBalanceCorrection, trace: options.traceEval ? { say("  " + $0) } : nil)
     say(
       "scripted planner through control (latency \(latencyMs) ms): \(tally.fastened)/\(tally.cycles) fastened (\(tally.summary)); "
         + "failures by the step reached: \(tally.failureSteps); chunks refused \(refused); "
@@ -95,6 +81,17 @@ if options.evalOnly {
   do {
     let model = try PolicyModel(bytes: [UInt8](data))
     let seeds = (0..<UInt64(options.evalSeeds)).map { options.firstEvalSeed + $0 }
+    if let latencyMs = options.throughControlLatencyMs {
+      let (tally, refused) = ControlledLoop.evaluate(
+        act: { observation, _ in model.act(observation) }, seeds: seeds, cyclesPerSeed: options.evalCyclesPerSeed,
+        config: worldConfig, stepPeriodMs: model.architecture.stepPeriodMs, replanSteps: options.replanSteps,
+        latencyMs: latencyMs, balanceCorrection: !options.noBalanceCorrection,
+        trace: options.traceEval ? { say("  " + $0) } : nil)
+      say(
+        "policy through control (latency \(latencyMs) ms): \(tally.fastened)/\(tally.cycles) fastened (\(tally.summary)); "
+          + "failures by the step reached: \(tally.failureSteps); chunks refused \(refused)")
+      exit(writeReport(tally, driver: model.architecture.version, seeds: seeds, options: options, latencyMs: latencyMs))
+    }
     let tally = ClosedLoop.evaluatePolicy(
       model: model, seeds: seeds, cyclesPerSeed: options.evalCyclesPerSeed, config: worldConfig,
       replanSteps: options.replanSteps, trace: options.traceEval ? { say("  " + $0) } : nil)

@@ -24,8 +24,8 @@ except ImportError:  # pragma: no cover - depends on the machine
                 "training/requirements.txt's torch==2.13.0 CPU wheel); the trainer's tests need it",
                 allow_module_level=True)
 
-# Two expert worlds, one cycle each, with perturbed copies: ~2 000 frames, a few seconds of debug build.
-EXPORT_ARGS = ["--train-seeds", "2", "--cycles-per-seed", "1"]
+# Three expert worlds, one cycle each, with perturbed copies: ~1 500 frames, a few seconds of debug build.
+EXPORT_ARGS = ["--train-seeds", "3", "--cycles-per-seed", "1"]
 
 
 def bin_dir() -> Path:

@@ -25,8 +25,8 @@ def test_the_export_is_a_lerobot_v3_dataset_of_features_and_chunks(dataset_dir):
     assert action["shape"] == [270] and action["names"][7] == "step_00.right_gripper.width_m"
     assert action["names"][-1] == "step_29.right_gripper.force_n"
     episodes = pq.read_table(dataset_dir / "meta/episodes/chunk-000/file-000.parquet").to_pylist()
-    # 2 worlds × 1 cycle, each with its perturbed copies as a second episode of the same length.
-    assert [(e["seed"], e["perturbed"]) for e in episodes] == [(1, False), (1, True), (2, False), (2, True)]
+    # 3 worlds × 1 cycle, each with its perturbed copies as a second episode of the same length.
+    assert [(e["seed"], e["perturbed"]) for e in episodes] == [(s, p) for s in (1, 2, 3) for p in (False, True)]
     assert episodes[0]["length"] == episodes[1]["length"] > 100
     data = pq.read_table(dataset_dir / "data/chunk-000/file-000.parquet")
     assert data.num_rows == info["total_frames"] == sum(e["length"] for e in episodes)
@@ -79,8 +79,8 @@ def test_same_seed_same_weights_other_seed_other_weights(dataset_dir):
 
 def test_training_lowers_the_validation_loss(dataset_dir):
     d = policy_dataset.load(str(dataset_dir))
-    result = train_policy.train(d, train_policy.TrainConfig(epochs=3, seed=1, progress=False, validation_fraction=0.5))
-    assert result.validation_rows > 0 and result.validation_seeds == [2]
+    result = train_policy.train(d, train_policy.TrainConfig(epochs=3, seed=1, progress=False, validation_fraction=0.34))
+    assert result.validation_rows > 0 and result.validation_seeds == [3]
     assert result.history[-1].validation_loss < result.history[0].validation_loss
     assert result.history[-1].train_loss < result.history[0].train_loss
 
