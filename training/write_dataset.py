@@ -119,8 +119,8 @@ def write(staging, target):
     }
     for row in episode_rows:
         sl = slice(row["dataset_from_index"], row["dataset_to_index"])
-        for feature in ("observation.state", "action", "frame_index", "episode_index", "index"):
-            for stat, value in lerobot_export.feature_stats(np, by_feature[feature][sl]).items():
+        for feature, values in by_feature.items():
+            for stat, value in lerobot_export.feature_stats(np, values[sl]).items():
                 row[f"stats/{feature}/{stat}"] = value
     episodes_path = os.path.join(target, lerobot_export.EPISODES_PATH.format(chunk_index=0, file_index=0))
     os.makedirs(os.path.dirname(episodes_path), exist_ok=True)

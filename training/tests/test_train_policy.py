@@ -94,3 +94,32 @@ def test_the_written_file_reads_back_into_the_same_network(dataset_dir, tmp_path
     x = torch.from_numpy(d.observations[:64])
     with torch.no_grad():
         assert torch.equal(loaded(x), result.model(x))
+
+
+def test_the_loop_appends_closed_loop_results_per_round_to_the_card(dataset_dir, tmp_path):
+    import model_card
+
+    out = tmp_path / "models"
+    assert train_policy.main(["--dataset", str(dataset_dir), "--out", str(out), "--version", "v", "--max-steps", "3",
+                              "--quiet"]) == 0
+    def report(driver, fastened, outcomes):
+        return {"driver": driver, "fastened": fastened, "cycles": 4, "outcomes": outcomes,
+                "failures_by_step": {"insert": 4 - fastened} if fastened < 4 else {}, "seeds": "100001-100002",
+                "cycles_per_seed": 2, "replan_steps": 5, "loop": "direct joint commands"}
+    paths = {}
+    for name, r in {"r1": report("v-round-1", 0, {"timedOut": 4}), "r2": report("v", 1, {"fastened": 1, "timedOut": 3}),
+                    "planner": report("scripted-planner-1", 4, {"fastened": 4})}.items():
+        paths[name] = tmp_path / f"{name}.json"
+        paths[name].write_text(json.dumps(r))
+    card = out / "v.md"
+    for _ in range(2):  # a second run replaces the section instead of adding another
+        assert model_card.main(["--card", str(card), "--policy-report", str(paths["r2"]), "--planner-report",
+                                str(paths["planner"]), "--round-report", str(paths["r1"]), "--round-report",
+                                str(paths["r2"]), "--wall-seconds", "12"]) == 0
+    text = card.read_text()
+    assert text.count("## Closed loop in simulation") == 1
+    assert "| v | 1/4 | 0.25 | fastened 1, timedOut 3 |" in text
+    assert "| scripted-planner-1 | 4/4 | 1.00 | fastened 4 |" in text
+    assert "| 1 | v-round-1 | 0/4 | timedOut 4 |" in text and "| 2 | v | 1/4 |" in text
+    assert "took 12 s of wall time" in text and "Not evaluated by the trainer" not in text
+    assert (out / "v.rounds.png").read_bytes()[:4] == b"\x89PNG"
