@@ -12,7 +12,7 @@
 #   --work DIR    where the dataset and reports go (default a new temporary directory)
 #   --rounds N    training rounds (default 1); round k > 1 re-exports the demonstrations plus expert
 #                 takeovers from round k-1's model (workcell-train --takeover-model) and trains anew
-#   --small       a smoke run of a minute or so: 4 worlds, 200 training steps, 4 held-out worlds
+#   --small       a smoke run of a minute or so: 4 worlds, at most 200 training steps, 4 held-out worlds
 #   --debug       use the debug build (.build/debug) instead of building -c release
 #   --export/--train/--eval "ARGS"   extra arguments for each step (workcell-train, train_policy.py,
 #                 workcell-train --eval-only and --planner scripted)
@@ -42,7 +42,7 @@ while [ $# -gt 0 ]; do
     --export) export_args=$2; shift 2 ;;
     --train) train_args=$2; shift 2 ;;
     --eval) eval_args=$2; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "train-policy: unknown option $1 (see --help)" >&2; exit 64 ;;
   esac
 done
