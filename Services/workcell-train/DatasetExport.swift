@@ -30,7 +30,9 @@ struct DatasetExport {
 
   /// Writes the staging directory: `manifest.json`, `observation.f32` and `action.f32`
   /// (little-endian float32, row-major, episodes one after another).
-  static func writeStaging(_ demonstrations: Demonstrations, description d: Description, to directory: String) throws(DatasetExportError) {
+  static func writeStaging(_ demonstrations: Demonstrations, description d: Description, to directory: String)
+    throws(DatasetExportError)
+  {
     let stateWidth = PolicyFeatures.count
     let actionWidth = demonstrations.count == 0 ? 0 : demonstrations.targets.count / demonstrations.count
     let actionNames = actionNames(chunkSteps: d.chunkSteps, jointNames: d.jointNames, gripperNames: d.gripperNames)
@@ -88,7 +90,8 @@ struct DatasetExport {
     }
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
-      throw DatasetExportError(.writerFailed, "\(script) exited with \(process.terminationStatus) (its message is above)")
+      throw DatasetExportError(
+        .writerFailed, "\(script) exited with \(process.terminationStatus) (its message is above)")
     }
   }
 

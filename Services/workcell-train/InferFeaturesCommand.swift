@@ -27,11 +27,15 @@ enum InferFeaturesCommand {
       return fail("--infer-features \(input): \(error)")
     }
     guard features.columns == PolicyFeatures.count else {
-      return fail("--infer-features \(input): \(features.columns) columns; features \(PolicyFeatures.version) have \(PolicyFeatures.count)")
+      return fail(
+        "--infer-features \(input): \(features.columns) columns; features \(PolicyFeatures.version) have \(PolicyFeatures.count)"
+      )
     }
     if let bad = features.values.firstIndex(where: { !$0.isFinite }) {
       let column = bad % features.columns
-      return fail("--infer-features \(input): row \(bad / features.columns), column \(column) (\(PolicyFeatures.names[column])) is \(features.values[bad])")
+      return fail(
+        "--infer-features \(input): row \(bad / features.columns), column \(column) (\(PolicyFeatures.names[column])) is \(features.values[bad])"
+      )
     }
     let outputs = model.forward(Matrix(rows: features.rows, columns: features.columns, values: features.values))
     let array = NumpyFloatArray(rows: outputs.rows, columns: outputs.columns, values: outputs.values)
@@ -40,7 +44,9 @@ enum InferFeaturesCommand {
     } catch {
       return fail("--out \(output): \(error)")
     }
-    say("inferred \(features.rows) observations with \(model.architecture.version) → \(output) (\(outputs.rows) × \(outputs.columns))")
+    say(
+      "inferred \(features.rows) observations with \(model.architecture.version) → \(output) (\(outputs.rows) × \(outputs.columns))"
+    )
     return 0
   }
 }

@@ -19,7 +19,9 @@ struct NumpyFloatArray: Equatable {
   /// Parses a file's bytes; refuses anything but a 2-D `<f4` C-order array.
   init(bytes: [UInt8]) throws(DatasetExportError) {
     func bad(_ why: String) -> DatasetExportError { DatasetExportError(.badArrayFile, ".npy: \(why)") }
-    guard bytes.count >= 10, Array(bytes[0..<6]) == Self.magic else { throw bad("not a .npy file (no \\x93NUMPY magic)") }
+    guard bytes.count >= 10, Array(bytes[0..<6]) == Self.magic else {
+      throw bad("not a .npy file (no \\x93NUMPY magic)")
+    }
     let major = bytes[6]
     let headerStart: Int
     let headerLength: Int
@@ -40,7 +42,9 @@ struct NumpyFloatArray: Equatable {
     guard let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")") else {
       throw bad("no shape in the header: \(header)")
     }
-    let dimensions = header[open.upperBound..<close].split(separator: ",").map { $0.filter { $0 != " " } }.filter { !$0.isEmpty }
+    let dimensions = header[open.upperBound..<close].split(separator: ",").map { $0.filter { $0 != " " } }.filter {
+      !$0.isEmpty
+    }
     guard dimensions.count == 2, let rows = Int(dimensions[0]), let columns = Int(dimensions[1]) else {
       throw bad("shape (\(header[open.upperBound..<close])) is not 2-D")
     }

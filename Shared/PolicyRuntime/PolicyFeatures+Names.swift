@@ -10,7 +10,10 @@ extension PolicyFeatures {
       "release_retreat", "fasten", "report",
     ]
     names += steps.map { "cycle_step.\($0)" }
-    for (prefix, suffix) in [("nut_from_tcp", "m"), ("nut_from_tcp_fine", "tanh_10mm"), ("nut_from_pin", "m"), ("nut_from_pin_fine", "tanh_10mm")] {
+    for (prefix, suffix) in [
+      ("nut_from_tcp", "m"), ("nut_from_tcp_fine", "tanh_10mm"), ("nut_from_pin", "m"),
+      ("nut_from_pin_fine", "tanh_10mm"),
+    ] {
       names += ["x", "y", "z"].map { "\(prefix).\($0)_\(suffix)" }
     }
     return names

@@ -12,7 +12,8 @@ import Testing
   @Test func namesMatchTheEncoding() {
     let observation = PolicyObservation(
       sequence: 0, observedAtS: 0, armJointPositionsRad: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7], gripperWidthM: 0.045,
-      nutPositionInTorsoM: [0.5, -0.3, 0.8], tcpPositionInTorsoM: [0.5, -0.3, 0.9], pinSeatInTorsoM: [0.55, -0.05, 0.776],
+      nutPositionInTorsoM: [0.5, -0.3, 0.8], tcpPositionInTorsoM: [0.5, -0.3, 0.9],
+      pinSeatInTorsoM: [0.55, -0.05, 0.776],
       nutYawRad: 0, splinePhaseDeg: 0, holding: true, seated: false, cycleStep: .carry)
     let row = PolicyFeatures.matrix([observation]).row(0)
     func value(_ name: String) -> Float { row[PolicyFeatures.names.firstIndex(of: name)!] }

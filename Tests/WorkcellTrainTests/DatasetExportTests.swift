@@ -6,7 +6,8 @@ import Testing
 
 @Suite struct DatasetExportTests {
   @Test func actionNamesFollowTheChunkLayout() {
-    let names = DatasetExport.actionNames(chunkSteps: 30, jointNames: (1...7).map { "right_arm_joint_\($0)" }, gripperNames: ["right_gripper"])
+    let names = DatasetExport.actionNames(
+      chunkSteps: 30, jointNames: (1...7).map { "right_arm_joint_\($0)" }, gripperNames: ["right_gripper"])
     #expect(names.count == 270)
     #expect(names[0] == "step_00.right_arm_joint_1.delta_rad")
     #expect(names[7] == "step_00.right_gripper.width_m")
@@ -27,15 +28,18 @@ import Testing
       d.sampleSeeds.append(5)
     }
     d.episodes = [
-      DemonstrationEpisode(seed: 5, cycleInSeed: 0, source: .expert, perturbed: false, outcome: "fastened", rows: [0, 2]),
-      DemonstrationEpisode(seed: 5, cycleInSeed: 0, source: .expert, perturbed: true, outcome: "fastened", rows: [1, 3]),
+      DemonstrationEpisode(
+        seed: 5, cycleInSeed: 0, source: .expert, perturbed: false, outcome: "fastened", rows: [0, 2]),
+      DemonstrationEpisode(
+        seed: 5, cycleInSeed: 0, source: .expert, perturbed: true, outcome: "fastened", rows: [1, 3]),
     ]
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("staging-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: directory) }
     try DatasetExport.writeStaging(
       d,
       description: .init(
-        chunkSteps: chunkSteps, stepPeriodMs: 20, jointNames: (1...7).map { "j\($0)" }, gripperNames: ["g"], provenance: ["k": "v"]),
+        chunkSteps: chunkSteps, stepPeriodMs: 20, jointNames: (1...7).map { "j\($0)" }, gripperNames: ["g"],
+        provenance: ["k": "v"]),
       to: directory)
     let observation = try Data(contentsOf: URL(fileURLWithPath: directory + "/observation.f32"))
     let floats = observation.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
@@ -45,7 +49,8 @@ import Testing
     let labels = action.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
     #expect(stride(from: 0, to: labels.count, by: 9).map { labels[$0] } == [0, 2000, 1000, 3000])
     let manifest = try #require(
-      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/manifest.json"))) as? [String: Any])
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/manifest.json")))
+        as? [String: Any])
     #expect(manifest["feature_version"] as? String == PolicyFeatures.version)
     #expect((manifest["state_names"] as? [String])?.count == PolicyFeatures.count)
     #expect(manifest["fps"] as? Int == 50)

@@ -37,7 +37,9 @@ import Testing
   func refusesWhatItCannotRead(descr: String, shape: String, fortran: Bool, reason: String) {
     var header = "{'descr': \(descr), 'fortran_order': \(fortran ? "True" : "False"), 'shape': \(shape), }"
     header += String(repeating: " ", count: 128 - 10 - header.utf8.count - 1) + "\n"
-    let bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8) + [UInt8](repeating: 0, count: 8)
+    let bytes: [UInt8] =
+      [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8)
+      + [UInt8](repeating: 0, count: 8)
     #expect {
       _ = try NumpyFloatArray(bytes: bytes)
     } throws: { error in
