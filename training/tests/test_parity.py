@@ -3,8 +3,13 @@ same ≥ 1 000 observations from a dataset, agree within 1e-4 on every output; a
 the wrong layout fails this check instead of reaching the fleet."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
+
+from conftest import TORCH_MISSING
+
+pytest.importorskip("torch", reason=TORCH_MISSING)
+
+import numpy as np
 import torch
 from safetensors.numpy import load_file, save_file
 

@@ -3,6 +3,12 @@ metadata the runtime requires, a model card and plot, determinism by seed, and t
 LeRobot v3.0 layout."""
 from __future__ import annotations
 
+import pytest
+
+from conftest import TORCH_MISSING
+
+pytest.importorskip("torch", reason=TORCH_MISSING)
+
 import json
 
 import numpy as np
