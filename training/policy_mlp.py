@@ -114,12 +114,27 @@ def architecture_metadata(model: PolicyMLP, *, version: str, chunk_steps: int, s
 
 
 def save(model: PolicyMLP, path: str, metadata: dict[str, str]) -> None:
-    """Writes the model as the Swift runtime reads it (safetensors, F32, __metadata__ strings)."""
-    from safetensors.numpy import save_file
+    """Writes the model as the Swift runtime reads it (safetensors, F32, __metadata__ strings).
+
+    The safetensors library writes `__metadata__` in hash order, different on every run; the header
+    is rewritten with the keys sorted (same tensors, offsets and data), so the same weights give the
+    same bytes and the same SHA-256 (the policy service lists models by it)."""
+    import json
+    import struct
+
+    from safetensors.numpy import save
 
     if metadata.get("format") != FORMAT:
         raise ValueError("metadata must come from architecture_metadata()")
-    save_file(swift_tensors(model), path, metadata={k: str(v) for k, v in metadata.items()})
+    data = save(swift_tensors(model), metadata={k: str(v) for k, v in metadata.items()})
+    (length,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + length])
+    ordered = {"__metadata__": dict(sorted(header.pop("__metadata__").items()))}
+    ordered.update(sorted(header.items()))
+    text = json.dumps(ordered, separators=(",", ":"), ensure_ascii=False).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + data[8 + length:])
 
 
 def load(path: str) -> tuple[PolicyMLP, dict[str, str]]:

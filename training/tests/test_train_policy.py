@@ -83,6 +83,24 @@ def test_same_seed_same_weights_other_seed_other_weights(dataset_dir):
     assert not np.array_equal(a["layers.0.weight"], c["layers.0.weight"])
 
 
+def test_same_seed_same_file_bytes(dataset_dir, tmp_path):
+    """The header is written in one order (the library's own is a hash order), so a re-run gives the
+    same SHA-256; the file still reads back with the library and its metadata."""
+    d = policy_dataset.load(str(dataset_dir))
+    files = []
+    for run in range(2):
+        result = train_policy.train(d, train_policy.TrainConfig(max_steps=5, seed=7, progress=False))
+        path = tmp_path / f"run{run}.safetensors"
+        policy_mlp.save(result.model, str(path),
+                        train_policy.metadata_for(d, result, train_policy.TrainConfig(seed=7), "same", "ds"))
+        files.append(path.read_bytes())
+    assert files[0] == files[1]
+    header_length = int.from_bytes(files[0][:8], "little")
+    assert header_length % 8 == 0
+    with safe_open(str(tmp_path / "run0.safetensors"), framework="numpy") as f:
+        assert f.metadata()["version"] == "same" and list(f.get_tensor("layers.1.weight").shape) == [256, 256]
+
+
 def test_training_lowers_the_validation_loss(dataset_dir):
     d = policy_dataset.load(str(dataset_dir))
     result = train_policy.train(d, train_policy.TrainConfig(epochs=3, seed=1, progress=False, validation_fraction=0.34))
