@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Creates (if missing) the Python venv used by Tests/Interop, training/ and scripts/bench, installs
 # Tests/Interop/requirements.txt and training/requirements.txt into it (only when the requirements
-# changed), and prints the
-# venv's path on stdout (one line; everything else goes to stderr):
+# changed), and prints the venv's path on stdout (one line; everything else goes to stderr):
 #
 #   venv=$(scripts/python-env.sh) && "$venv/bin/python" -m pytest Tests/Interop
 #
