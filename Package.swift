@@ -248,6 +248,8 @@ let package = Package(
       name: "WorkcellTrain",
       dependencies: ["CellWorld", "PolicyRuntime", "CycleSequencing", "MotionPlanning", "WholeBodyControl", "JointBus"], path: "Services/workcell-train",
       swiftSettings: swiftSettings),
+    // workcell-train's dataset side for the PyTorch trainer: .npy arrays, dataset staging files.
+    .testTarget(name: "WorkcellTrainTests", dependencies: ["WorkcellTrain", "PolicyRuntime"], swiftSettings: swiftSettings),
     // `workcell-bench <name>`: release-build benchmarks printing `metric: value unit` lines.
     .executableTarget(
       name: "WorkcellBench",

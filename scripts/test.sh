@@ -3,9 +3,9 @@
 #
 #   scripts/test.sh            everything (what CI runs)
 #
-# Steps: generated code matches Protos/ → Python venv (grpcio, pytest …) → the test database
+# Steps: generated code matches Protos/ → Python venv (grpcio, pytest, torch …) → the test database
 # script works → debug build of every target → Swift tests (unit + fleet) → deployment files →
-# Python interop tests.
+# Python interop tests → the PyTorch trainer's tests.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -61,6 +61,9 @@ scripts/check-deploy.sh "$bin_dir" || status=1
 
 step "Python interop tests (grpcio against the Swift servers)"
 "$python" -m pytest -q Tests/Interop || status=1
+
+step "Python trainer tests (training/tests: PyTorch ↔ Swift parity, bad datasets, a smoke training run)"
+"$python" -m pytest -q training/tests || status=1
 
 scripts/test-db.sh stop --dir "$db_dir" >/dev/null 2>&1 || true
 trap - EXIT

@@ -13,6 +13,9 @@ struct Demonstrations {
   var cycles = 0
   var outcomes: [ScriptedExpert.CycleResult: Int] = [:]
   var simulatedS = 0.0
+  /// The samples grouped as a dataset's episodes: one per recorded cycle, and one per cycle for
+  /// its perturbed copies (they are not a trajectory of their own, but keep the cycle's order).
+  var episodes: [DemonstrationEpisode] = []
 
   var count: Int { sampleSeeds.count }
 
@@ -49,7 +52,7 @@ struct Demonstrations {
         observer.startCycle()
         out.recordCycle(
           world: &world, expert: &expert, observer: &observer, sequence: &sequence, jitter: &jitter, seed: seed,
-          recording: recording)
+          recording: recording, source: .expert)
       }
       out.simulatedS += world.simTimeS
       progress(n + 1, out)
@@ -61,7 +64,7 @@ struct Demonstrations {
   /// every step period while it runs (the targets reach past the end: the arm then holds).
   mutating func recordCycle(
     world: inout CellWorld, expert: inout ScriptedExpert, observer: inout SimObserver, sequence: inout UInt64,
-    jitter: inout WorldRandom, seed: UInt64, recording: Recording
+    jitter: inout WorldRandom, seed: UInt64, recording: Recording, source: DemonstrationEpisode.Source
   ) {
     let period = recording.stepPeriodMs
     let chunkSteps = recording.chunkSteps
@@ -94,10 +97,16 @@ struct Demonstrations {
     world.removeNut(robot: 0)
     let ticks = trajectory.count / 8
     let arm = world.config.arm
+    let cycleInSeed = episodes.last { $0.seed == seed && !$0.perturbed }.map { $0.cycleInSeed + 1 } ?? 0
+    var original = DemonstrationEpisode(
+      seed: seed, cycleInSeed: cycleInSeed, source: source, perturbed: false, outcome: outcome.rawValue)
+    var copied = original
+    copied.perturbed = true
     for (k, observation) in observations.enumerated() {
       var copies = [observation]
       if recording.jointNoiseRad > 0 { copies.append(Self.perturbed(observation, arm: arm, sigmaRad: recording.jointNoiseRad, random: &jitter)) }
-      for copy in copies {
+      for (c, copy) in copies.enumerated() {
+        if c == 0 { original.rows.append(sampleSeeds.count) } else { copied.rows.append(sampleSeeds.count) }
         // The measured width is jittered: the expert's width leaves 45 mm only when it closes, so
         // without this the policy reads its own small width errors as "closing" and closes.
         var jittered = copy
@@ -112,6 +121,8 @@ struct Demonstrations {
         sampleSeeds.append(seed)
       }
     }
+    if !original.rows.isEmpty { episodes.append(original) }
+    if !copied.rows.isEmpty { episodes.append(copied) }
   }
 
   /// The observation with the arm displaced: joints offset by Gaussian noise, the TCP moved by
@@ -161,7 +172,7 @@ struct Demonstrations {
         expert.startCycle()
         out.recordCycle(
           world: &world, expert: &expert, observer: &observer, sequence: &sequence, jitter: &jitter, seed: seed,
-          recording: recording)
+          recording: recording, source: .takeover)
       }
       out.simulatedS += world.simTimeS
     }
@@ -170,6 +181,12 @@ struct Demonstrations {
 
   /// Appends another set of samples.
   mutating func append(_ other: Demonstrations) {
+    let offset = count
+    episodes += other.episodes.map { episode in
+      var moved = episode
+      moved.rows = episode.rows.map { $0 + offset }
+      return moved
+    }
     features += other.features
     targets += other.targets
     sampleSeeds += other.sampleSeeds

@@ -32,6 +32,13 @@ struct TrainOptions {
   var throughControlLatencyMs: Int?
   var noBalanceCorrection = false
   var coldStart = false
+  var exportDataset: String?
+  var takeoverModel: String?
+  var python: String?
+  var inferFeatures: String?
+  var model: String?
+  var out: String?
+  var reportJSON: String?
 
   static let usage = """
     workcell-train: demonstrations from the scripted expert in the simulated cell → a policy MLP.
@@ -76,14 +83,31 @@ struct TrainOptions {
     OUTPUT
       --output DIR              directory for the weights and model card (default models/policy)
       --version NAME            model version, the files' base name (default wc-mlp-2)
-      --eval-only               load <output>/<version>.safetensors and only evaluate it
+      --eval-only               load <output>/<version>.safetensors (or --model FILE) and only
+                                evaluate it, e.g. a model trained by training/train_policy.py
+      --report-json FILE        with --eval-only or --planner scripted: also write the tally as
+                                JSON ({"fastened", "cycles", "outcomes", "failures_by_step", "seeds"})
       --planner scripted        evaluate the scripted chunk planner (MotionPlanning) instead of a
                                 model, on the same held-out worlds and closed loop; trains nothing
       --through-control-latency-ms N
-                                with --planner scripted: the chunks go through the whole-body
-                                controller (as control runs it) and arrive N ms after the look
+                                with --planner scripted or --eval-only: the chunks go through the
+                                whole-body controller (as control runs it) and arrive N ms after the look
       --trace-eval              print the closed loop's state every 250 ms (diagnosis)
       -h, --help                this text
+    DATASET (the PyTorch trainer's side: training/train_policy.py, scripts/train-policy.sh)
+      --export-dataset DIR      record the demonstrations (DATA options) and write them as a LeRobot
+                                v3.0 dataset in DIR (new or empty) instead of training: one frame per
+                                sample, observation.state = the policy features, action = the label
+                                chunk flattened; Parquet written by training/write_dataset.py (pyarrow)
+      --takeover-model FILE     with --export-dataset: also record expert takeovers from this model's
+                                rollouts (DAGGER options: --dagger-seeds, --takeovers-per-seed)
+      --python PY               the Python that writes the Parquet (default $WORKCELL_PYTHON, else
+                                .venv/bin/python, else python3)
+      --infer-features IN.npy   run the Swift runtime's forward pass (raw outputs, before chunk
+                                decoding) on the float32 [N, 41] features in IN.npy with --model FILE
+                                and write [N, outputs] to --out OUT.npy (the parity test's Swift side)
+      --model FILE              the model file for --infer-features or --eval-only
+      --out FILE                the output of --infer-features
     """
 
   struct ParseError: Error { var message: String }
@@ -116,6 +140,13 @@ struct TrainOptions {
       case "--through-control-latency-ms": throughControlLatencyMs = try int(flag)
       case "--no-balance-correction": noBalanceCorrection = true
       case "--cold-start": coldStart = true
+      case "--export-dataset": exportDataset = try value(flag)
+      case "--takeover-model": takeoverModel = try value(flag)
+      case "--python": python = try value(flag)
+      case "--infer-features": inferFeatures = try value(flag)
+      case "--model": model = try value(flag)
+      case "--out": out = try value(flag)
+      case "--report-json": reportJSON = try value(flag)
       case "--planner":
         planner = try value(flag)
         guard ["model", "scripted"].contains(planner) else {

@@ -36,6 +36,13 @@ worldConfig.tactileHz = 0
 worldConfig.imuHz = 0
 for kind in WorldFault.allCases { worldConfig.failureRates[kind] = min(kind.defaultRate * options.failureRateScale, 1) }
 
+if let input = options.inferFeatures {
+  exit(InferFeaturesCommand.run(input: input, modelPath: options.model, output: options.out))
+}
+if let target = options.exportDataset {
+  exit(ExportDatasetCommand.run(options: options, target: target, worldConfig: worldConfig))
+}
+
 let clock = ContinuousClock()
 if options.planner == "scripted" {
   // The scripted planner through the same closed loop (no model file): the baseline a model is
@@ -47,29 +54,15 @@ if options.planner == "scripted" {
   let started = clock.now
   if let latencyMs = options.throughControlLatencyMs {
     // Through the whole-body controller, with the fleet's round-trip latency.
-    var tally = ClosedLoop.Tally()
-    var refused = 0
-    for seed in seeds {
-      var loop = ControlledLoop(
-        world: CellWorld(seed: seed, config: worldConfig),
-        correction: options.noBalanceCorrection ? NoBalanceCorrection() : AnalyticBalanceCorrection())
-      var observer = SimObserver(robot: 0, seed: seed ^ 0x5EED_0B5E)
-      var sequence: UInt64 = 0
-      for _ in 0..<options.evalCyclesPerSeed {
-        let outcome = loop.cycle(
-          act: { planner.plan($0, previous: options.coldStart ? nil : $1) }, observer: &observer, stepPeriodMs: options.stepPeriodMs,
-          replanSteps: options.replanSteps, latencyMs: latencyMs, timeoutS: 12, sequence: &sequence, refused: &refused,
-          trace: options.traceEval ? { say("  " + $0) } : nil)
-        tally.outcomes[outcome.rawValue, default: 0] += 1
-        if outcome != .fastened { tally.failedInStep["\(observer.step)", default: 0] += 1 }
-        tally.cycles += 1
-      }
-    }
+    let (tally, refused) = ControlledLoop.evaluate(
+      act: { planner.plan($0, previous: options.coldStart ? nil : $1) }, seeds: seeds, cyclesPerSeed: options.evalCyclesPerSeed,
+      config: worldConfig, stepPeriodMs: options.stepPeriodMs, replanSteps: options.replanSteps, latencyMs: latencyMs,
+      balanceCorrection: !options.noBalanceCorrection, trace: options.traceEval ? { say("  " + $0) } : nil)
     say(
       "scripted planner through control (latency \(latencyMs) ms): \(tally.fastened)/\(tally.cycles) fastened (\(tally.summary)); "
         + "failures by the step reached: \(tally.failureSteps); chunks refused \(refused); "
         + "\(String(format: "%.1f", seconds(clock.now - started))) s")
-    exit(0)
+    exit(writeReport(tally, driver: "scripted-planner-1", seeds: seeds, options: options, latencyMs: latencyMs))
   }
   let tally = ClosedLoop.evaluate(
     stepPeriodMs: options.stepPeriodMs, act: { planner.plan($0) }, seeds: seeds, cyclesPerSeed: options.evalCyclesPerSeed,
@@ -77,10 +70,10 @@ if options.planner == "scripted" {
   say(
     "scripted planner: \(tally.fastened)/\(tally.cycles) fastened (\(tally.summary)); failures by the step reached: "
       + "\(tally.failureSteps); \(String(format: "%.1f", seconds(clock.now - started))) s")
-  exit(0)
+  exit(writeReport(tally, driver: "scripted-planner-1", seeds: seeds, options: options))
 }
 if options.evalOnly {
-  let path = options.outputDirectory + "/" + options.version + ".safetensors"
+  let path = options.model ?? (options.outputDirectory + "/" + options.version + ".safetensors")
   guard let data = FileManager.default.contents(atPath: path) else {
     FileHandle.standardError.write(Data("workcell-train: cannot read \(path)\n".utf8))
     exit(1)
@@ -88,10 +81,22 @@ if options.evalOnly {
   do {
     let model = try PolicyModel(bytes: [UInt8](data))
     let seeds = (0..<UInt64(options.evalSeeds)).map { options.firstEvalSeed + $0 }
+    if let latencyMs = options.throughControlLatencyMs {
+      let (tally, refused) = ControlledLoop.evaluate(
+        act: { observation, _ in model.act(observation) }, seeds: seeds, cyclesPerSeed: options.evalCyclesPerSeed,
+        config: worldConfig, stepPeriodMs: model.architecture.stepPeriodMs, replanSteps: options.replanSteps,
+        latencyMs: latencyMs, balanceCorrection: !options.noBalanceCorrection,
+        trace: options.traceEval ? { say("  " + $0) } : nil)
+      say(
+        "policy through control (latency \(latencyMs) ms): \(tally.fastened)/\(tally.cycles) fastened (\(tally.summary)); "
+          + "failures by the step reached: \(tally.failureSteps); chunks refused \(refused)")
+      exit(writeReport(tally, driver: model.architecture.version, seeds: seeds, options: options, latencyMs: latencyMs))
+    }
     let tally = ClosedLoop.evaluatePolicy(
       model: model, seeds: seeds, cyclesPerSeed: options.evalCyclesPerSeed, config: worldConfig,
       replanSteps: options.replanSteps, trace: options.traceEval ? { say("  " + $0) } : nil)
     say("policy: \(tally.fastened)/\(tally.cycles) fastened (\(tally.summary)); failures by the step reached: \(tally.failureSteps)")
+    exit(writeReport(tally, driver: model.architecture.version, seeds: seeds, options: options))
   } catch {
     FileHandle.standardError.write(Data("workcell-train: \(error)\n".utf8))
     exit(1)

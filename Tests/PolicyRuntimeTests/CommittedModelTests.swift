@@ -4,28 +4,29 @@ import Testing
 
 @testable import PolicyRuntime
 
-/// The committed model (models/policy/wc-mlp-2.safetensors) loads and imitates the expert.
+/// The committed models load and imitate the expert: the default (models/policy/wc-mlp-2, Swift
+/// trainer) and the one training/train_policy.py wrote (wc-mlp-torch-2, PyTorch).
 @Suite struct CommittedModelTests {
-  static let version = "wc-mlp-2"
+  static let versions = ["wc-mlp-2", "wc-mlp-torch-2"]
 
-  static func modelBytes() throws -> [UInt8] {
+  static func modelBytes(_ version: String) throws -> [UInt8] {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .deletingLastPathComponent()
     let url = root.appendingPathComponent("models/policy/\(version).safetensors")
     return [UInt8](try Data(contentsOf: url))
   }
 
-  @Test func loadsWithItsArchitecture() throws {
-    let bytes = try Self.modelBytes()
+  @Test(arguments: versions) func loadsWithItsArchitecture(version: String) throws {
+    let bytes = try Self.modelBytes(version)
     #expect(bytes.count < 2_000_000)
     let model = try PolicyModel(bytes: bytes)
-    #expect(model.architecture.version == Self.version)
+    #expect(model.architecture.version == version)
     #expect(model.architecture.chunkSteps == 30)
     #expect(model.architecture.stepPeriodMs == 20)
   }
 
-  @Test func followsTheExpertWhileCarrying() throws {
-    let model = try PolicyModel(bytes: try Self.modelBytes())
+  @Test(arguments: versions) func followsTheExpertWhileCarrying(version: String) throws {
+    let model = try PolicyModel(bytes: try Self.modelBytes(version))
     var config = CellWorldConfig.withoutFailures
     config.robotCount = 1
     config.cameraHz = 0

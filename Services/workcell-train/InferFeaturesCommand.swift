@@ -1,0 +1,52 @@
+import Foundation
+import PolicyRuntime
+
+/// `workcell-train --infer-features IN.npy --model FILE --out OUT.npy`: the Swift runtime's
+/// forward pass (`PolicyModel.forward`: raw features → raw outputs, before chunk decoding) on
+/// observations a test took from a dataset, for the parity test against PyTorch
+/// (training/tests/test_parity.py). Returns the exit status.
+enum InferFeaturesCommand {
+  static func run(input: String, modelPath: String?, output: String?) -> Int32 {
+    func fail(_ message: String) -> Int32 {
+      FileHandle.standardError.write(Data("workcell-train: \(message)\n".utf8))
+      return 1
+    }
+    guard let modelPath, let output else { return fail("--infer-features needs --model FILE and --out FILE.npy") }
+    let model: PolicyModel
+    do {
+      model = try PolicyModel(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: modelPath))))
+    } catch {
+      return fail("--model \(modelPath): \(error)")
+    }
+    let features: NumpyFloatArray
+    do {
+      features = try NumpyFloatArray(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: input))))
+    } catch let error as DatasetExportError {
+      return fail("--infer-features \(input): \(error.message)")
+    } catch {
+      return fail("--infer-features \(input): \(error)")
+    }
+    guard features.columns == PolicyFeatures.count else {
+      return fail(
+        "--infer-features \(input): \(features.columns) columns; features \(PolicyFeatures.version) have \(PolicyFeatures.count)"
+      )
+    }
+    if let bad = features.values.firstIndex(where: { !$0.isFinite }) {
+      let column = bad % features.columns
+      return fail(
+        "--infer-features \(input): row \(bad / features.columns), column \(column) (\(PolicyFeatures.names[column])) is \(features.values[bad])"
+      )
+    }
+    let outputs = model.forward(Matrix(rows: features.rows, columns: features.columns, values: features.values))
+    let array = NumpyFloatArray(rows: outputs.rows, columns: outputs.columns, values: outputs.values)
+    do {
+      try Data(array.encoded()).write(to: URL(fileURLWithPath: output))
+    } catch {
+      return fail("--out \(output): \(error)")
+    }
+    say(
+      "inferred \(features.rows) observations with \(model.architecture.version) → \(output) (\(outputs.rows) × \(outputs.columns))"
+    )
+    return 0
+  }
+}

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The policy's training loop: Swift records the demonstrations in the simulated cell and writes
+# them as a LeRobot v3.0 dataset → PyTorch trains the MLP (training/train_policy.py) → Swift
+# evaluates it closed loop on held-out seeds against the scripted planner, and the results go
+# into the model card. docs/policy.md, "Training with PyTorch".
+#
+#   scripts/train-policy.sh [--version V] [--out DIR] [--work DIR] [--rounds N] [--small] [--debug]
+#                           [--export "ARGS"] [--train "ARGS"] [--eval "ARGS"]
+#
+#   --version V   model version and file name (default wc-mlp-torch-1)
+#   --out DIR     where the model, card and plot go (default models/policy)
+#   --work DIR    where the dataset and reports go (default a new temporary directory)
+#   --rounds N    training rounds (default 1); round k > 1 re-exports the demonstrations plus expert
+#                 takeovers from round k-1's model (workcell-train --takeover-model) and trains anew
+#   --small       a smoke run of a minute or so: 4 worlds, at most 200 training steps, 4 held-out worlds
+#   --debug       use the debug build (.build/debug) instead of building -c release
+#   --export/--train/--eval "ARGS"   extra arguments for each step (workcell-train, train_policy.py,
+#                 workcell-train --eval-only and --planner scripted)
+# Environment: WORKCELL_PYTHON (default .venv/bin/python, made by scripts/python-env.sh),
+# WORKCELL_BIN_DIR (a directory holding a built workcell-train; skips the build).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+version=wc-mlp-torch-1
+out=models/policy
+work=""
+rounds=1
+small=0
+config=release
+export_args=""
+train_args=""
+eval_args=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --version) version=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --work) work=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --small) small=1; shift ;;
+    --debug) config=debug; shift ;;
+    --export) export_args=$2; shift 2 ;;
+    --train) train_args=$2; shift 2 ;;
+    --eval) eval_args=$2; shift 2 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    *) echo "train-policy: unknown option $1 (see --help)" >&2; exit 64 ;;
+  esac
+done
+
+step() { printf '\n=== train-policy: %s (%s)\n' "$1" "$(date -u +%H:%M:%S)" >&2; }
+started=$(date +%s)
+python=${WORKCELL_PYTHON:-}
+if [ -z "$python" ]; then
+  step "Python environment (scripts/python-env.sh)"
+  python="$(scripts/python-env.sh)/bin/python"
+fi
+"$python" -c 'import torch, pyarrow, safetensors, matplotlib' 2>/dev/null \
+  || { echo "train-policy: $python lacks torch/pyarrow/safetensors/matplotlib (pip install -r training/requirements.txt)" >&2; exit 1; }
+
+if [ -n "${WORKCELL_BIN_DIR:-}" ]; then
+  bin="$WORKCELL_BIN_DIR"
+else
+  step "build workcell-train ($config)"
+  swift build -c "$config" --product workcell-train >&2
+  bin=$(swift build -c "$config" --show-bin-path)
+fi
+train_bin="$bin/workcell-train"
+
+[ -n "$work" ] || work=$(mktemp -d "${TMPDIR:-/tmp}/train-policy.XXXXXX")
+mkdir -p "$work"
+case "$rounds" in ''|*[!0-9]*|0) echo "train-policy: --rounds $rounds: expected a positive integer" >&2; exit 64 ;; esac
+
+if [ $small = 1 ]; then
+  sizes_export="--train-seeds 4 --cycles-per-seed 1 --dagger-seeds 4 --takeovers-per-seed 1"
+  sizes_train="--max-steps 200"
+  sizes_eval="--eval-seeds 4 --eval-cycles-per-seed 1"
+else
+  sizes_export=""
+  sizes_train=""
+  sizes_eval=""
+fi
+
+mkdir -p "$out"
+previous=""
+round_reports=()
+for round in $(seq 1 "$rounds"); do
+  if [ "$round" = "$rounds" ]; then model_dir=$out; model_version=$version
+  else model_dir="$work/round-$round"; model_version="$version-round-$round"; fi
+  mkdir -p "$model_dir"
+  dataset="$work/dataset-round-$round"
+  rm -rf "$dataset" "$dataset.staging" "$dataset.partial"
+  takeovers=()
+  [ -n "$previous" ] && takeovers=(--takeover-model "$previous")
+
+  step "round $round/$rounds: 1/3 export demonstrations${previous:+ and takeovers from $(basename "$previous")} as a LeRobot v3.0 dataset ($dataset)"
+  # shellcheck disable=SC2086
+  "$train_bin" --export-dataset "$dataset" --python "$python" "${takeovers[@]}" $sizes_export $export_args
+
+  step "round $round/$rounds: 2/3 train $model_version with PyTorch (training/train_policy.py)"
+  # shellcheck disable=SC2086
+  "$python" training/train_policy.py --dataset "$dataset" --out "$model_dir" --version "$model_version" $sizes_train $train_args
+
+  step "round $round/$rounds: 3/3 closed loop of $model_version on held-out seeds"
+  # shellcheck disable=SC2086
+  "$train_bin" --eval-only --model "$model_dir/$model_version.safetensors" --report-json "$work/policy-round-$round.json" \
+    $sizes_eval $eval_args
+  round_reports+=(--round-report "$work/policy-round-$round.json")
+  previous="$model_dir/$model_version.safetensors"
+done
+
+step "the scripted planner on the same held-out seeds"
+# shellcheck disable=SC2086
+"$train_bin" --planner scripted --report-json "$work/planner.json" $sizes_eval $eval_args
+
+wall=$(( $(date +%s) - started ))
+rounds_args=()
+[ "$rounds" -gt 1 ] && rounds_args=("${round_reports[@]}")
+"$python" training/model_card.py --card "$out/$version.md" --policy-report "$work/policy-round-$rounds.json" \
+  --planner-report "$work/planner.json" "${rounds_args[@]}" --wall-seconds "$wall"
+step "done in ${wall} s: $out/$version.safetensors, $out/$version.md, $out/$version.losses.png (dataset and reports in $work)"
