@@ -22,10 +22,6 @@ import Foundation
 /// Times are whole microseconds since the run's start (`startTime`): a `Date` is rounded to the
 /// microsecond, so the same simulated instant is the same number whatever the start time.
 public final class SimulationClock: WorkcellClock, @unchecked Sendable {
-  /// A wall-clock timeout in a simulation is this many times the simulated duration (at least
-  /// `minimumWallTimeoutS`): only the safety net of a wait that never ends.
-  public static let wallTimeoutFactor = 20.0
-  public static let minimumWallTimeoutS = 30.0
   /// Looks at the holds before the owner's thread parks in `waitUntilIdle`.
   static let spinsBeforeParking = 64
 
@@ -86,9 +82,7 @@ public final class SimulationClock: WorkcellClock, @unchecked Sendable {
 
   public var isSimulated: Bool { true }
 
-  public func wallTimeout(seconds: Double) -> Double {
-    max(seconds * Self.wallTimeoutFactor, Self.minimumWallTimeoutS)
-  }
+  public func wallTimeout(seconds: Double) -> Double? { nil }
 
   public var elapsed: Duration { .microseconds(elapsedMicroseconds) }
 

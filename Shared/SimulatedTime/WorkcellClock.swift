@@ -11,11 +11,13 @@ public protocol WorkcellClock: Sendable {
   /// Sleeps until the clock reads `date` or later. Throws `CancellationError` when the task is
   /// cancelled while waiting.
   func sleep(until date: Date) async throws
-  /// A wall-clock timeout for an RPC or I/O wait that should take `seconds` on this clock. The
-  /// wall clock returns `seconds`; a simulation gives the wait room, because a simulated second
-  /// may take longer than a wall second on a loaded machine (the wall timeout is only the
-  /// safety net of a wait that never ends; what happens in time is decided on the clock).
-  func wallTimeout(seconds: Double) -> Double
+  /// The wall-clock timeout for an RPC that should take `seconds` on this clock, or nil for none.
+  /// The wall clock returns `seconds`. The simulation clock returns nil: every participant runs
+  /// in this process on its time, where a wall timer decides nothing (what happens in time is
+  /// decided on the clock) and costs a timer task per call on both ends. A participant that hangs
+  /// holding the clock shows as a stall the clock's owner reports; a cycle that never ends, as the
+  /// shift's drain deadline (`workcell demo`).
+  func wallTimeout(seconds: Double) -> Double?
   /// The clock is simulated: time stands still while participants compute.
   var isSimulated: Bool { get }
   /// Runs `body` as a participant that holds a simulated clock while it computes (its sleeps on
@@ -68,7 +70,7 @@ public struct WallClock: WorkcellClock {
     try Task.checkCancellation()
   }
 
-  public func wallTimeout(seconds: Double) -> Double { seconds }
+  public func wallTimeout(seconds: Double) -> Double? { seconds }
 
   public var isSimulated: Bool { false }
 

@@ -49,4 +49,11 @@ extension CallOptions {
     if waitForReady { options.waitForReady = true }
     return options
   }
+
+  /// The defaults with a wall-clock timeout of `seconds`, or without one when nil (a call on the
+  /// in-process simulation clock: `WorkcellClock.wallTimeout(seconds:)`).
+  public static func timeout(seconds: Double?) -> CallOptions {
+    guard let seconds else { return .defaults }
+    return .timeout(seconds: seconds)
+  }
 }
