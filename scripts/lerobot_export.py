@@ -4,7 +4,7 @@ cell) into a LeRobot dataset v3.0 (docs/episodes.md). `workcell episodes export`
 also run on its own:
 
     python scripts/lerobot_export.py --from DIR --to OUT [--outcome ok|nok|all] [--model VERSION]
-                                     [--cycles ID,ID,...]
+                                     [--cycles ID,ID,...] [--frames replans|trace]
 
 Writes, as LeRobot's v3.0 layout has them:
   meta/info.json                                codebase_version "v3.0", fps, features, paths
@@ -14,7 +14,11 @@ Writes, as LeRobot's v3.0 layout has them:
   data/chunk-000/file-000.parquet               one row per frame
 
 A frame is one replan of the cell: `observation.state` is what the policy was shown, `action` step 0
-of the chunk it answered. Frames keep their order; `timestamp` is frame_index / fps (LeRobot's
+of the chunk it answered. With `--frames trace` a frame is one sample of what control executed
+(its loop's own 50 Hz trace, kept in the episode): `observation.state` the working arm's measured
+joint positions and velocities and the gripper width, `action` the joint and gripper targets the
+loop sent with that state; fps is the trace's rate, and an episode without a trace is named and
+skipped. Frames keep their order; `timestamp` is frame_index / fps (LeRobot's
 convention) and `cycle_time_s` the replan's true time since the cycle started (the cell does not
 replan while a PLC handshake or the fastening runs).
 
@@ -100,7 +104,29 @@ def feature_stats(np, values):
     return stats
 
 
-def export(episodes, target):
+TRACE_EXTRAS = ("policy.latency_ms", "shadow.divergence_rad")
+
+
+def as_trace_episode(episode):
+    """The episode with its frames replaced by control's trace samples (None without a trace)."""
+    trace = episode.get("trace")
+    if not trace or not trace.get("time_s"):
+        return None
+    joints, gripper = trace["joint_names"], trace["gripper_name"]
+    frames = []
+    for i, t in enumerate(trace["time_s"]):
+        frames.append({
+            "time_s": t,
+            "state": trace["position_rad"][i] + trace["velocity_rad_per_s"][i] + [trace["gripper_width_m"][i]],
+            "action": trace["commanded_position_rad"][i] + [trace["commanded_gripper_width_m"][i]],
+        })
+    return dict(
+        episode, frames=frames, replan_hz=1000 / trace["period_ms"],
+        state_names=[f"{j}.pos" for j in joints] + [f"{j}.vel" for j in joints] + [f"{gripper}.width"],
+        action_names=[f"{j}.target" for j in joints] + [f"{gripper}.target_width"])
+
+
+def export(episodes, target, extras=TRACE_EXTRAS):
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -118,7 +144,7 @@ def export(episodes, target):
 
     rows = {k: [] for k in (
         "observation.state", "action", "timestamp", "frame_index", "episode_index", "index", "task_index",
-        "next.done", "next.reward", "cycle_time_s", "policy.latency_ms", "shadow.divergence_rad")}
+        "next.done", "next.reward", "cycle_time_s") + tuple(extras)}
     episode_rows = []
     index = 0
     for episode_index, e in enumerate(episodes):
@@ -138,10 +164,12 @@ def export(episodes, target):
             rows["next.done"].append(last)
             rows["next.reward"].append(np.float32(1.0 if (last and ok) else 0.0))
             rows["cycle_time_s"].append(np.float32(f["time_s"]))
-            rows["policy.latency_ms"].append(np.float32(f.get("latency_ms", 0.0)))
-            # A shadow model's distance from the executed chunk (NaN where none ran).
-            divergence = f.get("shadow_divergence_rad")
-            rows["shadow.divergence_rad"].append(np.float32(math.nan if divergence is None else divergence))
+            if "policy.latency_ms" in rows:
+                rows["policy.latency_ms"].append(np.float32(f.get("latency_ms", 0.0)))
+            if "shadow.divergence_rad" in rows:
+                # A shadow model's distance from the executed chunk (NaN where none ran).
+                divergence = f.get("shadow_divergence_rad")
+                rows["shadow.divergence_rad"].append(np.float32(math.nan if divergence is None else divergence))
             index += 1
         episode_rows.append({
             "episode_index": episode_index,
@@ -178,9 +206,7 @@ def export(episodes, target):
         ("next.done", pa.bool_()),
         ("next.reward", pa.float32()),
         ("cycle_time_s", pa.float32()),
-        ("policy.latency_ms", pa.float32()),
-        ("shadow.divergence_rad", pa.float32()),
-    ])
+    ] + [(name, pa.float32()) for name in extras])
     table = pa.Table.from_pydict(
         {k: (pa.array([v.tolist() for v in rows[k]], type=schema.field(k).type)
              if k in ("observation.state", "action") else rows[k]) for k in schema.names},
@@ -202,9 +228,9 @@ def export(episodes, target):
         "task_index": np.asarray(rows["task_index"]),
         "next.reward": np.asarray(rows["next.reward"]),
         "cycle_time_s": np.asarray(rows["cycle_time_s"]),
-        "policy.latency_ms": np.asarray(rows["policy.latency_ms"]),
-        "shadow.divergence_rad": np.asarray(rows["shadow.divergence_rad"]),
     }
+    for name in extras:
+        stats_by_feature[name] = np.asarray(rows[name])
     for row in episode_rows:
         sl = slice(row["dataset_from_index"], row["dataset_to_index"])
         for feature, values in stats_by_feature.items():
@@ -236,9 +262,9 @@ def export(episodes, target):
         "next.done": scalar("bool"),
         "next.reward": scalar("float32"),
         "cycle_time_s": scalar("float32"),
-        "policy.latency_ms": scalar("float32"),
-        "shadow.divergence_rad": scalar("float32"),
     }
+    for name in extras:
+        features[name] = scalar("float32")
     data_mb = os.path.getsize(data_path) / 1e6
     info = {
         "codebase_version": CODEBASE_VERSION,
@@ -267,6 +293,10 @@ def main():
     parser.add_argument("--outcome", choices=["ok", "nok", "aborted", "all"], default="all")
     parser.add_argument("--model", default="", help="only episodes driven by this model version")
     parser.add_argument("--cycles", default="", help="only these cycle ids, comma-separated")
+    parser.add_argument(
+        "--frames", choices=["replans", "trace"], default="replans",
+        help="a frame per replan (10 Hz: what the policy saw and answered) or per sample of control's "
+             "own trace (50 Hz: what the arm did and was told)")
     args = parser.parse_args()
 
     if not os.path.isdir(args.source):
@@ -287,11 +317,20 @@ def main():
         print(f"lerobot_export: skipped torn episode {name} (written when the cell stopped)", file=sys.stderr)
     for problem in problems:
         print(f"lerobot_export: skipped {problem}", file=sys.stderr)
+    if args.frames == "trace":
+        traced = []
+        for e in episodes:
+            t = as_trace_episode(e)
+            if t is None:
+                print(f"lerobot_export: skipped {e['cycle_id']}: no control trace in the episode", file=sys.stderr)
+            else:
+                traced.append(t)
+        episodes = traced
     if not episodes:
         fail("no complete episode matched; nothing exported", status=2)
     staging = args.target.rstrip("/") + ".partial"
     shutil.rmtree(staging, ignore_errors=True)
-    frames = export(episodes, staging)
+    frames = export(episodes, staging, extras=TRACE_EXTRAS if args.frames == "replans" else ())
     if os.path.exists(args.target):
         os.rmdir(args.target)
     os.rename(staging, args.target)

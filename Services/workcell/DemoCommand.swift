@@ -171,7 +171,10 @@ struct DemoCommand: AsyncParsableCommand {
       injections: try DemoFleet.parseInjections(inject), estopAtS: estopAt, realtime: realtime, udpJointBus: udpJointBus, grpcOverNetwork: grpcOverNetwork, threadPool: threadPool, maxSpeed: maxSpeed, scriptedPlanner: planner == "scripted", visionOnly: visionOnly, tactileRefine: !noTactileRefine, retries: !noRetry,
       grpcBase: grpcPortBase, directory: directory,
       episodes: episodes == "off" ? nil : (episodes ?? directory.appendingPathComponent("episodes").path),
-      canary: canary ?? "", shadow: shadow ?? "", logLevel: Logger.Level(rawValue: logLevel) ?? .info)
+      canary: canary ?? "", shadow: shadow ?? "",
+      modelPath: try RepositoryFile.find(
+        "models/policy/wc-mlp-2.safetensors", hint: "run from the repository (the demo's policy loads the committed model)"),
+      logLevel: Logger.Level(rawValue: logLevel) ?? .info)
     let result = try await DemoFleet(settings: settings).run()
     switch report {
     case "json": print(result.json)

@@ -45,6 +45,8 @@ struct DemoFleet {
     var canary = ""
     /// The version the policy runs in the shadow, as the policy's --shadow ("" = none).
     var shadow = ""
+    /// The policy's model file (the committed one, found from wherever the demo runs).
+    var modelPath = "models/policy/wc-mlp-2.safetensors"
     var logLevel: Logger.Level = .info
   }
 
@@ -243,6 +245,7 @@ struct DemoFleet {
     env["WORKCELL_CELL_OUTBOX"] = settings.directory.appendingPathComponent("outbox.sqlite").path
     env["WORKCELL_CELL_EPISODES"] = settings.episodes ?? "off"
     env["WORKCELL_POLICY_PLANNER"] = settings.scriptedPlanner ? "scripted" : "model"
+    env["WORKCELL_POLICY_MODEL"] = settings.modelPath
     if !settings.canary.isEmpty { env["WORKCELL_POLICY_CANARY"] = settings.canary }
     if !settings.shadow.isEmpty { env["WORKCELL_POLICY_SHADOW"] = settings.shadow }
     env["WORKCELL_CELL_TOUCH"] = settings.visionOnly ? "off" : "on"

@@ -41,6 +41,12 @@ struct EpisodesCommand: ParsableCommand {
     @Option(help: "Only these cycle ids, comma-separated.")
     var cycles: String?
 
+    @Option(
+      help: ArgumentHelp(
+        "What a frame is: replans (10 Hz: what the policy saw and answered) or trace (50 Hz: what control executed).",
+        discussion: "trace frames come from control's own loop (Control/GetTrace, kept in each episode): the working arm's measured joint positions and velocities and gripper width as observation.state, the targets the loop sent as action."))
+    var frames = "replans"
+
     @Option(help: "The Python to run the exporter with (default: $WORKCELL_PYTHON, else .venv/bin/python, else python3).")
     var python: String?
 
@@ -50,6 +56,9 @@ struct EpisodesCommand: ParsableCommand {
     func validate() throws {
       guard ["ok", "nok", "aborted", "all"].contains(outcome) else {
         throw ValidationError("--outcome must be ok, nok, aborted or all, got '\(outcome)'.")
+      }
+      guard ["replans", "trace"].contains(frames) else {
+        throw ValidationError("--frames must be replans or trace, got '\(frames)'.")
       }
       var isDirectory: ObjCBool = false
       guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -64,7 +73,7 @@ struct EpisodesCommand: ParsableCommand {
         ?? (FileManager.default.isExecutableFile(atPath: ".venv/bin/python") ? ".venv/bin/python" : "python3")
       let process = Process()
       process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-      var arguments = [interpreter, script, "--from", source, "--to", target, "--outcome", outcome]
+      var arguments = [interpreter, script, "--from", source, "--to", target, "--outcome", outcome, "--frames", frames]
       if let model { arguments += ["--model", model] }
       if let cycles { arguments += ["--cycles", cycles] }
       process.arguments = arguments
@@ -78,17 +87,7 @@ struct EpisodesCommand: ParsableCommand {
     /// scripts/lerobot_export.py in the working directory's repository, or in the one this
     /// executable was built in (.build/<config>/workcell).
     static func findExporter() throws -> String {
-      let relative = "scripts/lerobot_export.py"
-      var candidates = [URL(fileURLWithPath: relative)]
-      var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-      for _ in 0..<5 {
-        candidates.append(directory.appendingPathComponent(relative))
-        directory = directory.deletingLastPathComponent()
-      }
-      guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
-        throw ValidationError("cannot find \(relative); run from the repository or pass --exporter.")
-      }
-      return found.path
+      try RepositoryFile.find("scripts/lerobot_export.py", hint: "run from the repository or pass --exporter")
     }
   }
 }

@@ -84,11 +84,14 @@ public struct Episode: Codable, Sendable, Equatable {
   public var failureCode: String
   public var attempts: Int
   public var cycleMs: Int
+  /// What control executed during the cycle, from its loop's own trace (nil: control could not
+  /// say; the episode is still written).
+  public var trace: Trace?
 
   public init(
     cycleID: String, robot: String, cell: String, modelVersion: String, startedAt: Date, task: String, replanHz: Double,
     stateNames: [String], actionNames: [String], frames: [Frame], steps: [StepTiming], outcome: String,
-    failureCode: String, attempts: Int, cycleMs: Int
+    failureCode: String, attempts: Int, cycleMs: Int, trace: Trace? = nil
   ) {
     self.cycleID = cycleID
     self.robot = robot
@@ -105,6 +108,7 @@ public struct Episode: Codable, Sendable, Equatable {
     self.failureCode = failureCode
     self.attempts = attempts
     self.cycleMs = cycleMs
+    self.trace = trace
   }
 
   enum CodingKeys: String, CodingKey {
@@ -117,6 +121,7 @@ public struct Episode: Codable, Sendable, Equatable {
     case actionNames = "action_names"
     case failureCode = "failure_code"
     case cycleMs = "cycle_ms"
+    case trace
   }
 }
 

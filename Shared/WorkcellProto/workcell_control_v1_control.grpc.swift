@@ -111,6 +111,19 @@ public enum Workcell_Control_V1_Control: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "GetTrace" metadata.
+        public enum GetTrace: Sendable {
+            /// Request type for "GetTrace".
+            public typealias Input = Workcell_Control_V1_GetTraceRequest
+            /// Response type for "GetTrace".
+            public typealias Output = Workcell_Control_V1_GetTraceResponse
+            /// Descriptor for "GetTrace".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "workcell.control.v1.Control"),
+                method: "GetTrace",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "workcell.control.v1.Control" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             Execute.descriptor,
@@ -119,7 +132,8 @@ public enum Workcell_Control_V1_Control: Sendable {
             Stop.descriptor,
             Resume.descriptor,
             WatchState.descriptor,
-            GetState.descriptor
+            GetState.descriptor,
+            GetTrace.descriptor
         ]
     }
 }
@@ -272,6 +286,26 @@ extension Workcell_Control_V1_Control {
             request: GRPCCore.StreamingServerRequest<Workcell_Control_V1_GetStateRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Workcell_Control_V1_GetStateResponse>
+
+        /// Handle the "GetTrace" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > What the loop executed over a time range, sampled by the loop itself at 50 Hz (measured and
+        /// > commanded joints, gripper widths) from a ring of the last 120 s: one call per cycle gives a
+        /// > recorder the executed trajectory without a call per tick.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Workcell_Control_V1_GetTraceRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Workcell_Control_V1_GetTraceResponse` messages.
+        func getTrace(
+            request: GRPCCore.StreamingServerRequest<Workcell_Control_V1_GetTraceRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Workcell_Control_V1_GetTraceResponse>
     }
 
     /// Service protocol for the "workcell.control.v1.Control" service.
@@ -408,6 +442,26 @@ extension Workcell_Control_V1_Control {
             request: GRPCCore.ServerRequest<Workcell_Control_V1_GetStateRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Workcell_Control_V1_GetStateResponse>
+
+        /// Handle the "GetTrace" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > What the loop executed over a time range, sampled by the loop itself at 50 Hz (measured and
+        /// > commanded joints, gripper widths) from a ring of the last 120 s: one call per cycle gives a
+        /// > recorder the executed trajectory without a call per tick.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Workcell_Control_V1_GetTraceRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Workcell_Control_V1_GetTraceResponse` message.
+        func getTrace(
+            request: GRPCCore.ServerRequest<Workcell_Control_V1_GetTraceRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Workcell_Control_V1_GetTraceResponse>
     }
 
     /// Simple service protocol for the "workcell.control.v1.Control" service.
@@ -544,6 +598,26 @@ extension Workcell_Control_V1_Control {
             request: Workcell_Control_V1_GetStateRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Workcell_Control_V1_GetStateResponse
+
+        /// Handle the "GetTrace" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > What the loop executed over a time range, sampled by the loop itself at 50 Hz (measured and
+        /// > commanded joints, gripper widths) from a ring of the last 120 s: one call per cycle gives a
+        /// > recorder the executed trajectory without a call per tick.
+        ///
+        /// - Parameters:
+        ///   - request: A `Workcell_Control_V1_GetTraceRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Workcell_Control_V1_GetTraceResponse` to respond with.
+        func getTrace(
+            request: Workcell_Control_V1_GetTraceRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Workcell_Control_V1_GetTraceResponse
     }
 }
 
@@ -628,6 +702,17 @@ extension Workcell_Control_V1_Control.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Workcell_Control_V1_Control.Method.GetTrace.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Workcell_Control_V1_GetTraceRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Workcell_Control_V1_GetTraceResponse>(),
+            handler: { request, context in
+                try await self.getTrace(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -694,6 +779,17 @@ extension Workcell_Control_V1_Control.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Workcell_Control_V1_GetStateResponse> {
         let response = try await self.getState(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getTrace(
+        request: GRPCCore.StreamingServerRequest<Workcell_Control_V1_GetTraceRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Workcell_Control_V1_GetTraceResponse> {
+        let response = try await self.getTrace(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -796,6 +892,19 @@ extension Workcell_Control_V1_Control.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Workcell_Control_V1_GetStateResponse> {
         return GRPCCore.ServerResponse<Workcell_Control_V1_GetStateResponse>(
             message: try await self.getState(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getTrace(
+        request: GRPCCore.ServerRequest<Workcell_Control_V1_GetTraceRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Workcell_Control_V1_GetTraceResponse> {
+        return GRPCCore.ServerResponse<Workcell_Control_V1_GetTraceResponse>(
+            message: try await self.getTrace(
                 request: request.message,
                 context: context
             ),
@@ -973,6 +1082,31 @@ extension Workcell_Control_V1_Control {
             deserializer: some GRPCCore.MessageDeserializer<Workcell_Control_V1_GetStateResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Workcell_Control_V1_GetStateResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetTrace" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > What the loop executed over a time range, sampled by the loop itself at 50 Hz (measured and
+        /// > commanded joints, gripper widths) from a ring of the last 120 s: one call per cycle gives a
+        /// > recorder the executed trajectory without a call per tick.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Workcell_Control_V1_GetTraceRequest` message.
+        ///   - serializer: A serializer for `Workcell_Control_V1_GetTraceRequest` messages.
+        ///   - deserializer: A deserializer for `Workcell_Control_V1_GetTraceResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getTrace<Result>(
+            request: GRPCCore.ClientRequest<Workcell_Control_V1_GetTraceRequest>,
+            serializer: some GRPCCore.MessageSerializer<Workcell_Control_V1_GetTraceRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Workcell_Control_V1_GetTraceResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Workcell_Control_V1_GetTraceResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1226,6 +1360,42 @@ extension Workcell_Control_V1_Control {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "GetTrace" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > What the loop executed over a time range, sampled by the loop itself at 50 Hz (measured and
+        /// > commanded joints, gripper widths) from a ring of the last 120 s: one call per cycle gives a
+        /// > recorder the executed trajectory without a call per tick.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Workcell_Control_V1_GetTraceRequest` message.
+        ///   - serializer: A serializer for `Workcell_Control_V1_GetTraceRequest` messages.
+        ///   - deserializer: A deserializer for `Workcell_Control_V1_GetTraceResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getTrace<Result>(
+            request: GRPCCore.ClientRequest<Workcell_Control_V1_GetTraceRequest>,
+            serializer: some GRPCCore.MessageSerializer<Workcell_Control_V1_GetTraceRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Workcell_Control_V1_GetTraceResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Workcell_Control_V1_GetTraceResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Workcell_Control_V1_Control.Method.GetTrace.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1427,6 +1597,37 @@ extension Workcell_Control_V1_Control.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Workcell_Control_V1_GetStateRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Workcell_Control_V1_GetStateResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetTrace" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > What the loop executed over a time range, sampled by the loop itself at 50 Hz (measured and
+    /// > commanded joints, gripper widths) from a ring of the last 120 s: one call per cycle gives a
+    /// > recorder the executed trajectory without a call per tick.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Workcell_Control_V1_GetTraceRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getTrace<Result>(
+        request: GRPCCore.ClientRequest<Workcell_Control_V1_GetTraceRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Workcell_Control_V1_GetTraceResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getTrace(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Workcell_Control_V1_GetTraceRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Workcell_Control_V1_GetTraceResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1659,6 +1860,41 @@ extension Workcell_Control_V1_Control.ClientProtocol {
             metadata: metadata
         )
         return try await self.getState(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetTrace" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > What the loop executed over a time range, sampled by the loop itself at 50 Hz (measured and
+    /// > commanded joints, gripper widths) from a ring of the last 120 s: one call per cycle gives a
+    /// > recorder the executed trajectory without a call per tick.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getTrace<Result>(
+        _ message: Workcell_Control_V1_GetTraceRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Workcell_Control_V1_GetTraceResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Workcell_Control_V1_GetTraceRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getTrace(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -652,6 +652,118 @@ public nonisolated struct Workcell_Control_V1_GetStateResponse: Sendable {
   fileprivate var _state: Workcell_Control_V1_RobotState? = nil
 }
 
+/// Which robot and which time range.
+public nonisolated struct Workcell_Control_V1_GetTraceRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The robot.
+  public var robot: Workcell_Common_V1_EquipmentRef {
+    get {_robot ?? Workcell_Common_V1_EquipmentRef()}
+    set {_robot = newValue}
+  }
+  /// Returns true if `robot` has been explicitly set.
+  public var hasRobot: Bool {self._robot != nil}
+  /// Clears the value of `robot`. Subsequent reads from it will return its default value.
+  public mutating func clearRobot() {self._robot = nil}
+
+  /// First sample at or after this (unset = the oldest kept).
+  public var from: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_from ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_from = newValue}
+  }
+  /// Returns true if `from` has been explicitly set.
+  public var hasFrom: Bool {self._from != nil}
+  /// Clears the value of `from`. Subsequent reads from it will return its default value.
+  public mutating func clearFrom() {self._from = nil}
+
+  /// Last sample at or before this (unset = the newest).
+  public var to: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_to ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_to = newValue}
+  }
+  /// Returns true if `to` has been explicitly set.
+  public var hasTo: Bool {self._to != nil}
+  /// Clears the value of `to`. Subsequent reads from it will return its default value.
+  public mutating func clearTo() {self._to = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _robot: Workcell_Common_V1_EquipmentRef? = nil
+  fileprivate var _from: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _to: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+/// One sample of the loop.
+public nonisolated struct Workcell_Control_V1_TraceSample: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Time of the state it was taken from (controller clock, as Unix time).
+  public var measuredAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_measuredAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_measuredAt = newValue}
+  }
+  /// Returns true if `measuredAt` has been explicitly set.
+  public var hasMeasuredAt: Bool {self._measuredAt != nil}
+  /// Clears the value of `measuredAt`. Subsequent reads from it will return its default value.
+  public mutating func clearMeasuredAt() {self._measuredAt = nil}
+
+  /// Measured joint positions, joint_names order.
+  public var positionRad: [Double] = []
+
+  /// Measured joint velocities.
+  public var velocityRadPerS: [Double] = []
+
+  /// The position targets the loop sent with that state.
+  public var commandedPositionRad: [Double] = []
+
+  /// Measured gripper widths, gripper_names order.
+  public var gripperWidthM: [Double] = []
+
+  /// The gripper width targets it sent.
+  public var commandedGripperWidthM: [Double] = []
+
+  /// What the controller was doing.
+  public var mode: Workcell_Control_V1_ControlMode = .unspecified
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _measuredAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+/// The samples in time order.
+public nonisolated struct Workcell_Control_V1_GetTraceResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Joint order of every sample.
+  public var jointNames: [String] = []
+
+  /// Gripper order of every sample.
+  public var gripperNames: [String] = []
+
+  /// Time between samples (20 = 50 Hz).
+  public var periodMs: UInt32 = 0
+
+  /// In time order; empty when the range holds none.
+  public var samples: [Workcell_Control_V1_TraceSample] = []
+
+  /// The range began before the oldest sample kept.
+  public var truncated: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "workcell.control.v1"
@@ -1380,6 +1492,164 @@ nonisolated extension Workcell_Control_V1_GetStateResponse: SwiftProtobuf.Messag
 
   public static func ==(lhs: Workcell_Control_V1_GetStateResponse, rhs: Workcell_Control_V1_GetStateResponse) -> Bool {
     if lhs._state != rhs._state {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Workcell_Control_V1_GetTraceRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetTraceRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}robot\0\u{1}from\0\u{1}to\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._robot) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._from) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._to) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._robot {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._from {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._to {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Workcell_Control_V1_GetTraceRequest, rhs: Workcell_Control_V1_GetTraceRequest) -> Bool {
+    if lhs._robot != rhs._robot {return false}
+    if lhs._from != rhs._from {return false}
+    if lhs._to != rhs._to {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Workcell_Control_V1_TraceSample: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TraceSample"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}measured_at\0\u{3}position_rad\0\u{3}velocity_rad_per_s\0\u{3}commanded_position_rad\0\u{3}gripper_width_m\0\u{3}commanded_gripper_width_m\0\u{1}mode\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._measuredAt) }()
+      case 2: try { try decoder.decodeRepeatedDoubleField(value: &self.positionRad) }()
+      case 3: try { try decoder.decodeRepeatedDoubleField(value: &self.velocityRadPerS) }()
+      case 4: try { try decoder.decodeRepeatedDoubleField(value: &self.commandedPositionRad) }()
+      case 5: try { try decoder.decodeRepeatedDoubleField(value: &self.gripperWidthM) }()
+      case 6: try { try decoder.decodeRepeatedDoubleField(value: &self.commandedGripperWidthM) }()
+      case 7: try { try decoder.decodeSingularEnumField(value: &self.mode) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._measuredAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.positionRad.isEmpty {
+      try visitor.visitPackedDoubleField(value: self.positionRad, fieldNumber: 2)
+    }
+    if !self.velocityRadPerS.isEmpty {
+      try visitor.visitPackedDoubleField(value: self.velocityRadPerS, fieldNumber: 3)
+    }
+    if !self.commandedPositionRad.isEmpty {
+      try visitor.visitPackedDoubleField(value: self.commandedPositionRad, fieldNumber: 4)
+    }
+    if !self.gripperWidthM.isEmpty {
+      try visitor.visitPackedDoubleField(value: self.gripperWidthM, fieldNumber: 5)
+    }
+    if !self.commandedGripperWidthM.isEmpty {
+      try visitor.visitPackedDoubleField(value: self.commandedGripperWidthM, fieldNumber: 6)
+    }
+    if self.mode != .unspecified {
+      try visitor.visitSingularEnumField(value: self.mode, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Workcell_Control_V1_TraceSample, rhs: Workcell_Control_V1_TraceSample) -> Bool {
+    if lhs._measuredAt != rhs._measuredAt {return false}
+    if lhs.positionRad != rhs.positionRad {return false}
+    if lhs.velocityRadPerS != rhs.velocityRadPerS {return false}
+    if lhs.commandedPositionRad != rhs.commandedPositionRad {return false}
+    if lhs.gripperWidthM != rhs.gripperWidthM {return false}
+    if lhs.commandedGripperWidthM != rhs.commandedGripperWidthM {return false}
+    if lhs.mode != rhs.mode {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Workcell_Control_V1_GetTraceResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetTraceResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}joint_names\0\u{3}gripper_names\0\u{3}period_ms\0\u{1}samples\0\u{1}truncated\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedStringField(value: &self.jointNames) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.gripperNames) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.periodMs) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.samples) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.truncated) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.jointNames.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.jointNames, fieldNumber: 1)
+    }
+    if !self.gripperNames.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.gripperNames, fieldNumber: 2)
+    }
+    if self.periodMs != 0 {
+      try visitor.visitSingularUInt32Field(value: self.periodMs, fieldNumber: 3)
+    }
+    if !self.samples.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.samples, fieldNumber: 4)
+    }
+    if self.truncated != false {
+      try visitor.visitSingularBoolField(value: self.truncated, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Workcell_Control_V1_GetTraceResponse, rhs: Workcell_Control_V1_GetTraceResponse) -> Bool {
+    if lhs.jointNames != rhs.jointNames {return false}
+    if lhs.gripperNames != rhs.gripperNames {return false}
+    if lhs.periodMs != rhs.periodMs {return false}
+    if lhs.samples != rhs.samples {return false}
+    if lhs.truncated != rhs.truncated {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -198,6 +198,32 @@ struct ControlServiceTests {
         let reached = try #require(end.joints.first { $0.name == joint.name })
         #expect(abs(reached.positionRad - (joint.positionRad + 0.1)) < 0.01, "\(joint.name): \(reached.positionRad)")
       }
+      // The loop's own 50 Hz trace over the chunk: measured joints moving towards the targets it
+      // sent, samples 20 ms apart (one call, however many ticks).
+      let trace = try await rig.control.getTrace(
+        .with {
+          $0.robot = .with { $0.robot = "left" }
+          $0.from = start.measuredAt
+          $0.to = end.measuredAt
+        }, options: Self.options(timeout: .seconds(5)))
+      #expect(trace.periodMs == 20 && trace.jointNames == start.joints.map(\.name) && trace.gripperNames.count == 2)
+      #expect(trace.samples.count >= 10, "\(trace.samples.count) samples")
+      let times = trace.samples.map { $0.measuredAt.date }
+      #expect(zip(times, times.dropFirst()).allSatisfy { $1.timeIntervalSince($0) >= 0.0195 })
+      #expect(times.allSatisfy { $0 >= start.measuredAt.date && $0 <= end.measuredAt.date })
+      let joint = try #require(trace.jointNames.firstIndex(of: "left_arm_joint_1"))
+      let first = try #require(trace.samples.first), lastSample = try #require(trace.samples.last)
+      #expect(abs(lastSample.commandedPositionRad[joint] - (first.positionRad[joint] + 0.1)) < 0.02)
+      #expect(abs(lastSample.positionRad[joint] - lastSample.commandedPositionRad[joint]) < 0.01)
+      await #expect {
+        _ = try await rig.control.getTrace(
+          .with {
+            $0.robot = .with { $0.robot = "left" }
+            $0.from = end.measuredAt
+            $0.to = start.measuredAt
+          }, options: Self.options(timeout: .seconds(5)))
+      } throws: { ($0 as? RPCError)?.code == .invalidArgument }
+
       let metrics = rig.controlMember.metrics.emitToString()
       #expect(metrics.contains("workcell_control_loop_period_seconds_bucket"))
       #expect(metrics.contains("workcell_control_loop_jitter_seconds_bucket"))

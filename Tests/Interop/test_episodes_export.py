@@ -93,6 +93,37 @@ def test_export_is_a_lerobot_v3_dataset_of_the_cycles_yield_stored(recorded, tmp
     assert state["count"] == [data.num_rows]
 
 
+def test_trace_frames_are_what_control_executed_at_50_hz(recorded, tmp_path):
+    """`--frames trace`: one frame per sample of control's own loop trace (GetTrace, one call per
+    cycle): 50 Hz, the working arm's measured joints and velocities and the gripper width as state,
+    the targets the loop sent as action, covering the cycle."""
+    run, report, stored = recorded
+    dataset = tmp_path / "trace"
+    out = export(run / "episodes", dataset, "--frames", "trace")
+    assert out.returncode == 0, out.stderr
+    info = json.loads((dataset / "meta/info.json").read_text())
+    assert info["fps"] == pytest.approx(50.0)
+    state_names = info["features"]["observation.state"]["names"]
+    assert len(state_names) == 15 and state_names[0] == "right_arm_joint_1.pos" and state_names[7] == "right_arm_joint_1.vel"
+    assert info["features"]["action"]["names"][-1] == "right_gripper.target_width"
+    assert "policy.latency_ms" not in info["features"] and "shadow.divergence_rad" not in info["features"]
+    episodes = pq.read_table(dataset / "meta/episodes/chunk-000/file-000.parquet").to_pylist()
+    assert {e["cycle_id"] for e in episodes} == set(stored)
+    rows = pq.read_table(dataset / "data/chunk-000/file-000.parquet").to_pydict()
+    for e in episodes:
+        times = rows["cycle_time_s"][e["dataset_from_index"]:e["dataset_to_index"]]
+        # The loop samples every 20 ms of the whole cycle.
+        assert e["length"] >= 0.8 * 50 * e["cycle_ms"] / 1000, (e["length"], e["cycle_ms"])
+        steps = [b - a for a, b in zip(times, times[1:])]
+        assert min(steps) >= 0.0195 and sorted(steps)[len(steps) // 2] == pytest.approx(0.02, abs=1e-3)
+        assert times[0] >= 0 and times[-1] <= e["cycle_ms"] / 1000 + 0.05
+        # The arm moved, and the measured joints followed the targets (within 0.2 rad anywhere).
+        states = rows["observation.state"][e["dataset_from_index"]:e["dataset_to_index"]]
+        actions = rows["action"][e["dataset_from_index"]:e["dataset_to_index"]]
+        assert max(s[0] for s in states) - min(s[0] for s in states) > 0.05
+        assert all(abs(s[j] - a[j]) < 0.2 for s, a in zip(states, actions) for j in range(7))
+
+
 def test_filters_and_a_torn_episode(recorded, tmp_path):
     run, _, stored = recorded
     source = tmp_path / "episodes"

@@ -118,9 +118,11 @@ struct RobotCycleRunner: Sendable {
         // arm homed: the next cycle starts from the home posture, wherever this one left the arm.
         if verdict.outcome != .ok, faultReason == nil { await clearHand(&sequence) }
         let record = record(verdict, context: context)
-        return Result(
-          verdict: verdict, record: record, faultReason: faultReason,
-          episode: config.episodes == nil ? nil : episode(record, context: context))
+        var episode: Episode?
+        if config.episodes != nil {
+          episode = self.episode(record, context: context, trace: await executedTrace(since: context.startedAt))
+        }
+        return Result(verdict: verdict, record: record, faultReason: faultReason, episode: episode)
       }
     }
   }
@@ -554,8 +556,9 @@ struct RobotCycleRunner: Sendable {
   /// keeps the feeder from presenting the next one (every later cycle would end vision_lost).
   private func clearHand(_ sequence: inout UInt64) async {
     await openHand(&sequence)
+    // Options give every robot a control (CellOptions refuses a robot without one).
     do {
-      _ = try await peers.controls[robot.id]!.home(
+      _ = try await peers.controls[robot.id]?.home(
         .with { $0.robot = equipment }, options: .timeout(seconds: clock.wallTimeout(seconds: 20)))
     } catch {
       logger.warning("homing after a failed cycle failed", metadata: ["robot": "\(robot.id)", "error": "\(error)"])
@@ -653,7 +656,7 @@ struct RobotCycleRunner: Sendable {
   }
 
   /// The finished cycle as an episode: its frames and what yield's record says of it.
-  private func episode(_ record: Workcell_Common_V1_CycleRecord, context: CycleContext) -> Episode {
+  private func episode(_ record: Workcell_Common_V1_CycleRecord, context: CycleContext, trace: Episode.Trace?) -> Episode {
     func name(_ step: Workcell_Common_V1_CycleStep) -> String {
       let index = step.rawValue - 1
       return CycleStep.allCases.indices.contains(index) ? CycleStep.allCases[index].rawValue : "\(step)"
@@ -674,7 +677,39 @@ struct RobotCycleRunner: Sendable {
           durationMs: Int($0.durationMs), attempts: Int($0.attempts))
       },
       outcome: outcome, failureCode: record.failureCode.apiName ?? "",
-      attempts: Int(record.attempts), cycleMs: Int(record.cycleMs))
+      attempts: Int(record.attempts), cycleMs: Int(record.cycleMs), trace: trace)
+  }
+
+  /// What control executed since `startedAt` (its loop's 50 Hz trace: one call per cycle), for
+  /// the episode; nil when control cannot say (the episode is written without it).
+  private func executedTrace(since startedAt: Date) async -> Episode.Trace? {
+    guard let control = peers.controls[robot.id] else { return nil }
+    let answer = try? await control.getTrace(
+      .with {
+        $0.robot = equipment
+        $0.from = Google_Protobuf_Timestamp(date: startedAt)
+        $0.to = Google_Protobuf_Timestamp(date: clock.now())
+      }, options: .timeout(seconds: clock.wallTimeout(seconds: 2)))
+    return answer.flatMap { Self.episodeTrace($0, since: startedAt) }
+  }
+
+  /// The working arm's joints and gripper out of control's trace (nil when it lacks them).
+  static func episodeTrace(_ answer: Workcell_Control_V1_GetTraceResponse, since startedAt: Date) -> Episode.Trace? {
+    let joints = armJointNames.compactMap { answer.jointNames.firstIndex(of: $0) }
+    guard joints.count == armJointNames.count, let gripper = answer.gripperNames.firstIndex(of: gripperName) else { return nil }
+    let samples = answer.samples.filter {
+      $0.positionRad.count == answer.jointNames.count && $0.velocityRadPerS.count == answer.jointNames.count
+        && $0.commandedPositionRad.count == answer.jointNames.count && $0.gripperWidthM.count == answer.gripperNames.count
+        && $0.commandedGripperWidthM.count == answer.gripperNames.count
+    }
+    return Episode.Trace(
+      periodMs: Int(answer.periodMs), jointNames: armJointNames, gripperName: gripperName,
+      timeS: samples.map { $0.measuredAt.date.timeIntervalSince(startedAt) },
+      positionRad: samples.map { sample in joints.map { sample.positionRad[$0] } },
+      velocityRadPerS: samples.map { sample in joints.map { sample.velocityRadPerS[$0] } },
+      commandedPositionRad: samples.map { sample in joints.map { sample.commandedPositionRad[$0] } },
+      gripperWidthM: samples.map { $0.gripperWidthM[gripper] },
+      commandedGripperWidthM: samples.map { $0.commandedGripperWidthM[gripper] })
   }
 
   /// The cycle record yield receives.

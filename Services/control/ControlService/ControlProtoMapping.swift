@@ -77,6 +77,31 @@ enum ControlProtoMapping {
     Workcell_Control_V1_ExecutionReason(rawValue: reason.rawValue) ?? .unspecified
   }
 
+  /// GetTrace's answer: the samples in time order with the joint and gripper names.
+  static func trace(
+    _ samples: [ExecutionTrace.Sample], truncated: Bool, limits: JointLimits
+  ) -> Workcell_Control_V1_GetTraceResponse {
+    .with {
+      $0.jointNames = limits.jointNames
+      $0.gripperNames = limits.gripperNames
+      $0.periodMs = UInt32(ExecutionTrace.defaultPeriodNanoseconds / 1_000_000)
+      $0.truncated = truncated
+      let joints = limits.jointNames.count
+      let grippers = limits.gripperNames.count
+      $0.samples = samples.map { sample in
+        .with {
+          $0.measuredAt = timestamp(unixNanoseconds: sample.measuredAtUnixNanoseconds)
+          $0.positionRad = Array(sample.positionRad.prefix(joints))
+          $0.velocityRadPerS = Array(sample.velocityRadPerS.prefix(joints))
+          $0.commandedPositionRad = Array(sample.commandedPositionRad.prefix(joints))
+          $0.gripperWidthM = Array(sample.gripperWidthM.prefix(grippers))
+          $0.commandedGripperWidthM = Array(sample.commandedGripperWidthM.prefix(grippers))
+          $0.mode = Workcell_Control_V1_ControlMode(rawValue: sample.mode.rawValue) ?? .unspecified
+        }
+      }
+    }
+  }
+
   static func mode(_ snapshot: RobotSnapshot) -> Workcell_Control_V1_ControlMode {
     snapshot.connected
       ? (Workcell_Control_V1_ControlMode(rawValue: snapshot.mode.rawValue) ?? .unspecified) : .unspecified

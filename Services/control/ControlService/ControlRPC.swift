@@ -1,4 +1,5 @@
 import GRPCCore
+import SwiftProtobuf
 import ServiceLifecycle
 import SimulatedTime
 import WholeBodyControl
@@ -148,6 +149,26 @@ struct ControlRPC: Workcell_Control_V1_Control.SimpleServiceProtocol {
   ) async throws -> Workcell_Control_V1_GetStateResponse {
     try check(request.robot)
     return .with { $0.state = state() }
+  }
+
+  func getTrace(
+    request: Workcell_Control_V1_GetTraceRequest, context: ServerContext
+  ) async throws -> Workcell_Control_V1_GetTraceResponse {
+    try check(request.robot)
+    func bound(_ has: Bool, _ timestamp: Google_Protobuf_Timestamp, _ name: String) throws -> UInt64? {
+      guard has else { return nil }
+      guard let ns = ControlProtoMapping.unixNanoseconds(timestamp) else {
+        throw RPCError(code: .invalidArgument, message: "GetTrace: '\(name)' is not a valid time (seconds ≥ 0, nanos 0–999999999).")
+      }
+      return ns
+    }
+    let from = try bound(request.hasFrom, request.from, "from")
+    let to = try bound(request.hasTo, request.to, "to")
+    if let from, let to, from > to {
+      throw RPCError(code: .invalidArgument, message: "GetTrace: 'from' is after 'to'.")
+    }
+    let (samples, truncated) = handle.trace(fromUnixNanoseconds: from, toUnixNanoseconds: to)
+    return ControlProtoMapping.trace(samples, truncated: truncated, limits: limits)
   }
 
   func watchState(

@@ -83,6 +83,7 @@ final class ControlTicker: JointBusController, @unchecked Sendable {
       // tick measured is published first, so anyone woken at this instant reads it.
       if clockSource == .jointBus { publish(&s) }
       send(s.command)
+      if now >= s.nextTraceDueNanoseconds { recordTrace(&s, now: now) }
       if let ended = tick.endedChunk {
         route(ended, &s)
       } else if let before, let current = s.controller.progress, current.chunkID == before.chunkID,
@@ -168,6 +169,28 @@ final class ControlTicker: JointBusController, @unchecked Sendable {
     var lastOverruns: UInt64 = 0
     var lastWake: UInt64 = 0
     var ticks: UInt64 = 0
+    /// Controller time the next trace sample is due.
+    var nextTraceDueNanoseconds: UInt64 = 0
+  }
+
+  /// One trace sample: the state just measured and the command just sent with it.
+  private func recordTrace(_ s: inout LoopState, now: UInt64) {
+    let measuredAt = s.clock.unixNanoseconds(fromController: now)
+    let mode = s.controller.mode
+    let next = handle.recordTrace(atControllerNanoseconds: now) { sample in
+      sample.measuredAtUnixNanoseconds = measuredAt
+      for j in 0..<JointBus.jointCount {
+        sample.positionRad[j] = s.state.positionRad[j]
+        sample.velocityRadPerS[j] = s.state.velocityRadPerS[j]
+        sample.commandedPositionRad[j] = s.command.positionRad[j]
+      }
+      for g in 0..<JointBus.gripperCount {
+        sample.gripperWidthM[g] = s.state.gripperWidthM[g]
+        sample.commandedGripperWidthM[g] = s.command.gripperWidthM[g]
+      }
+      sample.mode = mode
+    }
+    s.nextTraceDueNanoseconds = next
   }
 
 

@@ -43,6 +43,8 @@ final class ControllerHandle: Sendable {
 
   private let inbox = Mutex(Inbox())
   private let published = Mutex(RobotSnapshot())
+  /// What the loop executed, 50 Hz, the last 120 s (written by the loop, read by GetTrace).
+  private let trace = Mutex(ExecutionTrace())
   private let streamCounter = Atomic<UInt64>(0)
   /// Told when a request is queued (a world in this process that ticks the controller).
   private let onRequest = Mutex<Wake?>(nil)
@@ -59,6 +61,16 @@ final class ControllerHandle: Sendable {
 
   /// A fresh id for an Execute stream.
   func nextStreamID() -> UInt64 { streamCounter.add(1, ordering: .relaxed).newValue }
+
+  /// Records one trace sample (the loop, when one is due); returns when the next is due.
+  func recordTrace(atControllerNanoseconds nanoseconds: UInt64, _ fill: (inout ExecutionTrace.Sample) -> Void) -> UInt64 {
+    trace.withLock { $0.record(atControllerNanoseconds: nanoseconds, fill) }
+  }
+
+  /// The trace samples measured in [`from`, `to`] (Unix nanoseconds; nil = unbounded).
+  func trace(fromUnixNanoseconds from: UInt64?, toUnixNanoseconds to: UInt64?) -> (samples: [ExecutionTrace.Sample], truncated: Bool) {
+    trace.withLock { $0.samples(fromUnixNanoseconds: from, toUnixNanoseconds: to) }
+  }
 
   /// The newest snapshot (a copy with its own buffers).
   func snapshot() -> RobotSnapshot { published.withLock { $0.detached() } }
