@@ -107,19 +107,34 @@ def feature_stats(np, values):
 TRACE_EXTRAS = ("policy.latency_ms", "shadow.divergence_rad")
 
 
+TRACE_ENCODING = "float32-le-base64"
+
+
 def as_trace_episode(episode):
-    """The episode with its frames replaced by control's trace samples (None without a trace)."""
+    """The episode with its frames replaced by control's trace samples (None without a trace).
+    The trace's arrays are little-endian float32 in base64, sample-major (docs/episodes.md)."""
+    import base64
+
+    import numpy as np
+
     trace = episode.get("trace")
-    if not trace or not trace.get("time_s"):
+    if not trace or not trace.get("samples"):
         return None
-    joints, gripper = trace["joint_names"], trace["gripper_name"]
-    frames = []
-    for i, t in enumerate(trace["time_s"]):
-        frames.append({
-            "time_s": t,
-            "state": trace["position_rad"][i] + trace["velocity_rad_per_s"][i] + [trace["gripper_width_m"][i]],
-            "action": trace["commanded_position_rad"][i] + [trace["commanded_gripper_width_m"][i]],
-        })
+    if trace.get("encoding") != TRACE_ENCODING:
+        raise ValueError(f"trace encoding {trace.get('encoding')!r}; this exporter reads {TRACE_ENCODING}")
+    joints, gripper, samples = trace["joint_names"], trace["gripper_name"], trace["samples"]
+
+    def array(key, width):
+        values = np.frombuffer(base64.b64decode(trace[key]), dtype="<f4")
+        if values.size != samples * width:
+            raise ValueError(f"trace {key} holds {values.size} values, not {samples} x {width}")
+        return values.reshape(samples, width)
+
+    time_s = array("time_s", 1)[:, 0]
+    state = np.concatenate([array("position_rad", len(joints)), array("velocity_rad_per_s", len(joints)),
+                            array("gripper_width_m", 1)], axis=1)
+    action = np.concatenate([array("commanded_position_rad", len(joints)), array("commanded_gripper_width_m", 1)], axis=1)
+    frames = [{"time_s": float(t), "state": s.tolist(), "action": a.tolist()} for t, s, a in zip(time_s, state, action)]
     return dict(
         episode, frames=frames, replan_hz=1000 / trace["period_ms"],
         state_names=[f"{j}.pos" for j in joints] + [f"{j}.vel" for j in joints] + [f"{gripper}.width"],
@@ -320,7 +335,11 @@ def main():
     if args.frames == "trace":
         traced = []
         for e in episodes:
-            t = as_trace_episode(e)
+            try:
+                t = as_trace_episode(e)
+            except (ValueError, KeyError, TypeError) as error:
+                print(f"lerobot_export: skipped {e['cycle_id']}: unreadable trace ({error})", file=sys.stderr)
+                continue
             if t is None:
                 print(f"lerobot_export: skipped {e['cycle_id']}: no control trace in the episode", file=sys.stderr)
             else:

@@ -702,14 +702,16 @@ struct RobotCycleRunner: Sendable {
         && $0.commandedPositionRad.count == answer.jointNames.count && $0.gripperWidthM.count == answer.gripperNames.count
         && $0.commandedGripperWidthM.count == answer.gripperNames.count
     }
+    func perJoint(_ values: (Workcell_Control_V1_TraceSample) -> [Double]) -> [Float] {
+      samples.flatMap { sample in joints.map { Float(values(sample)[$0]) } }
+    }
     return Episode.Trace(
       periodMs: Int(answer.periodMs), jointNames: armJointNames, gripperName: gripperName,
-      timeS: samples.map { $0.measuredAt.date.timeIntervalSince(startedAt) },
-      positionRad: samples.map { sample in joints.map { sample.positionRad[$0] } },
-      velocityRadPerS: samples.map { sample in joints.map { sample.velocityRadPerS[$0] } },
-      commandedPositionRad: samples.map { sample in joints.map { sample.commandedPositionRad[$0] } },
-      gripperWidthM: samples.map { $0.gripperWidthM[gripper] },
-      commandedGripperWidthM: samples.map { $0.commandedGripperWidthM[gripper] })
+      timeS: samples.map { Float($0.measuredAt.date.timeIntervalSince(startedAt)) },
+      positionRad: perJoint(\.positionRad), velocityRadPerS: perJoint(\.velocityRadPerS),
+      commandedPositionRad: perJoint(\.commandedPositionRad),
+      gripperWidthM: samples.map { Float($0.gripperWidthM[gripper]) },
+      commandedGripperWidthM: samples.map { Float($0.commandedGripperWidthM[gripper]) })
   }
 
   /// The cycle record yield receives.
