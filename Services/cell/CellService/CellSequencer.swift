@@ -126,16 +126,18 @@ final class CellSequencer: Service, Sendable {
       }
       let result = await runner.runCycle(sequence: &sequence)
       await publish(result, robot: robot.id)
-      if let episode = result.episode, let recorder = config.episodes {
+      if var episode = result.episode, let recorder = config.episodes {
         // After the record is durable in the outbox: an episode never delays or risks a record.
-        // Written by the recorder's own thread, so encoding and fsync never hold up the cycle.
-        let (metrics, logger) = (metrics, logger)
+        // Control's trace of the cycle joins it now (one call); the recorder's own thread writes
+        // it, so encoding and fsync never hold up the cycle.
+        episode.trace = await runner.executedTrace(from: episode.startedAt, to: result.record.endedAt.date)
+        let (metrics, logger, cycleID) = (metrics, logger, episode.cycleID)
         recorder.submit(episode) { result in
           switch result {
           case .success(let dropped): metrics.episodeWritten(dropped: dropped)
           case .failure(let error):
             metrics.episodeFailed()
-            logger.warning("episode not written", metadata: ["cycle_id": "\(episode.cycleID)", "error": "\(error)"])
+            logger.warning("episode not written", metadata: ["cycle_id": "\(cycleID)", "error": "\(error)"])
           }
         }
       }

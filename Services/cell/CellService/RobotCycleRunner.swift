@@ -118,11 +118,10 @@ struct RobotCycleRunner: Sendable {
         // arm homed: the next cycle starts from the home posture, wherever this one left the arm.
         if verdict.outcome != .ok, faultReason == nil { await clearHand(&sequence) }
         let record = record(verdict, context: context)
-        var episode: Episode?
-        if config.episodes != nil {
-          episode = self.episode(record, context: context, trace: await executedTrace(since: context.startedAt))
-        }
-        return Result(verdict: verdict, record: record, faultReason: faultReason, episode: episode)
+        // The control trace joins the episode later (`executedTrace`), once the record is durable.
+        return Result(
+          verdict: verdict, record: record, faultReason: faultReason,
+          episode: config.episodes == nil ? nil : episode(record, context: context))
       }
     }
   }
@@ -656,7 +655,7 @@ struct RobotCycleRunner: Sendable {
   }
 
   /// The finished cycle as an episode: its frames and what yield's record says of it.
-  private func episode(_ record: Workcell_Common_V1_CycleRecord, context: CycleContext, trace: Episode.Trace?) -> Episode {
+  private func episode(_ record: Workcell_Common_V1_CycleRecord, context: CycleContext) -> Episode {
     func name(_ step: Workcell_Common_V1_CycleStep) -> String {
       let index = step.rawValue - 1
       return CycleStep.allCases.indices.contains(index) ? CycleStep.allCases[index].rawValue : "\(step)"
@@ -677,18 +676,18 @@ struct RobotCycleRunner: Sendable {
           durationMs: Int($0.durationMs), attempts: Int($0.attempts))
       },
       outcome: outcome, failureCode: record.failureCode.apiName ?? "",
-      attempts: Int(record.attempts), cycleMs: Int(record.cycleMs), trace: trace)
+      attempts: Int(record.attempts), cycleMs: Int(record.cycleMs))
   }
 
-  /// What control executed since `startedAt` (its loop's 50 Hz trace: one call per cycle), for
-  /// the episode; nil when control cannot say (the episode is written without it).
-  private func executedTrace(since startedAt: Date) async -> Episode.Trace? {
+  /// What control executed from `startedAt` to `endedAt` (its loop's 50 Hz trace: one call per
+  /// cycle), for the episode; nil when control cannot say (the episode is written without it).
+  func executedTrace(from startedAt: Date, to endedAt: Date) async -> Episode.Trace? {
     guard let control = peers.controls[robot.id] else { return nil }
     let answer = try? await control.getTrace(
       .with {
         $0.robot = equipment
         $0.from = Google_Protobuf_Timestamp(date: startedAt)
-        $0.to = Google_Protobuf_Timestamp(date: clock.now())
+        $0.to = Google_Protobuf_Timestamp(date: endedAt)
       }, options: .timeout(seconds: clock.wallTimeout(seconds: 2)))
     return answer.flatMap { Self.episodeTrace($0, since: startedAt) }
   }
