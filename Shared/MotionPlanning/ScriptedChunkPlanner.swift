@@ -16,7 +16,7 @@ import WholeBodyControl
 /// every chunk is planned from the observation alone (receding horizon).
 public struct ScriptedChunkPlanner: Sendable {
   /// The version the policy service lists it under.
-  public static let version = "scripted-planner-1"
+  public static let version = "scripted-planner-2"
 
   /// Geometry and speeds.
   public struct Config: Sendable, Hashable {
@@ -50,6 +50,9 @@ public struct ScriptedChunkPlanner: Sendable {
     public var closeSidewaysM = 0.0015
     /// …and vertically.
     public var closeVerticalM = 0.003
+    /// The nut's width across the fingers, metres: fingers closed this far below it without holding
+    /// the nut missed it (they open and try again).
+    public var nutDiameterM = 0.024
     /// The held nut goes down the pin only once it is this close to the pin's axis sideways…
     public var insertCentredM = 0.001
     /// …and its spline within this of the pin's teeth (else the wrist turns first).
@@ -118,7 +121,18 @@ public struct ScriptedChunkPlanner: Sendable {
   }
 
   /// The intent for an observation (the planning rules, without the inverse kinematics).
-  func intent(_ o: PolicyObservation, tcpM tcp: SIMD3<Double>, tcpYawRad yawNow: Double) -> Intent {
+  ///
+  /// `closing`: the chunk before this one, in the same step, already closed the fingers. A close
+  /// under way is not taken back by one observation that looks off-centre (perception's noise):
+  /// with the chunk reaching control 100 ms after the look, the reopening would arrive after the
+  /// fingers took the nut and drop it. It is taken back when the fingers closed without the nut.
+  ///
+  /// `tcpVelocityMPerS`: the TCP's measured velocity (J q̇ of the measured joints), so a nut
+  /// still going down is not taken for one stalled on the pin's top.
+  func intent(
+    _ o: PolicyObservation, tcpM tcp: SIMD3<Double>, tcpYawRad yawNow: Double, closing: Bool = false,
+    tcpVelocityMPerS: SIMD3<Double> = .zero
+  ) -> Intent {
     let c = config
     let nut = o.nutPositionInTorsoM
     let pin = o.pinSeatInTorsoM
@@ -146,7 +160,8 @@ public struct ScriptedChunkPlanner: Sendable {
     case .grasp:
       let d = nut - tcp
       let sideways = (d.x * d.x + d.y * d.y).squareRoot()
-      if o.holding || (sideways < c.closeSidewaysM && abs(d.z) < c.closeVerticalM) {
+      let missed = !o.holding && o.gripperWidthM < c.nutDiameterM - 0.002
+      if o.holding || (closing && !missed) || (sideways < c.closeSidewaysM && abs(d.z) < c.closeVerticalM) {
         return Intent(legs: [], yawRad: yawNow, close: true)
       }
       var legs: [Leg] = []
@@ -174,11 +189,19 @@ public struct ScriptedChunkPlanner: Sendable {
       let sideways = (d.x * d.x + d.y * d.y).squareRoot()
       let approachZ = pinTopZ + 0.003
       let centred = sideways <= c.insertCentredM
-      let stalled = nut.z <= pinTopZ + 0.0005 && nut.z > seatedZ + 0.002
+      // Down the pin (2 mm under its top, 4σ of perception's height noise): the pin holds it
+      // centred and turned, so it goes on to the seat whatever one noisy look says sideways.
+      // Lifting it there (a chunk arriving after NUT_SEATED) opened the fingers over a nut no
+      // longer seated.
+      let seat = Leg(tcpM: SIMD3(pin.x, pin.y, seatedZ) + inHand, speedMPerS: c.fineSpeedMPerS)
+      if nut.z < pinTopZ - 0.002 {
+        return Intent(legs: [seat], yawRad: yawNow, close: true)
+      }
+      // Stalled: resting on the pin's top and no longer going down.
+      let stalled = nut.z <= pinTopZ + 0.0005 && tcpVelocityMPerS.z > -0.01
       if stalled, !centred || abs(o.splinePhaseDeg) > c.insertPhaseToleranceDeg {
         return Intent(legs: [Leg(tcpM: SIMD3(pin.x, pin.y, pinTopZ + 0.004) + inHand, speedMPerS: c.fineSpeedMPerS)], yawRad: alignedYaw, close: true)
       }
-      let seat = Leg(tcpM: SIMD3(pin.x, pin.y, seatedZ) + inHand, speedMPerS: c.fineSpeedMPerS)
       let legs: [Leg]
       if nut.z > approachZ + 0.001 {
         legs = [Leg(tcpM: SIMD3(pin.x, pin.y, approachZ) + inHand, speedMPerS: c.freeSpeedMPerS / 2), seat]
@@ -249,14 +272,13 @@ public struct ScriptedChunkPlanner: Sendable {
     // plan starts, and — from the measured joints — where the fingers really are for the goals.
     let tcp = c.armBaseInTorsoM + frame.positionM
     let tcpMeasured = c.armBaseInTorsoM + chain.tcpPositionM(measured)
-    let intent = intent(o, tcpM: tcpMeasured, tcpYawRad: yawNow)
-    var turn = intent.yawRad - yawNow
-    turn = (turn + .pi).truncatingRemainder(dividingBy: 2 * .pi)
-    if turn < 0 { turn += 2 * .pi }
-    turn -= .pi
-    var position = tcp
-    // Continue the arm's motion: the TCP's velocity now (J q̇ by a finite difference), then at
-    // most `accelerationMPerS2` of change per second toward the path.
+    let closing = previous.map { $0.cycleStep == o.cycleStep && $0.steps.last?.gripperWidthsM.first == 0 } ?? false
+    var tcpVelocityMeasured = SIMD3<Double>.zero
+    if o.armJointVelocitiesRadPerS.count == 7 {
+      let h = 0.01
+      let ahead = chain.tcpPositionM((0..<7).map { measured[$0] + o.armJointVelocitiesRadPerS[$0] * h })
+      tcpVelocityMeasured = (ahead - chain.tcpPositionM(measured)) / h
+    }
     var velocity = SIMD3<Double>.zero
     if q0Velocity.count == 7 {
       let h = 0.01
@@ -266,6 +288,14 @@ public struct ScriptedChunkPlanner: Sendable {
       let speed = Self.length(velocity)
       if speed > c.freeSpeedMPerS { velocity *= c.freeSpeedMPerS / speed }
     }
+    let intent = intent(o, tcpM: tcpMeasured, tcpYawRad: yawNow, closing: closing, tcpVelocityMPerS: tcpVelocityMeasured)
+    var turn = intent.yawRad - yawNow
+    turn = (turn + .pi).truncatingRemainder(dividingBy: 2 * .pi)
+    if turn < 0 { turn += 2 * .pi }
+    turn -= .pi
+    var position = tcp
+    // Continue the arm's motion: the TCP's velocity now (J q̇ by a finite difference), then at
+    // most `accelerationMPerS2` of change per second toward the path.
     var legIndex = 0
     var joints = q0
     let lower = (0..<7).map { min(c.jointMinRad[$0] + c.limitMarginRad, q0[$0]) }

@@ -69,6 +69,37 @@ struct ScriptedChunkPlannerTests {
     #expect(on.steps.allSatisfy { $0.gripperWidthsM == [0] })
   }
 
+  @Test("grasp: a close under way survives one off-centre look (a reopening arriving late drops the nut) but not fingers closed on nothing")
+  func graspKeepsClosing() {
+    let tcp = layout.tcpInRobotM(armJointsRad: home)
+    let planner = planner()
+    let closing = planner.plan(observation(step: .grasp, joints: home, nut: tcp + SIMD3(0.0005, 0, 0.001)))
+    #expect(closing.steps.allSatisfy { $0.gripperWidthsM == [0] })
+    // 100 ms later perception puts the nut 4 mm aside; the fingers are half way closed.
+    var look = observation(step: .grasp, joints: home, nut: tcp + SIMD3(0.004, 0, 0.001), widthM: 0.035)
+    look.observedAtS += 0.1
+    #expect(planner.plan(look, previous: closing).steps.allSatisfy { $0.gripperWidthsM == [0] })
+    // Without a close under way the same look opens (and lines up again).
+    #expect(planner.plan(look).steps.allSatisfy { $0.gripperWidthsM == [0.045] })
+    // Fingers closed well past the nut's width without holding it: it missed, open again.
+    look.gripperWidthM = 0.01
+    #expect(planner.plan(look, previous: closing).steps.allSatisfy { $0.gripperWidthsM == [0.045] })
+  }
+
+  @Test("insert: a nut down the pin goes on to the seat whatever a look says sideways; one stalled on the pin's top off-centre is lifted")
+  func insertOnThePin() {
+    let pin = layout.pinSeatInRobotM
+    func tcpZ(_ q: [Double]) -> Double { layout.tcpInRobotM(armJointsRad: q).z }
+    // 10 mm above the seat (4 mm under the pin's top), 1.5 mm aside by perception's noise.
+    let downThePin = observation(step: .insert, joints: home, nut: pin + SIMD3(0.0015, 0, 0.010), holding: true, widthM: 0.024)
+    let pressing = planner().plan(downThePin)
+    #expect(tcpZ(pressing.steps.last!.jointPositionsRad) < tcpZ(home) - 0.005)
+    // Resting on the pin's top (16 mm above the seat), 3 mm aside, not moving: jammed, lift.
+    let jammed = observation(step: .insert, joints: home, nut: pin + SIMD3(0.003, 0, 0.016), holding: true, widthM: 0.024)
+    let lifting = planner().plan(jammed)
+    #expect(tcpZ(lifting.steps.last!.jointPositionsRad) > tcpZ(home) + 0.002)
+  }
+
   @Test("carry: the wrist turns by minus the spline phase while the held nut heads over the pin")
   func carryTurns() {
     let chain = ArmChain()
