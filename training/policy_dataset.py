@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-# The feature encoding the Swift runtime reads (Shared/PolicyRuntime/PolicyFeatures.swift,
-# `PolicyFeatures.version`); a model file names it and the runtime refuses any other.
+# The feature encodings the Swift runtime reads (Shared/PolicyRuntime/PolicyFeatureVersion.swift),
+# with their widths; a model file names its own and the runtime refuses any other.
+RUNTIME_FEATURE_COUNTS = {"wc-features-2": 41, "wc-features-3": 65}
 RUNTIME_FEATURE_VERSION = "wc-features-2"
-RUNTIME_FEATURE_COUNT = 41
+RUNTIME_FEATURE_COUNT = RUNTIME_FEATURE_COUNTS[RUNTIME_FEATURE_VERSION]
 REQUIRED_DATA_COLUMNS = ("observation.state", "action", "episode_index", "frame_index")
 REQUIRED_EPISODE_COLUMNS = ("episode_index", "dataset_from_index", "dataset_to_index")
 
@@ -28,7 +29,7 @@ class DatasetError(ValueError):
 
 @dataclass
 class PolicyDataset:
-    observations: np.ndarray          # [frames, 41] float32, raw features
+    observations: np.ndarray          # [frames, features] float32, raw features
     actions: np.ndarray               # [frames, chunk_steps * values_per_step] float32, raw labels
     episode_index: np.ndarray         # [frames] int64
     episodes: list[dict]              # meta/episodes rows (seed, source, perturbed, outcome, ...)
@@ -40,6 +41,7 @@ class PolicyDataset:
     joint_names: list[str]
     gripper_names: list[str]
     files: list[str] = field(default_factory=list)
+    feature_version: str = RUNTIME_FEATURE_VERSION
 
     @property
     def values_per_step(self) -> int:
@@ -65,7 +67,7 @@ def _read_json(path: str) -> dict:
         raise DatasetError(f"{path} is not JSON: {error}") from None
 
 
-def load(root: str, *, runtime_feature_version: str = RUNTIME_FEATURE_VERSION) -> PolicyDataset:
+def load(root: str, *, runtime_feature_versions=tuple(RUNTIME_FEATURE_COUNTS)) -> PolicyDataset:
     """The whole dataset in memory, checked; raises DatasetError on bad input."""
     import pyarrow.parquet as pq
 
@@ -80,16 +82,19 @@ def load(root: str, *, runtime_feature_version: str = RUNTIME_FEATURE_VERSION) -
     state_feature, action_feature = features["observation.state"], features["action"]
     workcell = info.get("workcell", {})
     version = state_feature.get("feature_version", workcell.get("feature_version"))
-    if version != runtime_feature_version:
+    if version not in runtime_feature_versions:
         raise DatasetError(
             f"{info_path}: column 'observation.state' has feature_version {version!r} (all episodes); the Swift "
-            f"runtime reads {runtime_feature_version!r} only. Re-export the dataset with this workcell-train.")
+            f"runtime reads {' and '.join(repr(v) for v in runtime_feature_versions)} only. Re-export the dataset "
+            f"with this workcell-train.")
+    runtime_feature_version = version
     state_names = list(state_feature.get("names") or [])
     action_names = list(action_feature.get("names") or [])
-    if len(state_names) != RUNTIME_FEATURE_COUNT or list(state_feature.get("shape", [])) != [len(state_names)]:
+    width = RUNTIME_FEATURE_COUNTS[version]
+    if len(state_names) != width or list(state_feature.get("shape", [])) != [len(state_names)]:
         raise DatasetError(
             f"{info_path}: column 'observation.state' has shape {state_feature.get('shape')} and {len(state_names)} "
-            f"names; features {runtime_feature_version} have {RUNTIME_FEATURE_COUNT}")
+            f"names; features {version} have {width}")
     chunk_steps = int(action_feature.get("chunk_steps", workcell.get("chunk_steps", 0)))
     step_period_ms = int(action_feature.get("step_period_ms", workcell.get("step_period_ms", 0)))
     joint_names = list(workcell.get("joint_names", []))
@@ -117,7 +122,7 @@ def load(root: str, *, runtime_feature_version: str = RUNTIME_FEATURE_VERSION) -
         if "feature_version" in e and e["feature_version"] != runtime_feature_version:
             raise DatasetError(
                 f"meta/episodes: column 'feature_version' is {e['feature_version']!r} in episode {position}; the "
-                f"Swift runtime reads {runtime_feature_version!r} only")
+                f"dataset's observation.state is {runtime_feature_version!r}")
 
     data_files = sorted(glob.glob(os.path.join(root, "data", "chunk-*", "file-*.parquet")))
     if not data_files:
@@ -141,7 +146,7 @@ def load(root: str, *, runtime_feature_version: str = RUNTIME_FEATURE_VERSION) -
         observations=np.concatenate(observations), actions=np.concatenate(actions),
         episode_index=np.concatenate(episode_index), episodes=episodes, info=info, state_names=state_names,
         action_names=action_names, chunk_steps=chunk_steps, step_period_ms=step_period_ms,
-        joint_names=joint_names, gripper_names=gripper_names, files=data_files)
+        joint_names=joint_names, gripper_names=gripper_names, files=data_files, feature_version=version)
     _check_finite(dataset, frame_index=np.concatenate(
         [pq.read_table(p, columns=["frame_index"]).column(0).to_numpy() for p in data_files]))
     if len(episodes) and dataset.episode_index.max() >= len(episodes):
@@ -187,3 +192,37 @@ def _check_finite(d: PolicyDataset, frame_index: np.ndarray) -> None:
                 f"column {column!r} [{names[col]}] is {'NaN' if math.isnan(value) else value} in "
                 f"{d.episode_name(int(d.episode_index[row]))}, frame {int(frame_index[row])} "
                 f"({count} frame{'s' if count != 1 else ''} in all with a non-finite {column}); fix or drop the episode")
+
+
+def concatenate(datasets: list[PolicyDataset]) -> PolicyDataset:
+    """Several datasets as one (DAgger's aggregate over rounds): the same features, chunk layout and
+    names, episodes renumbered in order; each episode keeps which dataset it came from (`dataset`)."""
+    first = datasets[0]
+    for d in datasets[1:]:
+        for what, a, b in (("feature_version", first.feature_version, d.feature_version),
+                           ("observation.state names", first.state_names, d.state_names),
+                           ("action names", first.action_names, d.action_names),
+                           ("step_period_ms", first.step_period_ms, d.step_period_ms)):
+            if a != b:
+                raise DatasetError(f"{d.files[0] if d.files else 'a dataset'}: {what} differ from the first dataset's; "
+                                   "train on datasets of one export layout")
+    if len(datasets) == 1:
+        for e in first.episodes:
+            e.setdefault("dataset", 0)
+        return first
+    episodes, index, offset = [], [], 0
+    for n, d in enumerate(datasets):
+        for e in d.episodes:
+            e = dict(e)
+            e["dataset"] = n
+            e["episode_index"] = int(e["episode_index"]) + offset
+            episodes.append(e)
+        index.append(d.episode_index + offset)
+        offset += len(d.episodes)
+    return PolicyDataset(
+        observations=np.concatenate([d.observations for d in datasets]),
+        actions=np.concatenate([d.actions for d in datasets]), episode_index=np.concatenate(index),
+        episodes=episodes, info=first.info, state_names=first.state_names, action_names=first.action_names,
+        chunk_steps=first.chunk_steps, step_period_ms=first.step_period_ms, joint_names=first.joint_names,
+        gripper_names=first.gripper_names, files=[f for d in datasets for f in d.files],
+        feature_version=first.feature_version)

@@ -47,6 +47,10 @@ class TrainConfig:
     seed: int = 1
     threads: int = 1
     progress: bool = True
+    # The loss weight of the first `first_steps` chunk steps (the ones control executes before the
+    # next chunk arrives: 5 per 100 ms replan plus the latency's); the rest weigh 1.
+    first_steps: int = 0
+    first_steps_weight: float = 1.0
 
 
 @dataclass
@@ -70,17 +74,24 @@ class TrainResult:
     seconds: float
 
 
+HELD_OUT_SOURCES = ("expert", "relabel")
+
+
 def split_by_seed(dataset, fraction: float):
-    """Row indices for training and validation: the last `fraction` of the expert worlds (by seed)
-    are held out whole, as the Swift trainer does; takeover episodes always train."""
-    expert_seeds = sorted({int(e.get("seed", i)) for i, e in enumerate(dataset.episodes)
-                           if e.get("source", "expert") == "expert"})
-    count = max(1, int(round(len(expert_seeds) * fraction))) if fraction > 0 and len(expert_seeds) > 1 else 0
-    held = set(expert_seeds[len(expert_seeds) - count:]) if count else set()
-    validation_episode = np.array([e.get("source", "expert") == "expert" and int(e.get("seed", i)) in held
-                                   for i, e in enumerate(dataset.episodes)], dtype=bool)
+    """Row indices for training and validation: in each dataset (a DAgger round), the last
+    `fraction` of the expert or planner-relabelled worlds (by seed) are held out whole, as the Swift
+    trainer does; takeover episodes always train."""
+    held: set[tuple[int, int]] = set()
+    for n in sorted({int(e.get("dataset", 0)) for e in dataset.episodes}):
+        seeds = sorted({int(e.get("seed", i)) for i, e in enumerate(dataset.episodes)
+                        if e.get("source", "expert") in HELD_OUT_SOURCES and int(e.get("dataset", 0)) == n})
+        count = max(1, int(round(len(seeds) * fraction))) if fraction > 0 and len(seeds) > 1 else 0
+        held |= {(n, s) for s in seeds[len(seeds) - count:]} if count else set()
+    validation_episode = np.array(
+        [e.get("source", "expert") in HELD_OUT_SOURCES and (int(e.get("dataset", 0)), int(e.get("seed", i))) in held
+         for i, e in enumerate(dataset.episodes)], dtype=bool)
     is_validation = validation_episode[dataset.episode_index]
-    return np.flatnonzero(~is_validation), np.flatnonzero(is_validation), sorted(held)
+    return np.flatnonzero(~is_validation), np.flatnonzero(is_validation), sorted(s for _, s in held)
 
 
 def train(dataset, config: TrainConfig) -> TrainResult:
@@ -119,6 +130,11 @@ def train(dataset, config: TrainConfig) -> TrainResult:
         total = min(total, config.max_steps)
     floor = config.final_learning_rate_fraction
     joint_columns = torch.tensor([c for c in range(y_all.shape[1]) if c % dataset.values_per_step < len(dataset.joint_names)])
+    # Per-output loss weights, averaging 1: the first executed steps weigh `first_steps_weight`.
+    weights = torch.ones(y_all.shape[1])
+    if config.first_steps > 0 and config.first_steps_weight != 1.0:
+        weights[:min(config.first_steps, dataset.chunk_steps) * dataset.values_per_step] = config.first_steps_weight
+    weights = weights / weights.mean()
 
     def evaluate(rows):
         if len(rows) == 0:
@@ -149,7 +165,7 @@ def train(dataset, config: TrainConfig) -> TrainResult:
             for group in optimiser.param_groups:
                 group["lr"] = lr
             optimiser.zero_grad(set_to_none=True)
-            loss = torch.mean((model.normalised(x_n[rows]) - y_n[rows]) ** 2)
+            loss = torch.mean(weights * (model.normalised(x_n[rows]) - y_n[rows]) ** 2)
             loss.backward()
             optimiser.step()
             total_loss += loss.item() * len(rows)
@@ -182,7 +198,7 @@ def metadata_for(dataset, result: TrainResult, config: TrainConfig, version: str
     meta = policy_mlp.architecture_metadata(
         result.model, version=version, chunk_steps=dataset.chunk_steps, step_period_ms=dataset.step_period_ms,
         joint_names=dataset.joint_names, gripper_names=dataset.gripper_names,
-        feature_version=policy_dataset.RUNTIME_FEATURE_VERSION)
+        feature_version=dataset.feature_version)
     meta.update({
         "trained_by": f"training/train_policy.py (PyTorch {torch.__version__})",
         "dataset": dataset_name,
@@ -200,7 +216,9 @@ def metadata_for(dataset, result: TrainResult, config: TrainConfig, version: str
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="train_policy.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", required=True, help="LeRobot v3.0 dataset directory (workcell-train --export-dataset)")
+    parser.add_argument("--dataset", required=True, action="append",
+                        help="LeRobot v3.0 dataset directory (workcell-train --export-dataset); repeat it to train on "
+                             "several (DAgger's aggregate over rounds)")
     parser.add_argument("--out", default="models/policy", help="directory for the model, card and plot (default models/policy)")
     parser.add_argument("--version", default="wc-mlp-torch-1", help="model version and file base name (default wc-mlp-torch-1)")
     parser.add_argument("--hidden", default="256,256", help="hidden widths, comma-separated (default 256,256)")
@@ -214,6 +232,10 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="initialisation and shuffling seed (default 1)")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch CPU threads (default 1; the same seed gives the same weights for the same threads)")
+    parser.add_argument("--first-steps", type=int, default=0,
+                        help="with --first-steps-weight: how many leading chunk steps weigh more (default 0 = none)")
+    parser.add_argument("--first-steps-weight", type=float, default=1.0,
+                        help="loss weight of the first --first-steps steps against 1 for the rest (default 1)")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
     args = parser.parse_args(argv)
 
@@ -229,19 +251,28 @@ def main(argv=None) -> int:
     config = TrainConfig(hidden=hidden, activation=args.activation, epochs=args.epochs, max_steps=args.max_steps,
                          batch_size=args.batch_size, learning_rate=args.learning_rate,
                          validation_fraction=args.validation_fraction, seed=args.seed, threads=args.threads,
-                         progress=not args.quiet)
+                         progress=not args.quiet, first_steps=args.first_steps,
+                         first_steps_weight=args.first_steps_weight)
     started = time.monotonic()
+    loaded = []
+    for path in args.dataset:
+        try:
+            loaded.append(policy_dataset.load(path))
+        except policy_dataset.DatasetError as error:
+            print(f"train_policy: refused dataset {path}: {error}", file=sys.stderr)
+            return 1
     try:
-        dataset = policy_dataset.load(args.dataset)
+        dataset = policy_dataset.concatenate(loaded)
     except policy_dataset.DatasetError as error:
-        print(f"train_policy: refused dataset {args.dataset}: {error}", file=sys.stderr)
+        print(f"train_policy: refused datasets: {error}", file=sys.stderr)
         return 1
-    print(f"[train] {len(dataset.observations)} frames, {len(dataset.episodes)} episodes from {args.dataset} "
+    dataset_names = ",".join(os.path.basename(os.path.normpath(p)) for p in args.dataset)
+    print(f"[train] {len(dataset.observations)} frames, {len(dataset.episodes)} episodes from {dataset_names} "
           f"({time.monotonic() - started:.1f} s)", file=sys.stderr, flush=True)
     try:
         result = train(dataset, config)
     except policy_dataset.DatasetError as error:
-        print(f"train_policy: refused dataset {args.dataset}: {error}", file=sys.stderr)
+        print(f"train_policy: refused dataset {dataset_names}: {error}", file=sys.stderr)
         return 1
 
     import model_card
@@ -250,7 +281,7 @@ def main(argv=None) -> int:
 
     os.makedirs(args.out, exist_ok=True)
     base = os.path.join(args.out, args.version)
-    metadata = metadata_for(dataset, result, config, args.version, os.path.basename(os.path.normpath(args.dataset)))
+    metadata = metadata_for(dataset, result, config, args.version, dataset_names)
     policy_mlp.save(result.model, base + ".safetensors", metadata)
     # Self-check of the written layout from Python (the Swift side is training/tests/test_parity.py).
     reloaded, _ = policy_mlp.load(base + ".safetensors")

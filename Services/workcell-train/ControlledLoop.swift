@@ -69,10 +69,13 @@ struct ControlledLoop {
   }
 
   /// One cycle (robot 0), ended like `ClosedLoop.policyCycle`'s: 0.5 s after the nut is left on the
-  /// pin (then the fixture fastens), on a drop, a fall, or after `timeoutS`.
+  /// pin (then the fixture fastens), on a drop, a fall, or after `timeoutS`. `act` answers every
+  /// `replanSteps` step periods with the chunk given last; `look`, when set, is shown an
+  /// observation every step period (the same one `act` gets when both are due).
   mutating func cycle(
     act: (PolicyObservation, PolicyChunk?) -> PolicyChunk, observer: inout SimObserver, stepPeriodMs: Int, replanSteps: Int,
-    latencyMs: Int, timeoutS: Double, sequence: inout UInt64, refused: inout Int, trace: ((String) -> Void)? = nil
+    latencyMs: Int, timeoutS: Double, sequence: inout UInt64, refused: inout Int, trace: ((String) -> Void)? = nil,
+    look: ((PolicyObservation, PolicyChunk?) -> Void)? = nil
   ) -> ClosedLoop.Outcome {
     world.presentNut(robot: 0)
     observer.startCycle()
@@ -94,8 +97,14 @@ struct ControlledLoop {
         trace(
           "t \(tick) ms cmd |qd| \(Int((7..<14).map { abs(command.velocityRadPerS[$0]) }.max()! * 1000)) mrad/s meas |qd| \(Int((7..<14).map { abs(measured.velocityRadPerS[$0]) }.max()! * 1000)) nut \(truth.nutState) step \(observer.step) mode \(controller.mode) tcp−nut mm (\(Int(d.x)), \(Int(d.y)), \(Int(d.z))) nut−pin mm (\(Int(p.x)), \(Int(p.y)), \(Int(p.z))) phase \(Int(truth.splinePhaseErrorDeg))")
       }
+      // `look` (the relabelling) sees an observation every step period, with the chunk given last.
+      var observation: PolicyObservation?
+      if let look, tick % stepPeriodMs == 0 {
+        observation = observer.observe(world: &world, sequence: sequence)
+        look(observation!, lastChunk)
+      }
       if tick % replanTicks == 0 {
-        let chunkNow = act(observer.observe(world: &world, sequence: sequence), lastChunk)
+        let chunkNow = act(observation ?? observer.observe(world: &world, sequence: sequence), lastChunk)
         lastChunk = chunkNow
         if trace != nil {
           let deltas = (1..<chunkNow.steps.count).map { i in (0..<7).map { abs(chunkNow.steps[i].jointPositionsRad[$0] - chunkNow.steps[i - 1].jointPositionsRad[$0]) }.max()! }

@@ -33,7 +33,8 @@ struct DatasetExport {
   static func writeStaging(_ demonstrations: Demonstrations, description d: Description, to directory: String)
     throws(DatasetExportError)
   {
-    let stateWidth = PolicyFeatures.count
+    let encoding = demonstrations.featureVersion
+    let stateWidth = encoding.count
     let actionWidth = demonstrations.count == 0 ? 0 : demonstrations.targets.count / demonstrations.count
     let actionNames = actionNames(chunkSteps: d.chunkSteps, jointNames: d.jointNames, gripperNames: d.gripperNames)
     precondition(actionWidth == actionNames.count || demonstrations.count == 0, "targets do not match the chunk layout")
@@ -50,13 +51,13 @@ struct DatasetExport {
       episodes.append([
         "seed": episode.seed, "cycle_in_seed": episode.cycleInSeed, "source": episode.source.rawValue,
         "perturbed": episode.perturbed, "outcome": episode.outcome, "length": episode.rows.count,
-        "feature_version": PolicyFeatures.version,
+        "feature_version": encoding.rawValue,
       ])
     }
     let manifest: [String: Any] = [
       "format": "workcell-train-staging/1",
-      "feature_version": PolicyFeatures.version,
-      "state_names": PolicyFeatures.names,
+      "feature_version": encoding.rawValue,
+      "state_names": encoding.names,
       "action_names": actionNames,
       "fps": 1000 / d.stepPeriodMs,
       "chunk_steps": d.chunkSteps,

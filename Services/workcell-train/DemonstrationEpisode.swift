@@ -7,6 +7,8 @@ struct DemonstrationEpisode: Equatable {
     case expert
     /// A `ScriptedExpert` that took over from the state a policy left (DAgger-style takeovers).
     case takeover
+    /// A rollout through the controller labelled by the scripted planner (`PlannerRelabel`).
+    case relabel
   }
 
   /// The world's seed (the validation split holds out whole seeds).

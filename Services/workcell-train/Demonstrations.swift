@@ -3,7 +3,9 @@ import PolicyRuntime
 
 /// Pairs (features at t → the expert's next chunk of targets) recorded from the scripted expert.
 struct Demonstrations {
-  /// Raw features, one row of `PolicyFeatures.count` per sample.
+  /// The feature encoding of `features`.
+  var featureVersion = PolicyFeatureVersion.v2
+  /// Raw features, one row of `featureVersion.count` per sample.
   var features: [Float] = []
   /// Raw targets, one row of `chunkSteps × 9` per sample: per step 7 joint targets relative to
   /// the observed joints (rad), gripper width (m), grip force (N).
@@ -181,6 +183,8 @@ struct Demonstrations {
 
   /// Appends another set of samples.
   mutating func append(_ other: Demonstrations) {
+    precondition(other.count == 0 || count == 0 || other.featureVersion == featureVersion, "samples of two feature versions")
+    if count == 0 { featureVersion = other.featureVersion }
     let offset = count
     episodes += other.episodes.map { episode in
       var moved = episode

@@ -39,6 +39,10 @@ struct TrainOptions {
   var model: String?
   var out: String?
   var reportJSON: String?
+  var labelWith = "expert"
+  var student: String?
+  var beta: Double?
+  var rolloutLatenciesMs = [0, 50, 100, 150]
 
   static let usage = """
     workcell-train: demonstrations from the scripted expert in the simulated cell → a policy MLP.
@@ -101,6 +105,16 @@ struct TrainOptions {
                                 chunk flattened; Parquet written by training/write_dataset.py (pyarrow)
       --takeover-model FILE     with --export-dataset: also record expert takeovers from this model's
                                 rollouts (DAGGER options: --dagger-seeds, --takeovers-per-seed)
+      --label-with planner      with --export-dataset: instead of ScriptedExpert demonstrations, roll
+                                out through the whole-body controller (chunks arriving after a latency
+                                drawn per cycle from --rollout-latencies-ms) and label every 20 ms
+                                observation with the scripted planner's chunk, planned on from the
+                                chunk given last; features wc-features-3 (DAgger, docs/policy.md)
+      --student FILE            with --label-with planner: a wc-features-3 model that drives each
+                                replan with probability 1 − β (the planner drives otherwise)
+      --beta F                  probability the planner drives a replan (default 1 without a
+                                student, 0.5 with one)
+      --rollout-latencies-ms L  latencies drawn per rollout cycle (default 0,50,100,150)
       --python PY               the Python that writes the Parquet (default $WORKCELL_PYTHON, else
                                 .venv/bin/python, else python3)
       --infer-features IN.npy   run the Swift runtime's forward pass (raw outputs, before chunk
@@ -147,6 +161,23 @@ struct TrainOptions {
       case "--model": model = try value(flag)
       case "--out": out = try value(flag)
       case "--report-json": reportJSON = try value(flag)
+      case "--label-with":
+        labelWith = try value(flag)
+        guard ["expert", "planner"].contains(labelWith) else {
+          throw ParseError(message: "--label-with \(labelWith): expected expert or planner")
+        }
+      case "--student": student = try value(flag)
+      case "--beta":
+        let b = try double(flag)
+        guard b <= 1 else { throw ParseError(message: "--beta \(b): expected a probability in [0, 1]") }
+        beta = b
+      case "--rollout-latencies-ms":
+        let text = try value(flag)
+        let values = text.split(separator: ",").map { Int($0.filter { $0 != " " }) }
+        guard !values.isEmpty, values.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+          throw ParseError(message: "--rollout-latencies-ms \(text): expected milliseconds like 0,50,100,150")
+        }
+        rolloutLatenciesMs = values.map { $0! }
       case "--planner":
         planner = try value(flag)
         guard ["model", "scripted"].contains(planner) else {

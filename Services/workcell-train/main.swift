@@ -81,9 +81,13 @@ if options.evalOnly {
   do {
     let model = try PolicyModel(bytes: [UInt8](data))
     let seeds = (0..<UInt64(options.evalSeeds)).map { options.firstEvalSeed + $0 }
+    // As the policy service does: a model's chunks kept inside the planner's joint limits.
+    let limiter = ChunkLimiter()
     if let latencyMs = options.throughControlLatencyMs {
       let (tally, refused) = ControlledLoop.evaluate(
-        act: { observation, _ in model.act(observation) }, seeds: seeds, cyclesPerSeed: options.evalCyclesPerSeed,
+        act: { observation, last in
+          limiter.limit(model.act(observation.following(last)), measuredRad: observation.armJointPositionsRad)
+        }, seeds: seeds, cyclesPerSeed: options.evalCyclesPerSeed,
         config: worldConfig, stepPeriodMs: model.architecture.stepPeriodMs, replanSteps: options.replanSteps,
         latencyMs: latencyMs, balanceCorrection: !options.noBalanceCorrection,
         trace: options.traceEval ? { say("  " + $0) } : nil)

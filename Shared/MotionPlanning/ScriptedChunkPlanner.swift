@@ -249,22 +249,12 @@ public struct ScriptedChunkPlanner: Sendable {
     }
     var q0 = measured
     var q0Velocity = o.armJointVelocitiesRadPerS.count == 7 ? o.armJointVelocitiesRadPerS : []
-    if let previous, previous.cycleStep == o.cycleStep, previous.steps.count >= 2,
-      previous.steps.allSatisfy({ $0.jointPositionsRad.count == 7 }), o.observedAtS >= previous.observedAtS
+    if let previous, previous.cycleStep == o.cycleStep, let reference = previous.reference(atS: o.observedAtS),
+      reference.positionsRad.count == 7,
+      Self.length(chain.tcpPositionM(reference.positionsRad) - chain.tcpPositionM(measured)) < c.warmStartToleranceM
     {
-      let period = Double(previous.stepPeriodMs) / 1000
-      let f = (o.observedAtS - previous.observedAtS) / period
-      if f < Double(previous.steps.count - 1) {
-        let i = Int(f)
-        let u = f - Double(i)
-        let a = previous.steps[i].jointPositionsRad
-        let b = previous.steps[i + 1].jointPositionsRad
-        let reference = (0..<7).map { a[$0] + (b[$0] - a[$0]) * u }
-        if Self.length(chain.tcpPositionM(reference) - chain.tcpPositionM(measured)) < c.warmStartToleranceM {
-          q0 = reference
-          q0Velocity = (0..<7).map { (b[$0] - a[$0]) / period }
-        }
-      }
+      q0 = reference.positionsRad
+      q0Velocity = reference.velocitiesRadPerS
     }
     let frame = chain.tcpFrame(q0)
     let yawNow = atan2(frame.xAxis.y, frame.xAxis.x)

@@ -15,8 +15,12 @@ public struct PolicyArchitecture: Sendable, Hashable {
   public var jointNames: [String]
   /// Gripper names (`gripper_names`, comma-separated; one gripper today).
   public var gripperNames: [String]
-  /// Feature encoding the model was trained on (`feature_version`); must equal ``PolicyFeatures/version``.
+  /// Feature encoding the model was trained on (`feature_version`); one of ``PolicyFeatureVersion``.
   public var featureVersion: String
+
+  /// The encoding `featureVersion` names (`wc-features-2` for a name this runtime does not read;
+  /// a file with one is refused when it loads).
+  public var features: PolicyFeatureVersion { PolicyFeatureVersion(rawValue: featureVersion) ?? .v2 }
 
   /// Metadata key naming the file format; its value is ``formatName``.
   public static let formatKey = "format"
@@ -77,18 +81,19 @@ public struct PolicyArchitecture: Sendable, Hashable {
     jointNames = try value("joint_names").split(separator: ",").map { String($0.trimmingSpaces) }
     gripperNames = try value("gripper_names").split(separator: ",").map { String($0.trimmingSpaces) }
     featureVersion = try value("feature_version")
-    guard featureVersion == PolicyFeatures.version else {
+    guard let encoding = PolicyFeatureVersion(rawValue: featureVersion) else {
       throw PolicyModelError(
-        .invalidMetadata, "model uses features \"\(featureVersion)\"; this runtime encodes \"\(PolicyFeatures.version)\"")
+        .invalidMetadata,
+        "model uses features \"\(featureVersion)\"; this runtime encodes \(PolicyFeatureVersion.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " and "))")
     }
     guard jointNames.count == PolicyFeatures.armJointCount, gripperNames.count == 1 else {
       throw PolicyModelError(
         .invalidMetadata,
         "model has \(jointNames.count) joints and \(gripperNames.count) grippers; features have \(PolicyFeatures.armJointCount) and 1")
     }
-    guard layerSizes.first == PolicyFeatures.count else {
+    guard layerSizes.first == encoding.count else {
       throw PolicyModelError(
-        .invalidMetadata, "model takes \(layerSizes.first ?? 0) inputs; features \"\(featureVersion)\" have \(PolicyFeatures.count)")
+        .invalidMetadata, "model takes \(layerSizes.first ?? 0) inputs; features \"\(featureVersion)\" have \(encoding.count)")
     }
     guard layerSizes.last == chunkSteps * valuesPerStep else {
       throw PolicyModelError(

@@ -1,8 +1,10 @@
 extension PolicyModel {
   /// One chunk per observation, from one batched forward pass; chunk i answers observation i.
+  /// Each observation is encoded with the model's feature version (`wc-features-3` reads
+  /// ``PolicyObservation/tracked``: set it with ``PolicyObservation/following(_:)``).
   public func act(_ observations: [PolicyObservation]) -> [PolicyChunk] {
     guard !observations.isEmpty else { return [] }
-    let outputs = forward(PolicyFeatures.matrix(observations))
+    let outputs = forward(architecture.features.matrix(observations))
     return observations.indices.map { decodeChunk(outputs.row($0), for: observations[$0]) }
   }
 

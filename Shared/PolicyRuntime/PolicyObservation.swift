@@ -29,17 +29,22 @@ public struct PolicyObservation: Sendable, Hashable {
   /// The cycle step being executed.
   public var cycleStep: PolicyCycleStep
   /// Measured velocities of the working arm's 7 joints, rad/s, in the model's joint order; empty
-  /// when the caller did not give them. The network does not read them; a planner that continues
-  /// the arm's motion does.
+  /// when the caller did not give them. Feature version `wc-features-3` reads them, as does the
+  /// planner (it continues the arm's motion).
   public var armJointVelocitiesRadPerS: [Double]
+  /// Where the chunk the robot was given last has its reference at `observedAtS` (nil: none, or
+  /// the observation is past it). Set with ``following(_:)``; feature version `wc-features-3`
+  /// reads it, `wc-features-2` does not.
+  public var tracked: TrackedReference?
 
   /// An observation from its parts.
   public init(
     sequence: UInt64, observedAtS: Double, armJointPositionsRad: [Double], gripperWidthM: Double,
     nutPositionInTorsoM: SIMD3<Double>, tcpPositionInTorsoM: SIMD3<Double>,
     pinSeatInTorsoM: SIMD3<Double>, nutYawRad: Double, splinePhaseDeg: Double, holding: Bool, seated: Bool,
-    cycleStep: PolicyCycleStep, armJointVelocitiesRadPerS: [Double] = []
+    cycleStep: PolicyCycleStep, armJointVelocitiesRadPerS: [Double] = [], tracked: TrackedReference? = nil
   ) {
+    self.tracked = tracked
     self.armJointVelocitiesRadPerS = armJointVelocitiesRadPerS
     self.sequence = sequence
     self.observedAtS = observedAtS

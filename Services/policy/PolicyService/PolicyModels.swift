@@ -20,6 +20,8 @@ actor PolicyModels {
   /// The built-in scripted planner, listed under `ScriptedChunkPlanner.version`; it answers
   /// instead of the batcher while it is the active version.
   let planner: ScriptedChunkPlanner
+  /// Keeps a model's chunks inside the planner's joint limits.
+  let limiter: ChunkLimiter
   /// When the service started (the planner's "loaded at").
   let startedAt = Date()
   /// The version computing chunks in the shadow of the answering one (never executed); nil = none.
@@ -37,6 +39,7 @@ actor PolicyModels {
     batcher = PolicyBatcher(model: initial.model, config: config)
     batcherConfig = config
     self.planner = planner
+    limiter = ChunkLimiter(config: planner.config)
   }
 
   /// The model whose features the observation for `robot` is shaped to (a canary's model, else
@@ -60,7 +63,9 @@ actor PolicyModels {
       return (chunk, nil)
     }
     let chosen = version == activeVersion ? batcher : canaryBatchers[version] ?? batcher
-    let chunk = await chosen.act(observation)
+    // A model reading wc-features-3 sees the chunk the robot tracks, as the planner does.
+    // Kept inside the limits the planner keeps to (ChunkLimiter), so control does not refuse it.
+    let chunk = limiter.limit(await chosen.act(observation.following(lastPlans[robot])), measuredRad: observation.armJointPositionsRad)
     lastPlans[robot] = chunk
     return (chunk, chosen)
   }
@@ -71,7 +76,8 @@ actor PolicyModels {
   func shadowAnswer(_ observation: PolicyObservation, robot: String, answered: PolicyChunk) async -> PolicyChunk? {
     guard let shadowVersion, shadowVersion != version(for: robot) else { return nil }
     if shadowVersion == ScriptedChunkPlanner.version { return planner.plan(observation, previous: answered) }
-    return await shadowBatcher?.act(observation)
+    guard let shadowBatcher else { return nil }
+    return limiter.limit(await shadowBatcher.act(observation.following(answered)), measuredRad: observation.armJointPositionsRad)
   }
 
   /// Runs `version` in the shadow (nil: none); returns the shadow before.
