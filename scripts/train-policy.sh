@@ -4,14 +4,21 @@
 # evaluates it closed loop on held-out seeds against the scripted planner, and the results go
 # into the model card. docs/policy.md, "Training with PyTorch".
 #
-#   scripts/train-policy.sh [--version V] [--out DIR] [--work DIR] [--rounds N] [--small] [--debug]
-#                           [--export "ARGS"] [--train "ARGS"] [--eval "ARGS"]
+#   scripts/train-policy.sh [--version V] [--out DIR] [--work DIR] [--rounds N] [--dagger] [--small]
+#                           [--debug] [--export "ARGS"] [--train "ARGS"] [--eval "ARGS"]
 #
 #   --version V   model version and file name (default wc-mlp-torch-1)
 #   --out DIR     where the model, card and plot go (default models/policy)
 #   --work DIR    where the dataset and reports go (default a new temporary directory)
 #   --rounds N    training rounds (default 1); round k > 1 re-exports the demonstrations plus expert
 #                 takeovers from round k-1's model (workcell-train --takeover-model) and trains anew
+#   --dagger      DAgger with the scripted planner as the labeller (issue #18 item 2): round 1 rolls the
+#                 planner out through the whole-body controller at 0/50/100/150 ms and labels every
+#                 20 ms look with its chunk (workcell-train --label-with planner, features wc-features-3);
+#                 round k > 1 lets round k-1's model drive each replan with probability 1 - β
+#                 (β = 0.5^(k-1)) on new worlds, labels them the same way, and trains on every round's
+#                 data; the first 13 chunk steps weigh 3× in the loss; every round and the planner are
+#                 evaluated through the controller at 100 ms
 #   --small       a smoke run of a minute or so: 4 worlds, at most 200 training steps, 4 held-out worlds
 #   --debug       use the debug build (.build/debug) instead of building -c release
 #   --export/--train/--eval "ARGS"   extra arguments for each step (workcell-train, train_policy.py,
@@ -26,6 +33,7 @@ version=wc-mlp-torch-1
 out=models/policy
 work=""
 rounds=1
+dagger=0
 small=0
 config=release
 export_args=""
@@ -37,6 +45,7 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
+    --dagger) dagger=1; shift ;;
     --small) small=1; shift ;;
     --debug) config=debug; shift ;;
     --export) export_args=$2; shift 2 ;;
@@ -80,9 +89,16 @@ else
   sizes_eval=""
 fi
 
+if [ $dagger = 1 ]; then
+  sizes_train="$sizes_train --first-steps 13 --first-steps-weight 3"
+  sizes_eval="$sizes_eval --through-control-latency-ms 100 --eval-cycles-per-seed 3"
+  [ $small = 1 ] && sizes_eval="--eval-seeds 4 --eval-cycles-per-seed 1 --through-control-latency-ms 100"
+fi
+
 mkdir -p "$out"
 previous=""
 round_reports=()
+datasets=()
 for round in $(seq 1 "$rounds"); do
   if [ "$round" = "$rounds" ]; then model_dir=$out; model_version=$version
   else model_dir="$work/round-$round"; model_version="$version-round-$round"; fi
@@ -90,15 +106,27 @@ for round in $(seq 1 "$rounds"); do
   dataset="$work/dataset-round-$round"
   rm -rf "$dataset" "$dataset.staging" "$dataset.partial"
   takeovers=()
-  [ -n "$previous" ] && takeovers=(--takeover-model "$previous")
+  if [ $dagger = 1 ]; then
+    # New worlds each round; the student drives with probability 1 - β, β halving per round.
+    takeovers=(--label-with planner --first-train-seed $(( 1 + (round - 1) * 1000 )))
+    if [ -n "$previous" ]; then
+      takeovers+=(--student "$previous" --beta "$(awk -v k="$round" 'BEGIN { print 0.5 ^ (k - 1) }')")
+    fi
+    datasets+=(--dataset "$dataset")
+    what="planner-labelled rollouts${previous:+ driven with $(basename "$previous" .safetensors)}"
+  else
+    [ -n "$previous" ] && takeovers=(--takeover-model "$previous")
+    datasets=(--dataset "$dataset")
+    what="demonstrations${previous:+ and takeovers from $(basename "$previous")}"
+  fi
 
-  step "round $round/$rounds: 1/3 export demonstrations${previous:+ and takeovers from $(basename "$previous")} as a LeRobot v3.0 dataset ($dataset)"
+  step "round $round/$rounds: 1/3 export $what as a LeRobot v3.0 dataset ($dataset)"
   # shellcheck disable=SC2086
   "$train_bin" --export-dataset "$dataset" --python "$python" "${takeovers[@]}" $sizes_export $export_args
 
-  step "round $round/$rounds: 2/3 train $model_version with PyTorch (training/train_policy.py)"
+  step "round $round/$rounds: 2/3 train $model_version with PyTorch on $(( ${#datasets[@]} / 2 )) dataset(s) (training/train_policy.py)"
   # shellcheck disable=SC2086
-  "$python" training/train_policy.py --dataset "$dataset" --out "$model_dir" --version "$model_version" $sizes_train $train_args
+  "$python" training/train_policy.py "${datasets[@]}" --out "$model_dir" --version "$model_version" $sizes_train $train_args
 
   step "round $round/$rounds: 3/3 closed loop of $model_version on held-out seeds"
   # shellcheck disable=SC2086

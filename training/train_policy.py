@@ -51,6 +51,9 @@ class TrainConfig:
     # next chunk arrives: 5 per 100 ms replan plus the latency's); the rest weigh 1.
     first_steps: int = 0
     first_steps_weight: float = 1.0
+    # Loss weight per cycle step of the frame (feature `cycle_step.<name>` = 1), e.g. {"insert": 4}:
+    # the insertion needs millimetres the carry's large motions drown in the mean.
+    step_weights: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -135,6 +138,14 @@ def train(dataset, config: TrainConfig) -> TrainResult:
     if config.first_steps > 0 and config.first_steps_weight != 1.0:
         weights[:min(config.first_steps, dataset.chunk_steps) * dataset.values_per_step] = config.first_steps_weight
     weights = weights / weights.mean()
+    # Per-frame weights by cycle step, averaging 1 over the training frames.
+    frame_weight = torch.ones(len(dataset.observations))
+    for name, w in config.step_weights.items():
+        column = f"cycle_step.{name}"
+        if column not in dataset.state_names:
+            raise policy_dataset.DatasetError(f"--step-weight {name}: no feature {column!r} in observation.state")
+        frame_weight[torch.from_numpy(dataset.observations[:, dataset.state_names.index(column)] > 0.5)] = w
+    frame_weight = frame_weight / frame_weight[torch.from_numpy(train_rows)].mean()
 
     def evaluate(rows):
         if len(rows) == 0:
@@ -165,7 +176,7 @@ def train(dataset, config: TrainConfig) -> TrainResult:
             for group in optimiser.param_groups:
                 group["lr"] = lr
             optimiser.zero_grad(set_to_none=True)
-            loss = torch.mean(weights * (model.normalised(x_n[rows]) - y_n[rows]) ** 2)
+            loss = torch.mean(frame_weight[rows, None] * weights * (model.normalised(x_n[rows]) - y_n[rows]) ** 2)
             loss.backward()
             optimiser.step()
             total_loss += loss.item() * len(rows)
@@ -236,6 +247,8 @@ def main(argv=None) -> int:
                         help="with --first-steps-weight: how many leading chunk steps weigh more (default 0 = none)")
     parser.add_argument("--first-steps-weight", type=float, default=1.0,
                         help="loss weight of the first --first-steps steps against 1 for the rest (default 1)")
+    parser.add_argument("--step-weight", action="append", default=[], metavar="STEP=W",
+                        help="loss weight of the frames in one cycle step, e.g. insert=4 (repeatable; default 1)")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
     args = parser.parse_args(argv)
 
@@ -248,11 +261,20 @@ def main(argv=None) -> int:
     for flag, value in (("--epochs", args.epochs), ("--batch-size", args.batch_size), ("--threads", args.threads)):
         if value < 1:
             parser.error(f"{flag} {value}: expected ≥ 1")
+    step_weights = {}
+    for item in args.step_weight:
+        name, _, value = item.partition("=")
+        try:
+            step_weights[name.strip()] = float(value)
+            if step_weights[name.strip()] <= 0:
+                raise ValueError
+        except ValueError:
+            parser.error(f"--step-weight {item}: expected STEP=W with W > 0, e.g. insert=4")
     config = TrainConfig(hidden=hidden, activation=args.activation, epochs=args.epochs, max_steps=args.max_steps,
                          batch_size=args.batch_size, learning_rate=args.learning_rate,
                          validation_fraction=args.validation_fraction, seed=args.seed, threads=args.threads,
                          progress=not args.quiet, first_steps=args.first_steps,
-                         first_steps_weight=args.first_steps_weight)
+                         first_steps_weight=args.first_steps_weight, step_weights=step_weights)
     started = time.monotonic()
     loaded = []
     for path in args.dataset:

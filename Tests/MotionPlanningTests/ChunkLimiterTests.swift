@@ -31,8 +31,14 @@ struct ChunkLimiterTests {
     #expect(abs(abs(step[0] - before[0]) - most) < 1e-9)
     // Scaled as a whole: joint 2 moved by the same fraction of its wish as joint 1.
     #expect(abs((step[1] - before[1]) / 0.1 - (step[0] - before[0]) / 1.0) < 1e-9)
-    #expect(limited.steps.allSatisfy { $0.gripperWidthsM == [0.01] })
-    // A chunk already inside is left as it is.
-    #expect(limiter.limit(chunk([home, home]), measuredRad: home) == chunk([home, home]))
+    // 10 mm of a 45 mm opening is "closed".
+    #expect(limited.steps.allSatisfy { $0.gripperWidthsM == [0] })
+    // A chunk already inside (closed fingers) is left as it is; 30 mm opens.
+    var inside = chunk([home, home])
+    for i in inside.steps.indices { inside.steps[i].gripperWidthsM = [0] }
+    #expect(limiter.limit(inside, measuredRad: home) == inside)
+    var half = inside
+    half.steps[1].gripperWidthsM = [0.03]
+    #expect(limiter.limit(half, measuredRad: home).steps[1].gripperWidthsM == [config.openWidthM])
   }
 }
