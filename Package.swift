@@ -83,7 +83,7 @@ let fleet: [FleetServiceTargets] = [
       .product(name: "NIOPosix", package: "swift-nio"),
     ]),
   .init(executable: "cell", module: "CellService", extraDependencies: [
-      "CycleSequencing", "DurableOutbox", "EpisodeRecording", "NutPerception", "WholeBodyControl", "YieldKPI",
+      "CycleSequencing", "DurableOutbox", "EpisodeRecording", "NutPerception", "PolicyRuntime", "WholeBodyControl", "YieldKPI",
       .product(name: "Prometheus", package: "swift-prometheus"),
       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       .product(name: "Logging", package: "swift-log"),

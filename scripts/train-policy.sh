@@ -17,7 +17,8 @@
 #                 20 ms look with its chunk (workcell-train --label-with planner, features wc-features-3);
 #                 round k > 1 lets round k-1's model drive each replan with probability 1 - β
 #                 (β = 0.5^(k-1)) on new worlds, labels them the same way, and trains on every round's
-#                 data; the first 13 chunk steps weigh 3× in the loss; every round and the planner are
+#                 data; the first 13 chunk steps weigh 3× in the loss, insert frames 4× and grasp 2×;
+#                 every round and the planner are
 #                 evaluated through the controller at 100 ms
 #   --small       a smoke run of a minute or so: 4 worlds, at most 200 training steps, 4 held-out worlds
 #   --debug       use the debug build (.build/debug) instead of building -c release
@@ -90,7 +91,7 @@ else
 fi
 
 if [ $dagger = 1 ]; then
-  sizes_train="$sizes_train --first-steps 13 --first-steps-weight 3"
+  sizes_train="$sizes_train --first-steps 13 --first-steps-weight 3 --step-weight insert=4 --step-weight grasp=2"
   sizes_eval="$sizes_eval --through-control-latency-ms 100 --eval-cycles-per-seed 3"
   [ $small = 1 ] && sizes_eval="--eval-seeds 4 --eval-cycles-per-seed 1 --through-control-latency-ms 100"
 fi

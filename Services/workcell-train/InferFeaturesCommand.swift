@@ -26,15 +26,16 @@ enum InferFeaturesCommand {
     } catch {
       return fail("--infer-features \(input): \(error)")
     }
-    guard features.columns == PolicyFeatures.count else {
+    let encoding = model.architecture.features
+    guard features.columns == encoding.count else {
       return fail(
-        "--infer-features \(input): \(features.columns) columns; features \(PolicyFeatures.version) have \(PolicyFeatures.count)"
+        "--infer-features \(input): \(features.columns) columns; the model's features \(encoding.rawValue) have \(encoding.count)"
       )
     }
     if let bad = features.values.firstIndex(where: { !$0.isFinite }) {
       let column = bad % features.columns
       return fail(
-        "--infer-features \(input): row \(bad / features.columns), column \(column) (\(PolicyFeatures.names[column])) is \(features.values[bad])"
+        "--infer-features \(input): row \(bad / features.columns), column \(column) (\(encoding.names[column])) is \(features.values[bad])"
       )
     }
     let outputs = model.forward(Matrix(rows: features.rows, columns: features.columns, values: features.values))

@@ -75,7 +75,7 @@ struct SimObserver {
     step = Self.cycleStep(
       nutState: truth.nutState, nutFromTcpM: nut - tcp, nutFromPinM: nut - pin, seatedOnPin: seatedOnPin, reached: step)
     let holding = truth.nutState == .inGripper
-    let seated = holding && !truth.slipping && abs(truth.gripOffsetM.y) < 0.001
+    let seated = PolicyObservation.seated(holding: holding, slipping: truth.slipping, acrossPadsM: truth.gripOffsetM.y)
     return PolicyObservation(
       sequence: sequence, observedAtS: world.simTimeS, armJointPositionsRad: joints,
       gripperWidthM: state.gripperWidthM[RobotLayout.workingArm], nutPositionInTorsoM: nut,

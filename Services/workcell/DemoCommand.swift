@@ -109,6 +109,15 @@ struct DemoCommand: AsyncParsableCommand {
         """))
   var planner: String = "scripted"
 
+  @Option(
+    help: ArgumentHelp(
+      "The policy's model file (default models/policy/wc-mlp-2.safetensors).",
+      discussion: """
+        What --planner model runs, and the version --canary and --shadow can name besides the \
+        planner. A file the runtime refuses (docs/policy.md) stops the demo before the shift.
+        """))
+  var model: String?
+
   @Flag(help: "Ablation: the cell ignores touch — grasps judged from the gripper's width and force, no tactile check.")
   var visionOnly = false
 
@@ -172,8 +181,9 @@ struct DemoCommand: AsyncParsableCommand {
       grpcBase: grpcPortBase, directory: directory,
       episodes: episodes == "off" ? nil : (episodes ?? directory.appendingPathComponent("episodes").path),
       canary: canary ?? "", shadow: shadow ?? "",
-      modelPath: try RepositoryFile.find(
-        "models/policy/wc-mlp-2.safetensors", hint: "run from the repository (the demo's policy loads the committed model)"),
+      modelPath: try model
+        ?? RepositoryFile.find(
+          "models/policy/wc-mlp-2.safetensors", hint: "run from the repository (the demo's policy loads the committed model)"),
       logLevel: Logger.Level(rawValue: logLevel) ?? .info)
     let result = try await DemoFleet(settings: settings).run()
     switch report {

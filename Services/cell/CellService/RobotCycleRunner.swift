@@ -4,6 +4,7 @@ import Foundation
 import GRPCCore
 import Logging
 import NutPerception
+import PolicyRuntime
 import SwiftProtobuf
 import WholeBodyControl
 import WorkcellProto
@@ -378,11 +379,12 @@ struct RobotCycleRunner: Sendable {
       }
       if !estimate.hasNutPose { observed.nutPose.orientation = .with { $0.w = 1 } }
       observed.nutPose.frame = "robot"
-      // The policy learned "seated" as held, not slipping, and within the grasp tolerance across
-      // the pads (how deep along the fingers does not count); perception's flag also asks the
-      // depth to be within 1 mm.
-      observed.grasp.seated =
-        estimate.grasp.holding && !estimate.grasp.slipping && abs(estimate.grasp.contactCentroidXMm) <= config.graspToleranceMm
+      // "Seated" as the policy reads it (PolicyObservation.seated, the rule workcell-train's
+      // observer uses too): held, not slipping, within the grasp tolerance across the pads;
+      // perception's own flag also asks the depth to be within 1 mm.
+      observed.grasp.seated = PolicyObservation.seated(
+        holding: estimate.grasp.holding, slipping: estimate.grasp.slipping,
+        acrossPadsM: estimate.grasp.contactCentroidXMm / 1000, toleranceM: config.graspToleranceMm / 1000)
       sequence += 1
       let observation = Workcell_Policy_V1_Observation.with {
         $0.robot = equipment
