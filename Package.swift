@@ -261,7 +261,7 @@ let package = Package(
       name: "WorkcellBench",
       dependencies: [
         "WorkcellRuntime", "WorkcellProto", "ModbusProtocol", "ModbusTCP", "YieldKPI", "CycleSequencing",
-        .product(name: "PostgresNIO", package: "postgres-nio"), "CellWorld", "JointBus",
+        .product(name: "PostgresNIO", package: "postgres-nio"), "CellWorld", "JointBus", "PolicyRuntime", "MotionPlanning",
         .product(name: "Logging", package: "swift-log"),
       ] + grpc,
       path: "Services/workcell-bench",

@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
     commandName: "workcell-bench",
     abstract: "Benchmarks of the Workcell fleet (run a release build: swift run -c release workcell-bench …).",
     subcommands: [GRPCHopBenchmark.self, PLCBenchmark.self, EchoServerCommand.self, SimBenchmark.self,
-      YieldIngestBenchmark.self, YieldQueryBenchmark.self, CellBenchmark.self,
+      YieldIngestBenchmark.self, YieldQueryBenchmark.self, CellBenchmark.self, PolicyBenchmark.self,
     ]
   )
 }
