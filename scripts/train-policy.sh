@@ -16,10 +16,11 @@
 #                 planner out through the whole-body controller at 0/50/100/150 ms and labels every
 #                 20 ms look with its chunk (workcell-train --label-with planner, features wc-features-3);
 #                 round k > 1 lets round k-1's model drive each replan with probability 1 - β
-#                 (β = 0.5^(k-1)) on new worlds, labels them the same way, and trains on every round's
+#                 (β = 0.5^(k-1)) on 100 new worlds × 3 cycles, labels them the same way, and trains on every round's
 #                 data; the first 13 chunk steps weigh 3× in the loss, insert frames 4× and grasp 2×;
-#                 every round and the planner are
-#                 evaluated through the controller at 100 ms
+#                 every round is evaluated through the controller at 100 ms on selection worlds
+#                 (400001…), the best round is kept as V (training/select_round.py), and V and the
+#                 planner are evaluated on the held-out worlds (100001…)
 #   --small       a smoke run of a minute or so: 4 worlds, at most 200 training steps, 4 held-out worlds
 #   --debug       use the debug build (.build/debug) instead of building -c release
 #   --export/--train/--eval "ARGS"   extra arguments for each step (workcell-train, train_policy.py,
@@ -91,6 +92,7 @@ else
 fi
 
 if [ $dagger = 1 ]; then
+  [ $small = 1 ] || sizes_export="--train-seeds 100"
   sizes_train="$sizes_train --first-steps 13 --first-steps-weight 3 --step-weight insert=4 --step-weight grasp=2"
   sizes_eval="$sizes_eval --through-control-latency-ms 100 --eval-cycles-per-seed 3"
   [ $small = 1 ] && sizes_eval="--eval-seeds 4 --eval-cycles-per-seed 1 --through-control-latency-ms 100"
@@ -100,8 +102,9 @@ mkdir -p "$out"
 previous=""
 round_reports=()
 datasets=()
+selection=()
 for round in $(seq 1 "$rounds"); do
-  if [ "$round" = "$rounds" ]; then model_dir=$out; model_version=$version
+  if [ "$round" = "$rounds" ] && [ $dagger = 0 ]; then model_dir=$out; model_version=$version
   else model_dir="$work/round-$round"; model_version="$version-round-$round"; fi
   mkdir -p "$model_dir"
   dataset="$work/dataset-round-$round"
@@ -129,13 +132,32 @@ for round in $(seq 1 "$rounds"); do
   # shellcheck disable=SC2086
   "$python" training/train_policy.py "${datasets[@]}" --out "$model_dir" --version "$model_version" $sizes_train $train_args
 
-  step "round $round/$rounds: 3/3 closed loop of $model_version on held-out seeds"
-  # shellcheck disable=SC2086
-  "$train_bin" --eval-only --model "$model_dir/$model_version.safetensors" --report-json "$work/policy-round-$round.json" \
-    $sizes_eval $eval_args
+  if [ $dagger = 1 ]; then
+    # Rounds are compared on selection worlds of their own, not on the held-out ones the card reports.
+    step "round $round/$rounds: 3/3 closed loop of $model_version on the selection worlds (400001…)"
+    # shellcheck disable=SC2086
+    "$train_bin" --eval-only --model "$model_dir/$model_version.safetensors" --report-json "$work/policy-round-$round.json" \
+      $sizes_eval --first-eval-seed 400001 $eval_args
+    selection+=(--round "$model_dir/$model_version.safetensors:$work/policy-round-$round.json")
+  else
+    step "round $round/$rounds: 3/3 closed loop of $model_version on held-out seeds"
+    # shellcheck disable=SC2086
+    "$train_bin" --eval-only --model "$model_dir/$model_version.safetensors" --report-json "$work/policy-round-$round.json" \
+      $sizes_eval $eval_args
+  fi
   round_reports+=(--round-report "$work/policy-round-$round.json")
   previous="$model_dir/$model_version.safetensors"
 done
+
+final_report="$work/policy-round-$rounds.json"
+if [ $dagger = 1 ]; then
+  step "keep the round that fastened most on the selection worlds (training/select_round.py)"
+  kept=$("$python" training/select_round.py "${selection[@]}" --version "$version" --out "$out")
+  step "closed loop of $version (round $kept) on the held-out seeds"
+  final_report="$work/policy-final.json"
+  # shellcheck disable=SC2086
+  "$train_bin" --eval-only --model "$out/$version.safetensors" --report-json "$final_report" $sizes_eval $eval_args
+fi
 
 step "the scripted planner on the same held-out seeds"
 # shellcheck disable=SC2086
@@ -144,6 +166,6 @@ step "the scripted planner on the same held-out seeds"
 wall=$(( $(date +%s) - started ))
 rounds_args=()
 [ "$rounds" -gt 1 ] && rounds_args=("${round_reports[@]}")
-"$python" training/model_card.py --card "$out/$version.md" --policy-report "$work/policy-round-$rounds.json" \
+"$python" training/model_card.py --card "$out/$version.md" --policy-report "$final_report" \
   --planner-report "$work/planner.json" "${rounds_args[@]}" --wall-seconds "$wall"
 step "done in ${wall} s: $out/$version.safetensors, $out/$version.md, $out/$version.losses.png (dataset and reports in $work)"

@@ -144,7 +144,10 @@ def closed_loop_section(policy: dict, planner: dict | None) -> str:
 
 
 def rounds_section(rounds: list[dict], planner: dict | None) -> str:
-    lines = ["", "Per training round (round k > 1 adds expert takeovers from round k − 1's model to the data):", "",
+    dagger = any(str(r.get("seeds", "")).startswith("400001") for r in rounds)
+    what = ("round k > 1 adds planner-labelled rollouts driven by round k − 1's model; evaluated on the selection "
+            "worlds" if dagger else "round k > 1 adds expert takeovers from round k − 1's model to the data")
+    lines = ["", f"Per training round ({what}):", "",
              "| round | model | fastened | outcomes |", "|---|---|---|---|"]
     for k, r in enumerate(rounds, 1):
         outcomes = ", ".join(f"{name} {count}" for name, count in sorted(r["outcomes"].items()))

@@ -90,3 +90,29 @@ def test_a_step_weight_for_a_step_the_features_do_not_have_is_refused(round_one)
     config = train_policy.TrainConfig(max_steps=1, progress=False, step_weights={"polish": 2})
     with pytest.raises(policy_dataset.DatasetError, match="cycle_step.polish"):
         train_policy.train(dataset, config)
+
+
+def test_the_round_that_fastened_most_is_kept_under_the_final_version(round_one, tmp_path):
+    import select_round
+    from safetensors import safe_open
+
+    dataset = policy_dataset.load(str(round_one))
+    paths = []
+    for n, fastened in ((1, 3), (2, 9), (3, 9)):
+        result = trained_model(dataset, steps=5 + n)
+        model = tmp_path / f"v-round-{n}.safetensors"
+        write_model(result, dataset, model, version=f"v-round-{n}")
+        (tmp_path / f"v-round-{n}.md").write_text(f"# Policy model card: v-round-{n}\n")
+        report = tmp_path / f"round-{n}.json"
+        report.write_text(json.dumps({"fastened": fastened, "cycles": 12, "seeds": "400001-400004"}))
+        paths += ["--round", f"{model}:{report}"]
+    assert select_round.main([*paths, "--version", "v", "--out", str(tmp_path / "out")]) == 0
+    with safe_open(str(tmp_path / "out" / "v.safetensors"), framework="numpy") as f:
+        meta = f.metadata()
+        kept = f.get_tensor("layers.0.weight")
+    # A tie goes to the later round.
+    assert meta["version"] == "v" and meta["selected_from"].startswith("DAgger round 3 of 3 (v-round-3): 9/12")
+    with safe_open(str(tmp_path / "v-round-3.safetensors"), framework="numpy") as f:
+        assert np.array_equal(kept, f.get_tensor("layers.0.weight"))
+    card = (tmp_path / "out" / "v.md").read_text()
+    assert card.startswith("# Policy model card: v\n") and "| 3 | 9/12 | **kept**" in card
