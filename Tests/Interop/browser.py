@@ -8,6 +8,7 @@ descriptors 3 (commands in) and 4 (answers and events out): no WebSocket library
 from __future__ import annotations
 
 import base64
+import fcntl
 import itertools
 import json
 import os
@@ -31,6 +32,13 @@ def chromium_binary() -> str | None:
     return None
 
 
+def above_nine(fd: int) -> int:
+    """The same pipe end on a descriptor ≥ 10 (the old one closed)."""
+    high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    return high
+
+
 class BrowserError(AssertionError):
     pass
 
@@ -42,6 +50,9 @@ class Browser:
         self.profile = tempfile.mkdtemp(prefix="workcell-chromium-")
         to_browser_read, self._to_browser = os.pipe()
         self._from_browser, from_browser_write = os.pipe()
+        # The child's ends move above 9 first, so putting them on 3 and 4 never overwrites one another.
+        to_browser_read = above_nine(to_browser_read)
+        from_browser_write = above_nine(from_browser_write)
         flags = [
             "--headless", "--remote-debugging-pipe", "--no-sandbox", "--disable-gpu", "--no-first-run",
             "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",

@@ -206,7 +206,7 @@ def test_figures_equal_the_api(page, reader):
     cells = reader.json("/api/v1/cells")["cells"]
     newest = max(parse_time(cell["last_cycle_at"]) for cell in cells)
     # No calendar: the last shift is the 8 hours up to (and including) the newest cycle.
-    assert parse_time(view["to"]) == newest + timedelta(milliseconds=1)
+    assert parse_time(view["to"]) == newest + timedelta(seconds=1)
     assert parse_time(view["to"]) - parse_time(view["from"]) == timedelta(hours=8)
     totals = reader.json("/api/v1/yield", **window)["rows"][0]
     oee = reader.json("/api/v1/oee", **window)["rows"][0]

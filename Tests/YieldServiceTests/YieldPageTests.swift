@@ -142,6 +142,8 @@ struct YieldPageTests {
     await feed.check()
     #expect(feed.current.cyclesVersion == 1, "nothing new, no new version")
     problem.withLock { $0 = "database not answering: connection refused" }
+    feed.checkReadiness()  // what the feed does every interval while no page listens
+    #expect(feed.current.databaseProblem == "database not answering: connection refused")
     await feed.check()
     #expect(feed.current.databaseProblem == "database not answering: connection refused")
     let text = YieldPage.eventText(feed.current)

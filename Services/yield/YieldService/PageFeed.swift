@@ -25,7 +25,7 @@ struct PageNotice: Sendable, Equatable {
 /// Each subscriber holds only the newest notice, so a burst of batches costs a browser one refresh.
 final class PageFeed: Service, Sendable {
   struct Config: Sendable {
-    /// How often the newest cycle and the database's state are checked while someone listens.
+    /// How often the database's state is re-read, and (while a page listens) the newest cycle.
     var checkInterval: Duration
     /// How often an unchanged notice is re-sent, so a stream's comment keeps proxies from closing it.
     var keepAliveInterval: Duration
@@ -97,7 +97,12 @@ final class PageFeed: Service, Sendable {
       while !Task.isCancelled {
         try? await Task.sleep(for: self.config.checkInterval)
         sinceKeepAlive += self.config.checkInterval
-        guard self.subscriberCount > 0 else { continue }
+        // The database's state is a memory read: always kept current. The newest cycle is a query:
+        // only while a page listens.
+        guard self.subscriberCount > 0 else {
+          self.checkReadiness()
+          continue
+        }
         await self.check()
         if sinceKeepAlive >= self.config.keepAliveInterval {
           sinceKeepAlive = .zero
@@ -131,6 +136,12 @@ final class PageFeed: Service, Sendable {
         notice.cyclesVersion += 1
       }
     }
+  }
+
+  /// Re-reads only the database's state (no query).
+  func checkReadiness() {
+    let problem = readinessProblem()
+    update { $0.databaseProblem = problem }
   }
 
   private func update(_ change: (inout PageNotice) -> Void) {

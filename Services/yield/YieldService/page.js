@@ -161,7 +161,9 @@
     if (mode === 'shift' && shift) {
       return { from: shift.start, to: shift.end, label: 'Shift “' + shift.name + '”, ' + dayAndClock(shift.start) + ' to ' + dayAndClock(shift.end) + ' UTC' };
     }
-    const end = newestCycleAt(cells) + 1;
+    // One second past the newest cycle: the API prints times cut to the millisecond, so a cycle
+    // stored at .705 s can read .704, and "to" is exclusive.
+    const end = newestCycleAt(cells) + 1000;
     const from = new Date(end - WINDOWS[mode]).toISOString();
     const to = new Date(end).toISOString();
     return { from, to, label: dayAndClock(from) + ' to ' + dayAndClock(to) + ' UTC (up to the newest cycle)' };
@@ -197,7 +199,8 @@
     state.lastRefreshAt = Date.now();
     try {
       await load();
-      if (!state.notice || state.notice.database === 'ready') showBanner('');
+      // The API answered: the database is there, whatever an older notice said.
+      showBanner('');
     } catch (error) {
       const refusal = tokenRefusal(error);
       if (refusal !== null) { showTokenPrompt(refusal); return; }
@@ -383,11 +386,13 @@
     });
     const labelEvery = Math.max(1, Math.ceil(bins.length / Math.max(2, Math.floor(width / 70))));
     for (let index = 0; index <= bins.length; index += labelEvery) {
-      svg.append(svgElement('text', { x: left + index * binWidth, y: height - bottom + 16, 'text-anchor': 'middle', class: 'muted' }, ((first + index) * step / 1000) + ' s'));
+      const x = left + index * binWidth;
+      svg.append(svgElement('text', { x, y: height - bottom + 16, 'text-anchor': x > width - right - 16 ? 'end' : 'middle', class: 'muted' }, ((first + index) * step / 1000) + ' s'));
     }
     const taktX = left + (takt / step - first) * binWidth;
     svg.append(svgElement('line', { class: 'takt', x1: taktX, x2: taktX, y1: top, y2: y(0) }));
-    svg.append(svgElement('text', { x: Math.min(taktX + 4, width - 60), y: height - 4 }, 'takt ' + seconds(takt)));
+    const nearEnd = taktX > width - right - 80;
+    svg.append(svgElement('text', { x: nearEnd ? taktX - 4 : taktX + 4, y: height - 4, 'text-anchor': nearEnd ? 'end' : 'start' }, 'takt ' + seconds(takt)));
     $('histogram-chart').replaceChildren(svg);
   }
 
