@@ -105,7 +105,8 @@ def fleet(tmp_path_factory, workcell_api):
         sim.Reset(workcell_api.sim_pb2.ResetRequest(seed=4, config=workcell_api.sim_pb2.SimConfig(
             robot_count=1, target_real_time_factor=1.0)), timeout=30)
         yield {"plant": str(plant), "address": f"{HOST}:{port['cell'][0]}", "sim": sim, "api": workcell_api,
-               "log": work / "fleet.log", "process": process}
+               "log": work / "fleet.log", "process": process, "work": work,
+               "http": {name: ports[1] for name, ports in port.items()}}
     finally:
         channel.close()
         process.terminate()
