@@ -69,7 +69,7 @@ def workcell(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
                           timeout=COMMAND_DEADLINE_S, stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})})
 
 
-def wait_for(check, what: str, deadline_s: float = 30.0):
+def wait_for(check, what: str, deadline_s: float = 30.0, log: Path | None = None):
     end = time.monotonic() + deadline_s
     last = None
     while time.monotonic() < end:
@@ -77,7 +77,8 @@ def wait_for(check, what: str, deadline_s: float = 30.0):
         if last:
             return last
         time.sleep(0.2)
-    raise AssertionError(f"no {what} within {deadline_s:g} s; last: {last!r}")
+    tail = log.read_text(errors="replace")[-4000:] if log else ""
+    raise AssertionError(f"no {what} within {deadline_s:g} s; last: {last!r}\n{tail}")
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +102,8 @@ def fleet(tmp_path_factory, workcell_api):
     sim = workcell_api.sim_pb2_grpc.SimControlStub(channel)
     try:
         # The cell answers once the fleet is up; its clock (cell-sim's) moves once the world is reset.
-        wait_for(lambda: workcell("status", "--address", f"{HOST}:{port['cell'][0]}").returncode == 0, "cell status")
+        wait_for(lambda: workcell("status", "--address", f"{HOST}:{port['cell'][0]}").returncode == 0, "cell status",
+                 log=work / "fleet.log")
         sim.Reset(workcell_api.sim_pb2.ResetRequest(seed=4, config=workcell_api.sim_pb2.SimConfig(
             robot_count=1, target_real_time_factor=1.0)), timeout=30)
         yield {"plant": str(plant), "address": f"{HOST}:{port['cell'][0]}", "sim": sim, "api": workcell_api,
@@ -150,25 +152,25 @@ def test_start_pause_stop_reset(fleet):
     answer = json.loads(started.stdout)
     assert answer["action"] == "start" and answer["robots"][0]["run_state"] == "running"
     # The robot works through its cycle's steps (on cell-sim's clock).
-    wait_for(lambda: status(fleet)["robots"][0]["step"] != "", "a cycle step")
+    wait_for(lambda: status(fleet)["robots"][0]["step"] != "", "a cycle step", log=fleet["log"])
 
     paused = workcell("pause", *where)
     assert paused.returncode == 0, paused.stderr
     assert paused.stdout.splitlines()[0] in ("pause: left → pausing", "pause: left → paused"), paused.stdout
-    wait_for(lambda: status(fleet)["robots"][0]["run_state"] == "paused", "paused", 120)
+    wait_for(lambda: status(fleet)["robots"][0]["run_state"] == "paused", "paused", 120, log=fleet["log"])
 
     stopped = workcell("stop", *where, "--abort")
     assert stopped.returncode == 0 and stopped.stdout.startswith("stop: left → idle"), stopped.stdout + stopped.stderr
 
     again = workcell("start", *where, "--robot", "left")
     assert again.returncode == 0, again.stderr
-    wait_for(lambda: status(fleet)["robots"][0]["step"] != "", "a cycle step again")
+    wait_for(lambda: status(fleet)["robots"][0]["step"] != "", "a cycle step again", log=fleet["log"])
     reset = workcell("reset", *where)
     assert reset.returncode == 0, reset.stderr
     assert reset.stdout.startswith("reset: left → "), reset.stdout
-    wait_for(lambda: status(fleet)["robots"][0]["run_state"] == "idle", "idle after reset")
+    wait_for(lambda: status(fleet)["robots"][0]["run_state"] == "idle", "idle after reset", log=fleet["log"])
     # The aborted cycle reached yield: the status lists it among the last cycles.
-    cycles = wait_for(lambda: status(fleet).get("last_cycles"), "the cell's last cycles from yield", 60)
+    cycles = wait_for(lambda: status(fleet).get("last_cycles"), "the cell's last cycles from yield", 60, log=fleet["log"])
     assert cycles[0]["robot"] == "left" and cycles[0]["outcome"] in ("ok", "nok", "aborted")
 
 
@@ -179,7 +181,7 @@ def test_estop_faults_the_robot_reset_and_start_refuse_until_released(fleet):
     fleet["sim"].InjectFault(api.sim_pb2.InjectFaultRequest(
         kind=api.sim_pb2.FAULT_KIND_ESTOP, side=api.common_pb2.SIDE_LEFT,
         duration=api.duration_pb2.Duration(seconds=6)), timeout=10)
-    wait_for(lambda: status(fleet)["robots"][0]["run_state"] == "faulted", "the e-stop to fault the robot")
+    wait_for(lambda: status(fleet)["robots"][0]["run_state"] == "faulted", "the e-stop to fault the robot", log=fleet["log"])
 
     reset = workcell("reset", *where)
     assert reset.returncode == 1, reset.stdout + reset.stderr
@@ -194,7 +196,7 @@ def test_estop_faults_the_robot_reset_and_start_refuse_until_released(fleet):
     def restarted() -> bool:
         run = workcell("start", *where, "--json")
         return run.returncode == 0 and json.loads(run.stdout)["robots"][0]["run_state"] == "running"
-    wait_for(restarted, "a start after the release", 60)
+    wait_for(restarted, "a start after the release", 60, log=fleet["log"])
     assert workcell("stop", *where, "--abort").returncode == 0
 
 

@@ -25,6 +25,7 @@ Screenshots (PNG) and the page's load figures go to $WORKCELL_TEST_OUTPUT_DIR/yi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -39,7 +40,7 @@ import requests
 
 from browser import Browser, Page, chromium_binary
 from test_health_interop import BIN_DIR, BIN_DIR_ENV, HOST, ServiceProcess, free_port_bases
-from yield_client import REPO_ROOT, RestClient, YieldServer, cycle, executable, parse_time
+from yield_client import REPO_ROOT, RestClient, YieldServer, backend_args, cycle, executable, parse_time
 
 pytestmark = pytest.mark.skipif(
     not BIN_DIR, reason=f"{BIN_DIR_ENV} is not set (point it at `swift build --show-bin-path`)")
@@ -83,9 +84,12 @@ def browser(tmp_path_factory):
     instance.close()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    service = YieldServer(tmp_path_factory.mktemp("yield-page"))
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def server(request, tmp_path_factory):
+    """yield holding the data set, on SQLite and (with WORKCELL_TEST_POSTGRES_DSN) on PostgreSQL."""
+    stack = contextlib.ExitStack()
+    request.addfinalizer(stack.close)
+    service = YieldServer(tmp_path_factory.mktemp("yield-page"), extra=backend_args(request.param, stack))
     writer = RestClient(service.base_url, service.tokens.write)
     posted = writer.post_cycles(dataset())
     assert posted.status_code == 200 and posted.json()["accepted"] == len(dataset()), posted.text
