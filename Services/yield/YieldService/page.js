@@ -103,9 +103,10 @@
   }
 
   function databaseProblem(reason) {
-    const when = state.loadedAt ? 'The figures below are from ' + clock(state.loadedAt) + ' UTC' : 'No figures can be shown';
-    showBanner('The yield database is unreachable' + (reason ? ' (' + reason + ')' : '') + '. ' + when +
-      ' and will update when it answers again.');
+    const then = state.loadedAt
+      ? 'The figures below are from ' + clock(state.loadedAt) + ' UTC; they update when it answers again.'
+      : 'No figures can be shown until it answers.';
+    showBanner('The yield database is unreachable' + (reason ? ' (' + reason + ')' : '') + '. ' + then);
   }
 
   function clearData() {
