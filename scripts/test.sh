@@ -4,8 +4,9 @@
 #   scripts/test.sh            everything (what CI runs)
 #
 # Steps: generated code matches Protos/ → Python venv (grpcio, pytest, torch …) → the test database
-# script works → debug build of every target → Swift tests (unit + fleet) → deployment files →
-# Python interop tests → the PyTorch trainer's tests.
+# script works → debug build of every target → Swift tests (unit + fleet) → deployment files (and the
+# alerts' promtool tests) → Chromium → Python interop tests (the yield page in Chromium, the alerts in
+# Prometheus) → the PyTorch trainer's tests.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
