@@ -99,7 +99,7 @@ let fleet: [FleetServiceTargets] = [
       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       .product(name: "Hummingbird", package: "hummingbird"),
     ],
-    resources: [.embedInCode("openapi.yaml")]),
+    resources: [.embedInCode("openapi.yaml"), .embedInCode("page.html"), .embedInCode("page.css"), .embedInCode("page.js")]),
   .init(
     executable: "cell-sim", module: "CellSimService",
     extraDependencies: [

@@ -10,8 +10,10 @@
 #   --builtin-schema vendor.compose-spec) and for Debian's docker-compose 1.29 (`config -q`).
 # - deploy/k8s with kubernetes-validate; the plant ConfigMap equal to deploy/plant.example.yaml.
 # - HAProxy's config with `haproxy -c`; Prometheus and Grafana provisioning files parse.
+# - deploy/prometheus/alerts.yml: `promtool check rules`, and `promtool test rules` with the unit
+#   tests of deploy/prometheus/alerts.test.yml (one that fires and one that does not, per alert).
 # The Grafana dashboard against the services' live /metrics is Tests/Interop/test_deploy_dashboard.py.
-# Installs docker-compose and haproxy (apt) when missing; Python tools come from the venv.
+# Installs docker-compose, haproxy and prometheus (for promtool) (apt) when missing; Python tools come from the venv.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -30,6 +32,7 @@ need_apt() {  # need_apt COMMAND PACKAGE
 }
 need_apt docker-compose docker-compose
 need_apt haproxy haproxy
+need_apt promtool prometheus
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -129,5 +132,19 @@ for f in glob.glob("deploy/grafana/provisioning/*/*.yml"):
 for f in glob.glob("deploy/grafana/dashboards/*.json"):
     d = json.load(open(f))
     assert d["uid"] and d["panels"], f'
+
+echo "alerts (deploy/prometheus/alerts.yml)"
+check "promtool check rules" promtool check rules deploy/prometheus/alerts.yml
+check "promtool check config (the scrape configuration loads the alerts)" \
+  promtool check config deploy/prometheus/prometheus.yml
+check "promtool test rules: every alert fires on its fault, not on a healthy case" \
+  promtool test rules deploy/prometheus/alerts.test.yml
+check "every alert has a unit test" "$python" -c '
+import yaml
+rules = yaml.safe_load(open("deploy/prometheus/alerts.yml"))
+alerts = {r["alert"] for g in rules["groups"] for r in g["rules"] if "alert" in r}
+tests = yaml.safe_load(open("deploy/prometheus/alerts.test.yml"))
+tested = {c["alertname"] for t in tests["tests"] for c in t.get("alert_rule_test", []) if c.get("exp_alerts")}
+assert alerts and alerts == tested, f"untested: {sorted(alerts - tested)}, unknown: {sorted(tested - alerts)}"'
 
 if [ "$failures" = 0 ]; then echo "check-deploy: all green"; else echo "check-deploy: $failures FAILED"; exit 1; fi

@@ -4,8 +4,9 @@
 #   scripts/test.sh            everything (what CI runs)
 #
 # Steps: generated code matches Protos/ → Python venv (grpcio, pytest, torch …) → the test database
-# script works → debug build of every target → Swift tests (unit + fleet) → deployment files →
-# Python interop tests → the PyTorch trainer's tests.
+# script works → debug build of every target → Swift tests (unit + fleet) → deployment files (and the
+# alerts' promtool tests) → Chromium → Python interop tests (the yield page in Chromium, the alerts in
+# Prometheus) → the PyTorch trainer's tests.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -59,7 +60,13 @@ swift test --skip-build --no-parallel --filter "$fleet_cycles" || status=1
 step "deployment files (scripts/check-deploy.sh): plant files, compose, k8s, proxy, dashboards"
 scripts/check-deploy.sh "$bin_dir" || status=1
 
-step "Python interop tests (grpcio against the Swift servers)"
+step "Chromium for the yield page's browser tests (Debian's chromium, headless)"
+command -v chromium >/dev/null 2>&1 \
+  || { apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }; } >/dev/null \
+  || status=1
+chromium --version || status=1
+
+step "Python interop tests (grpcio against the Swift servers; the yield page in Chromium, screenshots in .build/test-output/yield-page)"
 "$python" -m pytest -q Tests/Interop || status=1
 
 step "Python trainer tests (training/tests: PyTorch ↔ Swift parity, bad datasets, a smoke training run)"

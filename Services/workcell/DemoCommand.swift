@@ -157,6 +157,15 @@ struct DemoCommand: AsyncParsableCommand {
       discussion: "The policy's --shadow. Each episode frame records the shadow's divergence; the export has it as shadow.divergence_rad."))
   var shadow: String?
 
+  @Flag(
+    help: ArgumentHelp(
+      "After the shift, keep the demo's yield serving its page and API until Ctrl-C.",
+      discussion: "The page's address is printed during the shift (the progress line) and after it (docs/yield.md, \"The page\")."))
+  var serve = false
+
+  @Option(help: "HTTP port of the demo's yield: its page at / and its REST API (0 = a free port).")
+  var yieldHttpPort: Int = 0
+
   func validate() throws {
     guard hours > 0, hours <= 24 else { throw ValidationError("--hours must be in (0, 24], got \(hours).") }
     guard maxSpeed >= 0, maxSpeed.isFinite else { throw ValidationError("--max-speed must be ≥ 0, got \(maxSpeed).") }
@@ -168,6 +177,10 @@ struct DemoCommand: AsyncParsableCommand {
     _ = try DemoFleet.parseRates(failureRates)
     _ = try DemoFleet.parseInjections(inject)
     if let yield { _ = try HostPort.parse(yield, flag: "--yield") }
+    guard (0...65535).contains(yieldHttpPort) else { throw ValidationError("--yield-http-port must be 0–65535, got \(yieldHttpPort).") }
+    if serve, yield != nil {
+      throw ValidationError("--serve keeps the demo's own yield running; with --yield the cycles went to \(yield!), whose page is at its own HTTP port.")
+    }
   }
 
   func run() async throws {
@@ -184,11 +197,16 @@ struct DemoCommand: AsyncParsableCommand {
       modelPath: try model
         ?? RepositoryFile.find(
           "models/policy/wc-mlp-2.safetensors", hint: "run from the repository (the demo's policy loads the committed model)"),
-      logLevel: Logger.Level(rawValue: logLevel) ?? .info)
-    let result = try await DemoFleet(settings: settings).run()
-    switch report {
-    case "json": print(result.json)
-    default: print(result.text)
+      logLevel: Logger.Level(rawValue: logLevel) ?? .info, yieldHTTPPort: yieldHttpPort)
+    let fleet = DemoFleet(settings: settings)
+    let result = try await fleet.run()
+    let text = report == "json" ? result.json : result.text
+    guard serve else {
+      print(text)
+      return
     }
+    // Unbuffered: the report must be out before the process goes on serving.
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    try await fleet.serveYield()
   }
 }

@@ -48,6 +48,8 @@ struct DemoFleet {
     /// The policy's model file (the committed one, found from wherever the demo runs).
     var modelPath = "models/policy/wc-mlp-2.safetensors"
     var logLevel: Logger.Level = .info
+    /// HTTP port of the demo's yield (its page at `/` and REST API); 0 = a free port.
+    var yieldHTTPPort = 0
   }
 
   /// Failure-mode names for --failure-rate, as docs/simulation.md's table names them.
@@ -96,6 +98,8 @@ struct DemoFleet {
   var simClock: SimulationClock? { clock as? SimulationClock }
   /// On simulated time the world ticks the controllers in this process (no UDP joint bus).
   let jointBusHub: JointBusHub?
+  /// Where the demo's yield serves its page, once it listens.
+  let page = DemoPage()
   /// The services' gRPC hops stay in this process (unless `--grpc-over-network`).
   let inProcess: InProcessFleet?
 
@@ -284,7 +288,9 @@ struct DemoFleet {
       var memberEnv = env
       if name == "control" { memberEnv["WORKCELL_CONTROL_ROBOT"] = "left" }
       members.append(
-        try await entry.build("127.0.0.1", ServicePorts(grpc: port(name), http: 0), memberEnv, nil, clock, jointBusHub, inProcess, logger))
+        try await entry.build(
+          "127.0.0.1", ServicePorts(grpc: port(name), http: name == "yield" ? settings.yieldHTTPPort : 0), memberEnv, nil, clock,
+          jointBusHub, inProcess, logger))
       if name == "control", settings.robots == 2 {
         memberEnv["WORKCELL_CONTROL_ROBOT"] = "right"
         members.append(
@@ -299,6 +305,10 @@ struct DemoFleet {
       try await SimExecutor.$current.withValue(executor) { try await group.run() }
     }
     defer { fleet.cancel() }
+    if let yield = members.first(where: { $0.name == "yield" }) {
+      page.listening(on: await yield.httpPort(timeout: .seconds(30)))
+      if let url = page.url { progress("yield page: \(url) (live while the shift runs)") }
+    }
 
     let result: Result
     do {
@@ -490,7 +500,7 @@ struct DemoFleet {
           String(
             format: "sim %@  cycles %llu  yield so far %@  speed-up %.1f×  wall %.0f s%@",
             Self.clockText(simS), done, done == 0 ? "–" : String(format: "%.1f %%", Double(ok) / Double(done) * 100), speed, wallS,
-            remainingS.map { String(format: "  ETA %.0f s", $0) } ?? ""))
+            remainingS.map { String(format: "  ETA %.0f s", $0) } ?? "") + (page.url.map { "  page \($0)" } ?? ""))
       }
       if finished { break }
       // Every wait has a deadline: a world that stops moving for a minute ends the demo.

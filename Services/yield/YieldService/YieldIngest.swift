@@ -7,6 +7,8 @@ struct YieldIngest: Sendable {
   let metrics: YieldMetrics
   /// Bounds the batches writing to the database at once (`--ingest-writers`).
   var admission = IngestAdmission(writers: YieldOptions.defaultIngestWriters)
+  /// Told after every commit that stored new cycles, so the page's open streams redraw.
+  var feed: PageFeed? = nil
 
   /// Validates and stores one batch of cycles (`kind` labels the batch-size metric: rest, grpc, stream).
   func cycles(_ drafts: [CycleDraft], kind: String, logger: Logger) async throws(YieldAPIError) -> IngestCounts {
@@ -25,6 +27,7 @@ struct YieldIngest: Sendable {
       }
     }
     metrics.recordIngested(result.stored)
+    feed?.cyclesStored(endedAt: result.stored.map(\.endedAt))
     metrics.recordDuplicates(result.counts.duplicates, kind: "cycles")
     return result.counts
   }

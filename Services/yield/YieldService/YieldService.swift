@@ -54,12 +54,14 @@ public enum YieldService: FleetService {
     }
     let store = MeteredYieldStore(base: base, inFlight: metrics.dbOperationsInFlight)
     let queries = YieldQueries(store: store, calendar: calendar, metrics: metrics)
-    let ingest = YieldIngest(
-      store: store, metrics: metrics, admission: IngestAdmission(writers: settings.ingestWriters))
     let supervisor = YieldStoreSupervisor(
       store: store, postgres: postgres, queries: queries, kpiRefresh: settings.kpiRefresh, logger: logger,
       onStop: onStop)
     background.append(supervisor)
+    let feed = PageFeed(store: store, calendar: calendar, logger: logger) { supervisor.readinessProblem }
+    background.append(feed)
+    let ingest = YieldIngest(
+      store: store, metrics: metrics, admission: IngestAdmission(writers: settings.ingestWriters), feed: feed)
 
     let rest = YieldREST(
       queries: queries, ingest: ingest, authority: authority, openAPIDocument: PackageResources.openapi_yaml,
@@ -72,7 +74,10 @@ public enum YieldService: FleetService {
           service: YieldGRPCService(rpc: YieldRPC(queries: queries, ingest: ingest, logger: logger)))
       ],
       backgroundServices: background,
-      httpRoutes: { router in rest.register(on: router) },
+      httpRoutes: { router in
+        rest.register(on: router)
+        YieldPage(feed: feed, rest: rest).register(on: router)
+      },
       readinessProblem: { supervisor.readinessProblem },
       interceptors: [TokenInterceptor(authority: authority)],
       httpGuard: { request in
