@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """DAgger's last step (scripts/train-policy.sh --dagger): of the rounds' models, keep the one that
-fastened most in the closed loop on the selection worlds (later rounds win ties) — the rounds'
+fastened most in the closed loop on the selection worlds, summed over the reports given (at 0 and
+100 ms of latency in the script; later rounds win ties) — the rounds'
 students do not improve monotonically, and DAgger's guarantee is for the best of them (Ross et al.,
 2011). The kept model is written again under the final version (same weights, `version` and
 `selected_from` in its metadata), with its round's card retitled and its loss plot.
@@ -23,8 +24,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="select_round.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--round", action="append", required=True, metavar="MODEL:REPORT",
-                        help="a round's model file and its workcell-train --report-json, oldest first")
+    parser.add_argument("--round", action="append", required=True, metavar="MODEL:REPORT[,REPORT…]",
+                        help="a round's model file and its workcell-train --report-json files (e.g. one per latency; "
+                             "their cycles are summed), oldest first")
     parser.add_argument("--version", required=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
@@ -32,9 +34,14 @@ def main(argv=None) -> int:
 
     rounds = []
     for n, item in enumerate(args.round, start=1):
-        model_path, _, report_path = item.rpartition(":")
-        with open(report_path) as f:
-            report = json.load(f)
+        model_path, _, report_paths = item.rpartition(":")
+        report = {"fastened": 0, "cycles": 0, "seeds": ""}
+        for path in report_paths.split(","):
+            with open(path) as f:
+                one = json.load(f)
+            report["fastened"] += int(one["fastened"])
+            report["cycles"] += int(one["cycles"])
+            report["seeds"] = one.get("seeds", "")
         rounds.append((n, model_path, report))
     best = max(rounds, key=lambda r: (r[2]["fastened"] / max(r[2]["cycles"], 1), r[0]))
     number, model_path, report = best
