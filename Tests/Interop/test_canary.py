@@ -13,13 +13,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from demo_run import demo, export
+from test_health_interop import free_port_bases
 from yield_client import RestClient, YieldServer
 
 
 @pytest.fixture(scope="module")
 def canary_run(tmp_path_factory):
     run = tmp_path_factory.mktemp("canary-demo")
-    return run, demo(run, "--canary", "right=wc-mlp-2", "--shadow", "wc-mlp-2", port_base=51561)
+    return run, demo(run, "--canary", "right=wc-mlp-2", "--shadow", "wc-mlp-2", port_base=free_port_bases(span=20, count=1)[0])
 
 
 def test_a_canary_is_its_own_row_in_group_by_model_version(canary_run, tmp_path):

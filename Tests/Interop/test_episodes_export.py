@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from demo_run import EXPORT_DEADLINE_S, demo, export
+from test_health_interop import free_port_bases
 
 # LeRobot's v3.0 layout (lerobot/datasets/utils.py: DEFAULT_DATA_PATH, DEFAULT_EPISODES_PATH, the
 # INFO keys) and the columns its episode metadata and frames carry.
@@ -30,7 +31,7 @@ ARROW_DTYPES = {"float32": "float", "int64": "int64", "bool": "bool"}
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory):
     run = tmp_path_factory.mktemp("demo")
-    report = demo(run, port_base=51461)
+    report = demo(run, port_base=free_port_bases(span=20, count=1)[0])
     with sqlite3.connect(run / "yield.sqlite") as db:
         stored = {row[0]: (row[1], row[2]) for row in db.execute("select cycle_id, robot, outcome from cycles")}
     return run, report, stored
