@@ -23,6 +23,13 @@ enum ClosedLoop {
       failedInStep.isEmpty
         ? "none" : failedInStep.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
     }
+
+    /// Counts one cycle: its outcome and, unless fastened, the cycle step it had reached.
+    mutating func count(_ outcome: Outcome, reached step: PolicyCycleStep) {
+      outcomes[outcome.rawValue, default: 0] += 1
+      if outcome != .fastened { failedInStep["\(step)", default: 0] += 1 }
+      cycles += 1
+    }
   }
 
   /// One policy-driven cycle on `world` (robot 0): ends when the nut was released on the pin and
@@ -140,9 +147,7 @@ enum ClosedLoop {
         let outcome = driveCycle(
           world: &world, stepPeriodMs: stepPeriodMs, act: act, observer: &observer, replanSteps: replanSteps,
           timeoutS: 12, sequence: &sequence, trace: trace)
-        tally.outcomes[(outcome ?? .timedOut).rawValue, default: 0] += 1
-        if outcome != .fastened { tally.failedInStep["\(observer.step)", default: 0] += 1 }
-        tally.cycles += 1
+        tally.count(outcome ?? .timedOut, reached: observer.step)
       }
     }
     return tally

@@ -22,9 +22,7 @@ extension ControlledLoop {
         let outcome = loop.cycle(
           act: act, observer: &observer, stepPeriodMs: stepPeriodMs, replanSteps: replanSteps, latencyMs: latencyMs,
           timeoutS: 12, sequence: &sequence, refused: &refused, trace: trace)
-        tally.outcomes[outcome.rawValue, default: 0] += 1
-        if outcome != .fastened { tally.failedInStep["\(observer.step)", default: 0] += 1 }
-        tally.cycles += 1
+        tally.count(outcome, reached: observer.step)
       }
     }
     return (tally, refused)

@@ -4,7 +4,7 @@ import PolicyRuntime
 /// Writes demonstrations as a LeRobot v3.0 dataset (docs/policy.md "Training with PyTorch"):
 /// the samples in episode order as raw float32 files with a JSON manifest (a staging directory),
 /// then training/write_dataset.py, which writes the Parquet files with pyarrow. One frame per
-/// sample: `observation.state` = the `PolicyFeatures` vector, `action` = the label chunk
+/// sample: `observation.state` = the features (the samples' `featureVersion`), `action` = the label chunk
 /// flattened step by step (7 joint targets relative to the observed joints, width, force).
 struct DatasetExport {
   /// What the dataset is made of, for the manifest (and from it `meta/info.json`).

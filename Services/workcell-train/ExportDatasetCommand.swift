@@ -113,8 +113,7 @@ enum ExportDatasetCommand {
       jointNames: (1...7).map { "right_arm_joint_\($0)" }, gripperNames: ["right_gripper"])
     let settings = PlannerRelabel.Settings(
       seeds: seeds, cyclesPerSeed: options.cyclesPerSeed, latenciesMs: options.rolloutLatenciesMs, beta: beta,
-      replanSteps: options.replanSteps, chunkSteps: options.chunkSteps, stepPeriodMs: options.stepPeriodMs,
-      balanceCorrection: !options.noBalanceCorrection)
+      replanSteps: options.replanSteps, balanceCorrection: !options.noBalanceCorrection)
     let driver = student.map { "\($0.architecture.version) with the planner at β = \(beta)" } ?? "the planner"
     say(
       "relabelling: \(options.cyclesPerSeed) cycles on each of \(seeds.count) worlds (seeds \(seeds.first!)…\(seeds.last!)) driven by \(driver) through control at \(options.rolloutLatenciesMs.map(String.init).joined(separator: "/")) ms; the planner labels every 20 ms"

@@ -21,8 +21,6 @@ enum PlannerRelabel {
     /// Probability the planner drives a replan (1: the planner alone, round 1).
     var beta: Double
     var replanSteps: Int
-    var chunkSteps: Int
-    var stepPeriodMs: Int
     var balanceCorrection = true
   }
 
@@ -75,7 +73,7 @@ enum PlannerRelabel {
             guard let student, random.unit() >= settings.beta else { return planned }
             return limiter.limit(student.act(observation.following(last)), measuredRad: observation.armJointPositionsRad)
           },
-          observer: &observer, stepPeriodMs: settings.stepPeriodMs, replanSteps: settings.replanSteps,
+          observer: &observer, stepPeriodMs: planner.stepPeriodMs, replanSteps: settings.replanSteps,
           latencyMs: latencyMs, timeoutS: 12, sequence: &sequence, refused: &refused,
           look: { observation, last in
             let label = planner.plan(observation, previous: last)
@@ -88,9 +86,7 @@ enum PlannerRelabel {
         episode.outcome = outcome.rawValue
         if !episode.rows.isEmpty { out.episodes.append(episode) }
         out.cycles += 1
-        tally.outcomes[outcome.rawValue, default: 0] += 1
-        if outcome != .fastened { tally.failedInStep["\(observer.step)", default: 0] += 1 }
-        tally.cycles += 1
+        tally.count(outcome, reached: observer.step)
       }
       out.simulatedS += loop.world.simTimeS
       progress(n + 1, out, tally)

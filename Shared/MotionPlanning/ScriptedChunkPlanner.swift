@@ -263,21 +263,7 @@ public struct ScriptedChunkPlanner: Sendable {
     let tcp = c.armBaseInTorsoM + frame.positionM
     let tcpMeasured = c.armBaseInTorsoM + chain.tcpPositionM(measured)
     let closing = previous.map { $0.cycleStep == o.cycleStep && $0.steps.last?.gripperWidthsM.first == 0 } ?? false
-    var tcpVelocityMeasured = SIMD3<Double>.zero
-    if o.armJointVelocitiesRadPerS.count == 7 {
-      let h = 0.01
-      let ahead = chain.tcpPositionM((0..<7).map { measured[$0] + o.armJointVelocitiesRadPerS[$0] * h })
-      tcpVelocityMeasured = (ahead - chain.tcpPositionM(measured)) / h
-    }
-    var velocity = SIMD3<Double>.zero
-    if q0Velocity.count == 7 {
-      let h = 0.01
-      let ahead = chain.tcpPositionM((0..<7).map { q0[$0] + q0Velocity[$0] * h })
-      velocity = (ahead - frame.positionM) / h
-      // Never continue faster than a free move (an arm flung by a disturbance is reined in).
-      let speed = Self.length(velocity)
-      if speed > c.freeSpeedMPerS { velocity *= c.freeSpeedMPerS / speed }
-    }
+    let tcpVelocityMeasured = tcpVelocityM(joints: measured, velocities: o.armJointVelocitiesRadPerS)
     let intent = intent(o, tcpM: tcpMeasured, tcpYawRad: yawNow, closing: closing, tcpVelocityMPerS: tcpVelocityMeasured)
     var turn = intent.yawRad - yawNow
     turn = (turn + .pi).truncatingRemainder(dividingBy: 2 * .pi)
@@ -286,6 +272,10 @@ public struct ScriptedChunkPlanner: Sendable {
     var position = tcp
     // Continue the arm's motion: the TCP's velocity now (J q̇ by a finite difference), then at
     // most `accelerationMPerS2` of change per second toward the path.
+    var velocity = tcpVelocityM(joints: q0, velocities: q0Velocity)
+    // Never continue faster than a free move (an arm flung by a disturbance is reined in).
+    let speed = Self.length(velocity)
+    if speed > c.freeSpeedMPerS { velocity *= c.freeSpeedMPerS / speed }
     var legIndex = 0
     var joints = q0
     let lower = (0..<7).map { min(c.jointMinRad[$0] + c.limitMarginRad, q0[$0]) }
@@ -344,6 +334,15 @@ public struct ScriptedChunkPlanner: Sendable {
       modelVersion: Self.version, sequence: o.sequence, observedAtS: o.observedAtS,
       expiresAtS: o.observedAtS + Double(chunkSteps * stepPeriodMs) / 1000, stepPeriodMs: stepPeriodMs,
       jointNames: jointNames, gripperNames: gripperNames, cycleStep: o.cycleStep, steps: steps)
+  }
+
+  /// The TCP's velocity for joint velocities at joint positions (J q̇ by a 10 ms finite
+  /// difference, arm-base frame); zero without 7 velocities.
+  private func tcpVelocityM(joints: [Double], velocities: [Double]) -> SIMD3<Double> {
+    guard velocities.count == 7, joints.count == 7 else { return .zero }
+    let h = 0.01
+    let ahead = chain.tcpPositionM((0..<7).map { joints[$0] + velocities[$0] * h })
+    return (ahead - chain.tcpPositionM(joints)) / h
   }
 
   private static func length(_ v: SIMD3<Double>) -> Double { (v * v).sum().squareRoot() }

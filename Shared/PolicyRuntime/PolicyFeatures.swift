@@ -77,12 +77,6 @@ public enum PolicyFeatures {
 
   /// The features of a batch of observations, one row each.
   public static func matrix(_ observations: [PolicyObservation]) -> Matrix {
-    var m = Matrix(rows: observations.count, columns: count)
-    m.values.withUnsafeMutableBufferPointer { p in
-      for (r, observation) in observations.enumerated() {
-        encode(observation, into: UnsafeMutableBufferPointer(rebasing: p[(r * count)..<((r + 1) * count)]))
-      }
-    }
-    return m
+    PolicyFeatureVersion.v2.matrix(observations)
   }
 }
