@@ -25,9 +25,12 @@ RUN swift build -c release -Xswiftc -static-stdlib \
 
 # Stage 2: a slim Debian with only what the binaries need at run time.
 FROM debian:12-slim
+# Extra Debian packages, e.g. --build-arg EXTRA_PACKAGES=ffmpeg for the cell's camera video
+# (--episodes-video, docs/episodes.md); none by default.
+ARG EXTRA_PACKAGES=""
 RUN export DEBIAN_FRONTEND=noninteractive \
   && apt-get update -q \
-  && apt-get install -y -q --no-install-recommends ca-certificates tzdata libstdc++6 \
+  && apt-get install -y -q --no-install-recommends ca-certificates tzdata libstdc++6 $EXTRA_PACKAGES \
   && rm -rf /var/lib/apt/lists/* \
   && useradd --system --uid 10001 --user-group --home-dir /var/lib/workcell --create-home workcell
 COPY --from=build /staging/bin/ /usr/local/bin/

@@ -4,7 +4,7 @@ cell) into a LeRobot dataset v3.0 (docs/episodes.md). `workcell episodes export`
 also run on its own:
 
     python scripts/lerobot_export.py --from DIR --to OUT [--outcome ok|nok|all] [--model VERSION]
-                                     [--cycles ID,ID,...] [--frames replans|trace]
+                                     [--cycles ID,ID,...] [--frames replans|trace] [--video auto|off]
 
 Writes, as LeRobot's v3.0 layout has them:
   meta/info.json                                codebase_version "v3.0", fps, features, paths
@@ -12,6 +12,9 @@ Writes, as LeRobot's v3.0 layout has them:
   meta/tasks.parquet                            task string (index) -> task_index
   meta/episodes/chunk-000/file-000.parquet      one row per episode: lengths, offsets, cycle fields
   data/chunk-000/file-000.parquet               one row per frame
+  videos/observation.images.<camera>/chunk-000/file-000.mp4
+                                                the cameras' images, one video frame per frame
+                                                (when the cell recorded them: --episodes-video)
 
 A frame is one replan of the cell: `observation.state` is what the policy was shown, `action` step 0
 of the chunk it answered. With `--frames trace` a frame is one sample of what control executed
@@ -21,6 +24,14 @@ loop sent with that state; fps is the trace's rate, and an episode without a tra
 skipped. Frames keep their order; `timestamp` is frame_index / fps (LeRobot's
 convention) and `cycle_time_s` the replan's true time since the cycle started (the cell does not
 replan while a PLC handshake or the fastening runs).
+
+Camera video: each recorded episode has `<cycle_id>.<role>.mp4` per camera (feeder, fixture) with
+one image per replan. With `--video auto` (the default) and replan frames, when every exported
+episode has the same cameras, their files are joined per camera with ffmpeg (stream copy, no
+re-encoding) and each episode row gets `videos/<key>/{chunk_index,file_index,from_timestamp,
+to_timestamp}`; an episode whose video is missing or does not hold one image per frame is named and
+skipped. Image statistics (per channel, 0..1, as LeRobot keeps them) come from every k-th decoded
+frame (k = min(10, shortest episode)).
 
 Parquet is written by pyarrow (via pandas, as LeRobot writes it). An episode file that is torn
 (`.partial`: the cell was killed while writing it) or unreadable is named and skipped; the complete
@@ -141,7 +152,136 @@ def as_trace_episode(episode):
         action_names=[f"{j}.target" for j in joints] + [f"{gripper}.target_width"])
 
 
-def export(episodes, target, extras=TRACE_EXTRAS):
+VIDEO_PATH = "videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4"
+
+
+def ffmpeg_tool(name):
+    path = shutil.which(name)
+    if not path:
+        fail(f"camera video needs {name} (Debian: apt-get install ffmpeg); export without it with --video off")
+    return path
+
+
+def video_frames(path):
+    """The number of video frames in `path` (ffprobe counts them by decoding headers)."""
+    import subprocess
+    out = subprocess.run(
+        [ffmpeg_tool("ffprobe"), "-v", "error", "-select_streams", "v:0", "-count_packets",
+         "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", path],
+        capture_output=True, text=True, timeout=120)
+    if out.returncode != 0:
+        raise ValueError(out.stderr.strip() or f"ffprobe exit {out.returncode}")
+    return int(out.stdout.strip().split(",")[0])
+
+
+def usable_videos(source, episodes, frames_kind, mode):
+    """The camera roles to export as video, and the episodes kept (those whose videos are sound).
+    No video when asked not to, for trace frames, or when the episodes do not all carry the same
+    cameras (a note says why)."""
+    if mode == "off" or not episodes:
+        return [], episodes
+    def layout(e):
+        return tuple(sorted((v["role"], v["width_px"], v["height_px"]) for v in (e.get("videos") or [])))
+    first = layout(episodes[0])
+    if not first:
+        if any(layout(e) for e in episodes):
+            progress("no video: only some of the episodes carry camera images")
+        return [], episodes
+    if frames_kind != "replans":
+        progress("no video: camera images are recorded per replan, not per trace sample")
+        return [], episodes
+    if any(layout(e) != first for e in episodes):
+        progress("no video: the episodes do not all carry the same cameras and sizes")
+        return [], episodes
+    kept = []
+    for e in episodes:
+        problem = None
+        for v in e["videos"]:
+            path = os.path.join(source, v["file"])
+            if not os.path.isfile(path):
+                problem = f"video {v['file']} is missing"
+                break
+            try:
+                n = video_frames(path)
+            except (ValueError, OSError, IndexError) as error:
+                problem = f"video {v['file']} is unreadable ({error})"
+                break
+            if n != len(e["frames"]):
+                problem = f"video {v['file']} holds {n} images for {len(e['frames'])} frames"
+                break
+        if problem:
+            print(f"lerobot_export: skipped {e['cycle_id']}: {problem}", file=sys.stderr)
+        else:
+            kept.append(e)
+    return [role for role, _, _ in first], kept
+
+
+def write_videos(np, source, episodes, roles, target, fps):
+    """Joins each camera's episode videos into one file per camera (stream copy); returns the
+    features, per-episode columns and statistics to add."""
+    import subprocess
+    features, columns, stats, episode_stats = {}, [dict() for _ in episodes], {}, [dict() for _ in episodes]
+    lengths = [len(e["frames"]) for e in episodes]
+    starts = np.concatenate([[0], np.cumsum(lengths)])
+    step = max(1, min(10, min(lengths)))
+    for role in roles:
+        key = f"observation.images.{role}"
+        videos = [next(v for v in e["videos"] if v["role"] == role) for e in episodes]
+        width, height = videos[0]["width_px"], videos[0]["height_px"]
+        path = os.path.join(target, VIDEO_PATH.format(video_key=key, chunk_index=0, file_index=0))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        listing = path + ".txt"
+        with open(listing, "w") as f:
+            for v in videos:
+                name = os.path.abspath(os.path.join(source, v["file"])).replace("'", "'\\''")
+                f.write(f"file '{name}'\n")
+        out = subprocess.run(
+            [ffmpeg_tool("ffmpeg"), "-hide_banner", "-loglevel", "error", "-f", "concat", "-safe", "0",
+             "-i", listing, "-c", "copy", "-f", "mp4", "-y", path],
+            capture_output=True, text=True, timeout=600)
+        os.remove(listing)
+        if out.returncode != 0:
+            fail(f"ffmpeg could not join the {role} videos: {out.stderr.strip()}")
+        progress(f"joined {len(videos)} {role} videos ({os.path.getsize(path) / 1e6:.1f} MB)")
+        # Every `step`-th frame, decoded to grey, for the image statistics.
+        decoded = subprocess.run(
+            [ffmpeg_tool("ffmpeg"), "-hide_banner", "-loglevel", "error", "-i", path, "-vf",
+             f"select=not(mod(n\\,{step}))", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray",
+             "pipe:1"], capture_output=True, timeout=600)
+        if decoded.returncode != 0:
+            fail(f"ffmpeg could not decode {path}: {decoded.stderr.decode(errors='replace').strip()}")
+        images = np.frombuffer(decoded.stdout, dtype=np.uint8).reshape(-1, height * width)
+        sampled = np.arange(0, starts[-1], step)[: images.shape[0]]
+
+        def image_stats(pixels):
+            values = pixels.astype(np.float64) / 255.0
+            per_channel = lambda v: [[[float(v)]]] * 3  # noqa: E731  LeRobot's (3, 1, 1) shape
+            return {"min": per_channel(values.min()), "max": per_channel(values.max()),
+                    "mean": per_channel(values.mean()), "std": per_channel(values.std()),
+                    "count": [int(pixels.shape[0])]}
+
+        stats[key] = image_stats(images)
+        for i, e in enumerate(episodes):
+            mine = images[(sampled >= starts[i]) & (sampled < starts[i + 1])]
+            episode_stats[i][key] = image_stats(mine if mine.size else images[:1])
+            columns[i].update({
+                f"videos/{key}/chunk_index": 0,
+                f"videos/{key}/file_index": 0,
+                f"videos/{key}/from_timestamp": float(starts[i] / fps),
+                f"videos/{key}/to_timestamp": float(starts[i + 1] / fps),
+            })
+        features[key] = {
+            "dtype": "video", "shape": [height, width, 3], "names": ["height", "width", "channels"],
+            "info": {
+                "video.height": height, "video.width": width, "video.codec": videos[0].get("codec", "h264"),
+                "video.pix_fmt": videos[0].get("pixel_format", "yuv420p"), "video.is_depth_map": False,
+                "video.fps": fps, "video.channels": 3, "has_audio": False,
+            },
+        }
+    return features, columns, stats, episode_stats
+
+
+def export(episodes, target, extras=TRACE_EXTRAS, source=None, video_roles=()):
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -252,6 +392,16 @@ def export(episodes, target, extras=TRACE_EXTRAS):
             for stat, value in feature_stats(np, np.nan_to_num(values[sl])).items():
                 row[f"stats/{feature}/{stat}"] = value
 
+    video_features, video_stats = {}, {}
+    if video_roles:
+        video_features, columns, video_stats, episode_video_stats = write_videos(
+            np, source, episodes, video_roles, target, fps)
+        for row, extra, per_episode in zip(episode_rows, columns, episode_video_stats):
+            row.update(extra)
+            for feature, values in per_episode.items():
+                for stat, value in values.items():
+                    row[f"stats/{feature}/{stat}"] = value
+
     episodes_path = os.path.join(target, EPISODES_PATH.format(chunk_index=0, file_index=0))
     os.makedirs(os.path.dirname(episodes_path), exist_ok=True)
     pd.DataFrame(episode_rows).to_parquet(episodes_path, index=False)
@@ -260,6 +410,7 @@ def export(episodes, target, extras=TRACE_EXTRAS):
     tasks_frame.to_parquet(os.path.join(target, "meta", "tasks.parquet"))
 
     stats = {f: feature_stats(np, np.nan_to_num(v)) for f, v in stats_by_feature.items()}
+    stats.update(video_stats)
     with open(os.path.join(target, "meta", "stats.json"), "w") as f:
         json.dump(stats, f, indent=2)
 
@@ -280,6 +431,7 @@ def export(episodes, target, extras=TRACE_EXTRAS):
     }
     for name in extras:
         features[name] = scalar("float32")
+    features.update(video_features)
     data_mb = os.path.getsize(data_path) / 1e6
     info = {
         "codebase_version": CODEBASE_VERSION,
@@ -293,7 +445,7 @@ def export(episodes, target, extras=TRACE_EXTRAS):
         "fps": fps,
         "splits": {"train": f"0:{len(episodes)}"},
         "data_path": DATA_PATH,
-        "video_path": None,
+        "video_path": VIDEO_PATH if video_features else None,
         "features": features,
     }
     with open(os.path.join(target, "meta", "info.json"), "w") as f:
@@ -312,6 +464,9 @@ def main():
         "--frames", choices=["replans", "trace"], default="replans",
         help="a frame per replan (10 Hz: what the policy saw and answered) or per sample of control's "
              "own trace (50 Hz: what the arm did and was told)")
+    parser.add_argument(
+        "--video", choices=["auto", "off"], default="auto",
+        help="auto: the cameras' videos when every exported episode carries them (replan frames only); off: none")
     args = parser.parse_args()
 
     if not os.path.isdir(args.source):
@@ -345,17 +500,20 @@ def main():
             else:
                 traced.append(t)
         episodes = traced
+    video_roles, episodes = usable_videos(args.source, episodes, args.frames, args.video)
     if not episodes:
         fail("no complete episode matched; nothing exported", status=2)
     staging = args.target.rstrip("/") + ".partial"
     shutil.rmtree(staging, ignore_errors=True)
-    frames = export(episodes, staging, extras=TRACE_EXTRAS if args.frames == "replans" else ())
+    frames = export(episodes, staging, extras=TRACE_EXTRAS if args.frames == "replans" else (),
+                    source=args.source, video_roles=video_roles)
     if os.path.exists(args.target):
         os.rmdir(args.target)
     os.rename(staging, args.target)
     elapsed = time.monotonic() - started
     summary = {
         "episodes": len(episodes), "frames": frames, "torn": torn, "skipped": problems,
+        "videos": [f"observation.images.{role}" for role in video_roles],
         "to": args.target, "seconds": round(elapsed, 3),
     }
     print(json.dumps(summary))

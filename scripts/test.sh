@@ -3,7 +3,7 @@
 #
 #   scripts/test.sh            everything (what CI runs)
 #
-# Steps: generated code matches Protos/ → Python venv (grpcio, pytest, torch …) → the test database
+# Steps: generated code matches Protos/ → Python venv (grpcio, pytest, torch …) → ffmpeg → the test database
 # script works → debug build of every target → Swift tests (unit + fleet) → deployment files (and the
 # alerts' promtool tests) → Chromium → Python interop tests (the yield page in Chromium, the alerts in
 # Prometheus) → the PyTorch trainer's tests.
@@ -21,6 +21,11 @@ scripts/generate-protos.sh --check
 step "Python environment"
 venv=$(scripts/python-env.sh)
 python="$venv/bin/python"
+
+step "ffmpeg for the episodes' camera video (Debian's ffmpeg)"
+command -v ffmpeg >/dev/null 2>&1 \
+  || { apt-get install -y -q ffmpeg || { apt-get update -q && apt-get install -y -q ffmpeg; }; } >/dev/null
+ffmpeg -version | head -1
 
 step "test database (scripts/test-db.sh): PostgreSQL 15 on loopback for the storage tests"
 db_dir=$(mktemp -d)

@@ -145,6 +145,12 @@ struct DemoCommand: AsyncParsableCommand {
       discussion: "`workcell episodes export --from DIR --to OUT` turns them into a LeRobot v3.0 dataset (docs/episodes.md)."))
   var episodes: String?
 
+  @Flag(
+    help: ArgumentHelp(
+      "Record the feeder and fixture cameras' image at every replan with each episode, as H.264 video (needs ffmpeg).",
+      discussion: "`workcell episodes export` puts them in the dataset as observation.images.feeder / .fixture. Costs ~0.3 s of one core per cycle: a simulated shift runs slower (the cell waits for the encoder, so the records stay the same)."))
+  var episodesVideo = false
+
   @Option(
     help: ArgumentHelp(
       "Canary: ROBOT=VERSION,… — those robots are driven by another version (scripted-planner-2 or wc-mlp-2).",
@@ -193,6 +199,7 @@ struct DemoCommand: AsyncParsableCommand {
       injections: try DemoFleet.parseInjections(inject), estopAtS: estopAt, realtime: realtime, udpJointBus: udpJointBus, grpcOverNetwork: grpcOverNetwork, threadPool: threadPool, maxSpeed: maxSpeed, scriptedPlanner: planner == "scripted", visionOnly: visionOnly, tactileRefine: !noTactileRefine, retries: !noRetry,
       grpcBase: grpcPortBase, directory: directory,
       episodes: episodes == "off" ? nil : (episodes ?? directory.appendingPathComponent("episodes").path),
+      episodesVideo: episodesVideo,
       canary: canary ?? "", shadow: shadow ?? "",
       modelPath: try model
         ?? RepositoryFile.find(

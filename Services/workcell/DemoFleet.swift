@@ -41,6 +41,8 @@ struct DemoFleet {
     var directory: URL
     /// Where the cell writes its episodes (nil: not recorded).
     var episodes: String?
+    /// Record the cameras' images with each episode, as video.
+    var episodesVideo = false
     /// Robots the policy answers with another version (ROBOT=VERSION,…), as the policy's --canary.
     var canary = ""
     /// The version the policy runs in the shadow, as the policy's --shadow ("" = none).
@@ -248,6 +250,7 @@ struct DemoFleet {
     env["WORKCELL_CELL_CLOCK"] = "sim"
     env["WORKCELL_CELL_OUTBOX"] = settings.directory.appendingPathComponent("outbox.sqlite").path
     env["WORKCELL_CELL_EPISODES"] = settings.episodes ?? "off"
+    env["WORKCELL_CELL_EPISODES_VIDEO"] = settings.episodesVideo ? "on" : "off"
     env["WORKCELL_POLICY_PLANNER"] = settings.scriptedPlanner ? "scripted" : "model"
     env["WORKCELL_POLICY_MODEL"] = settings.modelPath
     if !settings.canary.isEmpty { env["WORKCELL_POLICY_CANARY"] = settings.canary }

@@ -19,7 +19,8 @@ struct EpisodesCommand: ParsableCommand {
 
         One episode per cycle (its cycle_id is the id yield stores): the observation the policy got \
         at every replan as observation.state, step 0 of its chunk as action, next.done and \
-        next.reward (1 on the last frame of a fastened nut). Parquet is written by pyarrow: the \
+        next.reward (1 on the last frame of a fastened nut), and the cameras' video when the cell recorded \
+        it (--episodes-video). Parquet is written by pyarrow: the \
         command runs scripts/lerobot_export.py with a Python that has pyarrow and pandas \
         (scripts/python-env.sh makes one in .venv). Torn episodes (the cell was killed while \
         writing) are named and skipped. Exit 0 when exported, 1 on bad input, 2 when nothing matched.
@@ -47,6 +48,12 @@ struct EpisodesCommand: ParsableCommand {
         discussion: "trace frames come from control's own loop (Control/GetTrace, kept in each episode): the working arm's measured joint positions and velocities and gripper width as observation.state, the targets the loop sent as action."))
     var frames = "replans"
 
+    @Option(
+      help: ArgumentHelp(
+        "Camera video: auto (videos/observation.images.<camera>/… when every exported episode was recorded with --episodes-video) or off.",
+        discussion: "The episodes' own MP4s are joined per camera with ffmpeg (no re-encoding); an episode whose video is missing or short is named and skipped."))
+    var video = "auto"
+
     @Option(help: "The Python to run the exporter with (default: $WORKCELL_PYTHON, else .venv/bin/python, else python3).")
     var python: String?
 
@@ -56,6 +63,9 @@ struct EpisodesCommand: ParsableCommand {
     func validate() throws {
       guard ["ok", "nok", "aborted", "all"].contains(outcome) else {
         throw ValidationError("--outcome must be ok, nok, aborted or all, got '\(outcome)'.")
+      }
+      guard ["auto", "off"].contains(video) else {
+        throw ValidationError("--video must be auto or off, got '\(video)'.")
       }
       guard ["replans", "trace"].contains(frames) else {
         throw ValidationError("--frames must be replans or trace, got '\(frames)'.")
@@ -73,7 +83,7 @@ struct EpisodesCommand: ParsableCommand {
         ?? (FileManager.default.isExecutableFile(atPath: ".venv/bin/python") ? ".venv/bin/python" : "python3")
       let process = Process()
       process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-      var arguments = [interpreter, script, "--from", source, "--to", target, "--outcome", outcome, "--frames", frames]
+      var arguments = [interpreter, script, "--from", source, "--to", target, "--outcome", outcome, "--frames", frames, "--video", video]
       if let model { arguments += ["--model", model] }
       if let cycles { arguments += ["--cycles", cycles] }
       process.arguments = arguments

@@ -87,6 +87,8 @@ public struct Episode: Codable, Sendable, Equatable {
   /// What control executed during the cycle, from its loop's own trace (nil: control could not
   /// say; the episode is still written).
   public var trace: Trace?
+  /// The cameras' videos beside the episode (`--episodes-video`; nil: none recorded).
+  public var videos: [Video]?
 
   public init(
     cycleID: String, robot: String, cell: String, modelVersion: String, startedAt: Date, task: String, replanHz: Double,
@@ -121,7 +123,7 @@ public struct Episode: Codable, Sendable, Equatable {
     case actionNames = "action_names"
     case failureCode = "failure_code"
     case cycleMs = "cycle_ms"
-    case trace
+    case trace, videos
   }
 }
 

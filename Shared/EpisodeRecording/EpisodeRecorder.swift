@@ -14,22 +14,34 @@ import Synchronization
 ///   mid-write stays `.partial` and the exporter names it torn.
 /// - Past `maxBytes` the oldest episodes are deleted first (names are UUID v7: they sort by start
 ///   time); `dropped` counts them.
+/// - With camera images (`--episodes-video`) each camera's video is encoded first, to
+///   `<cycle_id>.<role>.mp4` (same partial → fsync → rename), and the JSON written last names them:
+///   an episode file on disk has its videos. They count against the budget with their episode and
+///   are deleted with it. At most `maxQueuedVideoEpisodes` episodes with images wait for the
+///   writer: past that `submit` blocks its caller until the encoder caught up, so memory stays
+///   bounded (on simulated time the whole fleet waits, which keeps a run reproducible).
 public final class EpisodeRecorder: Sendable {
   public static let suffix = ".episode.json"
   public static let partialSuffix = ".episode.json.partial"
 
   public let directory: URL
   public let maxBytes: Int64
+  /// Encodes camera images (nil: episodes with images are written without video).
+  public let videoEncoder: EpisodeVideoEncoder?
+  public static let maxQueuedVideoEpisodes = 4
+  public static let videoSuffix = ".mp4"
   private let state = Mutex(State())
   /// Episodes handed over with `submit`, waiting for the writer thread.
   private let queue = NSCondition()
-  private nonisolated(unsafe) var waiting: [(Episode, @Sendable (Result<Int, EpisodeRecorderError>) -> Void)] = []
+  private nonisolated(unsafe) var waiting:
+    [(Episode, EpisodeCameraImages?, @Sendable (Result<Int, EpisodeRecorderError>) -> Void)] = []
   private nonisolated(unsafe) var writerBusy = false
   private nonisolated(unsafe) var writerStarted = false
+  private nonisolated(unsafe) var peakQueuedImages = 0
 
   private struct State {
     /// Episodes on disk, oldest first, with their sizes.
-    var files: [(name: String, bytes: Int64)] = []
+    var files: [(name: String, bytes: Int64, videos: [String])] = []
     var totalBytes: Int64 = 0
     var written = 0
     var dropped = 0
@@ -37,17 +49,23 @@ public final class EpisodeRecorder: Sendable {
   }
 
   /// Opens (creating it if needed) `directory`; what is already there counts against the budget.
-  public init(directory: URL, maxBytes: Int64) throws(EpisodeRecorderError) {
+  public init(directory: URL, maxBytes: Int64, videoEncoder: EpisodeVideoEncoder? = nil) throws(EpisodeRecorderError) {
     self.directory = directory
     self.maxBytes = maxBytes
+    self.videoEncoder = videoEncoder
     do {
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-      let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
-        .filter { $0.hasSuffix(Self.suffix) }.sorted()
-      var files: [(String, Int64)] = []
-      for name in names {
-        let size = (try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(name).path)[.size])
-        files.append((name, (size as? NSNumber)?.int64Value ?? 0))
+      let all = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+      let videos = all.filter { $0.hasSuffix(Self.videoSuffix) }
+      func size(_ name: String) -> Int64 {
+        let size = try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(name).path)[.size]
+        return (size as? NSNumber)?.int64Value ?? 0
+      }
+      var files: [(String, Int64, [String])] = []
+      for name in all where name.hasSuffix(Self.suffix) {
+        let prefix = String(name.dropLast(Self.suffix.count)) + "."
+        let own = videos.filter { $0.hasPrefix(prefix) }
+        files.append((name, own.reduce(size(name)) { $0 + size($1) }, own))
       }
       state.withLock {
         $0.files = files
@@ -63,21 +81,32 @@ public final class EpisodeRecorder: Sendable {
     state.withLock { ($0.written, $0.dropped, $0.droppedBytes, $0.files.count, $0.totalBytes) }
   }
 
+  /// The most episodes with camera images that ever waited for the writer at once (≤
+  /// `maxQueuedVideoEpisodes`: `submit` waits past that).
+  public var peakQueuedVideoEpisodes: Int { queue.withLock { peakQueuedImages } }
+
   /// Hands `episode` to the recorder's writer thread and returns at once: encoding and fsync
   /// (milliseconds each) never hold up the caller — on one simulation thread they would hold up
   /// the whole fleet. Episodes are written in the order submitted; `done` gets how many older
   /// episodes were deleted for the budget, or the error. A crash loses what is still queued (the
   /// writer keeps up: a cycle takes seconds, a write milliseconds).
-  public func submit(_ episode: Episode, done: @escaping @Sendable (Result<Int, EpisodeRecorderError>) -> Void = { _ in }) {
+  public func submit(
+    _ episode: Episode, images: EpisodeCameraImages? = nil,
+    done: @escaping @Sendable (Result<Int, EpisodeRecorderError>) -> Void = { _ in }
+  ) {
     queue.lock()
-    waiting.append((episode, done))
+    if images != nil {
+      while writerStarted, waiting.count(where: { $0.1 != nil }) >= Self.maxQueuedVideoEpisodes { queue.wait() }
+    }
+    waiting.append((episode, images, done))
+    peakQueuedImages = max(peakQueuedImages, waiting.count(where: { $0.1 != nil }))
     if !writerStarted {
       writerStarted = true
       let thread = Thread { [self] in self.writerLoop() }
       thread.name = "episode writer"
       thread.start()
     }
-    queue.signal()
+    queue.broadcast()
     queue.unlock()
   }
 
@@ -98,13 +127,14 @@ public final class EpisodeRecorder: Sendable {
     while true {
       queue.lock()
       while waiting.isEmpty { queue.wait() }
-      let (episode, done) = waiting.removeFirst()
+      let (episode, images, done) = waiting.removeFirst()
       writerBusy = true
+      queue.broadcast()
       queue.unlock()
       let before = counts.dropped
       let result: Result<Int, EpisodeRecorderError>
       do {
-        try write(episode)
+        try write(episode, images: images)
         result = .success(counts.dropped - before)
       } catch {
         result = .failure(error)
@@ -114,8 +144,31 @@ public final class EpisodeRecorder: Sendable {
     }
   }
 
-  /// Writes `episode` durably now, then deletes the oldest episodes past the budget.
-  public func write(_ episode: Episode) throws(EpisodeRecorderError) {
+  /// Writes `episode` (with its cameras' videos when `images` are given and an encoder is set)
+  /// durably now, then deletes the oldest episodes past the budget.
+  public func write(_ episode: Episode, images: EpisodeCameraImages? = nil) throws(EpisodeRecorderError) {
+    var episode = episode
+    var videoFiles: [(name: String, bytes: Int64)] = []
+    if let images, let videoEncoder, !images.cameras.isEmpty {
+      episode.videos = []
+      for camera in images.cameras {
+        let name = "\(episode.cycleID).\(camera.role)\(Self.videoSuffix)"
+        let partial = directory.appendingPathComponent(name + ".partial")
+        try videoEncoder.encode(
+          camera.frames, widthPx: camera.widthPx, heightPx: camera.heightPx, fps: episode.replanHz, to: partial)
+        try Self.syncFile(partial)
+        guard rename(partial.path, directory.appendingPathComponent(name).path) == 0 else {
+          throw EpisodeRecorderError(.writeFailed, "cannot rename \(partial.path) (errno \(errno))")
+        }
+        let size = try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(name).path)[.size]
+        videoFiles.append((name, (size as? NSNumber)?.int64Value ?? 0))
+        episode.videos?.append(
+          Episode.Video(
+            role: camera.role, camera: camera.camera, file: name, widthPx: camera.widthPx, heightPx: camera.heightPx,
+            frames: camera.frames.count, fps: episode.replanHz, codec: EpisodeVideoEncoder.codec,
+            pixelFormat: EpisodeVideoEncoder.pixelFormat))
+      }
+    }
     let encoder = JSONEncoder()
     encoder.dateEncodingStrategy = .iso8601
     encoder.outputFormatting = [.sortedKeys]
@@ -132,9 +185,10 @@ public final class EpisodeRecorder: Sendable {
     }
     Self.syncDirectory(directory)
     var doomed: [String] = []
+    let bytes = videoFiles.reduce(Int64(data.count)) { $0 + $1.bytes }
     state.withLock { state in
-      state.files.append((name, Int64(data.count)))
-      state.totalBytes += Int64(data.count)
+      state.files.append((name, bytes, videoFiles.map(\.name)))
+      state.totalBytes += bytes
       state.written += 1
       state.files.sort { $0.name < $1.name }
       while state.totalBytes > maxBytes, state.files.count > 1 {
@@ -143,6 +197,7 @@ public final class EpisodeRecorder: Sendable {
         state.dropped += 1
         state.droppedBytes += oldest.bytes
         doomed.append(oldest.name)
+        doomed += oldest.videos
       }
     }
     for name in doomed { unlink(directory.appendingPathComponent(name).path) }
@@ -167,6 +222,13 @@ public final class EpisodeRecorder: Sendable {
     guard written == data.count, fsync(fd) == 0 else {
       throw EpisodeRecorderError(.writeFailed, "cannot write \(url.path) (errno \(errno))")
     }
+  }
+
+  private static func syncFile(_ url: URL) throws(EpisodeRecorderError) {
+    let fd = open(url.path, O_RDONLY)
+    guard fd >= 0 else { throw EpisodeRecorderError(.writeFailed, "cannot open \(url.path) (errno \(errno))") }
+    defer { close(fd) }
+    guard fsync(fd) == 0 else { throw EpisodeRecorderError(.writeFailed, "cannot sync \(url.path) (errno \(errno))") }
   }
 
   private static func syncDirectory(_ url: URL) {

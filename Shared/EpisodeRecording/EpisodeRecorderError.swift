@@ -5,6 +5,8 @@ public struct EpisodeRecorderError: Error, CustomStringConvertible, Sendable {
     case directoryUnusable = "directory_unusable"
     /// Writing or syncing an episode file failed (disk full, permissions).
     case writeFailed = "write_failed"
+    /// Camera video was asked for but ffmpeg is missing.
+    case encoderMissing = "encoder_missing"
   }
 
   public var code: Code

@@ -8,6 +8,11 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -365,12 +370,54 @@ public nonisolated struct Workcell_Perception_V1_EstimateRequest: Sendable {
   /// Clears the value of `capturedAfter`. Subsequent reads from it will return its default value.
   public mutating func clearCapturedAfter() {self._capturedAfter = nil}
 
+  /// Also return the newest image of the robot's feeder and fixture cameras (for recording: the
+  /// cell's --episodes-video); they are not used to estimate and cost ~77 KB each.
+  public var includeCameraImages: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _robot: Workcell_Common_V1_EquipmentRef? = nil
   fileprivate var _capturedAfter: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+/// One camera's newest image, as perception holds it.
+public nonisolated struct Workcell_Perception_V1_CameraImage: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Camera id, e.g. "left_feeder".
+  public var camera: String = String()
+
+  /// What it watches for this robot: "feeder" or "fixture".
+  public var role: String = String()
+
+  /// Image width.
+  public var widthPx: UInt32 = 0
+
+  /// Image height.
+  public var heightPx: UInt32 = 0
+
+  /// width_px × height_px grey levels, row by row.
+  public var gray8: Data = Data()
+
+  /// Capture time on the source's clock.
+  public var capturedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_capturedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_capturedAt = newValue}
+  }
+  /// Returns true if `capturedAt` has been explicitly set.
+  public var hasCapturedAt: Bool {self._capturedAt != nil}
+  /// Clears the value of `capturedAt`. Subsequent reads from it will return its default value.
+  public mutating func clearCapturedAt() {self._capturedAt = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _capturedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
 /// The fused estimate.
@@ -388,6 +435,10 @@ public nonisolated struct Workcell_Perception_V1_EstimateResponse: Sendable {
   public var hasEstimate: Bool {self._estimate != nil}
   /// Clears the value of `estimate`. Subsequent reads from it will return its default value.
   public mutating func clearEstimate() {self._estimate = nil}
+
+  /// With include_camera_images: the feeder camera's then the fixture camera's newest image (a
+  /// camera without a frame yet is left out).
+  public var cameraImages: [Workcell_Perception_V1_CameraImage] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -812,7 +863,7 @@ nonisolated extension Workcell_Perception_V1_WatchEstimatesResponse: SwiftProtob
 
 nonisolated extension Workcell_Perception_V1_EstimateRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EstimateRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}robot\0\u{1}phase\0\u{3}captured_after\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}robot\0\u{1}phase\0\u{3}captured_after\0\u{3}include_camera_images\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -823,6 +874,7 @@ nonisolated extension Workcell_Perception_V1_EstimateRequest: SwiftProtobuf.Mess
       case 1: try { try decoder.decodeSingularMessageField(value: &self._robot) }()
       case 2: try { try decoder.decodeSingularEnumField(value: &self.phase) }()
       case 3: try { try decoder.decodeSingularMessageField(value: &self._capturedAfter) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.includeCameraImages) }()
       default: break
       }
     }
@@ -842,6 +894,9 @@ nonisolated extension Workcell_Perception_V1_EstimateRequest: SwiftProtobuf.Mess
     try { if let v = self._capturedAfter {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
     } }()
+    if self.includeCameraImages != false {
+      try visitor.visitSingularBoolField(value: self.includeCameraImages, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -849,6 +904,66 @@ nonisolated extension Workcell_Perception_V1_EstimateRequest: SwiftProtobuf.Mess
     if lhs._robot != rhs._robot {return false}
     if lhs.phase != rhs.phase {return false}
     if lhs._capturedAfter != rhs._capturedAfter {return false}
+    if lhs.includeCameraImages != rhs.includeCameraImages {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Workcell_Perception_V1_CameraImage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CameraImage"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}camera\0\u{1}role\0\u{3}width_px\0\u{3}height_px\0\u{1}gray8\0\u{3}captured_at\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.camera) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.role) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.widthPx) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.heightPx) }()
+      case 5: try { try decoder.decodeSingularBytesField(value: &self.gray8) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._capturedAt) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.camera.isEmpty {
+      try visitor.visitSingularStringField(value: self.camera, fieldNumber: 1)
+    }
+    if !self.role.isEmpty {
+      try visitor.visitSingularStringField(value: self.role, fieldNumber: 2)
+    }
+    if self.widthPx != 0 {
+      try visitor.visitSingularUInt32Field(value: self.widthPx, fieldNumber: 3)
+    }
+    if self.heightPx != 0 {
+      try visitor.visitSingularUInt32Field(value: self.heightPx, fieldNumber: 4)
+    }
+    if !self.gray8.isEmpty {
+      try visitor.visitSingularBytesField(value: self.gray8, fieldNumber: 5)
+    }
+    try { if let v = self._capturedAt {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Workcell_Perception_V1_CameraImage, rhs: Workcell_Perception_V1_CameraImage) -> Bool {
+    if lhs.camera != rhs.camera {return false}
+    if lhs.role != rhs.role {return false}
+    if lhs.widthPx != rhs.widthPx {return false}
+    if lhs.heightPx != rhs.heightPx {return false}
+    if lhs.gray8 != rhs.gray8 {return false}
+    if lhs._capturedAt != rhs._capturedAt {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -856,7 +971,7 @@ nonisolated extension Workcell_Perception_V1_EstimateRequest: SwiftProtobuf.Mess
 
 nonisolated extension Workcell_Perception_V1_EstimateResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EstimateResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}estimate\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}estimate\0\u{3}camera_images\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -865,6 +980,7 @@ nonisolated extension Workcell_Perception_V1_EstimateResponse: SwiftProtobuf.Mes
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularMessageField(value: &self._estimate) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.cameraImages) }()
       default: break
       }
     }
@@ -878,11 +994,15 @@ nonisolated extension Workcell_Perception_V1_EstimateResponse: SwiftProtobuf.Mes
     try { if let v = self._estimate {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
     } }()
+    if !self.cameraImages.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.cameraImages, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Workcell_Perception_V1_EstimateResponse, rhs: Workcell_Perception_V1_EstimateResponse) -> Bool {
     if lhs._estimate != rhs._estimate {return false}
+    if lhs.cameraImages != rhs.cameraImages {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

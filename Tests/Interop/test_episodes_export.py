@@ -1,7 +1,8 @@
 """Episodes end to end: a short `workcell demo` records one episode per cycle, `workcell episodes
 export` turns them into a LeRobot v3.0 dataset, and pyarrow reads it back: every file of the
 layout, every feature of meta/info.json with its dtype and shape, the episode count equal to the
-cycles yield stored, with the same ids and outcomes (docs/episodes.md)."""
+cycles yield stored, with the same ids and outcomes, and the cameras' video (docs/episodes.md).
+The demo records with `--episodes-video`, so every export here carries video."""
 import json
 import os
 import shutil
@@ -31,7 +32,7 @@ ARROW_DTYPES = {"float32": "float", "int64": "int64", "bool": "bool"}
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory):
     run = tmp_path_factory.mktemp("demo")
-    report = demo(run, port_base=free_port_bases(span=20, count=1)[0])
+    report = demo(run, "--episodes-video", port_base=free_port_bases(span=20, count=1)[0])
     with sqlite3.connect(run / "yield.sqlite") as db:
         stored = {row[0]: (row[1], row[2]) for row in db.execute("select cycle_id, robot, outcome from cycles")}
     return run, report, stored
@@ -66,8 +67,12 @@ def test_export_is_a_lerobot_v3_dataset_of_the_cycles_yield_stored(recorded, tmp
     data = pq.read_table(dataset / "data/chunk-000/file-000.parquet")
     features = info["features"]
     assert FRAME_COLUMNS <= set(features)
-    assert set(data.column_names) == set(features)
+    videos = {k for k, f in features.items() if f["dtype"] == "video"}
+    assert videos == {"observation.images.feeder", "observation.images.fixture"}
+    assert set(data.column_names) == set(features) - videos
     for name, feature in features.items():
+        if name in videos:
+            continue
         arrow = data.schema.field(name).type
         if feature["shape"] == [1]:
             assert str(arrow).startswith(ARROW_DTYPES[feature["dtype"]]), (name, arrow)
@@ -92,6 +97,78 @@ def test_export_is_a_lerobot_v3_dataset_of_the_cycles_yield_stored(recorded, tmp
     state = stats["observation.state"]
     assert len(state["mean"]) == features["observation.state"]["shape"][0]
     assert state["count"] == [data.num_rows]
+
+
+def probe_frames(path):
+    """Each video frame's presentation time, s (ffprobe)."""
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts_time",
+                          "-of", "csv=p=0", str(path)], capture_output=True, text=True, timeout=EXPORT_DEADLINE_S)
+    assert out.returncode == 0, out.stderr
+    return [float(line.split(",")[0]) for line in out.stdout.split()]
+
+
+def decoded_frame(path, index):
+    """Frame `index` of a video as grey levels (ffmpeg)."""
+    out = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-vf", f"select=eq(n\\,{index})", "-frames:v", "1",
+                          "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1"], capture_output=True, timeout=EXPORT_DEADLINE_S)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_camera_video_one_image_per_frame(recorded, tmp_path):
+    """--episodes-video: every episode has an H.264 video per camera with one image per replan; the
+    export joins them per camera (LeRobot's video layout), each episode's from/to timestamps cover
+    exactly its frames, and the images show the scene (not blank, and changing as the arm works)."""
+    run, _, stored = recorded
+    for name in os.listdir(run / "episodes"):
+        if name.endswith(".episode.json"):
+            episode = json.loads((run / "episodes" / name).read_text())
+            assert {v["role"] for v in episode["videos"]} == {"feeder", "fixture"}
+            for v in episode["videos"]:
+                assert v["frames"] == len(episode["frames"]) and v["codec"] == "h264"
+                assert len(probe_frames(run / "episodes" / v["file"])) == len(episode["frames"])
+    dataset = tmp_path / "dataset"
+    out = export(run / "episodes", dataset)
+    assert out.returncode == 0, out.stderr
+    info = json.loads((dataset / "meta/info.json").read_text())
+    assert info["video_path"] == "videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4"
+    episodes = pq.read_table(dataset / "meta/episodes/chunk-000/file-000.parquet").to_pylist()
+    stats = json.loads((dataset / "meta/stats.json").read_text())
+    for key in ("observation.images.feeder", "observation.images.fixture"):
+        feature = info["features"][key]
+        assert feature["shape"] == [240, 320, 3] and feature["names"] == ["height", "width", "channels"]
+        assert feature["info"]["video.fps"] == info["fps"] and feature["info"]["video.codec"] == "h264"
+        path = dataset / info["video_path"].format(video_key=key, chunk_index=0, file_index=0)
+        times = probe_frames(path)
+        assert len(times) == info["total_frames"]
+        assert times == pytest.approx([i / info["fps"] for i in range(len(times))], abs=1e-3)
+        for e in episodes:
+            assert e[f"videos/{key}/from_timestamp"] == pytest.approx(e["dataset_from_index"] / info["fps"])
+            assert e[f"videos/{key}/to_timestamp"] == pytest.approx(e["dataset_to_index"] / info["fps"])
+            assert e[f"videos/{key}/chunk_index"] == 0 and e[f"videos/{key}/file_index"] == 0
+        first, later = decoded_frame(path, 0), decoded_frame(path, episodes[0]["length"] - 1)
+        assert len(first) == 240 * 320 and max(first) - min(first) > 100, "a blank image"
+        assert first != later
+        assert 0 < stats[key]["mean"][0][0][0] < 1 and len(stats[key]["mean"]) == 3
+
+
+def test_a_missing_video_skips_its_episode_and_video_off(recorded, tmp_path):
+    run, _, stored = recorded
+    source = tmp_path / "episodes"
+    shutil.copytree(run / "episodes", source)
+    lost = sorted(stored)[0]
+    os.remove(source / f"{lost}.fixture.mp4")
+    out = export(source, tmp_path / "rest")
+    assert out.returncode == 0, out.stderr
+    assert f"skipped {lost}: video {lost}.fixture.mp4 is missing" in out.stderr
+    episodes = pq.read_table(tmp_path / "rest/meta/episodes/chunk-000/file-000.parquet").to_pylist()
+    assert {e["cycle_id"] for e in episodes} == set(stored) - {lost}
+    # --video off exports every episode without video.
+    out = export(source, tmp_path / "novideo", "--video", "off")
+    assert out.returncode == 0, out.stderr
+    info = json.loads((tmp_path / "novideo/meta/info.json").read_text())
+    assert info["video_path"] is None and info["total_episodes"] == len(stored)
+    assert not (tmp_path / "novideo/videos").exists()
 
 
 def test_trace_frames_are_what_control_executed_at_50_hz(recorded, tmp_path):
@@ -173,7 +250,7 @@ def test_lerobot_loads_the_export(recorded, tmp_path):
         "item = ds[0]\n"
         "print(json.dumps({'episodes': ds.num_episodes, 'frames': ds.num_frames, 'fps': ds.fps,\n"
         "  'state': list(item['observation.state'].shape), 'action': list(item['action'].shape),\n"
-        "  'task': item['task']}))\n")
+        "  'task': item['task'], 'feeder': list(item['observation.images.feeder'].shape)}))\n")
     out = subprocess.run([os.environ[LEROBOT_PYTHON_ENV], "-c", probe, str(dataset)],
                          capture_output=True, text=True, timeout=EXPORT_DEADLINE_S)
     assert out.returncode == 0, out.stderr[-3000:]
@@ -185,3 +262,4 @@ def test_lerobot_loads_the_export(recorded, tmp_path):
     assert loaded["state"] == info["features"]["observation.state"]["shape"]
     assert loaded["action"] == info["features"]["action"]["shape"]
     assert loaded["task"].startswith("Pick a self-tapping nut")
+    assert loaded["feeder"] == [3, 240, 320]  # LeRobot decodes the video to channels-first floats

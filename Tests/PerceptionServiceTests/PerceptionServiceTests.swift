@@ -143,6 +143,7 @@ struct PerceptionServiceTests {
                 }, options: Self.options(timeout: .seconds(20)))
               latenciesMs.append(Seconds.of(ContinuousClock.now - started) * 1000)
               let estimate = response.estimate
+              #expect(response.cameraImages.isEmpty, "images only when asked for")
               let truth = try await control.getGroundTruth(.with { $0.robots = [left] }).robots[0]
               #expect(estimate.trustedModality == .vision, "\(estimate.confidences)")
               #expect(estimate.capturedAt.date >= before.tick.now.date)
@@ -167,13 +168,22 @@ struct PerceptionServiceTests {
             #expect(positionErrorsMm.allSatisfy { $0 < 0.3 }, "\(positionErrorsMm)")
             #expect(phaseErrorsDeg.allSatisfy { $0 < 1.0 }, "\(phaseErrorsDeg)")
 
-            // The newest frame again, without waiting: the cached vision result.
+            // The newest frame again, without waiting: the cached vision result, here with the
+            // cameras' images for recording (the cell's --episodes-video).
             let started = ContinuousClock.now
-            _ = try await service.estimate(
+            let withImages = try await service.estimate(
               .with {
                 $0.robot = left
                 $0.phase = .perceivePart
+                $0.includeCameraImages = true
               }, options: Self.options(timeout: .seconds(10)))
+            #expect(withImages.cameraImages.map(\.role) == ["feeder", "fixture"])
+            #expect(withImages.cameraImages.map(\.camera) == ["left_feeder", "left_fixture"])
+            for image in withImages.cameraImages {
+              #expect(image.widthPx > 0 && image.heightPx > 0)
+              #expect(image.gray8.count == Int(image.widthPx * image.heightPx))
+              #expect(Set(image.gray8).count > 2, "a blank image from \(image.camera)")
+            }
             print(
               "perception over gRPC, Estimate on the newest (processed) frame: \(Seconds.of(ContinuousClock.now - started) * 1000) ms"
             )

@@ -57,6 +57,12 @@ public struct CellOptions: ParsableArguments, Sendable {
 
   @Option(
     help: ArgumentHelp(
+      "Camera video in the episodes: on (the feeder and fixture cameras' image at every replan, encoded by ffmpeg as <cycle_id>.<camera>.mp4) or off.",
+      discussion: "Env: WORKCELL_CELL_EPISODES_VIDEO. Default: off. Needs ffmpeg on PATH (or WORKCELL_FFMPEG); ~0.3 s of one core per cycle."))
+  var episodesVideo: String?
+
+  @Option(
+    help: ArgumentHelp(
       "Clock: wall (this host's) or sim (cell-sim's WatchClock at --sim: deadlines and records in simulated time).",
       discussion: "Env: WORKCELL_CELL_CLOCK. Default: wall."))
   var clock: String?
@@ -130,8 +136,8 @@ public struct CellOptions: ParsableArguments, Sendable {
     guard let clockSource = CellClockSource(rawValue: clockText) else {
       throw ValidationError("--clock must be wall or sim, got '\(clockText)'.")
     }
-    func onOff(_ value: String?, _ key: String, _ flag: String) throws -> Bool {
-      let text = try env.value(value, key, default: "on")
+    func onOff(_ value: String?, _ key: String, _ flag: String, default fallback: String = "on") throws -> Bool {
+      let text = try env.value(value, key, default: fallback)
       switch text {
       case "on", "true", "1": return true
       case "off", "false", "0": return false
@@ -172,6 +178,7 @@ public struct CellOptions: ParsableArguments, Sendable {
         }
         return Int64(gb * 1e9)
       }(),
+      episodesVideo: try onOff(episodesVideo, "WORKCELL_CELL_EPISODES_VIDEO", "--episodes-video", default: "off"),
       touch: try onOff(touch, "WORKCELL_CELL_TOUCH", "--touch"),
       tactileRefine: try onOff(tactileRefine, "WORKCELL_CELL_TACTILE_REFINE", "--tactile-refine"),
       retries: try onOff(retries, "WORKCELL_CELL_RETRIES", "--retries"),
@@ -203,7 +210,9 @@ struct CellConfig: Sendable {
   /// Where episodes are written (nil: not recorded).
   var episodesPath: String?
   var episodesMaxBytes: Int64
-  /// The episode writer, opened at start from the two above.
+  /// Record the cameras' images with each episode, as video.
+  var episodesVideo: Bool
+  /// The episode writer, opened at start from the three above.
   var episodes: EpisodeRecorder?
   var touch: Bool
   var tactileRefine: Bool

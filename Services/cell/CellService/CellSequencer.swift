@@ -132,7 +132,7 @@ final class CellSequencer: Service, Sendable {
         // it, so encoding and fsync never hold up the cycle.
         episode.trace = await runner.executedTrace(from: episode.startedAt, to: result.record.endedAt.date)
         let (metrics, logger, cycleID) = (metrics, logger, episode.cycleID)
-        recorder.submit(episode) { result in
+        recorder.submit(episode, images: result.cameraImages) { result in
           switch result {
           case .success(let dropped): metrics.episodeWritten(dropped: dropped)
           case .failure(let error):

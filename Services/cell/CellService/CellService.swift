@@ -26,7 +26,9 @@ public enum CellService: FleetService {
   public static func makeParts(options: Options, context: ServiceContext) async throws -> ServiceParts {
     var config = try options.resolve(environment: context.environment, plant: context.plant, plantCell: context.plantCell)
     if let path = config.episodesPath {
-      config.episodes = try EpisodeRecorder(directory: URL(fileURLWithPath: path), maxBytes: config.episodesMaxBytes)
+      config.episodes = try EpisodeRecorder(
+        directory: URL(fileURLWithPath: path), maxBytes: config.episodesMaxBytes,
+        videoEncoder: config.episodesVideo ? EpisodeVideoEncoder.locate(environment: context.environment) : nil)
     }
     let outbox = try await DurableOutbox.open(path: config.outboxPath, logger: context.logger)
     let sequencer = try CellSequencer(

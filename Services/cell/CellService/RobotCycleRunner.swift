@@ -50,6 +50,8 @@ struct RobotCycleRunner: Sendable {
     /// Every replan of the cycle, for its episode (docs/episodes.md); kept in memory until the
     /// cycle ends, so the replan path does no I/O.
     var frames: [Episode.Frame] = []
+    /// The cameras' images at every replan, one per frame (`--episodes-video`).
+    var cameraImages = EpisodeCameraImages()
   }
 
   /// How a cycle ended: its verdict, the record for yield, and why the robot must stop (a safety
@@ -60,6 +62,8 @@ struct RobotCycleRunner: Sendable {
     var faultReason: String?
     /// The cycle as training data (nil when episodes are not recorded).
     var episode: Episode?
+    /// Its cameras' images (nil unless recorded with video).
+    var cameraImages: EpisodeCameraImages?
   }
 
   /// What an episode's `observation.state` holds, in order.
@@ -122,7 +126,8 @@ struct RobotCycleRunner: Sendable {
         // The control trace joins the episode later (`executedTrace`), once the record is durable.
         return Result(
           verdict: verdict, record: record, faultReason: faultReason,
-          episode: config.episodes == nil ? nil : episode(record, context: context))
+          episode: config.episodes == nil ? nil : episode(record, context: context),
+          cameraImages: config.episodes != nil && config.episodesVideo ? context.cameraImages : nil)
       }
     }
   }
@@ -315,12 +320,17 @@ struct RobotCycleRunner: Sendable {
         return .failed(.controlFault)
       }
       if let problem = controlProblem(state) { return problem }
-      guard var estimate = await estimate(Workcell_Common_V1_CycleStep(step), capturedAfter: nil, until: deadline) else {
+      let recordImages = config.episodes != nil && config.episodesVideo
+      guard
+        let perceived = await estimateResponse(
+          Workcell_Common_V1_CycleStep(step), capturedAfter: nil, until: deadline, withImages: recordImages)
+      else {
         perceptionFailures += 1
         if perceptionFailures >= 5 { return .failed(.visionLost) }
         try? await clock.sleep(seconds: 0.05)
         continue
       }
+      var estimate = perceived.estimate
       if !config.touch { estimate.grasp = Self.graspFromGripper(state) }
       perceptionFailures = 0
       var byName: [String: Double] = [:]
@@ -410,6 +420,7 @@ struct RobotCycleRunner: Sendable {
               observation, armJointsRad: joints, chunk: chunk, step: step, since: context.startedAt,
               latencyMs: clock.now().timeIntervalSince(asked) * 1000, touch: config.touch,
               shadow: answer.hasShadow ? answer.shadow : nil))
+          if recordImages { context.cameraImages.add(Self.episodeImages(perceived.cameraImages)) }
         }
         if logger.logLevel <= .trace, let first = chunk.steps.first, let last = chunk.steps.last {
           let tcp0 = config.layout.tcpInRobotM(armJointsRad: first.jointPositionsRad) - tcp
@@ -496,17 +507,32 @@ struct RobotCycleRunner: Sendable {
   private func estimate(
     _ phase: Workcell_Common_V1_CycleStep, capturedAfter: Date?, until deadline: Date
   ) async -> Workcell_Perception_V1_StateEstimate? {
+    await estimateResponse(phase, capturedAfter: capturedAfter, until: deadline, withImages: false)?.estimate
+  }
+
+  /// Perception's answer for `phase`, with the cameras' newest images when `withImages`; nil when
+  /// it could not give one.
+  private func estimateResponse(
+    _ phase: Workcell_Common_V1_CycleStep, capturedAfter: Date?, until deadline: Date, withImages: Bool
+  ) async -> Workcell_Perception_V1_EstimateResponse? {
     do {
       return try await peers.perception.estimate(
         .with {
           $0.robot = equipment
           $0.phase = phase
           if let capturedAfter { $0.capturedAfter = Google_Protobuf_Timestamp(date: capturedAfter) }
-        }, options: options(until: deadline, cap: 2)
-      ).estimate
+          $0.includeCameraImages = withImages
+        }, options: options(until: deadline, cap: 2))
     } catch {
       logger.debug("estimate failed", metadata: ["robot": "\(robot.id)", "error": "\(error)"])
       return nil
+    }
+  }
+
+  /// Perception's camera images as an episode keeps them.
+  static func episodeImages(_ images: [Workcell_Perception_V1_CameraImage]) -> [EpisodeCameraImages.Image] {
+    images.map {
+      .init(role: $0.role, camera: $0.camera, widthPx: Int($0.widthPx), heightPx: Int($0.heightPx), gray8: $0.gray8)
     }
   }
 

@@ -22,6 +22,18 @@ enum PerceptionProtoMapping {
       opticalToFrame: transform, frameName: pose.frame.isEmpty ? "world" : pose.frame)
   }
 
+  /// A stored camera frame as returned for recording.
+  static func cameraImage(_ frame: SensorFrames.CameraFrame, role: String) -> Workcell_Perception_V1_CameraImage {
+    .with {
+      $0.camera = frame.camera
+      $0.role = role
+      $0.widthPx = UInt32(frame.image.widthPx)
+      $0.heightPx = UInt32(frame.image.heightPx)
+      $0.gray8 = Data(frame.image.pixels)
+      $0.capturedAt = Google_Protobuf_Timestamp(date: frame.capturedAt)
+    }
+  }
+
   static func modality(_ m: Modality) -> Workcell_Perception_V1_Modality {
     switch m {
     case .unspecified: .unspecified

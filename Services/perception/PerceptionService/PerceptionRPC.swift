@@ -36,6 +36,11 @@ struct PerceptionRPC: Workcell_Perception_V1_Perception.SimpleServiceProtocol {
     return .with {
       $0.estimate = PerceptionProtoMapping.estimate(
         fused.estimate, robot: request.robot, phase: request.phase, capturedAt: fused.capturedAt)
+      if request.includeCameraImages {
+        $0.cameraImages = [("feeder", robot.feederCamera), ("fixture", robot.fixtureCamera)].compactMap { role, camera in
+          frames.newestCameraFrame(camera).map { PerceptionProtoMapping.cameraImage($0, role: role) }
+        }
+      }
     }
   }
 

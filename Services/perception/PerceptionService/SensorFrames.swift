@@ -152,6 +152,11 @@ final class SensorFrames: Sendable {
     }
   }
 
+  /// `camera`'s newest frame without taking it (for recording: an estimate still finds it new).
+  func newestCameraFrame(_ camera: String) -> CameraFrame? {
+    state.withLock { $0.cameras[camera]?.newest }
+  }
+
   /// Capture and arrival time of `camera`'s newest frame, without taking it.
   func peekCamera(_ camera: String) -> (capturedAt: Date, receivedAt: Duration)? {
     state.withLock { state in state.cameras[camera]?.newest.map { ($0.capturedAt, $0.receivedAt) } }
