@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "workcell-bench",
     abstract: "Benchmarks of the Workcell fleet (run a release build: swift run -c release workcell-bench …).",
-    subcommands: [GRPCHopBenchmark.self, PLCBenchmark.self, EchoServerCommand.self, SimBenchmark.self,
+    subcommands: [GRPCHopBenchmark.self, ControlJitterBenchmark.self, PLCBenchmark.self, EchoServerCommand.self, SimBenchmark.self,
       YieldIngestBenchmark.self, YieldQueryBenchmark.self, CellBenchmark.self, PolicyBenchmark.self,
     ]
   )

@@ -29,6 +29,20 @@ import Testing
     #expect(some.samples.map(\.positionRad[0]) == [20, 40, 60])
   }
 
+  @Test func traceOffRecordsNothingAndTheOptionSaysSo() throws {
+    // --trace off: the loop is never asked again (next due = never) and GetTrace finds nothing.
+    let off = ControllerHandle(tracing: false)
+    var filled = false
+    #expect(off.recordTrace(atControllerNanoseconds: 5_000_000) { _ in filled = true } == .max)
+    #expect(!filled && off.trace(fromUnixNanoseconds: nil, toUnixNanoseconds: nil).samples.isEmpty)
+    let on = ControllerHandle()
+    #expect(on.recordTrace(atControllerNanoseconds: 5_000_000) { _ in filled = true } < .max && filled)
+    #expect(try ControlOptions.parse(["--trace", "off"]).resolve(environment: [:]).trace == false)
+    #expect(try ControlOptions.parse([]).resolve(environment: ["WORKCELL_CONTROL_TRACE": "off"]).trace == false)
+    #expect(try ControlOptions.parse([]).resolve(environment: [:]).trace)
+    #expect(throws: (any Error).self) { try ControlOptions.parse(["--trace", "maybe"]).resolve(environment: [:]) }
+  }
+
   @Test func theRingKeepsTheNewestAndSaysWhenARangeBeganBeforeIt() {
     var trace = ExecutionTrace(periodNanoseconds: 10_000_000, capacity: 4)
     _ = Self.fill(&trace, ticksMs: 0...90)

@@ -43,6 +43,12 @@ public struct ControlOptions: ParsableArguments, Sendable {
       discussion: "Env: WORKCELL_CONTROL_PLC_BRIDGE. Default: none (no PLC safety input; a warning is logged)."))
   var plcBridge: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "The execution trace: on (the loop keeps 50 Hz samples of what it measured and sent, the last 120 s, for GetTrace and the cell's episodes) or off.",
+      discussion: "Env: WORKCELL_CONTROL_TRACE. Default: on. Off is for measuring what the trace costs the loop (docs/control.md)."))
+  var trace: String?
+
   public init() {}
 
   /// The settings: flags win, then `WORKCELL_CONTROL_*`, then the plant file, then defaults.
@@ -74,9 +80,13 @@ public struct ControlOptions: ParsableArguments, Sendable {
     guard (5...10_000).contains(busTimeout) else {
       throw ValidationError("--bus-timeout-ms must be 5–10000, got \(busTimeout).")
     }
+    let traceText = try env.value(trace, "WORKCELL_CONTROL_TRACE", default: "on")
+    guard ["on", "off"].contains(traceText) else {
+      throw ValidationError("--trace must be on or off, got '\(traceText)'.")
+    }
     return ControlConfig(
       robotID: robotID, robotIndex: UInt8(index), jointBus: bus, clock: clockSource, plcBridge: plc,
-      busTimeoutMs: busTimeout)
+      busTimeoutMs: busTimeout, trace: traceText == "on")
   }
 }
 
@@ -94,5 +104,7 @@ struct ControlConfig: Sendable {
   var plcBridge: HostPort?
   /// Joint-bus silence that counts as a lost bus, ms.
   var busTimeoutMs = 50
+  /// Whether the loop records its execution trace.
+  var trace = true
 }
 

@@ -26,7 +26,7 @@ public enum ControlService: FleetService {
     if let cell = context.plantCell { logger[metadataKey: "cell"] = "\(cell.id)" }
     var controllerConfig = WholeBodyController.Config.defaults
     controllerConfig.busTimeoutNanoseconds = UInt64(config.busTimeoutMs) * 1_000_000
-    let handle = ControllerHandle()
+    let handle = ControllerHandle(tracing: config.trace)
     let metrics = ControlMetrics(registry: context.metrics, robot: config.robotID)
     var background: [any Service] = []
     if let bus = config.jointBus {

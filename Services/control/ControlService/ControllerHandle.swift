@@ -57,14 +57,18 @@ final class ControllerHandle: Sendable {
 
   private func requestQueued() { onRequest.withLock { $0 }?.call() }
 
-  init() {}
+  /// Whether the loop records its trace (`--trace`; off: GetTrace answers no samples).
+  let tracing: Bool
+
+  init(tracing: Bool = true) { self.tracing = tracing }
 
   /// A fresh id for an Execute stream.
   func nextStreamID() -> UInt64 { streamCounter.add(1, ordering: .relaxed).newValue }
 
   /// Records one trace sample (the loop, when one is due); returns when the next is due.
   func recordTrace(atControllerNanoseconds nanoseconds: UInt64, _ fill: (inout ExecutionTrace.Sample) -> Void) -> UInt64 {
-    trace.withLock { $0.record(atControllerNanoseconds: nanoseconds, fill) }
+    guard tracing else { return .max }
+    return trace.withLock { $0.record(atControllerNanoseconds: nanoseconds, fill) }
   }
 
   /// The trace samples measured in [`from`, `to`] (Unix nanoseconds; nil = unbounded).
