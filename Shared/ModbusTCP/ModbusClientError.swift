@@ -33,16 +33,21 @@ public struct ModbusClientError: Error, Hashable, Sendable, CustomStringConverti
     self.exceptionCode = exceptionCode
   }
 
-  /// Whether the request may simply be sent again: a busy PLC or a lost answer, and only for
-  /// reads (docs/plc-io-map.md: "retries only what is safe to retry").
+  /// Whether the request may simply be sent again (docs/plc-bridge.md, "Retries"): exception 06
+  /// (server device busy) means the PLC did not execute it, so reads and writes alike; a lost
+  /// answer or exception 05 (acknowledge: accepted, still executing) only for reads — a write
+  /// may have taken effect.
   public func isRetryable(for request: ModbusRequest) -> Bool {
-    guard request.functionCode.isRead else { return false }
     switch code {
-    case .timeout: return true
-    case .exception: return exceptionCode == .serverDeviceBusy || exceptionCode == .acknowledge
+    case .exception where exceptionCode == .serverDeviceBusy: return true
+    case .exception where exceptionCode == .acknowledge: return request.functionCode.isRead
+    case .timeout: return request.functionCode.isRead
     default: return false
     }
   }
+
+  /// The PLC refused the request as busy (exception 06): it was not executed.
+  public var isBusy: Bool { code == .exception && exceptionCode == .serverDeviceBusy }
 
   public var description: String { "PLC \(endpoint): \(message)" }
 }

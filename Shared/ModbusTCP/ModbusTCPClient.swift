@@ -139,25 +139,40 @@ public final class ModbusTCPClient: Service, Sendable {
   }
 
   /// Sends `request` to device `unit` and waits at most `timeout` for its answer. A Modbus
-  /// exception answer throws `.exception` with its code. Reads that fail retryably (busy,
-  /// no answer) are sent again while `timeout` allows, up to `readRetries` times.
+  /// exception answer throws `.exception` with its code.
+  /// - A busy answer (exception 06: not executed) is sent again, reads and writes alike, after
+  ///   2, 4, 8 … 32 ms, while `timeout` allows and at most `Self.busyRetries` times.
+  /// - A read that got no answer (or exception 05) is sent again at most `readRetries` times
+  ///   while `timeout` allows; a write that got no answer is never sent again (it may have
+  ///   taken effect).
   public func send(
     _ request: ModbusRequest, unit: UInt8, timeout: Duration, readRetries: Int = 2
   ) async throws(ModbusClientError) -> ModbusResponse {
     let deadline = ContinuousClock.now + timeout
-    var attempt = 0
+    var otherRetries = 0
+    var busyRetries = 0
     while true {
       do {
         return try await sendOnce(request, unit: unit, deadline: deadline)
       } catch {
-        attempt += 1
-        guard error.isRetryable(for: request), attempt <= readRetries, ContinuousClock.now < deadline else {
-          throw error
+        guard error.isRetryable(for: request), ContinuousClock.now < deadline else { throw error }
+        if error.isBusy {
+          busyRetries += 1
+          guard busyRetries <= Self.busyRetries else { throw error }
+          let backoff = Duration.milliseconds(1 << min(busyRetries, 5))
+          guard ContinuousClock.now + backoff < deadline else { throw error }
+          try? await Task.sleep(for: backoff)
+        } else {
+          otherRetries += 1
+          guard otherRetries <= readRetries else { throw error }
         }
-        logger.debug("retrying read", metadata: ["request": "\(request)", "error": "\(error)"])
+        logger.debug("retrying", metadata: ["request": "\(request)", "error": "\(error)"])
       }
     }
   }
+
+  /// How often one request is sent again after busy answers (within its timeout).
+  public static let busyRetries = 8
 
   private func sendOnce(
     _ request: ModbusRequest, unit: UInt8, deadline: ContinuousClock.Instant

@@ -147,6 +147,8 @@ invalid object changes nothing.
                                torque_low, torque_high
   {"nut_seated": 0}            NUT_SEATED (0/1)
   {"busy_next": 5}             answer the next 5 Modbus requests with exception 6 (not executed)
+  {"busy_every": 9}            answer every 9th Modbus request, writes included, with exception 6
+                               (not executed); 0 = off. "busy_answers" in the state counts them.
   {"slow_ms": 800}             delay every Modbus request by 800 ms before it is executed (0 = off)
   {"drop_after": "fasten_start"}  one shot: the next write that sets that coil to 1 is executed and
                                the connection is closed instead of answered. Any coil name, e.g.
@@ -564,6 +566,8 @@ class PlcPeer:
         self.fixture = Fixture(args.fixture_unit, args, now)
         self.units: dict[int, Unit] = {self.feeder.unit_id: self.feeder, self.fixture.unit_id: self.fixture}
         self.busy_next = 0
+        self.busy_every = 0
+        self.busy_answers = 0
         self.slow_ms = 0
         self.drop_after: tuple[int, int] | None = None  # (unit id, coil address)
         self.drop_after_name: str | None = None
@@ -666,8 +670,9 @@ class PlcPeer:
         assert self.server
         self.requests += 1
         fc = pdu_bytes[0]
-        if self.busy_next > 0:
-            self.busy_next -= 1
+        if self.busy_next > 0 or (self.busy_every > 0 and self.requests % self.busy_every == 0):
+            self.busy_next = max(0, self.busy_next - 1)
+            self.busy_answers += 1
             return ExceptionResponse(fc, ExcCodes.DEVICE_BUSY, device_id=dev_id), False
         unit = self.units.get(dev_id)
         if unit is None:
@@ -752,6 +757,9 @@ class PlcPeer:
             elif key == "busy_next":
                 n = count(key)
                 actions.append(lambda n=n: setattr(self, "busy_next", n))
+            elif key == "busy_every":
+                n = count(key)
+                actions.append(lambda n=n: setattr(self, "busy_every", n))
             elif key == "slow_ms":
                 n = count(key, 600_000)
                 actions.append(lambda n=n: setattr(self, "slow_ms", n))
@@ -787,7 +795,8 @@ class PlcPeer:
             reply["internal"] = {u.name: u.internal() for u in self.units.values()}
             reply["peer"] = {
                 "modbus_connections": len(self.connections), "requests": self.requests,
-                "dropped": self.dropped, "busy_next": self.busy_next, "slow_ms": self.slow_ms,
+                "dropped": self.dropped, "busy_next": self.busy_next,
+                "busy_every": self.busy_every, "busy_answers": self.busy_answers, "slow_ms": self.slow_ms,
                 "drop_after": self.drop_after_name,
                 "units": {u.name: u.unit_id for u in self.units.values()},
             }

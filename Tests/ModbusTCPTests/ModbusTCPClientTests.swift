@@ -104,7 +104,7 @@ struct ModbusTCPClientTests {
     }
   }
 
-  @Test("an exception answer is a typed error carrying its code; a write is not retried (over TCP and in process)", arguments: [false, true])
+  @Test("an exception answer is a typed error carrying its code; a write refused as busy (06: not executed) is sent again, a bounded number of times (over TCP and in process)", arguments: [false, true])
   func exceptions(inProcess: Bool) async throws {
     let device = ScriptedDevice(.exception(.illegalDataAddress))
     try await withClientAndServer(device, inProcess: inProcess) { client, _ in
@@ -115,12 +115,23 @@ struct ModbusTCPClientTests {
         return error?.code == .exception && error?.exceptionCode == .illegalDataAddress
           && error?.message.contains("illegal data address (2)") == true
       }
-      device.behaviour.withLock { $0 = .exception(.serverDeviceBusy) }
       device.requests.withLock { $0.removeAll() }
       await #expect(throws: ModbusClientError.self) {
         try await client.send(.writeSingleCoil(address: 0, value: true), unit: 1, timeout: .seconds(1))
       }
-      #expect(device.requests.withLock { $0.count } == 1, "a write is sent once, never retried")
+      #expect(device.requests.withLock { $0.count } == 1, "an illegal address is not sent again")
+      device.behaviour.withLock { $0 = .exception(.serverDeviceBusy) }
+      device.requests.withLock { $0.removeAll() }
+      await #expect {
+        try await client.send(.writeSingleCoil(address: 0, value: true), unit: 1, timeout: .seconds(1))
+      } throws: { ($0 as? ModbusClientError)?.isBusy == true }
+      #expect(device.requests.withLock { $0.count } == 1 + ModbusTCPClient.busyRetries, "busy forever: bounded retries")
+      // Busy twice, then executed: the write succeeds on its third sending.
+      device.behaviour.withLock { $0 = .busyThenAnswer(times: 2) }
+      device.requests.withLock { $0.removeAll() }
+      let wrote = try await client.send(.writeSingleCoil(address: 3, value: true), unit: 1, timeout: .seconds(1))
+      #expect(wrote == .wroteSingle(address: 3, value: 0xFF00))
+      #expect(device.requests.withLock { $0.count } == 3)
     }
   }
 
@@ -146,6 +157,8 @@ struct ModbusTCPClientTests {
       }
       let elapsed = ContinuousClock.now - started
       #expect(elapsed >= .milliseconds(200) && elapsed < .seconds(1))
+      // A write that got no answer is not sent again: it may have taken effect.
+      #expect(device.requests.withLock { $0.count } == 1)
     }
   }
 
