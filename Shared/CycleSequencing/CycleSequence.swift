@@ -41,6 +41,10 @@ public enum StepEvent: Sendable, Hashable {
   case stopRequested
   /// The fixture's fastening result (only in `fasten`): in the window, or the failure it reported.
   case fastened(torqueNm: Double, angleDeg: Double, failure: FailureCode?)
+  /// A service the step needs (the policy, perception, control, plc-bridge) does not answer: an
+  /// outage, not a bad part. The cycle is aborted with `reason` (never retried, never nok); the
+  /// robot then holds until the service is back (docs/cell.md, "Outages").
+  case serviceUnavailable(FailureCode)
 }
 
 /// The sequencer's next move.
@@ -140,6 +144,8 @@ public struct CycleSequence: Sendable {
       return finish(.aborted, .estop, at: now)
     case .stopRequested:
       return finish(.aborted, .other, at: now)
+    case .serviceUnavailable(let reason):
+      return finish(.aborted, reason, at: now)
     case .fastened(let torque, let angle, let failure):
       guard step == .fasten else { return finish(.nok, .other, at: now) }
       torqueNm = torque

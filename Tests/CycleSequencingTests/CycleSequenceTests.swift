@@ -78,6 +78,11 @@ struct CycleSequenceTests {
       (Array(repeating: StepEvent.succeeded, count: 5) + [.safetyStop], "aborted", .estop, 1),
       // A PLC fault is never retried, even in a retryable step.
       ([.succeeded, .succeeded, .succeeded, .failed(.plcFault)], "nok", .plcFault, 1),
+      // The policy stopped answering while reaching (a retryable step): an outage, aborted at
+      // once — not retried, not a bad part.
+      ([.succeeded, .succeeded, .serviceUnavailable(.policyTimeout)], "aborted", .policyTimeout, 1),
+      // The same timeout answered with a refusal is the cycle's failure.
+      ([.succeeded, .succeeded, .failed(.policyTimeout)], "nok", .policyTimeout, 1),
     ] as [([StepEvent], String, FailureCode?, Int)])
   func classification(script: [StepEvent], outcome: String, code: FailureCode?, attempts: Int) throws {
     let verdict = try #require(Self.play(script).verdict, "the script did not finish the cycle")

@@ -53,4 +53,14 @@ struct CellMetrics: Sendable {
   }
 
   func outboxDepth(_ count: Int) { outbox.set(Double(count)) }
+
+  /// 1 while `robot` holds because `service` does not answer, else 0.
+  func outage(service: String, robot: String, down: Bool) {
+    registry.makeGauge(
+      descriptor: MetricNameDescriptor(
+        metricName: "workcell_cell_service_unavailable", unitName: "",
+        helpText: "1 while the robot holds because a service it needs does not answer (downtime, not parts)."),
+      labels: [("service", service), ("robot", robot)]
+    ).set(down ? 1.0 : 0.0)
+  }
 }

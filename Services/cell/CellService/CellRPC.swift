@@ -135,7 +135,7 @@ struct CellRPC: Workcell_Cell_V1_Cell.SimpleServiceProtocol {
       } else {
         $0.safety = .with { $0.estopOk = sequencer.safety.estopOK(robot.side) }
       }
-      if let reason = s.faultReason { $0.safety.reason = reason }
+      if let reason = s.faultReason ?? s.waitingFor { $0.safety.reason = reason }
     }
   }
 }

@@ -145,6 +145,9 @@ final class CellSequencer: Service, Sendable {
       if let reason = result.faultReason {
         logger.warning("robot halted", metadata: ["robot": "\(robot.id)", "reason": "\(reason)"])
       }
+      if let service = Self.outageService(result.verdict) {
+        await holdUntilAvailable(service, robot: robot, slot: slot)
+      }
     }
     }
   }

@@ -437,7 +437,11 @@ struct RobotCycleRunner: Sendable {
       } catch {
         policyFailures += 1
         logger.warning("policy call failed", metadata: ["robot": "\(robot.id)", "error": "\(error)"])
-        if policyFailures >= 3 { return .failed(.policyTimeout) }
+        if policyFailures >= 3 {
+          // Not answering at all is an outage (the cycle is aborted, the robot holds until the
+          // policy is back); answering with an error is the policy refusing this observation.
+          return Self.isOutage(error) ? .serviceUnavailable(.policyTimeout) : .failed(.policyTimeout)
+        }
       }
       do {
         try await clock.sleep(seconds: config.replanPeriodS)

@@ -26,6 +26,8 @@ final class RobotSlot: Sendable {
     var abortRequested = false
     /// Why the robot faulted, for the operator.
     var faultReason: String?
+    /// What a running robot waits for before its next cycle (a service that does not answer).
+    var waitingFor: String?
   }
 
   let robot: String

@@ -328,7 +328,10 @@ final class ControlTicker: JointBusController, @unchecked Sendable {
       snapshot.mode = s.controller.mode
       snapshot.activeStop = s.controller.machine.activeStop
       snapshot.safetyOpen = s.controller.machine.safetyOpen
-      snapshot.stopReason = s.stopReason
+      // The reason describes the present: why the robot is stopped, stopping or in fault, or why
+      // the chain is open now — not a chain that opened while nothing was moving and closed since.
+      let stoppedNow = [.stopping, .stopped, .fault].contains(s.controller.mode) || s.controller.machine.safetyOpen
+      snapshot.stopReason = stoppedNow ? s.stopReason : ""
       snapshot.activeChunkID = s.controller.progress?.chunkID ?? ""
       snapshot.ticks &+= 1
     }
