@@ -23,6 +23,10 @@ public struct OutboxError: Error, Sendable, CustomStringConvertible {
 /// A store-and-forward queue in a SQLite file: records are on disk (synchronous=FULL, WAL) before
 /// `append` returns, survive restarts and crashes, and leave only when the receiver acknowledged
 /// them. The cell's cycle records go through it to the yield service, which may be down for hours.
+///
+/// Beside the queue it journals what is *in flight* (`begin`): an entry started but not yet
+/// appended. `append` of the same id ends it; what a crash leaves in flight is listed by
+/// `inFlight()` at the next start, so the caller can store it as interrupted.
 public final class DurableOutbox: Sendable {
   let connection: SQLiteConnection
   private let threadPool: NIOThreadPool
@@ -49,6 +53,13 @@ public final class DurableOutbox: Sendable {
           appended_at INTEGER NOT NULL
         )
         """,
+        """
+        CREATE TABLE IF NOT EXISTS in_flight (
+          id TEXT PRIMARY KEY NOT NULL,
+          payload BLOB NOT NULL,
+          begun_at INTEGER NOT NULL
+        )
+        """,
       ] {
         _ = try await connection.query(statement)
       }
@@ -65,14 +76,46 @@ public final class DurableOutbox: Sendable {
     try? await threadPool.shutdownGracefully()
   }
 
-  /// Stores `entry` durably; a second entry with the same id is ignored (already queued).
+  /// Stores `entry` durably; a second entry with the same id is ignored (already queued). Ends
+  /// the in-flight entry of the same id, if any (after the append: a crash in between leaves it
+  /// in flight, and the receiver treats the id's second record as a no-op).
   public func append(_ entry: OutboxEntry) async throws(OutboxError) {
     do {
       _ = try await connection.query(
         "INSERT INTO outbox (id, payload, appended_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",
         [.text(entry.id), .blob(.init(bytes: entry.payload)), .integer(Int(Date().timeIntervalSince1970 * 1000))])
+      _ = try await connection.query("DELETE FROM in_flight WHERE id = ?", [.text(entry.id)])
     } catch {
       throw OutboxError(description: "cannot write to the outbox: \(error)")
+    }
+  }
+
+  /// Journals `entry` as started (durably, before returning): it stays in flight until `append`
+  /// of the same id. Beginning an id again replaces its payload.
+  public func begin(_ entry: OutboxEntry) async throws(OutboxError) {
+    do {
+      _ = try await connection.query(
+        "INSERT INTO in_flight (id, payload, begun_at) VALUES (?, ?, ?) "
+          + "ON CONFLICT (id) DO UPDATE SET payload = excluded.payload",
+        [.text(entry.id), .blob(.init(bytes: entry.payload)), .integer(Int(Date().timeIntervalSince1970 * 1000))])
+    } catch {
+      throw OutboxError(description: "cannot journal an entry in flight: \(error)")
+    }
+  }
+
+  /// The entries begun and never appended (a crash interrupted them), oldest first.
+  public func inFlight() async throws(OutboxError) -> [OutboxEntry] {
+    do {
+      return try await connection.query("SELECT id, payload FROM in_flight ORDER BY begun_at, id").map { row in
+        guard let id = row.column("id")?.string, case .blob(var blob)? = row.column("payload") else {
+          throw OutboxError(description: "the in-flight journal holds a row without id or payload")
+        }
+        return OutboxEntry(id: id, payload: blob.readBytes(length: blob.readableBytes) ?? [])
+      }
+    } catch let error as OutboxError {
+      throw error
+    } catch {
+      throw OutboxError(description: "cannot read the in-flight journal: \(error)")
     }
   }
 

@@ -167,6 +167,9 @@ public nonisolated enum Workcell_Common_V1_FailureCode: SwiftProtobuf.Enum, Swif
 
   /// "other": anything not above; details in the logs.
   case other // = 15
+
+  /// "cell_restart": the cell restarted (crash, power) mid-cycle.
+  case cellRestart // = 16
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -191,6 +194,7 @@ public nonisolated enum Workcell_Common_V1_FailureCode: SwiftProtobuf.Enum, Swif
     case 13: self = .policyTimeout
     case 14: self = .controlFault
     case 15: self = .other
+    case 16: self = .cellRestart
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -213,6 +217,7 @@ public nonisolated enum Workcell_Common_V1_FailureCode: SwiftProtobuf.Enum, Swif
     case .policyTimeout: return 13
     case .controlFault: return 14
     case .other: return 15
+    case .cellRestart: return 16
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -235,6 +240,7 @@ public nonisolated enum Workcell_Common_V1_FailureCode: SwiftProtobuf.Enum, Swif
     .policyTimeout,
     .controlFault,
     .other,
+    .cellRestart,
   ]
 
 }
@@ -897,7 +903,7 @@ nonisolated extension Workcell_Common_V1_StopCategory: SwiftProtobuf._ProtoNameP
 }
 
 nonisolated extension Workcell_Common_V1_FailureCode: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0FAILURE_CODE_UNSPECIFIED\0\u{1}FAILURE_CODE_SPLINE_MISALIGNED\0\u{1}FAILURE_CODE_GRIP_SLIP\0\u{1}FAILURE_CODE_MAGNETIC_PULL_OFF\0\u{1}FAILURE_CODE_NUT_NOT_SEATED\0\u{1}FAILURE_CODE_CROSS_THREAD\0\u{1}FAILURE_CODE_TORQUE_LOW\0\u{1}FAILURE_CODE_TORQUE_HIGH\0\u{1}FAILURE_CODE_VISION_LOST\0\u{1}FAILURE_CODE_FEEDER_TIMEOUT\0\u{1}FAILURE_CODE_FIXTURE_TIMEOUT\0\u{1}FAILURE_CODE_PLC_FAULT\0\u{1}FAILURE_CODE_ESTOP\0\u{1}FAILURE_CODE_POLICY_TIMEOUT\0\u{1}FAILURE_CODE_CONTROL_FAULT\0\u{1}FAILURE_CODE_OTHER\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0FAILURE_CODE_UNSPECIFIED\0\u{1}FAILURE_CODE_SPLINE_MISALIGNED\0\u{1}FAILURE_CODE_GRIP_SLIP\0\u{1}FAILURE_CODE_MAGNETIC_PULL_OFF\0\u{1}FAILURE_CODE_NUT_NOT_SEATED\0\u{1}FAILURE_CODE_CROSS_THREAD\0\u{1}FAILURE_CODE_TORQUE_LOW\0\u{1}FAILURE_CODE_TORQUE_HIGH\0\u{1}FAILURE_CODE_VISION_LOST\0\u{1}FAILURE_CODE_FEEDER_TIMEOUT\0\u{1}FAILURE_CODE_FIXTURE_TIMEOUT\0\u{1}FAILURE_CODE_PLC_FAULT\0\u{1}FAILURE_CODE_ESTOP\0\u{1}FAILURE_CODE_POLICY_TIMEOUT\0\u{1}FAILURE_CODE_CONTROL_FAULT\0\u{1}FAILURE_CODE_OTHER\0\u{1}FAILURE_CODE_CELL_RESTART\0")
 }
 
 nonisolated extension Workcell_Common_V1_CycleOutcome: SwiftProtobuf._ProtoNameProviding {

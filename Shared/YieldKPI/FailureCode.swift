@@ -1,4 +1,4 @@
-/// Why a cycle was not ok: the 15 codes of docs/yield-api.md, raw values as the API spells them.
+/// Why a cycle was not ok: the 16 codes of docs/yield-api.md, raw values as the API spells them.
 public enum FailureCode: String, Hashable, Sendable, CaseIterable, Codable, Comparable {
   /// The nut's spline did not line up with the bolt.
   case splineMisaligned = "spline_misaligned"
@@ -30,6 +30,9 @@ public enum FailureCode: String, Hashable, Sendable, CaseIterable, Codable, Comp
   case controlFault = "control_fault"
   /// Anything else.
   case other
+  /// The cell restarted (a crash, a power loss) while the cycle ran: stored as aborted at the
+  /// restart from the cell's journal of cycles in flight (docs/cell.md, "Outages").
+  case cellRestart = "cell_restart"
 
   /// Orders by raw value, so Pareto ties sort the way the API spells the codes.
   public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }

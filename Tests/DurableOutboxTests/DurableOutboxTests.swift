@@ -32,6 +32,26 @@ struct DurableOutboxTests {
     }
   }
 
+  @Test("what was begun and never appended is in flight after a restart; append ends it")
+  func inFlightJournal() async throws {
+    try await Self.withPath { path in
+      let first = try await DurableOutbox.open(path: path, logger: Self.logger)
+      try await first.begin(Self.entry(1))
+      try await first.begin(Self.entry(2))
+      try await first.begin(OutboxEntry(id: "cycle-2", payload: Array("draft 2".utf8)))
+      try await first.append(Self.entry(1))
+      #expect(try await first.inFlight().map(\.id) == ["cycle-2"])
+      await first.close()  // as a crash would leave it: cycle-2 never appended
+      let second = try await DurableOutbox.open(path: path, logger: Self.logger)
+      let interrupted = try await second.inFlight()
+      #expect(interrupted == [OutboxEntry(id: "cycle-2", payload: Array("draft 2".utf8))])
+      try await second.append(OutboxEntry(id: "cycle-2", payload: Array("aborted 2".utf8)))
+      #expect(try await second.inFlight().isEmpty)
+      #expect(try await second.pending(limit: 10).map(\.id) == ["cycle-1", "cycle-2"])
+      await second.close()
+    }
+  }
+
   @Test("delivery retries while the receiver is down and loses nothing")
   func retriesUntilDelivered() async throws {
     try await Self.withPath { path in

@@ -10,6 +10,9 @@ cell producing, the policy process is killed (SIGKILL):
 * once the policy runs again the robot resumes by itself, and yield holds one `fault` state event
   `policy_unavailable` covering the outage.
 
+And with the cell apart, SIGKILLed mid-cycle and restarted: the interrupted cycle reaches yield as
+aborted / `cell_restart` (the cell journals each cycle's start in its outbox file).
+
     WORKCELL_BIN_DIR=$(swift build --show-bin-path) .venv/bin/python -m pytest -q Tests/Interop/test_outage.py
 """
 
@@ -30,61 +33,88 @@ from demo_run import REPO
 from test_cell_command import wait_for, workcell
 from test_health_interop import BIN_DIR, BIN_DIR_ENV, CHANNEL_OPTIONS, FLEET_ORDER, HOST, free_port_bases, free_ports
 
+
 pytestmark = pytest.mark.skipif(
     not BIN_DIR, reason=f"{BIN_DIR_ENV} is not set (point it at `swift build --show-bin-path`)")
-
-OTHERS = ",".join(name for name in FLEET_ORDER if name != "policy")
-
 
 def rows(db: Path, sql: str) -> list[tuple]:
     with sqlite3.connect(db) as connection:
         return connection.execute(sql).fetchall()
 
 
-def test_policy_outage_holds_the_robot_and_is_downtime(tmp_path, workcell_api):
-    grpc_base, http_base = free_port_bases(len(FLEET_ORDER), 2)
-    plc_base, bus_port = free_ports(2)
-    env = {**os.environ, "WORKCELL_SIM_PLC_PORT_BASE": str(plc_base), "WORKCELL_SIM_JOINT_BUS_PORT": str(bus_port),
-           "WORKCELL_SIM_SIDES": "left", "WORKCELL_YIELD_SQLITE_PATH": str(tmp_path / "yield.sqlite"),
-           "WORKCELL_CELL_OUTBOX": str(tmp_path / "outbox.sqlite"), "WORKCELL_CELL_EPISODES": "off",
-           "WORKCELL_POLICY_PLANNER": "scripted",
-           # The cell finds the policy in the other process at the port plan's place for it.
-           "WORKCELL_CELL_POLICY": f"{HOST}:{grpc_base + FLEET_ORDER.index('policy')}",
-           "WORKCELL_POLICY_MODEL": str(REPO / "models" / "policy" / "wc-mlp-2.safetensors")}
-    base = [str(Path(BIN_DIR) / "workcell"), "serve", "--host", HOST, "--grpc-port-base", str(grpc_base),
-            "--http-port-base", str(http_base), "--log-format", "text"]
-    log = open(tmp_path / "fleet.log", "wb")
-    policy_log = open(tmp_path / "policy.log", "ab")
+class SplitFleet:
+    """The fleet as two `workcell serve` processes: `apart` alone, every other service together."""
 
-    def start_policy() -> subprocess.Popen:
-        return subprocess.Popen(base + ["--target", "policy"], stdin=subprocess.DEVNULL, stdout=policy_log,
-                                stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
+    def __init__(self, tmp_path: Path, workcell_api, apart: str):
+        self.tmp, self.apart = tmp_path, apart
+        grpc_base, http_base = free_port_bases(len(FLEET_ORDER), 2)
+        plc_base, bus_port = free_ports(2)
+        self.env = {
+            **os.environ, "WORKCELL_SIM_PLC_PORT_BASE": str(plc_base), "WORKCELL_SIM_JOINT_BUS_PORT": str(bus_port),
+            "WORKCELL_SIM_SIDES": "left", "WORKCELL_YIELD_SQLITE_PATH": str(tmp_path / "yield.sqlite"),
+            "WORKCELL_CELL_OUTBOX": str(tmp_path / "outbox.sqlite"), "WORKCELL_CELL_EPISODES": "off",
+            "WORKCELL_POLICY_PLANNER": "scripted",
+            "WORKCELL_POLICY_MODEL": str(REPO / "models" / "policy" / "wc-mlp-2.safetensors")}
+        # Each process finds the other's services at the port plan's place for them.
+        address = {name: f"{HOST}:{grpc_base + FLEET_ORDER.index(name)}" for name in FLEET_ORDER}
+        self.env.update({"WORKCELL_CELL_POLICY": address["policy"], "WORKCELL_CELL_PERCEPTION": address["perception"],
+                         "WORKCELL_CELL_PLC_BRIDGE": address["plc-bridge"], "WORKCELL_CELL_YIELD": address["yield"],
+                         "WORKCELL_CELL_SIM": address["cell-sim"], "WORKCELL_CELL_ROBOTS": "left=left",
+                         "WORKCELL_CELL_CONTROL": f"left={address['control']}"})
+        self.base = [str(Path(BIN_DIR) / "workcell"), "serve", "--host", HOST, "--grpc-port-base", str(grpc_base),
+                     "--http-port-base", str(http_base), "--log-format", "text"]
+        self.cell, self.db = address["cell"], tmp_path / "yield.sqlite"
+        self.logs = [open(tmp_path / "fleet.log", "ab"), open(tmp_path / f"{apart}.log", "ab")]
+        others = ",".join(name for name in FLEET_ORDER if name != apart)
+        self.others = subprocess.Popen(self.base + ["--target", others], stdin=subprocess.DEVNULL, stdout=self.logs[0],
+                                       stderr=subprocess.STDOUT, env=self.env, cwd=tmp_path)
+        self.alone = self.start_apart()
+        self.channel = grpc.insecure_channel(address["cell-sim"], options=CHANNEL_OPTIONS)
+        wait_for(lambda: workcell("status", "--address", self.cell).returncode == 0, "cell status",
+                 log=tmp_path / "fleet.log")
+        sim = workcell_api.sim_pb2_grpc.SimControlStub(self.channel)
+        sim.Reset(workcell_api.sim_pb2.ResetRequest(seed=4, config=workcell_api.sim_pb2.SimConfig(
+            robot_count=1, target_real_time_factor=1.0)), timeout=30)
 
-    fleet = subprocess.Popen(base + ["--target", OTHERS], stdin=subprocess.DEVNULL, stdout=log,
-                             stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
-    policy = start_policy()
-    cell = f"{HOST}:{grpc_base + FLEET_ORDER.index('cell')}"
-    db = tmp_path / "yield.sqlite"
-    channel = grpc.insecure_channel(f"{HOST}:{grpc_base + FLEET_ORDER.index('cell-sim')}", options=CHANNEL_OPTIONS)
+    def start_apart(self) -> subprocess.Popen:
+        return subprocess.Popen(self.base + ["--target", self.apart], stdin=subprocess.DEVNULL, stdout=self.logs[1],
+                                stderr=subprocess.STDOUT, env=self.env, cwd=self.tmp)
 
-    def robot() -> dict:
-        run = workcell("status", "--address", cell, "--json")
+    def kill_apart(self) -> None:
+        self.alone.send_signal(signal.SIGKILL)
+        self.alone.wait(timeout=10)
+
+    def robot(self) -> dict:
+        run = workcell("status", "--address", self.cell, "--json")
         assert run.returncode == 0, run.stderr
         return json.loads(run.stdout)["robots"][0]
 
-    try:
-        wait_for(lambda: workcell("status", "--address", cell).returncode == 0, "cell status", log=tmp_path / "fleet.log")
-        sim = workcell_api.sim_pb2_grpc.SimControlStub(channel)
-        sim.Reset(workcell_api.sim_pb2.ResetRequest(seed=4, config=workcell_api.sim_pb2.SimConfig(
-            robot_count=1, target_real_time_factor=1.0)), timeout=30)
-        started = workcell("start", "--address", cell)
+    def start_producing(self) -> dict:
+        """Starts the robot; returns its status once a cycle past the feeder is under way."""
+        started = workcell("start", "--address", self.cell)
         assert started.returncode == 0, started.stderr + started.stdout
-        wait_for(lambda: robot().get("cycles_done", 0) >= 1, "a first cycle", deadline_s=60, log=tmp_path / "fleet.log")
-        wait_for(lambda: robot().get("step") not in (None, "", "unspecified", "request_part"), "a cycle under way",
-                 deadline_s=30, log=tmp_path / "fleet.log")
+        return wait_for(lambda: (lambda r: r if r.get("step") not in (None, "", "unspecified", "request_part") else None)(
+            self.robot()), "a cycle under way", deadline_s=60, log=self.tmp / "fleet.log")
 
-        policy.send_signal(signal.SIGKILL)
-        policy.wait(timeout=10)
+    def close(self) -> None:
+        self.channel.close()
+        for process in (self.alone, self.others):
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+        for log in self.logs:
+            log.close()
+
+
+def test_policy_outage_holds_the_robot_and_is_downtime(tmp_path, workcell_api):
+    fleet = SplitFleet(tmp_path, workcell_api, "policy")
+    robot, db = fleet.robot, fleet.db
+    try:
+        fleet.start_producing()
+        fleet.kill_apart()
         held = wait_for(lambda: (lambda r: r if "policy unavailable" in json.dumps(r) else None)(robot()),
                         "the robot holding for the policy", deadline_s=30, log=tmp_path / "fleet.log")
         done_while_down = held["cycles_done"]
@@ -95,7 +125,7 @@ def test_policy_outage_holds_the_robot_and_is_downtime(tmp_path, workcell_api):
         assert ("nok", "policy_timeout") not in records, records
         assert records.count(("aborted", "policy_timeout")) == 1, records
 
-        policy = start_policy()
+        fleet.alone = fleet.start_apart()
         wait_for(lambda: robot()["cycles_done"] > done_while_down, "a cycle after the policy came back",
                  deadline_s=90, log=tmp_path / "fleet.log")
         assert "policy unavailable" not in json.dumps(robot())
@@ -105,13 +135,23 @@ def test_policy_outage_holds_the_robot_and_is_downtime(tmp_path, workcell_api):
         assert events[0][2] >= 6000, events  # covers the 6 s held, at least
         assert ("nok", "policy_timeout") not in rows(db, "select outcome, failure_code from cycles")
     finally:
-        channel.close()
-        for process in (policy, fleet):
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-        log.close()
-        policy_log.close()
+        fleet.close()
+
+
+def test_a_cycle_the_cell_crashed_in_is_stored_aborted_after_the_restart(tmp_path, workcell_api):
+    """SIGKILL of the cell mid-cycle (a nut already taken from the feeder): after the restart yield
+    holds that cycle, aborted with `cell_restart`, instead of never hearing of it."""
+    fleet = SplitFleet(tmp_path, workcell_api, "cell")
+    try:
+        under_way = fleet.start_producing()
+        cycle_id = under_way["cycle_id"]
+        assert cycle_id
+        fleet.kill_apart()
+        fleet.alone = fleet.start_apart()
+        stored = wait_for(lambda: rows(fleet.db, f"select outcome, failure_code, cycle_ms from cycles where cycle_id = '{cycle_id}'"),
+                          "the interrupted cycle in yield", deadline_s=60, log=tmp_path / "cell.log")
+        assert stored[0][:2] == ("aborted", "cell_restart"), stored
+        assert stored[0][2] > 0, stored  # from its start to the restart
+        assert "cell_restart" in (tmp_path / "cell.log").read_text(errors="replace")
+    finally:
+        fleet.close()

@@ -54,7 +54,7 @@ CYCLE_FIELDS = [
 FAILURE_CODES = [
     "spline_misaligned", "grip_slip", "magnetic_pull_off", "nut_not_seated", "cross_thread", "torque_low",
     "torque_high", "vision_lost", "feeder_timeout", "fixture_timeout", "plc_fault", "estop", "policy_timeout",
-    "control_fault", "other",
+    "control_fault", "other", "cell_restart",
 ]
 
 

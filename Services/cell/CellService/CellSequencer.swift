@@ -70,6 +70,7 @@ final class CellSequencer: Service, Sendable {
         "robots": "\(config.robots.map { "\($0.id)=\($0.control!)" }.joined(separator: ","))", "clock": "\(config.clock.rawValue)",
         "outbox": "\(config.outboxPath)", "tactile_refine": "\(config.tactileRefine)", "retries": "\(config.retries)",
       ])
+    await recoverInterrupted()
     await refreshBacklog()
     await cancelWhenGracefulShutdown {
       await withDiscardingTaskGroup { group in
@@ -124,7 +125,15 @@ final class CellSequencer: Service, Sendable {
           continue
         }
       }
-      let result = await runner.runCycle(sequence: &sequence)
+      let result = await runner.runCycle(sequence: &sequence) { draft in
+        // Journalled before the first step: a crash from here on leaves the cycle in flight, and
+        // the next start stores it as aborted (`recoverInterrupted`).
+        do {
+          try await outbox.begin(OutboxEntry(id: draft.cycleID, payload: try draft.serializedBytes()))
+        } catch {
+          logger.error("cycle not journalled as in flight", metadata: ["cycle_id": "\(draft.cycleID)", "error": "\(error)"])
+        }
+      }
       await publish(result, robot: robot.id)
       if var episode = result.episode, let recorder = config.episodes {
         // After the record is durable in the outbox: an episode never delays or risks a record.

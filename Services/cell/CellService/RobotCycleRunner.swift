@@ -76,8 +76,11 @@ struct RobotCycleRunner: Sendable {
   static let episodeActionNames = armJointNames.map { "\($0).target" } + ["\(gripperName).target_width"]
   static let episodeTask = "Pick a self-tapping nut from the feeder and place it on the fixture's pin, spline aligned."
 
-  /// One cycle, from the feeder request to the verdict.
-  func runCycle(sequence: inout UInt64) async -> Result {
+  /// One cycle, from the feeder request to the verdict. `started` hears of it first, with the
+  /// record it would leave if the cell died now (aborted, `cell_restart`), for the journal.
+  func runCycle(
+    sequence: inout UInt64, started: (Workcell_Common_V1_CycleRecord) async -> Void = { _ in }
+  ) async -> Result {
     let modelVersion = await activeModel()
     let startedAt = clock.now()
     var context = CycleContext(
@@ -87,6 +90,7 @@ struct RobotCycleRunner: Sendable {
     context.modelVersion = modelVersion
     context.startedAt = startedAt
     slot.update { $0.cycleID = context.cycleID }
+    await started(interruptedRecord(context))
     var cycle = CycleSequence(plan: config.plan)
     var command = cycle.start(at: startedAt)
     var faultReason: String?
@@ -746,6 +750,26 @@ struct RobotCycleRunner: Sendable {
   }
 
   /// The cycle record yield receives.
+  /// The record a cycle leaves if the cell stops under it: aborted, `cell_restart`, ended when it
+  /// started (the restart fills in when it found out).
+  private func interruptedRecord(_ context: CycleContext) -> Workcell_Common_V1_CycleRecord {
+    .with {
+      $0.cycleID = context.cycleID
+      $0.plant = config.plant
+      $0.line = config.line
+      $0.cell = config.cell
+      $0.robot = robot.id
+      $0.station = config.station
+      $0.startedAt = Google_Protobuf_Timestamp(date: context.startedAt)
+      $0.endedAt = $0.startedAt
+      $0.outcome = .aborted
+      $0.attempts = 1
+      $0.failureCode = .cellRestart
+      $0.modelVersion = context.modelVersion
+      $0.idealCycleMs = UInt32(clamping: config.idealCycleMs)
+    }
+  }
+
   private func record(_ verdict: CycleVerdict, context: CycleContext) -> Workcell_Common_V1_CycleRecord {
     .with {
       $0.cycleID = context.cycleID
