@@ -1,8 +1,8 @@
 """An outage is downtime, not parts (issue #20, item 2; docs/cell.md, "Outages").
 
-The fleet runs as two processes, as a plant would split it: `workcell serve --target policy` and
-`workcell serve` with every other service (cell-sim's world on the wall clock, one robot). With the
-cell producing, the policy process is killed (SIGKILL):
+The fleet runs as two processes, as a plant would split it: `workcell serve --target policy` (or
+perception) and `workcell serve` with every other service (cell-sim's world on the wall clock, one
+robot). With the cell producing, that process is killed (SIGKILL):
 
 * the cycle in progress ends aborted (`policy_timeout`), and no cycle record is nok for it;
 * the robot then holds: no new cycle starts while the policy is down, and `workcell cell status`
@@ -60,7 +60,8 @@ class SplitFleet:
         self.env.update({"WORKCELL_CELL_POLICY": address["policy"], "WORKCELL_CELL_PERCEPTION": address["perception"],
                          "WORKCELL_CELL_PLC_BRIDGE": address["plc-bridge"], "WORKCELL_CELL_YIELD": address["yield"],
                          "WORKCELL_CELL_SIM": address["cell-sim"], "WORKCELL_CELL_ROBOTS": "left=left",
-                         "WORKCELL_CELL_CONTROL": f"left={address['control']}"})
+                         "WORKCELL_CELL_CONTROL": f"left={address['control']}",
+                         "WORKCELL_PERCEPTION_SENSORS": address["cell-sim"]})
         self.base = [str(Path(BIN_DIR) / "workcell"), "serve", "--host", HOST, "--grpc-port-base", str(grpc_base),
                      "--http-port-base", str(http_base), "--log-format", "text"]
         self.cell, self.db = address["cell"], tmp_path / "yield.sqlite"
@@ -109,31 +110,32 @@ class SplitFleet:
             log.close()
 
 
-def test_policy_outage_holds_the_robot_and_is_downtime(tmp_path, workcell_api):
-    fleet = SplitFleet(tmp_path, workcell_api, "policy")
+@pytest.mark.parametrize("service,code", [("policy", "policy_timeout"), ("perception", "vision_lost")])
+def test_an_outage_holds_the_robot_and_is_downtime(tmp_path, workcell_api, service, code):
+    fleet = SplitFleet(tmp_path, workcell_api, service)
     robot, db = fleet.robot, fleet.db
     try:
         fleet.start_producing()
         fleet.kill_apart()
-        held = wait_for(lambda: (lambda r: r if "policy unavailable" in json.dumps(r) else None)(robot()),
-                        "the robot holding for the policy", deadline_s=30, log=tmp_path / "fleet.log")
+        held = wait_for(lambda: (lambda r: r if f"{service} unavailable" in json.dumps(r) else None)(robot()),
+                        f"the robot holding for {service}", deadline_s=30, log=tmp_path / "fleet.log")
         done_while_down = held["cycles_done"]
         time.sleep(6)  # down: no new cycle, no record
-        assert robot()["cycles_done"] == done_while_down, "a cycle ran while the policy was down"
+        assert robot()["cycles_done"] == done_while_down, f"a cycle ran while {service} was down"
         wait_for(lambda: rows(db, "select count(*) from cycles")[0][0] >= done_while_down, "records in yield", 30)
         records = rows(db, "select outcome, failure_code from cycles")
-        assert ("nok", "policy_timeout") not in records, records
-        assert records.count(("aborted", "policy_timeout")) == 1, records
+        assert not [r for r in records if r[0] == "nok" and r[1] in ("policy_timeout", "vision_lost")], records
+        assert records.count(("aborted", code)) == 1, records
 
         fleet.alone = fleet.start_apart()
-        wait_for(lambda: robot()["cycles_done"] > done_while_down, "a cycle after the policy came back",
+        wait_for(lambda: robot()["cycles_done"] > done_while_down, f"a cycle after {service} came back",
                  deadline_s=90, log=tmp_path / "fleet.log")
-        assert "policy unavailable" not in json.dumps(robot())
+        assert f"{service} unavailable" not in json.dumps(robot())
         events = wait_for(lambda: rows(db, "select state, reason, ended_at - started_at from state_events"),
                           "the downtime in yield", 30)
-        assert [(state, reason) for state, reason, _ in events] == [("fault", "policy_unavailable")], events
+        assert [(state, reason) for state, reason, _ in events] == [("fault", f"{service}_unavailable")], events
         assert events[0][2] >= 6000, events  # covers the 6 s held, at least
-        assert ("nok", "policy_timeout") not in rows(db, "select outcome, failure_code from cycles")
+        assert ("nok", code) not in rows(db, "select outcome, failure_code from cycles")
     finally:
         fleet.close()
 

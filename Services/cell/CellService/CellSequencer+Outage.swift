@@ -16,6 +16,7 @@ extension CellSequencer {
     guard verdict.outcome == .aborted else { return nil }
     switch verdict.failureCode {
     case .policyTimeout: return "policy"
+    case .visionLost: return "perception"
     default: return nil
     }
   }
@@ -34,7 +35,7 @@ extension CellSequencer {
       "service unavailable: robot holds until it answers", metadata: ["robot": "\(robot.id)", "service": "\(service)"])
     var attempt = 0
     while !Task.isCancelled, slot.snapshot.runState == .running {
-      if await probe(service) { break }
+      if await probe(service, robot: robot.id) { break }
       try? await clock.sleep(seconds: Self.outageBackoffS(attempt: attempt))
       attempt += 1
     }
@@ -48,14 +49,25 @@ extension CellSequencer {
     return ended.timeIntervalSince(started)
   }
 
-  /// Whether `service` answers a cheap call within 1 s.
-  private func probe(_ service: String) async -> Bool {
-    switch service {
-    case "policy":
-      return (try? await peers.policy.listModels(.init(), options: .timeout(seconds: clock.wallTimeout(seconds: 1)))) != nil
-    default:
-      return true
+  /// Whether `service` can serve again: perception when an Estimate for the robot is not
+  /// UNAVAILABLE (it answers, and has its sensor frames again), the others when `grpc.health.v1`
+  /// says serving (1 s each).
+  private func probe(_ service: String, robot: String) async -> Bool {
+    if service == "perception" {
+      do {
+        _ = try await peers.perception.estimate(
+          .with {
+            $0.robot = Self.equipment(config, robot)
+            $0.phase = .perceivePart
+          }, options: .timeout(seconds: clock.wallTimeout(seconds: 1)))
+        return true
+      } catch {
+        return !RobotCycleRunner.isOutage(error)
+      }
     }
+    guard let health = peers.health[service] else { return true }
+    let answer = try? await health.check(.with { $0.service = "" }, options: .timeout(seconds: clock.wallTimeout(seconds: 1)))
+    return answer?.status == .serving
   }
 
   /// One state event for the held interval (a few tries; yield keeps it idempotent by event id).

@@ -154,7 +154,9 @@ struct RobotCycleRunner: Sendable {
     case .perceivePart:
       // Only frames taken after the step started show the nut just presented (and, on a retry,
       // maybe without the glare or occlusion that spoiled the last look).
-      guard let estimate = await estimate(CycleStep.perceivePart, capturedAfter: clock.now(), until: deadline) else {
+      let look = await look(CycleStep.perceivePart, capturedAfter: clock.now(), until: deadline)
+      if look.outage { return .serviceUnavailable(.visionLost) }
+      guard let estimate = look.estimate else {
         return clock.now() >= deadline ? .deadlinePassed : .failed(.visionLost)
       }
       guard estimate.hasNutPose, confidence(estimate, .vision) >= 0.5 else { return .failed(.visionLost) }
@@ -189,7 +191,9 @@ struct RobotCycleRunner: Sendable {
         // Vision only: nothing tells how the nut sits in the hand; only that the fingers hold something.
         return await feed.current().map(Self.graspFromGripper)?.holding == true ? .succeeded : .failed(.gripSlip)
       }
-      guard let estimate = await estimate(CycleStep.graspCheck, capturedAfter: clock.now(), until: deadline) else {
+      let look = await look(CycleStep.graspCheck, capturedAfter: clock.now(), until: deadline)
+      if look.outage { return .serviceUnavailable(.visionLost) }
+      guard let estimate = look.estimate else {
         return clock.now() >= deadline ? .deadlinePassed : .failed(.gripSlip)
       }
       guard estimate.grasp.holding, !estimate.grasp.slipping else { return .failed(.gripSlip) }
@@ -245,7 +249,9 @@ struct RobotCycleRunner: Sendable {
       // the pin the fixture camera checks the spline against the pin's teeth before the push.
       // Outside the capture window the insert would jam: look again once (a fresh frame), then
       // fail as spline_misaligned. Without a confident phase the check cannot judge: go on.
-      guard let estimate = await estimate(CycleStep.align, capturedAfter: clock.now(), until: deadline) else {
+      let look = await look(CycleStep.align, capturedAfter: clock.now(), until: deadline)
+      if look.outage { return .serviceUnavailable(.visionLost) }
+      guard let estimate = look.estimate else {
         return clock.now() >= deadline ? .deadlinePassed : .succeeded
       }
       // Lost over the pin: the magnet took it (near the pin nothing else pulls).
@@ -325,12 +331,13 @@ struct RobotCycleRunner: Sendable {
       }
       if let problem = controlProblem(state) { return problem }
       let recordImages = config.episodes != nil && config.episodesVideo
-      guard
-        let perceived = await estimateResponse(
-          Workcell_Common_V1_CycleStep(step), capturedAfter: nil, until: deadline, withImages: recordImages)
-      else {
+      let (answered, perceptionDown) = await estimateResponse(
+        Workcell_Common_V1_CycleStep(step), capturedAfter: nil, until: deadline, withImages: recordImages)
+      guard let perceived = answered else {
         perceptionFailures += 1
-        if perceptionFailures >= 5 { return .failed(.visionLost) }
+        // Perception not answering at all is an outage (aborted, the robot holds for it); an
+        // answer without a usable estimate is the cycle's vision_lost.
+        if perceptionFailures >= 5 { return perceptionDown ? .serviceUnavailable(.visionLost) : .failed(.visionLost) }
         try? await clock.sleep(seconds: 0.05)
         continue
       }
@@ -515,25 +522,25 @@ struct RobotCycleRunner: Sendable {
   private func estimate(
     _ phase: Workcell_Common_V1_CycleStep, capturedAfter: Date?, until deadline: Date
   ) async -> Workcell_Perception_V1_StateEstimate? {
-    await estimateResponse(phase, capturedAfter: capturedAfter, until: deadline, withImages: false)?.estimate
+    await estimateResponse(phase, capturedAfter: capturedAfter, until: deadline, withImages: false).response?.estimate
   }
 
   /// Perception's answer for `phase`, with the cameras' newest images when `withImages`; nil when
-  /// it could not give one.
+  /// it could not give one, with whether that was because perception did not answer at all.
   private func estimateResponse(
     _ phase: Workcell_Common_V1_CycleStep, capturedAfter: Date?, until deadline: Date, withImages: Bool
-  ) async -> Workcell_Perception_V1_EstimateResponse? {
+  ) async -> (response: Workcell_Perception_V1_EstimateResponse?, outage: Bool) {
     do {
-      return try await peers.perception.estimate(
+      return (try await peers.perception.estimate(
         .with {
           $0.robot = equipment
           $0.phase = phase
           if let capturedAfter { $0.capturedAfter = Google_Protobuf_Timestamp(date: capturedAfter) }
           $0.includeCameraImages = withImages
-        }, options: options(until: deadline, cap: 2))
+        }, options: options(until: deadline, cap: 2)), false)
     } catch {
       logger.debug("estimate failed", metadata: ["robot": "\(robot.id)", "error": "\(error)"])
-      return nil
+      return (nil, (error as? RPCError)?.code == .unavailable)
     }
   }
 
@@ -544,10 +551,13 @@ struct RobotCycleRunner: Sendable {
     }
   }
 
-  private func estimate(
+  /// Perception's estimate for `step`, or whether perception did not answer at all (an outage).
+  private func look(
     _ step: CycleStep, capturedAfter: Date?, until deadline: Date
-  ) async -> Workcell_Perception_V1_StateEstimate? {
-    await estimate(Workcell_Common_V1_CycleStep(step), capturedAfter: capturedAfter, until: deadline)
+  ) async -> (estimate: Workcell_Perception_V1_StateEstimate?, outage: Bool) {
+    let (response, outage) = await estimateResponse(
+      Workcell_Common_V1_CycleStep(step), capturedAfter: capturedAfter, until: deadline, withImages: false)
+    return (response?.estimate, outage)
   }
 
   private func confidence(_ estimate: Workcell_Perception_V1_StateEstimate, _ modality: Workcell_Perception_V1_Modality)
