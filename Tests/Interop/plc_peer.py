@@ -149,6 +149,10 @@ invalid object changes nothing.
   {"busy_next": 5}             answer the next 5 Modbus requests with exception 6 (not executed)
   {"busy_every": 9}            answer every 9th Modbus request, writes included, with exception 6
                                (not executed); 0 = off. "busy_answers" in the state counts them.
+  {"silent_next": 3}           neither execute nor answer the next 3 requests
+  {"garbage_next": 1}          answer the next request with 12 bytes that are no MBAP frame
+  {"wrong_tid_next": 2}        execute the next 2 requests, answer under another transaction id
+                               ("misbehaved" in the state counts the three above)
   {"slow_ms": 800}             delay every Modbus request by 800 ms before it is executed (0 = off)
   {"drop_after": "fasten_start"}  one shot: the next write that sets that coil to 1 is executed and
                                the connection is closed instead of answered. Any coil name, e.g.
@@ -540,7 +544,23 @@ class PeerRequestHandler(ServerRequestHandler):
                 await asyncio.sleep(self.plc.slow_ms / 1000.0)
             if not self.transport:
                 return
+            if self.plc.silent_next > 0:
+                # Neither executed nor answered (a request lost on the way to the PLC).
+                self.plc.silent_next -= 1
+                self.plc.misbehaved += 1
+                continue
+            if self.plc.garbage_next > 0:
+                # Bytes that are no MBAP frame (protocol id 0x4747, length 0x4747) instead of an answer.
+                self.plc.garbage_next -= 1
+                self.plc.misbehaved += 1
+                self.transport.write(b"GGGGGGGGGGGG")
+                continue
             response, drop = await self.plc.execute(self, dev_id, pdu)
+            if self.plc.wrong_tid_next > 0:
+                # Executed, but answered under another transaction id (a confused gateway).
+                self.plc.wrong_tid_next -= 1
+                self.plc.misbehaved += 1
+                tid = (tid + 0x5A5A) & 0xFFFF
             if drop:
                 self.drop()
                 return
@@ -568,6 +588,10 @@ class PlcPeer:
         self.busy_next = 0
         self.busy_every = 0
         self.busy_answers = 0
+        self.silent_next = 0
+        self.garbage_next = 0
+        self.wrong_tid_next = 0
+        self.misbehaved = 0
         self.slow_ms = 0
         self.drop_after: tuple[int, int] | None = None  # (unit id, coil address)
         self.drop_after_name: str | None = None
@@ -757,6 +781,9 @@ class PlcPeer:
             elif key == "busy_next":
                 n = count(key)
                 actions.append(lambda n=n: setattr(self, "busy_next", n))
+            elif key in ("silent_next", "garbage_next", "wrong_tid_next"):
+                n = count(key)
+                actions.append(lambda n=n, key=key: setattr(self, key, n))
             elif key == "busy_every":
                 n = count(key)
                 actions.append(lambda n=n: setattr(self, "busy_every", n))
@@ -796,7 +823,9 @@ class PlcPeer:
             reply["peer"] = {
                 "modbus_connections": len(self.connections), "requests": self.requests,
                 "dropped": self.dropped, "busy_next": self.busy_next,
-                "busy_every": self.busy_every, "busy_answers": self.busy_answers, "slow_ms": self.slow_ms,
+                "busy_every": self.busy_every, "busy_answers": self.busy_answers,
+                "silent_next": self.silent_next, "garbage_next": self.garbage_next,
+                "wrong_tid_next": self.wrong_tid_next, "misbehaved": self.misbehaved, "slow_ms": self.slow_ms,
                 "drop_after": self.drop_after_name,
                 "units": {u.name: u.unit_id for u in self.units.values()},
             }

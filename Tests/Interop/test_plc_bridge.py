@@ -452,6 +452,49 @@ def test_a_peer_busy_on_one_request_in_nine_writes_included(rig):
         assert not exception_errors, f"busy polls surfaced as errors: {exception_errors}"
 
 
+@pytest.mark.parametrize("misbehaviour", [{"silent_next": 3}, {"garbage_next": 1}, {"wrong_tid_next": 2}],
+                         ids=["silent", "garbage", "wrong-transaction-id"])
+def test_a_misbehaving_peer_costs_a_cycle_at_most_and_never_the_callers_deadline(rig, misbehaviour):
+    """A PLC that swallows requests, sends bytes that are no Modbus frame, or answers under another
+    transaction id: every bridge RPC answers within its own timeouts (the caller's 20 s deadline is
+    never what ends it), with success or a clear status, and the next cycle works."""
+    r = rig(*FAST)
+    kind, n = next(iter(misbehaviour.items()))
+    with r.logs():
+        r.peer.ok(**misbehaviour)
+        # Whatever the misbehaviour hits (a poll or a handshake write), each call returns well
+        # within the handshake's own timeouts.
+        for call in (r.request_part, r.confirm_taken, r.clamp, r.fasten, r.release):
+            start = time.monotonic()
+            try:
+                call(timeout=20.0)
+            except grpc.RpcError as error:
+                assert error.code() in {grpc.StatusCode.ABORTED, grpc.StatusCode.UNAVAILABLE,
+                                        grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.DEADLINE_EXCEEDED}, (
+                    kind, error.code(), error.details())
+                assert error.details(), "a status without a message"
+            assert time.monotonic() - start < 6.5, (kind, call.__name__, time.monotonic() - start)
+        r.wait_peer(f"{kind} used up", lambda state: state["peer"][kind] == 0, 5.0)
+        assert r.peer.state()["peer"]["misbehaved"] == n
+        # Back to normal: the bridge reconnects if it had to, the coils are clean, a cycle works.
+        r.wait_connected()
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                cycle = r.full_cycle()
+                break
+            except grpc.RpcError as error:
+                # A handshake the misbehaviour left half-done on the PLC is released first.
+                assert time.monotonic() < deadline, (kind, error.code(), error.details())
+                try:
+                    r.release()
+                except grpc.RpcError:
+                    pass
+                time.sleep(0.3)
+        assert cycle["fasten"].ok, cycle
+        r.assert_robot_coils_off(f"after the {kind} cycle")
+
+
 def test_slow_peer_fails_within_the_deadline_and_recovers(rig):
     r = rig(*FAST)
     with r.logs():
