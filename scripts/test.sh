@@ -4,7 +4,7 @@
 #   scripts/test.sh            everything (what CI runs)
 #
 # Steps: generated code matches Protos/ → Python venv (grpcio, pytest, torch …) → ffmpeg → the test database
-# script works → debug build of every target → Swift tests (unit + fleet) → deployment files (and the
+# script works → debug build of every target → Swift tests (unit + fleet) → short fuzzing → deployment files (and the
 # alerts' promtool tests) → Chromium → Python interop tests (the yield page in Chromium, the alerts in
 # Prometheus) → the PyTorch trainer's tests.
 set -euo pipefail
@@ -61,6 +61,9 @@ swift test --skip-build --filter "$cpu_bound" || status=1
 
 step "Fleet cycle tests (workcell demo end to end: shift, injected faults, e-stop, yield outage; one at a time)"
 swift test --skip-build --no-parallel --filter "$fleet_cycles" || status=1
+
+step "fuzzing, short (scripts/fuzz.sh: libFuzzer + ASan on the Modbus, joint-bus and safetensors decoders, 5 s each)"
+scripts/fuzz.sh --seconds 5 || status=1
 
 step "deployment files (scripts/check-deploy.sh): plant files, compose, k8s, proxy, dashboards"
 scripts/check-deploy.sh "$bin_dir" || status=1

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Fuzzes the decoders that read bytes from outside the fleet, with libFuzzer and AddressSanitizer
+# (clang's, shipped with the Swift toolchain: swiftc -sanitize=fuzzer,address).
+#
+#   scripts/fuzz.sh [--runs N | --seconds S] [TARGET ...]
+#
+# Targets (default: all):
+#   modbus-frame   Modbus TCP frames and PDUs from a PLC (Shared/ModbusProtocol)
+#   joint-bus      joint-bus datagrams from a robot or the simulator (Shared/JointBus)
+#   safetensors    model files given to the policy service (Shared/PolicyRuntime)
+#
+# Each target is its module's sources plus Tests/Fuzz/<Harness>.swift compiled into one binary in
+# .build/fuzz/. It starts from the committed seeds in Tests/Fuzz/corpus/<target>; inputs it finds
+# stay in .build/fuzz/corpus-<target> (not committed). Prints per target `fuzz_<target>: <runs>
+# runs in <s> s, crashes <n>, leaks <n>`; a crashing input is saved as
+# .build/fuzz/crash-<target>-* and the exit status is 1.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out="$root/.build/fuzz"
+mkdir -p "$out"
+
+limit=(-max_total_time=10)
+targets=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) limit=(-runs="$2"); shift 2 ;;
+    --seconds) limit=(-max_total_time="$2"); shift 2 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "fuzz.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    *) targets+=("$1"); shift ;;
+  esac
+done
+[ ${#targets[@]} -gt 0 ] || targets=(modbus-frame joint-bus safetensors)
+
+sources_of() {  # sources_of TARGET -> module name, source files
+  case "$1" in
+    modbus-frame) echo ModbusProtocol; find "$root/Shared/ModbusProtocol" -name '*.swift' | sort; echo "$root/Tests/Fuzz/ModbusFrameFuzz.swift" ;;
+    joint-bus) echo JointBus; find "$root/Shared/JointBus" -name '*.swift' | sort; echo "$root/Tests/Fuzz/JointBusFuzz.swift" ;;
+    safetensors) echo PolicyRuntime; find "$root/Shared/PolicyRuntime" -name '*.swift' | sort; echo "$root/Tests/Fuzz/SafetensorsFuzz.swift" ;;
+    *) echo "fuzz.sh: unknown target '$1' (modbus-frame, joint-bus, safetensors)" >&2; return 2 ;;
+  esac
+}
+
+status=0
+for target in "${targets[@]}"; do
+  mapfile -t parts < <(sources_of "$target")
+  module=${parts[0]}
+  binary="$out/$target"
+  echo "fuzz.sh: building $target (swiftc -sanitize=fuzzer,address)" >&2
+  swiftc -sanitize=fuzzer,address -parse-as-library -module-name "$module" -O -g \
+    -Xlinker --no-warn-mismatch "${parts[@]:1}" -o "$binary" 2> >(grep -v "Cannot export local symbol" >&2)
+  corpus="$out/corpus-$target"
+  mkdir -p "$corpus"
+  cp -n "$root/Tests/Fuzz/corpus/$target/"* "$corpus/" 2>/dev/null || true
+  log="$out/$target.log"
+  started=$(date +%s%N)
+  set +e
+  "$binary" "${limit[@]}" -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 \
+    -artifact_prefix="$out/crash-$target-" "$corpus" > "$log" 2>&1
+  code=$?
+  set -e
+  seconds=$(awk -v a="$started" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
+  crashes=$(grep -c '^==[0-9]*==ERROR: AddressSanitizer\|deadly signal\|Fatal error' "$log" || true)
+  leaks=$(grep -c 'ERROR: LeakSanitizer' "$log" || true)
+  printf 'fuzz_%s: %s runs in %s s, crashes %s, leaks %s\n' "$target" "${runs:-0}" "$seconds" "$crashes" "$leaks"
+  if [ "$code" != 0 ] || [ "$crashes" != 0 ] || [ "$leaks" != 0 ]; then
+    echo "fuzz.sh: $target failed (exit $code); the log: $log" >&2
+    tail -40 "$log" >&2
+    status=1
+  fi
+done
+exit $status
