@@ -311,6 +311,14 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ] + grpc,
       swiftSettings: swiftSettings),
+    // The cell's sequencer against fakes of its peers over the in-process transport.
+    .testTarget(
+      name: "CellServiceTests",
+      dependencies: [
+        "CellService", "WorkcellProto", "WorkcellRuntime", "WholeBodyControl",
+        .product(name: "Logging", package: "swift-log"),
+      ] + grpc,
+      swiftSettings: swiftSettings),
     .testTarget(
       name: "PolicyServiceTests",
       dependencies: [
