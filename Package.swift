@@ -260,7 +260,7 @@ let package = Package(
     .executableTarget(
       name: "WorkcellBench",
       dependencies: [
-        "WorkcellRuntime", "WorkcellProto", "ModbusProtocol", "ModbusTCP", "YieldKPI", "CycleSequencing",
+        "WorkcellRuntime", "WorkcellProto", "ModbusProtocol", "ModbusTCP", "YieldKPI", "YieldStore", "CycleSequencing",
         .product(name: "PostgresNIO", package: "postgres-nio"), "CellWorld", "JointBus", "PolicyRuntime", "MotionPlanning",
         .product(name: "Logging", package: "swift-log"),
       ] + grpc,
