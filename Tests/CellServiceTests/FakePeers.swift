@@ -5,13 +5,16 @@ import WorkcellProto
 /// The cell's four peers as fakes that answer from a `FakeCell` script: what the RPCs the
 /// sequencer calls return; every other RPC is UNIMPLEMENTED.
 
+/// What a fake answers to an RPC the sequencer never calls.
+let fakeUnimplemented = RPCError(code: .unimplemented, message: "The cell's fake peer does not serve this RPC.")
+
 struct FakePerception: Workcell_Perception_V1_Perception.SimpleServiceProtocol {
   let cell: FakeCell
 
   func watchEstimates(
     request: Workcell_Perception_V1_WatchEstimatesRequest,
     response: RPCWriter<Workcell_Perception_V1_WatchEstimatesResponse>, context: ServerContext
-  ) async throws { throw RPCError(code: .unimplemented, message: "fake") }
+  ) async throws { throw fakeUnimplemented }
 
   func estimate(
     request: Workcell_Perception_V1_EstimateRequest, context: ServerContext
@@ -65,7 +68,7 @@ struct FakePolicy: Workcell_Policy_V1_Policy.SimpleServiceProtocol {
   func session(
     request: RPCAsyncSequence<Workcell_Policy_V1_SessionRequest, any Error>,
     response: RPCWriter<Workcell_Policy_V1_SessionResponse>, context: ServerContext
-  ) async throws { throw RPCError(code: .unimplemented, message: "fake") }
+  ) async throws { throw fakeUnimplemented }
 
   func listModels(
     request: Workcell_Policy_V1_ListModelsRequest, context: ServerContext
@@ -75,19 +78,19 @@ struct FakePolicy: Workcell_Policy_V1_Policy.SimpleServiceProtocol {
 
   func loadModel(
     request: Workcell_Policy_V1_LoadModelRequest, context: ServerContext
-  ) async throws -> Workcell_Policy_V1_LoadModelResponse { throw RPCError(code: .unimplemented, message: "fake") }
+  ) async throws -> Workcell_Policy_V1_LoadModelResponse { throw fakeUnimplemented }
 
   func activateModel(
     request: Workcell_Policy_V1_ActivateModelRequest, context: ServerContext
-  ) async throws -> Workcell_Policy_V1_ActivateModelResponse { throw RPCError(code: .unimplemented, message: "fake") }
+  ) async throws -> Workcell_Policy_V1_ActivateModelResponse { throw fakeUnimplemented }
 
   func shadowModel(
     request: Workcell_Policy_V1_ShadowModelRequest, context: ServerContext
-  ) async throws -> Workcell_Policy_V1_ShadowModelResponse { throw RPCError(code: .unimplemented, message: "fake") }
+  ) async throws -> Workcell_Policy_V1_ShadowModelResponse { throw fakeUnimplemented }
 
   func rollbackModel(
     request: Workcell_Policy_V1_RollbackModelRequest, context: ServerContext
-  ) async throws -> Workcell_Policy_V1_RollbackModelResponse { throw RPCError(code: .unimplemented, message: "fake") }
+  ) async throws -> Workcell_Policy_V1_RollbackModelResponse { throw fakeUnimplemented }
 }
 
 struct FakeControl: Workcell_Control_V1_Control.SimpleServiceProtocol {
@@ -144,7 +147,7 @@ struct FakeControl: Workcell_Control_V1_Control.SimpleServiceProtocol {
   func watchState(
     request: Workcell_Control_V1_WatchStateRequest, response: RPCWriter<Workcell_Control_V1_WatchStateResponse>,
     context: ServerContext
-  ) async throws { throw RPCError(code: .unimplemented, message: "fake") }
+  ) async throws { throw fakeUnimplemented }
 
   func getState(
     request: Workcell_Control_V1_GetStateRequest, context: ServerContext
