@@ -260,7 +260,7 @@ let package = Package(
     .executableTarget(
       name: "WorkcellBench",
       dependencies: [
-        "WorkcellRuntime", "WorkcellProto", "ModbusProtocol", "ModbusTCP", "YieldKPI", "CycleSequencing",
+        "WorkcellRuntime", "WorkcellProto", "ModbusProtocol", "ModbusTCP", "YieldKPI", "YieldStore", "CycleSequencing",
         .product(name: "PostgresNIO", package: "postgres-nio"), "CellWorld", "JointBus", "PolicyRuntime", "MotionPlanning",
         .product(name: "Logging", package: "swift-log"),
       ] + grpc,
@@ -309,6 +309,14 @@ let package = Package(
         "ControlService", "CellSimService", "WorkcellProto", "WorkcellRuntime", "JointBus",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ] + grpc,
+      swiftSettings: swiftSettings),
+    // The cell's sequencer against fakes of its peers over the in-process transport.
+    .testTarget(
+      name: "CellServiceTests",
+      dependencies: [
+        "CellService", "WorkcellProto", "WorkcellRuntime", "WholeBodyControl",
+        .product(name: "Logging", package: "swift-log"),
       ] + grpc,
       swiftSettings: swiftSettings),
     .testTarget(

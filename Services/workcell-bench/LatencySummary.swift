@@ -4,6 +4,8 @@ import YieldKPI
 struct LatencySummary: Sendable, Equatable {
   let count: Int
   let p50Microseconds: Double
+  /// Nil when the figures came from elsewhere without it (grpc_hop.py reports p50 and p99).
+  let p95Microseconds: Double?
   let p99Microseconds: Double
   let meanMicroseconds: Double
   /// Round trips per second if they ran back to back (1 / mean).
@@ -12,6 +14,7 @@ struct LatencySummary: Sendable, Equatable {
   init(count: Int, p50Microseconds: Double, p99Microseconds: Double, meanMicroseconds: Double) {
     self.count = count
     self.p50Microseconds = p50Microseconds
+    self.p95Microseconds = nil
     self.p99Microseconds = p99Microseconds
     self.meanMicroseconds = meanMicroseconds
   }
@@ -23,6 +26,7 @@ struct LatencySummary: Sendable, Equatable {
       .sorted()
     count = microseconds.count
     p50Microseconds = NearestRank.percentile(0.50, of: microseconds)!
+    p95Microseconds = NearestRank.percentile(0.95, of: microseconds)!
     p99Microseconds = NearestRank.percentile(0.99, of: microseconds)!
     meanMicroseconds = microseconds.reduce(0, +) / Double(microseconds.count)
   }

@@ -49,13 +49,13 @@ public struct CellLayout: Sendable, Hashable {
   public func inRobotFrame(
     _ positionM: SIMD3<Double>, frame: String, robot: String, armJointsRad: [Double]
   ) -> SIMD3<Double>? {
-    switch frame {
-    case "torso", "robot": return positionM
-    case "world", "": return robotBaseInWorldM[robot].map { positionM - $0 }
-    case let name where name.hasSuffix("gripper"):
+    switch PoseFrame(name: frame) {
+    case .torso, .robot: return positionM
+    case .world: return robotBaseInWorldM[robot].map { positionM - $0 }
+    case .gripper:
       guard armJointsRad.count >= 7 else { return nil }
       return armBaseInRobotM + ArmChain().tcpFrame(armJointsRad).point(positionM)
-    default: return nil
+    case .unknown: return nil
     }
   }
 

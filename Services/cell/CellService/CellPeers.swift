@@ -43,10 +43,22 @@ final class CellPeers: Sendable {
     sim = .init(wrapping: try client(config.sim))
     var controls: [String: Workcell_Control_V1_Control.Client<Transport>] = [:]
     for robot in config.robots {
-      controls[robot.id] = .init(wrapping: try client(robot.control!))
+      guard let address = robot.control else {
+        throw WorkcellError(
+          .invalidArgument, "Robot '\(robot.id)' has no control address; give one with --control ID=HOST:PORT.")
+      }
+      controls[robot.id] = .init(wrapping: try client(address))
     }
     self.controls = controls
     self.clients = clients
+  }
+
+  /// The control client of `robot` (`init` gave every configured robot one).
+  func control(_ robot: String) throws(WorkcellError) -> Workcell_Control_V1_Control.Client<Transport> {
+    guard let control = controls[robot] else {
+      throw WorkcellError(.notFound, "The cell has no robot '\(robot)'; its robots: \(controls.keys.sorted().joined(separator: ", ")).")
+    }
+    return control
   }
 
   /// Runs every connection until `close()`.

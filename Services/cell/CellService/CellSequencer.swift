@@ -44,7 +44,7 @@ final class CellSequencer: Service, Sendable {
     for robot in config.robots {
       slots[robot.id] = RobotSlot(robot: robot.id)
       feeds[robot.id] = RobotFeed(
-        robot: Self.equipment(config, robot.id), control: peers.controls[robot.id]!, logger: logger, clock: fleetClock)
+        robot: Self.equipment(config, robot.id), control: try peers.control(robot.id), logger: logger, clock: fleetClock)
     }
     self.slots = slots
     self.feeds = feeds
@@ -67,7 +67,8 @@ final class CellSequencer: Service, Sendable {
     logger.info(
       "sequencer up",
       metadata: [
-        "robots": "\(config.robots.map { "\($0.id)=\($0.control!)" }.joined(separator: ","))", "clock": "\(config.clock.rawValue)",
+        "robots": "\(config.robots.map { "\($0.id)=\($0.control?.description ?? "none")" }.joined(separator: ","))",
+        "clock": "\(config.clock.rawValue)",
         "outbox": "\(config.outboxPath)", "tactile_refine": "\(config.tactileRefine)", "retries": "\(config.retries)",
       ])
     await recoverInterrupted()
@@ -95,11 +96,15 @@ final class CellSequencer: Service, Sendable {
 
   /// One robot's cycles, as its slot asks.
   private func loop(_ robot: CellConfig.Robot) async {
-    let slot = slots[robot.id]!
+    // init made a slot and a feed for every robot of the configuration.
+    guard let slot = slots[robot.id], let feed = feeds[robot.id] else {
+      logger.critical("no slot or control feed for the robot; it does not run", metadata: ["robot": "\(robot.id)"])
+      return
+    }
     var robotLogger = logger
     robotLogger[metadataKey: "robot"] = "\(robot.id)"
     let runner = RobotCycleRunner(
-      config: config, robot: robot, equipment: Self.equipment(config, robot.id), peers: peers, feed: feeds[robot.id]!,
+      config: config, robot: robot, equipment: Self.equipment(config, robot.id), peers: peers, feed: feed,
       safety: safety, clock: clock, slot: slot, logger: robotLogger)
     var sequence: UInt64 = 0
     // A participant of a simulated clock: time moves only while it waits on the clock.
@@ -252,7 +257,7 @@ final class CellSequencer: Service, Sendable {
   /// is known closed again.
   func prepare(_ robot: CellConfig.Robot, faulted: Bool) async throws {
     let equipment = Self.equipment(config, robot.id)
-    let control = peers.controls[robot.id]!
+    let control = try peers.control(robot.id)
     if faulted {
       _ = try await peers.plcBridge.resetFault(.with { $0.side = robot.side }, options: .timeout(seconds: 5))
     }

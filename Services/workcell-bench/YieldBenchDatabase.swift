@@ -1,0 +1,72 @@
+import Foundation
+import Logging
+import PostgresNIO
+import YieldStore
+
+/// A PostgreSQL database of its own for one benchmark run, on the server the DSN names (or on
+/// one `scripts/test-db.sh` starts), dropped afterwards; and the `yield` executable on it.
+struct YieldBenchDatabase {
+  let adminDSN: String
+  let name: String
+  let admin: PostgresClient
+  let runTask: Task<Void, Never>
+  let startedServerDir: String?
+
+  var dsn: String {
+    var url = URLComponents(string: adminDSN)!
+    url.path = "/" + name
+    return url.string!
+  }
+
+  static func create(dsn explicit: String?, logger: Logger) async throws -> YieldBenchDatabase {
+    var dsn = explicit ?? ProcessInfo.processInfo.environment["WORKCELL_TEST_POSTGRES_DSN"]
+    var serverDir: String?
+    if dsn == nil || dsn!.isEmpty {
+      let dir = FileManager.default.temporaryDirectory.appendingPathComponent("yield-bench-pg-\(getpid())").path
+      print("no --postgres DSN: starting PostgreSQL with scripts/test-db.sh in \(dir)")
+      dsn = try Self.shell(["scripts/test-db.sh", "start", "--dir", dir]).trimmingCharacters(in: .whitespacesAndNewlines)
+      serverDir = dir
+    }
+    // Read as yield reads the same DSN (it gets it as --postgres).
+    let configuration = try PostgresYieldStore.configuration(dsn: dsn!)
+    let admin = PostgresClient(configuration: configuration, backgroundLogger: logger)
+    let runTask = Task { await admin.run() }
+    let name = "workcell_bench_\(getpid())_\(Int(Date().timeIntervalSince1970))"
+    try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+    return YieldBenchDatabase(adminDSN: dsn!, name: name, admin: admin, runTask: runTask, startedServerDir: serverDir)
+  }
+
+  func drop(logger: Logger) async {
+    // WITH (FORCE) alone failed whenever autovacuum was working on the fresh tables (terminating
+    // it needs pg_signal_backend) and left the database behind; a plain DROP stops autovacuum
+    // itself but fails while our own connections linger. Try both, a few times.
+    attempts: for _ in 0..<10 {
+      for option in ["", " WITH (FORCE)"] {
+        let sql = "DROP DATABASE IF EXISTS \(name)" + option
+        if (try? await admin.query(PostgresQuery(unsafeSQL: sql), logger: logger)) != nil { break attempts }
+      }
+      try? await Task.sleep(for: .milliseconds(500))
+    }
+    runTask.cancel()
+    if let dir = startedServerDir { _ = try? Self.shell(["scripts/test-db.sh", "stop", "--dir", dir]) }
+  }
+
+  static func shell(_ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    // A file, not a pipe: the PostgreSQL server test-db.sh starts outlives it, and a pipe it
+    // inherited anywhere down the line would never reach end-of-file (the benchmark hung there).
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent("workcell-bench-\(getpid())-\(UUID()).out")
+    guard FileManager.default.createFile(atPath: output.path, contents: nil),
+      let handle = FileHandle(forWritingAtPath: output.path)
+    else { throw BenchError("cannot create \(output.path)") }
+    defer { try? FileManager.default.removeItem(at: output) }
+    process.standardOutput = handle
+    try process.run()
+    process.waitUntilExit()
+    try? handle.close()
+    guard process.terminationStatus == 0 else { throw BenchError("\(arguments.joined(separator: " ")) failed") }
+    return (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+  }
+}
