@@ -18,8 +18,10 @@ final class FakeCell: Sendable {
     var nutUnderFingers = true
     /// Touch says the held nut slips.
     var slipping = false
-    /// The policy answers Act (else UNAVAILABLE).
+    /// The policy answers Act (else UNAVAILABLE: an outage).
     var policyAvailable = true
+    /// The policy answers Act with INVALID_ARGUMENT (it refuses the observation).
+    var policyRefuses = false
     /// Control rejects the first chunk on its Execute stream with this detail and goes to fault.
     var executeFault: String? = nil
     /// The fixture saw the nut seated when asked to clamp.

@@ -42,6 +42,7 @@ struct FakePolicy: Workcell_Policy_V1_Policy.SimpleServiceProtocol {
   func act(request: Workcell_Policy_V1_ActRequest, context: ServerContext) async throws -> Workcell_Policy_V1_ActResponse {
     cell.called("act")
     guard cell.script.policyAvailable else { throw RPCError(code: .unavailable, message: "fake policy is down") }
+    if cell.script.policyRefuses { throw RPCError(code: .invalidArgument, message: "fake policy refuses the observation") }
     let observation = request.observation
     return .with {
       $0.chunk = .with {

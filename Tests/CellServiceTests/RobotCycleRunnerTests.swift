@@ -32,7 +32,10 @@ struct RobotCycleRunnerTests {
       script: .init(name: "perception sees no nut", nutVisible: false),
       outcome: .nok, failure: .visionLost, lastStep: .perceivePart, haltsWith: nil, homes: true),
     Case(
-      script: .init(name: "policy unavailable while reaching", nutUnderFingers: false, policyAvailable: false),
+      script: .init(name: "policy unavailable while reaching (an outage)", nutUnderFingers: false, policyAvailable: false),
+      outcome: .aborted, failure: .policyTimeout, lastStep: .reach, haltsWith: nil, homes: true),
+    Case(
+      script: .init(name: "policy refuses the observation while reaching", nutUnderFingers: false, policyRefuses: true),
       outcome: .nok, failure: .policyTimeout, lastStep: .reach, haltsWith: nil, homes: true),
     Case(
       script: .init(name: "control faults the first chunk on Execute", nutUnderFingers: false, executeFault: "balance margin 0.01 m below its floor"),
