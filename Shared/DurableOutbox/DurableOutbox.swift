@@ -105,34 +105,27 @@ public final class DurableOutbox: Sendable {
 
   /// The entries begun and never appended (a crash interrupted them), oldest first.
   public func inFlight() async throws(OutboxError) -> [OutboxEntry] {
-    do {
-      return try await connection.query("SELECT id, payload FROM in_flight ORDER BY begun_at, id").map { row in
-        guard let id = row.column("id")?.string, case .blob(var blob)? = row.column("payload") else {
-          throw OutboxError(description: "the in-flight journal holds a row without id or payload")
-        }
-        return OutboxEntry(id: id, payload: blob.readBytes(length: blob.readableBytes) ?? [])
-      }
-    } catch let error as OutboxError {
-      throw error
-    } catch {
-      throw OutboxError(description: "cannot read the in-flight journal: \(error)")
-    }
+    try await entries("SELECT id, payload FROM in_flight ORDER BY begun_at, id", [], what: "the in-flight journal")
   }
 
   /// The oldest `limit` entries not yet acknowledged, oldest first.
   public func pending(limit: Int) async throws(OutboxError) -> [OutboxEntry] {
+    try await entries("SELECT id, payload FROM outbox ORDER BY seq LIMIT ?", [.integer(limit)], what: "the outbox")
+  }
+
+  /// The (id, payload) rows `sql` selects, as entries.
+  private func entries(_ sql: String, _ binds: [SQLiteData], what: String) async throws(OutboxError) -> [OutboxEntry] {
     do {
-      return try await connection.query("SELECT id, payload FROM outbox ORDER BY seq LIMIT ?", [.integer(limit)]).map {
-        row in
+      return try await connection.query(sql, binds).map { row in
         guard let id = row.column("id")?.string, case .blob(var blob)? = row.column("payload") else {
-          throw OutboxError(description: "the outbox holds a row without id or payload")
+          throw OutboxError(description: "\(what) holds a row without id or payload")
         }
         return OutboxEntry(id: id, payload: blob.readBytes(length: blob.readableBytes) ?? [])
       }
     } catch let error as OutboxError {
       throw error
     } catch {
-      throw OutboxError(description: "cannot read the outbox: \(error)")
+      throw OutboxError(description: "cannot read \(what): \(error)")
     }
   }
 
