@@ -44,7 +44,10 @@ step "Swift tests (unit and fleet)"
 # The pure suites that step the simulated world or crunch frames are long CPU-bound loops; run
 # alongside the rest they hold both cores' executor threads and starve every test that waits on
 # I/O (servers binding, PLC round trips, fleet processes). They get their own process afterwards.
-cpu_bound='CellWorldTests|NutPerceptionTests|WholeBodyControlTests|PolicyRuntimeTests'
+# EpisodeRecordingTests run ffmpeg and wait on the episode writer's backpressure, which blocks a
+# thread of the two-thread executor for a second at a time: beside the I/O tests that starved
+# unrelated in-process RPCs past their 5 s deadlines.
+cpu_bound='CellWorldTests|NutPerceptionTests|WholeBodyControlTests|PolicyRuntimeTests|EpisodeRecordingTests'
 # In-process services with real-time duties (Modbus request deadlines and retries, a 10 ms PLC poll, a
 # 1 kHz control loop) measure behaviour against the clock: they run after the rest, one test at a time.
 real_time='PlcBridgeServiceTests|ControlServiceTests|ModbusTCPClientTests'
@@ -56,7 +59,7 @@ swift test --skip-build --skip "$cpu_bound|$real_time|$fleet_cycles" || status=1
 step "Swift tests (in-process PLC bridge and 1 kHz control against cell-sim; one at a time)"
 swift test --skip-build --no-parallel --filter "$real_time" || status=1
 
-step "Swift tests (CPU-bound pure suites: world physics, perception, control, policy; own process)"
+step "Swift tests (CPU-bound pure suites: world physics, perception, control, policy, episode video; own process)"
 swift test --skip-build --filter "$cpu_bound" || status=1
 
 step "Fleet cycle tests (workcell demo end to end: shift, injected faults, e-stop, yield outage; one at a time)"
