@@ -57,10 +57,7 @@ public final class EpisodeRecorder: Sendable {
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
       let all = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
       let videos = all.filter { $0.hasSuffix(Self.videoSuffix) }
-      func size(_ name: String) -> Int64 {
-        let size = try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(name).path)[.size]
-        return (size as? NSNumber)?.int64Value ?? 0
-      }
+      func size(_ name: String) -> Int64 { Self.fileSize(directory.appendingPathComponent(name)) }
       var files: [(String, Int64, [String])] = []
       for name in all where name.hasSuffix(Self.suffix) {
         let prefix = String(name.dropLast(Self.suffix.count)) + "."
@@ -87,7 +84,8 @@ public final class EpisodeRecorder: Sendable {
 
   /// Hands `episode` to the recorder's writer thread and returns at once: encoding and fsync
   /// (milliseconds each) never hold up the caller — on one simulation thread they would hold up
-  /// the whole fleet. Episodes are written in the order submitted; `done` gets how many older
+  /// the whole fleet. The one exception: with `images`, while `maxQueuedVideoEpisodes` episodes
+  /// with images already wait, it blocks until the writer takes one. Episodes are written in the order submitted; `done` gets how many older
   /// episodes were deleted for the budget, or the error. A crash loses what is still queued (the
   /// writer keeps up: a cycle takes seconds, a write milliseconds).
   public func submit(
@@ -157,11 +155,9 @@ public final class EpisodeRecorder: Sendable {
         try videoEncoder.encode(
           camera.frames, widthPx: camera.widthPx, heightPx: camera.heightPx, fps: episode.replanHz, to: partial)
         try Self.syncFile(partial)
-        guard rename(partial.path, directory.appendingPathComponent(name).path) == 0 else {
-          throw EpisodeRecorderError(.writeFailed, "cannot rename \(partial.path) (errno \(errno))")
-        }
-        let size = try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(name).path)[.size]
-        videoFiles.append((name, (size as? NSNumber)?.int64Value ?? 0))
+        let final = directory.appendingPathComponent(name)
+        try Self.moveIntoPlace(partial, final)
+        videoFiles.append((name, Self.fileSize(final)))
         episode.videos?.append(
           Episode.Video(
             role: camera.role, camera: camera.camera, file: name, widthPx: camera.widthPx, heightPx: camera.heightPx,
@@ -180,9 +176,8 @@ public final class EpisodeRecorder: Sendable {
     let partial = directory.appendingPathComponent(episode.cycleID + Self.partialSuffix)
     let final = directory.appendingPathComponent(name)
     try Self.writeSynced(data, to: partial)
-    guard rename(partial.path, final.path) == 0 else {
-      throw EpisodeRecorderError(.writeFailed, "cannot rename \(partial.path) (errno \(errno))")
-    }
+    try Self.moveIntoPlace(partial, final)
+    // One directory sync makes this rename and the videos' renames durable.
     Self.syncDirectory(directory)
     var doomed: [String] = []
     let bytes = videoFiles.reduce(Int64(data.count)) { $0 + $1.bytes }
@@ -222,6 +217,18 @@ public final class EpisodeRecorder: Sendable {
     guard written == data.count, fsync(fd) == 0 else {
       throw EpisodeRecorderError(.writeFailed, "cannot write \(url.path) (errno \(errno))")
     }
+  }
+
+  /// Renames a synced `.partial` file to its final name (atomic on one file system).
+  private static func moveIntoPlace(_ partial: URL, _ final: URL) throws(EpisodeRecorderError) {
+    guard rename(partial.path, final.path) == 0 else {
+      throw EpisodeRecorderError(.writeFailed, "cannot rename \(partial.path) (errno \(errno))")
+    }
+  }
+
+  private static func fileSize(_ url: URL) -> Int64 {
+    let size = try? FileManager.default.attributesOfItem(atPath: url.path)[.size]
+    return (size as? NSNumber)?.int64Value ?? 0
   }
 
   private static func syncFile(_ url: URL) throws(EpisodeRecorderError) {

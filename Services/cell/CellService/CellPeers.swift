@@ -17,9 +17,8 @@ final class CellPeers: Sendable {
   let yield: Workcell_Yield_V1_Yield.Client<Transport>
   let sim: Workcell_Sim_V1_SimControl.Client<Transport>
   let controls: [String: Workcell_Control_V1_Control.Client<Transport>]
-  /// `grpc.health.v1` of the peer services on the same connections ("perception", "policy", …),
-  /// probed while a robot holds for one of them.
-  let health: [String: Grpc_Health_V1_Health.Client<Transport>]
+  /// The policy's `grpc.health.v1` on the same connection, probed while a robot holds for it.
+  let policyHealth: Grpc_Health_V1_Health.Client<Transport>
   private let clients: [GRPCClient<Transport>]
 
   init(_ config: CellConfig, clock: any WorkcellClock = WallClock(), inProcessGRPC: InProcessGRPC? = nil) throws {
@@ -29,16 +28,11 @@ final class CellPeers: Sendable {
       clients.append(made)
       return made
     }
-    let perceptionClient = try client(config.perception)
+    perception = .init(wrapping: try client(config.perception))
     let policyClient = try client(config.policy)
-    let plcBridgeClient = try client(config.plcBridge)
-    perception = .init(wrapping: perceptionClient)
     policy = .init(wrapping: policyClient)
-    plcBridge = .init(wrapping: plcBridgeClient)
-    health = [
-      "perception": .init(wrapping: perceptionClient), "policy": .init(wrapping: policyClient),
-      "plc-bridge": .init(wrapping: plcBridgeClient),
-    ]
+    policyHealth = .init(wrapping: policyClient)
+    plcBridge = .init(wrapping: try client(config.plcBridge))
     yield = .init(wrapping: try client(config.yield))
     sim = .init(wrapping: try client(config.sim))
     var controls: [String: Workcell_Control_V1_Control.Client<Transport>] = [:]

@@ -1,5 +1,4 @@
 import CycleSequencing
-import DurableOutbox
 import Foundation
 import GRPCCore
 import SwiftProtobuf
@@ -49,9 +48,9 @@ extension CellSequencer {
     return ended.timeIntervalSince(started)
   }
 
-  /// Whether `service` can serve again: perception when an Estimate for the robot is not
-  /// UNAVAILABLE (it answers, and has its sensor frames again), the others when `grpc.health.v1`
-  /// says serving (1 s each).
+  /// Whether `service` can serve again (one of `outageService`'s): perception when an Estimate
+  /// for the robot is not UNAVAILABLE (it answers, and has its sensor frames again), the policy
+  /// when `grpc.health.v1` says serving (1 s each).
   private func probe(_ service: String, robot: String) async -> Bool {
     if service == "perception" {
       do {
@@ -65,8 +64,8 @@ extension CellSequencer {
         return !RobotCycleRunner.isOutage(error)
       }
     }
-    guard let health = peers.health[service] else { return true }
-    let answer = try? await health.check(.with { $0.service = "" }, options: .timeout(seconds: clock.wallTimeout(seconds: 1)))
+    let answer = try? await peers.policyHealth.check(
+      .with { $0.service = "" }, options: .timeout(seconds: clock.wallTimeout(seconds: 1)))
     return answer?.status == .serving
   }
 
@@ -90,49 +89,6 @@ extension CellSequencer {
         logger.warning(
           "downtime not reported to yield yet", metadata: ["attempt": "\(attempt + 1)", "error": "\(error)"])
         try? await clock.sleep(seconds: 1)
-      }
-    }
-  }
-}
-
-extension RobotCycleRunner {
-  /// An error that means the service did not answer at all (down, unreachable, too slow), as
-  /// opposed to answering with a refusal.
-  static func isOutage(_ error: any Error) -> Bool {
-    guard let error = error as? RPCError else { return true }
-    return [.unavailable, .deadlineExceeded, .cancelled, .unknown, .resourceExhausted].contains(error.code)
-  }
-}
-
-extension CellSequencer {
-  /// Cycles a crash or power loss interrupted (journalled in flight, never finished) become
-  /// aborted records with `cell_restart`, ended at this start, so yield counts every cycle the
-  /// cell began — a nut taken from the feeder never vanishes from the records.
-  func recoverInterrupted() async {
-    let interrupted: [OutboxEntry]
-    do { interrupted = try await outbox.inFlight() } catch {
-      logger.error("cannot read the journal of cycles in flight", metadata: ["error": "\(error)"])
-      return
-    }
-    let now = clock.now()
-    for entry in interrupted {
-      guard var record = try? Workcell_Common_V1_CycleRecord(serializedBytes: entry.payload) else {
-        logger.error("unreadable cycle in the journal; left there", metadata: ["cycle_id": "\(entry.id)"])
-        continue
-      }
-      let started = record.startedAt.date
-      let ended = max(now, started)
-      record.endedAt = Google_Protobuf_Timestamp(date: ended)
-      record.cycleMs = UInt32(clamping: Int((ended.timeIntervalSince(started) * 1000).rounded()))
-      record.outcome = .aborted
-      record.failureCode = .cellRestart
-      do {
-        try await outbox.append(OutboxEntry(id: record.cycleID, payload: try record.serializedBytes()))
-        logger.warning(
-          "cycle interrupted by a restart stored as aborted (cell_restart)",
-          metadata: ["cycle_id": "\(record.cycleID)", "robot": "\(record.robot)"])
-      } catch {
-        logger.error("interrupted cycle not stored", metadata: ["cycle_id": "\(record.cycleID)", "error": "\(error)"])
       }
     }
   }

@@ -68,6 +68,13 @@ extension RobotCycleRunner {
     return io.devices.first { $0.device == .fixture }?.points.first { $0.name == "NUT_SEATED" }?.value == 1
   }
 
+  /// An error that means the service did not answer at all (down, unreachable, too slow), as
+  /// opposed to answering with a refusal.
+  static func isOutage(_ error: any Error) -> Bool {
+    guard let error = error as? RPCError else { return true }
+    return [.unavailable, .deadlineExceeded, .cancelled, .unknown, .resourceExhausted].contains(error.code)
+  }
+
   /// A PLC call's error as a step event: a missed deadline is the step's timeout; an e-stop a
   /// safety stop; anything else a PLC fault.
   func plcEvent(_ error: any Error) -> StepEvent {
