@@ -46,7 +46,7 @@ struct CellBenchmark: AsyncParsableCommand {
       discussion: "A simulated fleet runs on one thread, so runs side by side use the other cores. Each run's records do not depend on how many run beside it (same seed, same records_sha256)."))
   var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-  @Option(help: "Also write the figures per ablation as JSON to this file (arm, cycles, ok, nok, aborted, yield and first-pass yield with 95 % Wilson intervals, pareto, wall_seconds, speed_up, records_sha256).")
+  @Option(help: "Also write the figures per ablation as JSON to this file (arm, cycles, ok, nok, aborted, yield and first-pass yield with 95 % Wilson intervals, pareto, wall_seconds, speed_up, records_sha256), and beside it FILE.yield.png (yield per arm) and FILE.pareto.png (a Pareto per arm; scripts/plot_cell_bench.py, needs matplotlib: scripts/python-env.sh).")
   var report: String?
 
   static let flags: [String: [String]] = [
@@ -142,6 +142,7 @@ struct CellBenchmark: AsyncParsableCommand {
       let data = try JSONSerialization.data(withJSONObject: ["arms": arms], options: [.sortedKeys, .prettyPrinted])
       try data.write(to: URL(fileURLWithPath: report))
       FileHandle.standardError.write(Data("[bench] wrote \(report)\n".utf8))
+      Self.chart(report)
     }
     print("")
     print("ablation            cycles   yield    FPY      failures")
@@ -150,6 +151,36 @@ struct CellBenchmark: AsyncParsableCommand {
         name.padding(toLength: 18, withPad: " ", startingAt: 0)
           + String(format: "  %6d  %5.1f %%  %5.1f %%  ", totals.cycles, totals.yield * 100, totals.firstPassYield * 100)
           + totals.failures.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+    }
+  }
+
+  /// Draws the report's charts beside it (`scripts/plot_cell_bench.py`: yield per arm, a Pareto
+  /// per arm) with `$WORKCELL_PYTHON`, else `.venv/bin/python`, else `python3`; says where they
+  /// went, or why not (matplotlib missing: `scripts/python-env.sh`). Never fails the bench.
+  static func chart(_ report: String) {
+    let environment = ProcessInfo.processInfo.environment
+    let python =
+      environment["WORKCELL_PYTHON"]
+      ?? (FileManager.default.isExecutableFile(atPath: ".venv/bin/python") ? ".venv/bin/python" : "/usr/bin/env")
+    let script = "scripts/plot_cell_bench.py"
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = (python == "/usr/bin/env" ? ["python3"] : []) + [script, report]
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    do {
+      try process.run()
+      let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      process.waitUntilExit()
+      let said = text.trimmingCharacters(in: .whitespacesAndNewlines)
+      FileHandle.standardError.write(
+        Data(
+          (process.terminationStatus == 0
+            ? "[bench] charts: \(said.split(separator: "\n").joined(separator: ", "))\n"
+            : "[bench] no charts (\(script) with \(python): \(said.split(separator: "\n").last ?? "failed"))\n").utf8))
+    } catch {
+      FileHandle.standardError.write(Data("[bench] no charts: cannot run \(python): \(error)\n".utf8))
     }
   }
 

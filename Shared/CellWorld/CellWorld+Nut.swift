@@ -51,11 +51,15 @@ extension CellWorld {
   }
 
   /// The fixture fastens the nut on the pin: the outcome follows from the nut's true state (a
-  /// seated nut may still cross-thread at the cross-thread rate).
+  /// seated nut may still cross-thread: more likely the worse it was started on the pin, plus the
+  /// cross-thread rate's residual).
   public mutating func fasten(robot r: Int) -> FasteningOutcome {
     switch robots[r].nutState {
     case .pinSeated:
-      if draw(.crossThread, robot: r) != nil {
+      // The seating's causes (NutModel+Causes), then the residual random part (the rate).
+      let causal = events.chance(config.nut.crossThreadProbability(robots[r].seating))
+      let residual = draw(.crossThread, robot: r) != nil
+      if causal || residual {
         robots[r].nutState = .crossThreaded
         return .crossThreaded
       }
@@ -77,7 +81,8 @@ extension CellWorld {
       splinePhaseErrorDeg: config.nut.phaseErrorDeg(nutYawRad: s.nutYawRad, pinYawRad: pinYawRad),
       slipping: s.slipping, contactForceN: s.contactForceN,
       comM: Vector3(base.x + s.totalComX, base.y + s.totalComY, config.balance.comHeightM),
-      balanceMarginM: s.marginM, fallen: s.fallen, tcp: tcp[r * 2 + RobotLayout.workingArm], gripOffsetM: s.gripOffsetM)
+      balanceMarginM: s.marginM, fallen: s.fallen, tcp: tcp[r * 2 + RobotLayout.workingArm], gripOffsetM: s.gripOffsetM,
+      seating: s.seating, gripFriction: s.friction)
   }
 
   /// The nut's physics for one step: grasp, slip, magnetic pull, pin contact, release.
@@ -106,6 +111,8 @@ extension CellWorld {
         yawOffset += nut.gripYawSigmaDeg * .pi / 180 * events.normal()
         s.friction = events.uniform(nut.frictionRange.lowerBound, nut.frictionRange.upperBound)
       }
+      // Off the pads' centre (where the fingers closed, plus any variation) less of the pad holds.
+      s.friction = nut.effectiveFriction(s.friction, offsetAcrossPadsM: offset.y)
       s.gripOffsetM = offset
       s.gripYawOffsetRad = yawOffset
       s.nutState = .inGripper
@@ -116,13 +123,14 @@ extension CellWorld {
       fallthrough
     case .inGripper:
       s.nutBetweenFingers = true
+      let previousZ = s.nutPositionM.z
       s.nutPositionM = tool.positionM + tool.rotation.apply(s.gripOffsetM)
       s.nutYawRad = tool.rotation.yawRad + s.gripYawOffsetRad
       let seat = pinSeatM(robot: r)
       let pinTopZ = seat.z + nut.pinLengthM
       let bottomZ = s.nutPositionM.z - nut.heightM / 2
       if s.fallen || gripperWidth[a] > diameter + 0.0005 {
-        release(&s, seat: seat, bottomZ: bottomZ)
+        release(&s, seat: seat, bottomZ: bottomZ, nest: pickPositionM(robot: r))
         unloadArm(a, &s)
         return
       }
@@ -167,11 +175,17 @@ extension CellWorld {
       let lateral = ((s.nutPositionM.x - seat.x) * (s.nutPositionM.x - seat.x)
         + (s.nutPositionM.y - seat.y) * (s.nutPositionM.y - seat.y)).squareRoot()
       if s.pinContact == .none, bottomZ <= pinTopZ, lateral < nut.outerRadiusM + 0.003 {
-        if let turnDeg = draw(.splinePhaseError, robot: r) {
+        // The chamfer's impact turns the nut in the fingers when it comes down too hard for the
+        // grip (NutModel+Causes); the rate's residual turns it regardless.
+        let entrySpeed = (previousZ - s.nutPositionM.z) / Self.stepS
+        let impactTurn = nut.impactTurnsNut(entrySpeedMPerS: entrySpeed, friction: s.friction, gripForceN: gripperForce[a])
+        if let turnDeg = draw(.splinePhaseError, robot: r) ?? (impactTurn ? WorldFault.splinePhaseError.defaultMagnitude : nil) {
           s.gripYawOffsetRad += events.sign() * turnDeg * .pi / 180
           s.nutYawRad = tool.rotation.yawRad + s.gripYawOffsetRad
         }
         let phase = nut.phaseErrorDeg(nutYawRad: s.nutYawRad, pinYawRad: pinYawRad)
+        s.seating = NutModel.Seating(
+          entryOffsetM: lateral, entryPhaseDeg: abs(phase), entrySpeedMPerS: entrySpeed, releaseSideForceN: 0)
         if lateral <= nut.lateralCaptureM, abs(phase) <= nut.captureWindowDeg {
           // The lead-in centres the nut and the chamfer turns it onto the spline.
           s.pinContact = .engaged
@@ -209,18 +223,33 @@ extension CellWorld {
     s.nutBetweenFingers = false
   }
 
-  /// The fingers open: the nut stays where the pin holds it, or falls.
-  private func release(_ s: inout RobotPhysics, seat: Vector3, bottomZ: Double) {
+  /// The fingers open: the nut stays where the pin holds it, settles back into the feeder's nest
+  /// when it is let go in it (a re-grasp puts it down there), or falls.
+  private func release(_ s: inout RobotPhysics, seat: Vector3, bottomZ: Double, nest: Vector3) {
     let nut = config.nut
     switch s.pinContact {
     case .engaged where bottomZ <= seat.z + 0.0005:
       s.nutState = .pinSeated
+      // A hand off the pin's axis pushes the nut sideways through its compliance as it lets go.
+      let dx = s.nutPositionM.x - seat.x, dy = s.nutPositionM.y - seat.y
+      s.seating.releaseSideForceN = nut.handLateralStiffnessNPerM * (dx * dx + dy * dy).squareRoot()
       s.nutPositionM = Vector3(seat.x, seat.y, seat.z + nut.heightM / 2)
     case .engaged, .jammed:
       s.nutState = .pinNotSeated
+    case .none where Self.inNest(s.nutPositionM, nest: nest):
+      // The nest's guides centre it again; its turn about the axis stays as it was.
+      s.nutState = .inFeeder
+      s.nutPositionM = nest
     case .none:
       s.nutState = .dropped
       s.nutPositionM.z = seat.z + nut.heightM / 2
     }
+  }
+
+  /// A nut let go within 5 mm of the nest's centre sideways and 5 mm of its height lies in the nest
+  /// (its lead-in guides take it back); anywhere else it falls.
+  static func inNest(_ nutM: Vector3, nest: Vector3) -> Bool {
+    let dx = nutM.x - nest.x, dy = nutM.y - nest.y
+    return (dx * dx + dy * dy).squareRoot() <= 0.005 && abs(nutM.z - nest.z) <= 0.005
   }
 }

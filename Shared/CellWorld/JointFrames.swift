@@ -91,4 +91,8 @@ public struct RobotTruth: Sendable, Hashable {
   public var tcp: Pose3
   /// Nut offset in the TCP frame while held, metres.
   public var gripOffsetM: Vector3
+  /// How the nut last started on the pin and was let go (what cross-threading follows).
+  public var seating: NutModel.Seating = .nominal
+  /// The grasp's friction coefficient (after its offset across the pads).
+  public var gripFriction: Double = 0
 }

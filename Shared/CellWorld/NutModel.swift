@@ -38,6 +38,19 @@ public struct NutModel: Sendable, Hashable {
   public var dropSlipM: Double
   /// Contact stiffness between nut and pin (blocks the arm), newtons per metre.
   public var contactStiffnessNPerM: Double
+  /// Cross-threading chance of a seating with one cause at its limit (`NutModel+Causes`).
+  public var crossThreadAtLimit: Double = 0.1
+  /// Entry speed onto the pin that counts as one cause at its limit for cross-threading, m/s.
+  public var crossThreadSpeedLimitMPerS: Double = 0.3
+  /// Side force at release that counts as one cause at its limit for cross-threading, newtons.
+  public var crossThreadSideForceLimitN: Double = 5
+  /// Lateral stiffness of the hand holding a nut on the pin (the arm's compliance, the fingers'
+  /// give): how hard a hand off the pin's axis pushes the nut sideways, newtons per metre.
+  public var handLateralStiffnessNPerM: Double = 800
+  /// Axial impact force on first contact with the pin per unit of entry speed, N per m/s.
+  public var chamferImpactNPerMPerS: Double = 500
+  /// Half the pads' width across the closing direction, metres.
+  public var padHalfWidthM: Double = 0.006
 
   /// The nut the docs describe: 12 teeth, Ø24 mm, 8 mm high, 20 g.
   public static var defaults: NutModel {

@@ -20,6 +20,8 @@ struct RobotPhysics: Sendable {
   var extraPullN = 0.0
   var contactForceN = Vector3.zero
   var armLoaded = false
+  /// How the nut started on the pin and was let go (what decides cross-threading).
+  var seating = NutModel.Seating.nominal
 
   // Balance (robot frame, relative to the feet centre).
   var comX = 0.0, comY = 0.0, comVX = 0.0, comVY = 0.0

@@ -1,7 +1,8 @@
 /// The failure modes the world itself produces (the PLC-only faults live in the simulated PLCs).
 /// Raw values match `workcell.sim.v1.FaultKind`.
 public enum WorldFault: Int, Sendable, Hashable, CaseIterable {
-  /// The nut turns in the gripper on contact with the pin; opportunity: each insertion.
+  /// The nut turns in the gripper on contact with the pin, beyond the turns the chamfer's impact
+  /// causes (NutModel+Causes); opportunity: each insertion.
   case splinePhaseError = 1
   /// Large offset and low friction of a grasp; opportunity: each pick.
   case gripVariation = 2
@@ -13,7 +14,8 @@ public enum WorldFault: Int, Sendable, Hashable, CaseIterable {
   case cameraOcclusion = 5
   /// A spurious contact on a fingertip array; opportunity: each tactile frame of each finger.
   case unexpectedTactileContact = 6
-  /// The nut cross-threads while fastened; opportunity: each fastening of a seated nut.
+  /// The nut cross-threads while fastened, beyond what its seating causes (NutModel+Causes);
+  /// opportunity: each fastening of a seated nut.
   case crossThread = 10
   /// A horizontal push on the torso; opportunity: each simulated second, per robot.
   case push = 14
@@ -35,13 +37,13 @@ public enum WorldFault: Int, Sendable, Hashable, CaseIterable {
   /// The rate in force after Reset unless the configuration says otherwise.
   public var defaultRate: Double {
     switch self {
-    case .splinePhaseError: 0.03
+    case .splinePhaseError: 0.015  // the residual: the chamfer's impact turns nuts too (NutModel+Causes)
     case .gripVariation: 0.04
     case .magneticPull: 0.03
     case .cameraGlare: 0.05
     case .cameraOcclusion: 0.03
     case .unexpectedTactileContact: 0.02
-    case .crossThread: 0.01
+    case .crossThread: 0.0003  // the residual: the seating sets the rest (NutModel+Causes)
     case .push: 0
     }
   }

@@ -25,6 +25,19 @@ public enum CycleStep: String, Sendable, Hashable, CaseIterable, Codable {
   case fasten
   /// Write the cycle record to the outbox (after the verdict; not timed in the cycle).
   case report
+  /// Recovery after a failed grasp or touch check: put the nut back into the feeder's nest and
+  /// open the fingers, so the next grasp takes it afresh.
+  case returnToNest = "return_to_nest"
+  /// Recovery after an insert that did not seat the nut (jammed on the pin's top, or not pushed
+  /// home in time): lift it clear of the pin, then align again from the fixture camera and
+  /// insert again.
+  case liftOff = "lift_off"
+
+  /// The steps every cycle runs, in order; the recoveries run only after a failure.
+  public static let sequence: [CycleStep] = [
+    .requestPart, .perceivePart, .reach, .grasp, .graspCheck, .carry, .align, .insert, .releaseRetreat, .fasten,
+    .report,
+  ]
 }
 
 /// What happened to the step the sequencer was running.
@@ -60,7 +73,7 @@ public struct CycleVerdict: Sendable, Hashable {
   public var outcome: CycleOutcome
   /// Nil exactly when the outcome is ok.
   public var failureCode: FailureCode?
-  /// Grasp/insert tries (≥ 1): first-pass means 1.
+  /// Grasp/insert tries (≥ 1): 1 + re-grasps + re-inserts, so first-pass (no recovery) means 1.
   public var attempts: Int
   public var torqueNm: Double?
   public var angleDeg: Double?
@@ -85,28 +98,41 @@ public struct CyclePlan: Sendable, Hashable {
   /// The longest each attempt of a step may take.
   public var stepBudgetMs: [CycleStep: Int]
   /// Attempts allowed per step; steps not listed get one. Only steps that are safe to repeat are
-  /// listed: looking again, re-grasping (`grasp` bounds the grasp + touch-check loop) and
-  /// re-aligning before contact. Insert and
-  /// fasten are never repeated (a second push can cross-thread the nut; a second fastening
-  /// overtightens it), nor is anything after a safety stop.
+  /// listed: looking again, re-grasping (`grasp` bounds the grasp + touch-check loop, each
+  /// re-grasp after `returnToNest`) and re-aligning before contact, and re-inserting (`insert`,
+  /// each re-insert after `liftOff` and a new `align`: the nut is off the pin again, so the push
+  /// starts over). Fasten is never repeated (a second fastening overtightens the nut), nor is
+  /// anything after a safety stop.
   public var attemptsAllowed: [CycleStep: Int]
+  /// The line's takt: a recovery starts only when the rest of the cycle still fits in it with
+  /// every remaining step at its full budget.
+  public var taktMs: Int
 
-  public init(stepBudgetMs: [CycleStep: Int], attemptsAllowed: [CycleStep: Int]) {
+  public init(stepBudgetMs: [CycleStep: Int], attemptsAllowed: [CycleStep: Int], taktMs: Int = 76_000) {
     self.stepBudgetMs = stepBudgetMs
     self.attemptsAllowed = attemptsAllowed
+    self.taktMs = taktMs
   }
 
   /// Budgets for the reference cell's 76 s takt: 67 s in all when every step uses its full budget
-  /// once, leaving room for one retry of a short step.
+  /// once. Recoveries (two re-grasps, one re-insert) start only while the rest still fits.
   public static let reference = CyclePlan(
     stepBudgetMs: [
       .requestPart: 8_000, .perceivePart: 2_000, .reach: 6_000, .grasp: 4_000, .graspCheck: 5_000, .carry: 8_000,
       .align: 6_000, .insert: 5_000, .releaseRetreat: 4_000, .fasten: 15_000, .report: 4_000,
+      .returnToNest: 2_000, .liftOff: 3_000,
     ],
-    attemptsAllowed: [.perceivePart: 3, .grasp: 2, .align: 2])
+    attemptsAllowed: [.perceivePart: 3, .grasp: 3, .align: 2, .insert: 2])
 
   func budget(_ step: CycleStep) -> Int { stepBudgetMs[step] ?? 5_000 }
   func attempts(_ step: CycleStep) -> Int { max(1, attemptsAllowed[step] ?? 1) }
+
+  /// The budgets of `recovery` and of every step from `resume` to fasten, in milliseconds: what a
+  /// recovery that resumes at `resume` may still take.
+  func budgetToFinish(after recovery: CycleStep, resume: CycleStep) -> Int {
+    let rest = CycleStep.sequence.drop { $0 != resume }.prefix { $0 != .report }
+    return budget(recovery) + rest.reduce(0) { $0 + budget($1) }
+  }
 }
 
 /// One cycle as a pure state machine: feed it step events with the time they happened, it answers
@@ -116,14 +142,20 @@ public struct CycleSequence: Sendable {
   public let plan: CyclePlan
   public private(set) var step: CycleStep?
   public private(set) var attempt = 0
-  /// Grasp/insert tries of the cycle (the record's `attempts`): 1 + re-grasps.
+  /// Grasp tries of the cycle: 1 + re-grasps.
   public private(set) var graspAttempts = 1
+  /// Insert tries of the cycle: 1 + re-inserts.
+  public private(set) var insertAttempts = 1
+  /// The record's `attempts`: grasp and insert tries together (1 = first pass, no recovery).
+  public var attempts: Int { graspAttempts + insertAttempts - 1 }
   public private(set) var verdict: CycleVerdict?
   private var startedAt: Date?
   private var stepStartedAt: Date?
   private var timings: [StepTiming] = []
   private var torqueNm: Double?
   private var angleDeg: Double?
+  /// The failure a recovery in progress answers (the verdict if the recovery fails).
+  private var pendingFailure: FailureCode?
 
   public init(plan: CyclePlan = .reference) { self.plan = plan }
 
@@ -167,9 +199,9 @@ public struct CycleSequence: Sendable {
     case .requestPart: .feederTimeout
     case .perceivePart: .visionLost
     case .reach, .carry, .releaseRetreat: .controlFault
-    case .grasp, .graspCheck: .gripSlip
+    case .grasp, .graspCheck, .returnToNest: .gripSlip
     case .align: .splineMisaligned
-    case .insert: .nutNotSeated
+    case .insert, .liftOff: .nutNotSeated
     case .fasten: .fixtureTimeout
     case .report: .other
     }
@@ -180,12 +212,30 @@ public struct CycleSequence: Sendable {
     let retryable = reason != .plcFault && reason != .estop
     switch step {
     case .grasp, .graspCheck:
-      // A failed grasp or touch check means re-grasping: the fingers open and close on the nut
-      // again, counted in the record's attempts and limited by the plan's grasp attempts.
-      guard retryable, graspAttempts < plan.attempts(.grasp) else { return finish(.nok, reason, at: now) }
+      // A failed grasp or touch check means re-grasping: the nut goes back into the feeder's nest
+      // and the fingers open (`returnToNest`), then close on it again — counted in the record's
+      // attempts, limited by the plan's grasp attempts and the takt.
+      guard retryable, graspAttempts < plan.attempts(.grasp), fits(.returnToNest, resume: .grasp, at: now) else {
+        return finish(.nok, reason, at: now)
+      }
       closeTiming(at: now)
-      graspAttempts += 1
-      return begin(.grasp, attempt: graspAttempts, at: now)
+      pendingFailure = reason
+      return begin(.returnToNest, attempt: graspAttempts, at: now)
+    case .insert where reason == .nutNotSeated:
+      // The nut is still in the fingers but not seated (jammed on the pin's top, or not home in
+      // time): lift it off, look at the spline again and push again. A nut the magnet took
+      // (magnetic_pull_off) is gone: nothing to re-insert.
+      guard retryable, insertAttempts < plan.attempts(.insert), fits(.liftOff, resume: .align, at: now) else {
+        return finish(.nok, reason, at: now)
+      }
+      closeTiming(at: now)
+      pendingFailure = reason
+      return begin(.liftOff, attempt: insertAttempts, at: now)
+    case .insert:
+      return finish(.nok, reason, at: now)
+    case .returnToNest, .liftOff:
+      // A recovery that failed ends the cycle with the failure that called for it.
+      return finish(.nok, pendingFailure ?? reason, at: now)
     default:
       guard retryable, attempt < plan.attempts(step) else { return finish(.nok, reason, at: now) }
       closeTiming(at: now)
@@ -195,12 +245,33 @@ public struct CycleSequence: Sendable {
 
   private mutating func advance(from step: CycleStep, at now: Date) -> SequencerCommand {
     closeTiming(at: now)
-    // The cycle's result is known once fastened; writing the record (`report`) is the caller's
-    // last act with the verdict, not part of the cycle's time.
-    let all = CycleStep.allCases
-    let index = all.firstIndex(of: step)!
-    guard step != .fasten, index + 1 < all.count else { return finish(.ok, nil, at: now) }
-    return begin(all[index + 1], attempt: 1, at: now)
+    switch step {
+    case .returnToNest:
+      graspAttempts += 1
+      pendingFailure = nil
+      return begin(.grasp, attempt: graspAttempts, at: now)
+    case .liftOff:
+      insertAttempts += 1
+      pendingFailure = nil
+      return begin(.align, attempt: 1, at: now)
+    case .align:
+      return begin(.insert, attempt: insertAttempts, at: now)
+    default:
+      // The cycle's result is known once fastened; writing the record (`report`) is the caller's
+      // last act with the verdict, not part of the cycle's time.
+      let all = CycleStep.sequence
+      guard step != .fasten, let index = all.firstIndex(of: step), index + 1 < all.count else {
+        return finish(.ok, nil, at: now)
+      }
+      return begin(all[index + 1], attempt: 1, at: now)
+    }
+  }
+
+  /// Whether a recovery started at `now` still leaves the cycle inside the takt with every step
+  /// from `resume` to fasten at its full budget.
+  private func fits(_ recovery: CycleStep, resume: CycleStep, at now: Date) -> Bool {
+    let elapsedMs = Int(((now.timeIntervalSince(startedAt ?? now)) * 1000).rounded(.up))
+    return elapsedMs + plan.budgetToFinish(after: recovery, resume: resume) <= plan.taktMs
   }
 
   private mutating func begin(_ next: CycleStep, attempt: Int, at now: Date) -> SequencerCommand {
@@ -226,7 +297,7 @@ public struct CycleSequence: Sendable {
   private mutating func finish(_ outcome: CycleOutcome, _ code: FailureCode?, at now: Date) -> SequencerCommand {
     closeTiming(at: now)
     let verdict = CycleVerdict(
-      outcome: outcome, failureCode: outcome == .ok ? nil : code, attempts: graspAttempts, torqueNm: torqueNm,
+      outcome: outcome, failureCode: outcome == .ok ? nil : code, attempts: attempts, torqueNm: torqueNm,
       angleDeg: angleDeg, startedAt: startedAt ?? now, endedAt: now, timings: timings)
     self.verdict = verdict
     step = nil

@@ -16,7 +16,7 @@ import WholeBodyControl
 /// every chunk is planned from the observation alone (receding horizon).
 public struct ScriptedChunkPlanner: Sendable {
   /// The version the policy service lists it under.
-  public static let version = "scripted-planner-2"
+  public static let version = "scripted-planner-3"
 
   /// Geometry and speeds.
   public struct Config: Sendable, Hashable {
@@ -129,9 +129,15 @@ public struct ScriptedChunkPlanner: Sendable {
   ///
   /// `tcpVelocityMPerS`: the TCP's measured velocity (J q̇ of the measured joints), so a nut
   /// still going down is not taken for one stalled on the pin's top.
+  ///
+  /// `heldOffM`: how far the tracked reference's TCP is from the measured one (zero without a
+  /// reference). Near the pin a steady force — the magnet's pull on the nut — holds the compliant
+  /// arm off its reference; the insert's goals are moved by it sideways, so the nut, not the
+  /// reference, ends on the pin's axis (without it a strong magnet kept the nut 2–5 mm aside on
+  /// the pin's top until the step's deadline).
   func intent(
     _ o: PolicyObservation, tcpM tcp: SIMD3<Double>, tcpYawRad yawNow: Double, closing: Bool = false,
-    tcpVelocityMPerS: SIMD3<Double> = .zero
+    tcpVelocityMPerS: SIMD3<Double> = .zero, heldOffM: SIMD3<Double> = .zero
   ) -> Intent {
     let c = config
     let nut = o.nutPositionInTorsoM
@@ -195,12 +201,13 @@ public struct ScriptedChunkPlanner: Sendable {
       // longer seated.
       let seat = Leg(tcpM: SIMD3(pin.x, pin.y, seatedZ) + inHand, speedMPerS: c.fineSpeedMPerS)
       if nut.z < pinTopZ - 0.002 {
-        return Intent(legs: [seat], yawRad: yawNow, close: true)
+        return Intent(legs: Self.shifted([seat], sideways: heldOffM), yawRad: yawNow, close: true)
       }
       // Stalled: resting on the pin's top and no longer going down.
       let stalled = nut.z <= pinTopZ + 0.0005 && tcpVelocityMPerS.z > -0.01
       if stalled, !centred || abs(o.splinePhaseDeg) > c.insertPhaseToleranceDeg {
-        return Intent(legs: [Leg(tcpM: SIMD3(pin.x, pin.y, pinTopZ + 0.004) + inHand, speedMPerS: c.fineSpeedMPerS)], yawRad: alignedYaw, close: true)
+        let lift = Leg(tcpM: SIMD3(pin.x, pin.y, pinTopZ + 0.004) + inHand, speedMPerS: c.fineSpeedMPerS)
+        return Intent(legs: Self.shifted([lift], sideways: heldOffM), yawRad: alignedYaw, close: true)
       }
       let legs: [Leg]
       if nut.z > approachZ + 0.001 {
@@ -210,7 +217,9 @@ public struct ScriptedChunkPlanner: Sendable {
       } else {
         legs = [seat]
       }
-      return Intent(legs: legs, yawRad: abs(o.splinePhaseDeg) > c.insertPhaseToleranceDeg ? alignedYaw : yawNow, close: true)
+      return Intent(
+        legs: Self.shifted(legs, sideways: heldOffM),
+        yawRad: abs(o.splinePhaseDeg) > c.insertPhaseToleranceDeg ? alignedYaw : yawNow, close: true)
     case .releaseRetreat:
       // Open first; once open, straight up clear of the pin.
       guard o.gripperWidthM >= c.openWidthM - 0.01 else { return Intent(legs: [], yawRad: yawNow, close: false) }
@@ -264,7 +273,9 @@ public struct ScriptedChunkPlanner: Sendable {
     let tcpMeasured = c.armBaseInTorsoM + chain.tcpPositionM(measured)
     let closing = previous.map { $0.cycleStep == o.cycleStep && $0.steps.last?.gripperWidthsM.first == 0 } ?? false
     let tcpVelocityMeasured = tcpVelocityM(joints: measured, velocities: o.armJointVelocitiesRadPerS)
-    let intent = intent(o, tcpM: tcpMeasured, tcpYawRad: yawNow, closing: closing, tcpVelocityMPerS: tcpVelocityMeasured)
+    let intent = intent(
+      o, tcpM: tcpMeasured, tcpYawRad: yawNow, closing: closing, tcpVelocityMPerS: tcpVelocityMeasured,
+      heldOffM: tcp - tcpMeasured)
     var turn = intent.yawRad - yawNow
     turn = (turn + .pi).truncatingRemainder(dividingBy: 2 * .pi)
     if turn < 0 { turn += 2 * .pi }
@@ -346,4 +357,9 @@ public struct ScriptedChunkPlanner: Sendable {
   }
 
   private static func length(_ v: SIMD3<Double>) -> Double { (v * v).sum().squareRoot() }
+
+  /// `legs` with their goals moved by `offset`'s sideways (x, y) part.
+  static func shifted(_ legs: [Leg], sideways offset: SIMD3<Double>) -> [Leg] {
+    legs.map { Leg(tcpM: $0.tcpM + SIMD3(offset.x, offset.y, 0), speedMPerS: $0.speedMPerS) }
+  }
 }

@@ -336,6 +336,12 @@ public nonisolated enum Workcell_Common_V1_CycleStep: SwiftProtobuf.Enum, Swift.
 
   /// 6. Write the cycle record to the outbox.
   case report // = 11
+
+  /// Recovery: the nut back into the feeder's nest, fingers open, before a re-grasp.
+  case returnToNest // = 12
+
+  /// Recovery: a nut that did not seat lifted clear of the pin, before re-align and re-insert.
+  case liftOff // = 13
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -356,6 +362,8 @@ public nonisolated enum Workcell_Common_V1_CycleStep: SwiftProtobuf.Enum, Swift.
     case 9: self = .releaseRetreat
     case 10: self = .fasten
     case 11: self = .report
+    case 12: self = .returnToNest
+    case 13: self = .liftOff
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -374,6 +382,8 @@ public nonisolated enum Workcell_Common_V1_CycleStep: SwiftProtobuf.Enum, Swift.
     case .releaseRetreat: return 9
     case .fasten: return 10
     case .report: return 11
+    case .returnToNest: return 12
+    case .liftOff: return 13
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -392,6 +402,8 @@ public nonisolated enum Workcell_Common_V1_CycleStep: SwiftProtobuf.Enum, Swift.
     .releaseRetreat,
     .fasten,
     .report,
+    .returnToNest,
+    .liftOff,
   ]
 
 }
@@ -911,7 +923,7 @@ nonisolated extension Workcell_Common_V1_CycleOutcome: SwiftProtobuf._ProtoNameP
 }
 
 nonisolated extension Workcell_Common_V1_CycleStep: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0CYCLE_STEP_UNSPECIFIED\0\u{1}CYCLE_STEP_REQUEST_PART\0\u{1}CYCLE_STEP_PERCEIVE_PART\0\u{1}CYCLE_STEP_REACH\0\u{1}CYCLE_STEP_GRASP\0\u{1}CYCLE_STEP_GRASP_CHECK\0\u{1}CYCLE_STEP_CARRY\0\u{1}CYCLE_STEP_ALIGN\0\u{1}CYCLE_STEP_INSERT\0\u{1}CYCLE_STEP_RELEASE_RETREAT\0\u{1}CYCLE_STEP_FASTEN\0\u{1}CYCLE_STEP_REPORT\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0CYCLE_STEP_UNSPECIFIED\0\u{1}CYCLE_STEP_REQUEST_PART\0\u{1}CYCLE_STEP_PERCEIVE_PART\0\u{1}CYCLE_STEP_REACH\0\u{1}CYCLE_STEP_GRASP\0\u{1}CYCLE_STEP_GRASP_CHECK\0\u{1}CYCLE_STEP_CARRY\0\u{1}CYCLE_STEP_ALIGN\0\u{1}CYCLE_STEP_INSERT\0\u{1}CYCLE_STEP_RELEASE_RETREAT\0\u{1}CYCLE_STEP_FASTEN\0\u{1}CYCLE_STEP_REPORT\0\u{1}CYCLE_STEP_RETURN_TO_NEST\0\u{1}CYCLE_STEP_LIFT_OFF\0")
 }
 
 nonisolated extension Workcell_Common_V1_MachineState: SwiftProtobuf._ProtoNameProviding {

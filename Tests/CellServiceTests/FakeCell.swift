@@ -24,6 +24,8 @@ final class FakeCell: Sendable {
     var policyRefuses = false
     /// Control rejects the first chunk on its Execute stream with this detail and goes to fault.
     var executeFault: String? = nil
+    /// NUT_SEATED comes on during the insert.
+    var nutSeated = true
     /// The fixture saw the nut seated when asked to clamp.
     var clampSeated = true
     /// The fastening's result: nil for in window, else the fixture's fault code.
@@ -39,11 +41,11 @@ final class FakeCell: Sendable {
 
   let script: Script
   private let calls = Mutex<[String: Int]>([:])
-  private let state: Mutex<(mode: Workcell_Control_V1_ControlMode, estopOK: Bool)>
+  private let state: Mutex<(mode: Workcell_Control_V1_ControlMode, estopOK: Bool, gripperWidthM: Double)>
 
   init(_ script: Script) {
     self.script = script
-    state = Mutex((.holding, true))
+    state = Mutex((.holding, true, 0.045))
   }
 
   // MARK: What was asked
@@ -56,6 +58,12 @@ final class FakeCell: Sendable {
   var mode: Workcell_Control_V1_ControlMode {
     get { state.withLock { $0.mode } }
     set { state.withLock { $0.mode = newValue } }
+  }
+
+  /// The working gripper's width: the last chunk's last target (control executes it at once).
+  var gripperWidthM: Double {
+    get { state.withLock { $0.gripperWidthM } }
+    set { state.withLock { $0.gripperWidthM = newValue } }
   }
 
   /// The left side's safety chain as plc-bridge reports it.
@@ -87,7 +95,7 @@ final class FakeCell: Sendable {
       $0.grippers = [
         .with {
           $0.name = "right_gripper"
-          $0.widthM = 0.045
+          $0.widthM = gripperWidthM
         }
       ]
       $0.mode = mode
@@ -107,6 +115,9 @@ final class FakeCell: Sendable {
       holding = true
     case .carry, .align, .insert:
       nutM = Self.pinSeatInRobotM
+      holding = true
+    case .liftOff:
+      nutM = Self.pinSeatInRobotM + SIMD3(0, 0, 0.03)
       holding = true
     case .releaseRetreat: nutM = Self.pinSeatInRobotM
     default: nutM = nil

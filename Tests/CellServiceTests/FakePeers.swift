@@ -116,6 +116,7 @@ struct FakeControl: Workcell_Control_V1_Control.SimpleServiceProtocol {
             }
           })
       } else {
+        if let width = chunk.steps.last?.gripperWidthsM.first { cell.gripperWidthM = width }
         try await response.write(
           .with {
             $0.progress = .with {
@@ -245,7 +246,7 @@ struct FakePlcBridge: Workcell_Plc_V1_PlcBridge.SimpleServiceProtocol {
           $0.points = [
             .with {
               $0.name = "NUT_SEATED"
-              $0.value = 1
+              $0.value = cell.script.nutSeated ? 1 : 0
             }
           ]
         }

@@ -42,7 +42,7 @@ struct RobotCycleRunnerTests {
       outcome: .nok, failure: .controlFault, lastStep: .reach, haltsWith: "balance margin 0.01 m below its floor", homes: false),
     Case(
       script: .init(name: "touch feels the nut slip", slipping: true),
-      outcome: .nok, failure: .gripSlip, lastStep: .graspCheck, haltsWith: nil, homes: true),
+      outcome: .nok, failure: .gripSlip, lastStep: .returnToNest, haltsWith: nil, homes: true),
     Case(
       script: .init(name: "fixture does not see the nut seated", clampSeated: false),
       outcome: .nok, failure: .nutNotSeated, lastStep: .fasten, haltsWith: nil, homes: true),
@@ -103,11 +103,26 @@ struct RobotCycleRunnerTests {
     #expect(outcome.cell.count("estimate") == 3)
   }
 
-  @Test("a slipping nut is re-grasped once before the cycle fails")
+  @Test("a slipping nut goes back to the nest and is re-grasped twice before the cycle fails")
   func regrasp() async throws {
     let outcome = try await CycleHarness.run(.init(name: "slip", slipping: true))
-    #expect(outcome.result.record.attempts == 2)
+    let record = outcome.result.record
+    #expect(record.attempts == 3)
+    #expect(record.failureCode == .gripSlip)
+    #expect(record.steps.first { $0.step == .returnToNest }?.attempts == 2)
+    #expect(record.steps.first { $0.step == .grasp }?.attempts == 3)
     #expect(outcome.cell.count("confirmPartTaken") == 1)
+  }
+
+  @Test("a nut that does not seat is lifted off, aligned again and pushed again before the cycle fails")
+  func reinsert() async throws {
+    let outcome = try await CycleHarness.run(.init(name: "never seated", nutSeated: false))
+    let record = outcome.result.record
+    #expect(record.outcome == .nok && record.failureCode == .nutNotSeated)
+    #expect(record.attempts == 2)
+    #expect(record.steps.map(\.step).suffix(3) == [.align, .insert, .liftOff])
+    #expect(record.steps.first { $0.step == .insert }?.attempts == 2)
+    #expect(record.steps.first { $0.step == .liftOff }?.attempts == 1)
   }
 
   @Test("an open safety chain aborts the cycle as estop and halts the robot")

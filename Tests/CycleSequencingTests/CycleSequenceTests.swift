@@ -47,23 +47,45 @@ struct CycleSequenceTests {
   @Test(
     "failures classify the cycle; only safe steps are retried",
     arguments: [
-      // A slip found by touch: re-grasp once, then ok — not first pass.
+      // A slip found by touch: back to the nest, re-grasp once, then ok — not first pass.
       (
-        [.succeeded, .succeeded, .succeeded, .succeeded, .failed(.gripSlip)] + Array(repeating: StepEvent.succeeded, count: 6)
+        [.succeeded, .succeeded, .succeeded, .succeeded, .failed(.gripSlip)] + Array(repeating: StepEvent.succeeded, count: 7)
           + [.fastened(torqueNm: 12, angleDeg: 90, failure: nil)],
         "ok", nil as FailureCode?, 2
       ),
-      // Slip twice: re-grasps exhausted → grip_slip.
+      // Slip three times: re-grasps exhausted → grip_slip.
       (
-        [.succeeded, .succeeded, .succeeded, .succeeded, .failed(.gripSlip), .succeeded, .failed(.gripSlip)],
-        "nok", .gripSlip, 2
+        [.succeeded, .succeeded, .succeeded, .succeeded, .failed(.gripSlip), .succeeded, .succeeded, .failed(.gripSlip)]
+          + [.succeeded, .succeeded, .failed(.gripSlip)],
+        "nok", .gripSlip, 3
+      ),
+      // The nut would not go back into the nest: the recovery failed, the cycle is the slip's.
+      (
+        [.succeeded, .succeeded, .succeeded, .succeeded, .failed(.gripSlip), .failed(.controlFault)],
+        "nok", .gripSlip, 1
       ),
       // No part presented in time.
       ([.deadlinePassed], "nok", .feederTimeout, 1),
       // Vision lost three times (two retries) → vision_lost.
       ([.succeeded, .failed(.visionLost), .failed(.visionLost), .failed(.visionLost)], "nok", .visionLost, 1),
-      // Insert is never repeated: one timeout is nut_not_seated.
-      (Array(repeating: StepEvent.succeeded, count: 7) + [.deadlinePassed], "nok", .nutNotSeated, 1),
+      // An insert that timed out: lift off, align, insert again; twice is nut_not_seated.
+      (
+        Array(repeating: StepEvent.succeeded, count: 7) + [.deadlinePassed, .succeeded, .succeeded, .deadlinePassed],
+        "nok", .nutNotSeated, 2
+      ),
+      // … and once is recovered: ok, not first pass.
+      (
+        Array(repeating: StepEvent.succeeded, count: 7) + [.deadlinePassed] + Array(repeating: StepEvent.succeeded, count: 4)
+          + [.fastened(torqueNm: 12, angleDeg: 90, failure: nil)],
+        "ok", nil, 2
+      ),
+      // The lift-off lost the nut: the cycle is the insert's failure.
+      (
+        Array(repeating: StepEvent.succeeded, count: 7) + [.deadlinePassed, .failed(.magneticPullOff)],
+        "nok", .nutNotSeated, 1
+      ),
+      // A nut the magnet took during the insert is gone: nothing to re-insert.
+      (Array(repeating: StepEvent.succeeded, count: 7) + [.failed(.magneticPullOff)], "nok", .magneticPullOff, 1),
       // The magnet pulled the nut off during alignment twice.
       (
         Array(repeating: StepEvent.succeeded, count: 6) + [.failed(.magneticPullOff), .failed(.magneticPullOff)],
@@ -94,13 +116,41 @@ struct CycleSequenceTests {
   @Test("a re-grasp goes back to the fingers and the timing counts both attempts")
   func regraspTiming() throws {
     let script: [StepEvent] =
-      [.succeeded, .succeeded, .succeeded, .succeeded, .failed(.gripSlip)] + Array(repeating: .succeeded, count: 6)
+      [.succeeded, .succeeded, .succeeded, .succeeded, .failed(.gripSlip)] + Array(repeating: .succeeded, count: 7)
       + [.fastened(torqueNm: 12, angleDeg: 90, failure: nil)]
     let (steps, verdict) = Self.play(script)
-    #expect(steps[3...6] == ["grasp", "grasp_check", "grasp#2", "grasp_check"])
+    #expect(steps[3...7] == ["grasp", "grasp_check", "return_to_nest", "grasp#2", "grasp_check"])
     #expect(verdict?.outcome == .ok)
     let grasp = try #require(verdict?.timings.first { $0.step == .grasp })
     #expect(grasp.attempts == 2 && grasp.durationMs == 4_000)
+    let nest = try #require(verdict?.timings.first { $0.step == .returnToNest })
+    #expect(nest.attempts == 1 && nest.durationMs == 2_000)
+  }
+
+  @Test("a re-insert lifts off, aligns again and pushes again, timed as its own steps")
+  func reinsertSteps() throws {
+    let script: [StepEvent] =
+      Array(repeating: .succeeded, count: 7) + [.deadlinePassed] + Array(repeating: .succeeded, count: 4)
+      + [.fastened(torqueNm: 12, angleDeg: 90, failure: nil)]
+    let (steps, verdict) = Self.play(script)
+    #expect(steps[6...] == ["align", "insert", "lift_off", "align", "insert#2", "release_retreat", "fasten"])
+    let insert = try #require(verdict?.timings.first { $0.step == .insert })
+    #expect(insert.attempts == 2)
+    #expect(verdict?.timings.first { $0.step == .align }?.attempts == 2)
+  }
+
+  @Test("a recovery starts only while the rest of the cycle fits the takt at full budgets")
+  func recoveriesKeepTheTakt() {
+    // Insert fails after 8 steps: at 5 s a step, 40 s + lift-off 3 + align 6 + insert 5 +
+    // release 4 + fasten 15 = 73 s ≤ 76 s, so it re-inserts; at 6 s a step, 81 s: it does not.
+    let script: [StepEvent] = Array(repeating: .succeeded, count: 7) + [.deadlinePassed]
+    #expect(Self.play(script + [.succeeded], stepS: 5).steps.last == "align")
+    let late = Self.play(script, stepS: 6)
+    #expect(late.verdict?.failureCode == .nutNotSeated && late.verdict?.attempts == 1)
+    #expect(!late.steps.contains("lift_off"))
+    // Without retries in the plan (the --no-retry ablation) nothing is recovered.
+    let none = Self.play(script, plan: CyclePlan(stepBudgetMs: CyclePlan.reference.stepBudgetMs, attemptsAllowed: [:]))
+    #expect(none.verdict?.outcome == .nok && !none.steps.contains("lift_off"))
   }
 
   @Test("deadlines come from the plan; events after the verdict change nothing")
@@ -119,7 +169,7 @@ struct CycleSequenceTests {
 
   @Test("the reference plan fits the 76 s takt when every step runs once at its full budget")
   func referencePlanFitsTakt() {
-    let once = CycleStep.allCases.filter { $0 != .report }.reduce(0) { $0 + CyclePlan.reference.stepBudgetMs[$1]! }
+    let once = CycleStep.sequence.filter { $0 != .report }.reduce(0) { $0 + CyclePlan.reference.stepBudgetMs[$1]! }
     #expect(once <= 76_000)
   }
 }

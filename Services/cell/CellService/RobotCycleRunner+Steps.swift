@@ -163,8 +163,30 @@ extension RobotCycleRunner {
         return plcEvent(error)
       }
 
+    case .returnToNest:
+      // Right after the grasp the fingers are still at the nest: opening them there puts the nut
+      // back into it (the nest's guides centre it), and the re-grasp closes on it afresh.
+      await openHand(&sequence)
+      guard let state = await feed.current(), controlProblem(state) == nil else { return .failed(.controlFault) }
+      let open = state.grippers.first { $0.name == Self.gripperName }.map { $0.widthM >= Self.openWidthM - 0.005 }
+      return open == true ? .succeeded : .failed(.gripSlip)
+
+    case .liftOff:
+      // Up off the pin's top, centred over the pin at the carry height (the policy's carry): the
+      // align step then reads the spline's phase from the fixture camera afresh.
+      var misses = 0
+      return await drive(.liftOff, policyPhase: .carry, deadline: deadline, context: &context, sequence: &sequence) { s in
+        if let lost = holdLost(s, failure: .magneticPullOff, misses: &misses) { return lost }
+        guard let nut = s.nutInRobotM else { return nil }
+        return nut.z - config.layout.pinSeatInRobotM.z >= Self.liftedClearM ? .succeeded : nil
+      }
+
     case .report:
       return .succeeded
     }
   }
+
+  /// How high over the pin's seat a lifted nut's centre is clear of the pin: its 12 mm, half the
+  /// 8 mm nut and 6 mm of air.
+  static let liftedClearM = 0.022
 }

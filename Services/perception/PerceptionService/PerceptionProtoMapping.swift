@@ -142,6 +142,8 @@ enum PerceptionProtoMapping {
     case .releaseRetreat: "release_retreat"
     case .fasten: "fasten"
     case .report: "report"
+    case .returnToNest: "return_to_nest"
+    case .liftOff: "lift_off"
     case .UNRECOGNIZED(let n): "unrecognized_\(n)"
     }
   }

@@ -14,9 +14,9 @@ enum PhaseFocus: Sendable, Hashable {
   /// The focus of `step`, or nil for steps perception has nothing to say about.
   static func of(_ step: Workcell_Common_V1_CycleStep) -> PhaseFocus? {
     switch step {
-    case .requestPart, .perceivePart, .reach, .grasp: .feederCamera
+    case .requestPart, .perceivePart, .reach, .grasp, .returnToNest: .feederCamera
     case .graspCheck, .carry: .touch
-    case .align, .insert, .releaseRetreat, .fasten: .fixtureCamera
+    case .align, .insert, .releaseRetreat, .fasten, .liftOff: .fixtureCamera
     case .unspecified, .report, .UNRECOGNIZED: nil
     }
   }
