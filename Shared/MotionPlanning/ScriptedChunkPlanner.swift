@@ -40,6 +40,9 @@ public struct ScriptedChunkPlanner: Sendable {
     public var accelerationMPerS2 = 1.5
     /// A new plan starts from the last chunk's reference when the arm is this close to it, metres.
     public var warmStartToleranceM = 0.01
+    /// Below this TCP speed the reference's offset from the measured TCP is taken as a steady
+    /// force holding the arm off (the insert compensates it), m/s.
+    public var heldOffSpeedMPerS = 0.05
     /// A leg counts as reached this close to its end, metres (the plan turns onto the next).
     public var legReachedM = 0.003
     /// Wrist turn rate, rad/s (average over a turn).
@@ -199,7 +202,10 @@ public struct ScriptedChunkPlanner: Sendable {
       // centred and turned, so it goes on to the seat whatever one noisy look says sideways.
       // Lifting it there (a chunk arriving after NUT_SEATED) opened the fingers over a nut no
       // longer seated.
-      let seat = Leg(tcpM: SIMD3(pin.x, pin.y, seatedZ) + inHand, speedMPerS: c.fineSpeedMPerS)
+      // Pushed aside by a strong pull (held off by more than 1 mm): down slowly, so the offset is
+      // compensated on the way (it is read only while the arm is nearly still).
+      let pulled = (heldOffM.x * heldOffM.x + heldOffM.y * heldOffM.y).squareRoot() > 0.0005
+      let seat = Leg(tcpM: SIMD3(pin.x, pin.y, seatedZ) + inHand, speedMPerS: c.fineSpeedMPerS * (pulled ? 0.4 : 1))
       if nut.z < pinTopZ - 0.002 {
         return Intent(legs: Self.shifted([seat], sideways: heldOffM), yawRad: yawNow, close: true)
       }
@@ -273,9 +279,13 @@ public struct ScriptedChunkPlanner: Sendable {
     let tcpMeasured = c.armBaseInTorsoM + chain.tcpPositionM(measured)
     let closing = previous.map { $0.cycleStep == o.cycleStep && $0.steps.last?.gripperWidthsM.first == 0 } ?? false
     let tcpVelocityMeasured = tcpVelocityM(joints: measured, velocities: o.armJointVelocitiesRadPerS)
+    // Held off by a steady force: only while the arm is nearly still (moving, the reference leads
+    // the measured TCP, and feeding that lead back made the nut swing across the pin), and half
+    // of it per replan (an integrator with gain ½: it settles instead of overshooting).
+    let heldOff = Self.length(tcpVelocityMeasured) < c.heldOffSpeedMPerS ? (tcp - tcpMeasured) * 1.0 : .zero
     let intent = intent(
       o, tcpM: tcpMeasured, tcpYawRad: yawNow, closing: closing, tcpVelocityMPerS: tcpVelocityMeasured,
-      heldOffM: tcp - tcpMeasured)
+      heldOffM: heldOff)
     var turn = intent.yawRad - yawNow
     turn = (turn + .pi).truncatingRemainder(dividingBy: 2 * .pi)
     if turn < 0 { turn += 2 * .pi }
