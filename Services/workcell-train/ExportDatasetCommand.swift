@@ -108,8 +108,12 @@ enum ExportDatasetCommand {
       }
     }
     let beta = options.beta ?? (student == nil ? 1 : 0.5)
+    // The labels are for rollouts at these latencies: the steady-pull compensation assumes fresh
+    // chunks (ScriptedChunkPlanner.Config.compensatesSteadyPull).
+    var plannerConfig = ScriptedChunkPlanner.Config()
+    plannerConfig.compensatesSteadyPull = (options.rolloutLatenciesMs.max() ?? 0) < 50
     let planner = ScriptedChunkPlanner(
-      config: .init(), chunkSteps: options.chunkSteps, stepPeriodMs: options.stepPeriodMs,
+      config: plannerConfig, chunkSteps: options.chunkSteps, stepPeriodMs: options.stepPeriodMs,
       jointNames: (1...7).map { "right_arm_joint_\($0)" }, gripperNames: ["right_gripper"])
     let settings = PlannerRelabel.Settings(
       seeds: seeds, cyclesPerSeed: options.cyclesPerSeed, latenciesMs: options.rolloutLatenciesMs, beta: beta,

@@ -47,8 +47,10 @@ let clock = ContinuousClock()
 if options.planner == "scripted" {
   // The scripted planner through the same closed loop (no model file): the baseline a model is
   // measured against, with the sequencer's observations rather than the expert's ground truth.
+  var plannerConfig = ScriptedChunkPlanner.Config()
+  plannerConfig.compensatesSteadyPull = (options.throughControlLatencyMs ?? 0) < 50
   let planner = ScriptedChunkPlanner(
-    config: .init(), chunkSteps: options.chunkSteps, stepPeriodMs: options.stepPeriodMs,
+    config: plannerConfig, chunkSteps: options.chunkSteps, stepPeriodMs: options.stepPeriodMs,
     jointNames: (1...7).map { "right_arm_joint_\($0)" }, gripperNames: ["right_gripper"])
   let seeds = (0..<UInt64(options.evalSeeds)).map { options.firstEvalSeed + $0 }
   let started = clock.now

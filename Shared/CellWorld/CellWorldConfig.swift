@@ -30,7 +30,8 @@ public struct CellWorldConfig: Sendable, Hashable {
   /// The rate of `kind` in force.
   public func rate(_ kind: WorldFault) -> Double { failureRates[kind] ?? kind.defaultRate }
 
-  /// A configuration with every world failure rate at zero (tests, the expert's upper bound).
+  /// A configuration with every world failure rate at zero (tests, the expert's upper bound): no
+  /// residual draws; the causes of `NutModel+Causes` still act on the state the robot produces.
   public static var withoutFailures: CellWorldConfig {
     var config = CellWorldConfig.defaults
     for kind in WorldFault.allCases { config.failureRates[kind] = 0 }

@@ -43,6 +43,13 @@ public struct ScriptedChunkPlanner: Sendable {
     /// Below this TCP speed the reference's offset from the measured TCP is taken as a steady
     /// force holding the arm off (the insert compensates it), m/s.
     public var heldOffSpeedMPerS = 0.05
+    /// Whether the insert compensates a steady pull (`heldOffM`). It assumes the chunk reaches
+    /// control within a few milliseconds, as from the policy beside control in the cell: with
+    /// 100 ms of delay the offset it reads is partly the arm's own lag, and compensating it swung
+    /// the nut across the pin (planner through control on 300 cycles at 100 ms: 253 fastened with
+    /// it, 276 without; at 0 ms 289 with, 280 without). `workcell-train` turns it off for
+    /// rollouts at 50 ms or more.
+    public var compensatesSteadyPull = true
     /// A leg counts as reached this close to its end, metres (the plan turns onto the next).
     public var legReachedM = 0.003
     /// Wrist turn rate, rad/s (average over a turn).
@@ -279,10 +286,10 @@ public struct ScriptedChunkPlanner: Sendable {
     let tcpMeasured = c.armBaseInTorsoM + chain.tcpPositionM(measured)
     let closing = previous.map { $0.cycleStep == o.cycleStep && $0.steps.last?.gripperWidthsM.first == 0 } ?? false
     let tcpVelocityMeasured = tcpVelocityM(joints: measured, velocities: o.armJointVelocitiesRadPerS)
-    // Held off by a steady force: only while the arm is nearly still (moving, the reference leads
-    // the measured TCP, and feeding that lead back made the nut swing across the pin), and half
-    // of it per replan (an integrator with gain ½: it settles instead of overshooting).
-    let heldOff = Self.length(tcpVelocityMeasured) < c.heldOffSpeedMPerS ? (tcp - tcpMeasured) * 1.0 : .zero
+    // Held off by a steady force: read only while the arm is nearly still (moving, the reference
+    // leads the measured TCP, and feeding that lead back made the nut swing across the pin).
+    let still = Self.length(tcpVelocityMeasured) < c.heldOffSpeedMPerS
+    let heldOff = c.compensatesSteadyPull && still ? tcp - tcpMeasured : .zero
     let intent = intent(
       o, tcpM: tcpMeasured, tcpYawRad: yawNow, closing: closing, tcpVelocityMPerS: tcpVelocityMeasured,
       heldOffM: heldOff)
