@@ -209,7 +209,7 @@ public struct ScriptedChunkPlanner: Sendable {
       // centred and turned, so it goes on to the seat whatever one noisy look says sideways.
       // Lifting it there (a chunk arriving after NUT_SEATED) opened the fingers over a nut no
       // longer seated.
-      // Pushed aside by a strong pull (held off by more than 1 mm): down slowly, so the offset is
+      // Pushed aside by a strong pull (held off by more than 0.5 mm): down slowly, so the offset is
       // compensated on the way (it is read only while the arm is nearly still).
       let pulled = (heldOffM.x * heldOffM.x + heldOffM.y * heldOffM.y).squareRoot() > 0.0005
       let seat = Leg(tcpM: SIMD3(pin.x, pin.y, seatedZ) + inHand, speedMPerS: c.fineSpeedMPerS * (pulled ? 0.4 : 1))

@@ -100,6 +100,33 @@ struct ScriptedChunkPlannerTests {
     #expect(tcpZ(lifting.steps.last!.jointPositionsRad) > tcpZ(home) + 0.002)
   }
 
+  @Test("insert: a steady pull holding the still arm off its reference moves the goals by that offset, unless switched off")
+  func steadyPullCompensation() {
+    let pin = layout.pinSeatInRobotM
+    func tcp(_ q: [Double]) -> SIMD3<Double> { layout.tcpInRobotM(armJointsRad: q) }
+    // The last chunk's reference holds the arm at home; the arm stands ~2.5 mm aside of it (the
+    // magnet's pull against control's compliance), still, with the nut on the pin's top.
+    var held = home
+    held[0] += 0.008
+    let offset = tcp(home) - tcp(held)
+    #expect((offset.x * offset.x + offset.y * offset.y).squareRoot() > 0.002)
+    let nut = SIMD3(pin.x, pin.y, pin.z + 0.010)
+    func end(compensating: Bool) -> SIMD3<Double> {
+      var config = ScriptedChunkPlanner.Config()
+      config.compensatesSteadyPull = compensating
+      let planner = ScriptedChunkPlanner(
+        config: config, chunkSteps: 30, stepPeriodMs: 20, jointNames: (1...7).map { "right_arm_joint_\($0)" },
+        gripperNames: ["right_gripper"])
+      let previous = planner.plan(observation(step: .insert, joints: home, nut: nut, holding: true, widthM: 0.024))
+      var o = observation(step: .insert, joints: held, nut: nut, holding: true, widthM: 0.024)
+      o.observedAtS = previous.observedAtS
+      return tcp(planner.plan(o, previous: previous).steps.last!.jointPositionsRad)
+    }
+    let shift = end(compensating: true) - end(compensating: false)
+    // Sideways by the offset (within 1 mm: the slower descent and the inverse kinematics differ).
+    #expect(abs(shift.x - offset.x) < 0.001 && abs(shift.y - offset.y) < 0.001, "shift \(shift), offset \(offset)")
+  }
+
   @Test("carry: the wrist turns by minus the spline phase while the held nut heads over the pin")
   func carryTurns() {
     let chain = ArmChain()
