@@ -52,7 +52,7 @@ let fleet: [FleetServiceTargets] = [
   .init(
     executable: "perception", module: "PerceptionService",
     extraDependencies: [
-      "NutPerception",
+      "NutPerception", "RobotDescription",
       .product(name: "Prometheus", package: "swift-prometheus"),
       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       .product(name: "Logging", package: "swift-log"),
@@ -68,7 +68,7 @@ let fleet: [FleetServiceTargets] = [
   .init(
     executable: "control", module: "ControlService",
     extraDependencies: [
-      "WholeBodyControl", "JointBus", "PlantConfig",
+      "WholeBodyControl", "JointBus", "PlantConfig", "RobotDescription",
       .product(name: "Prometheus", package: "swift-prometheus"),
       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       .product(name: "Logging", package: "swift-log"),
@@ -184,8 +184,12 @@ let package = Package(
     .target(
       name: "SimulatedPLC", dependencies: ["ModbusProtocol", "PlcHandshakes"], path: "Shared/SimulatedPLC",
       swiftSettings: swiftSettings),
+    // The robot, described once (joint names, limits, DH chain, tool frame, body, cell layout), pure
+    // and with no dependencies: control, the policy, perception, cell-sim and the trainer read it.
+    .target(name: "RobotDescription", path: "Shared/RobotDescription", swiftSettings: swiftSettings),
     // The simulated cell's world model (robots, nut, pin, sensors, failure modes), pure and seeded.
-    .target(name: "CellWorld", path: "Shared/CellWorld", swiftSettings: swiftSettings),
+    .target(
+      name: "CellWorld", dependencies: ["RobotDescription"], path: "Shared/CellWorld", swiftSettings: swiftSettings),
     .target(name: "SimulatedTime", path: "Shared/SimulatedTime", swiftSettings: swiftSettings),
     .testTarget(name: "SimulatedTimeTests", dependencies: ["SimulatedTime"], swiftSettings: swiftSettings),
     // The robot joint bus's UDP datagrams (docs/joint-bus.md), pure: codec and CRC-32.
@@ -213,17 +217,19 @@ let package = Package(
     .target(name: "NutPerception", path: "Shared/NutPerception", swiftSettings: swiftSettings),
     .testTarget(name: "NutPerceptionTests", dependencies: ["NutPerception", "CellWorld"], swiftSettings: swiftSettings),
     // The policy's runtime (issue #6), pure: safetensors, batched dense layers, observation → action chunk.
-    .target(name: "PolicyRuntime", path: "Shared/PolicyRuntime", swiftSettings: swiftSettings),
+    .target(
+      name: "PolicyRuntime", dependencies: ["RobotDescription"], path: "Shared/PolicyRuntime", swiftSettings: swiftSettings),
     .testTarget(name: "PolicyRuntimeTests", dependencies: ["PolicyRuntime", "CellWorld"], swiftSettings: swiftSettings),
     // A scripted motion planner that answers the policy's question without a network (issue #6's baseline).
     .target(
-      name: "MotionPlanning", dependencies: ["PolicyRuntime", "WholeBodyControl"], path: "Shared/MotionPlanning",
+      name: "MotionPlanning", dependencies: ["PolicyRuntime", "RobotDescription", "WholeBodyControl"], path: "Shared/MotionPlanning",
       swiftSettings: swiftSettings),
     .testTarget(
       name: "MotionPlanningTests", dependencies: ["MotionPlanning", "PolicyRuntime", "WholeBodyControl", "CellWorld"],
       swiftSettings: swiftSettings),
     // Whole-body control's 1 kHz law (issue #6), pure: chunk interpolation, limits, balance, staged stops.
-    .target(name: "WholeBodyControl", dependencies: ["JointBus"], path: "Shared/WholeBodyControl", swiftSettings: swiftSettings),
+    .target(
+      name: "WholeBodyControl", dependencies: ["JointBus", "RobotDescription"], path: "Shared/WholeBodyControl", swiftSettings: swiftSettings),
     .testTarget(
       name: "WholeBodyControlTests", dependencies: ["WholeBodyControl", "JointBus", "CellWorld"], swiftSettings: swiftSettings),
     // Yield KPI math (docs/yield-api.md definitions), pure: summaries, OEE, shift calendar, Pareto.
@@ -252,7 +258,9 @@ let package = Package(
     // `workcell-train`: demonstrations from the scripted expert in the simulated world → policy weights.
     .executableTarget(
       name: "WorkcellTrain",
-      dependencies: ["CellWorld", "PolicyRuntime", "CycleSequencing", "MotionPlanning", "WholeBodyControl", "JointBus"], path: "Services/workcell-train",
+      dependencies: [
+        "CellWorld", "PolicyRuntime", "CycleSequencing", "MotionPlanning", "WholeBodyControl", "JointBus", "RobotDescription",
+      ], path: "Services/workcell-train",
       swiftSettings: swiftSettings),
     // workcell-train's dataset side for the PyTorch trainer: .npy arrays, dataset staging files.
     .testTarget(name: "WorkcellTrainTests", dependencies: ["WorkcellTrain", "PolicyRuntime"], swiftSettings: swiftSettings),
@@ -346,6 +354,10 @@ let package = Package(
       swiftSettings: swiftSettings),
     .testTarget(name: "PlcHandshakesTests", dependencies: ["PlcHandshakes"], swiftSettings: swiftSettings),
     .testTarget(name: "CellWorldTests", dependencies: ["CellWorld"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "RobotDescriptionTests",
+      dependencies: ["RobotDescription", "CellWorld", "JointBus", "MotionPlanning", "PolicyRuntime", "WholeBodyControl"],
+      swiftSettings: swiftSettings),
     .testTarget(name: "JointBusTests", dependencies: ["JointBus"], swiftSettings: swiftSettings),
     // End to end: launches the built executables; run after `swift build`.
     .testTarget(

@@ -18,11 +18,13 @@ public struct BalanceModel: Sendable, Hashable {
   /// Duration of a random push, seconds.
   public var pushDurationS: Double
 
-  /// The humanoid the docs describe: 60 kg, CoM at 0.9 m, feet 24 × 30 cm.
+  /// The humanoid the docs describe (the robot description's body: 60 kg, CoM at 0.9 m, feet
+  /// 24 × 30 cm), its ankles regulating at 6 rad/s.
   public static var defaults: BalanceModel {
-    BalanceModel(
-      massKg: 60, armMassKg: 4, comHeightM: 0.9, supportXM: -0.10...0.14, supportYM: -0.15...0.15,
-      regulationRadPerS: 6, fallDistanceM: 0.05, pushDurationS: 0.2)
+    let body = RobotLayout.robot.body
+    return BalanceModel(
+      massKg: body.massKg, armMassKg: body.armMassKg, comHeightM: body.comHeightM, supportXM: body.supportXM,
+      supportYM: body.supportYM, regulationRadPerS: 6, fallDistanceM: 0.05, pushDurationS: 0.2)
   }
 
   /// Pendulum frequency ω = √(g / z_c), rad/s.
