@@ -68,7 +68,7 @@ let fleet: [FleetServiceTargets] = [
   .init(
     executable: "control", module: "ControlService",
     extraDependencies: [
-      "WholeBodyControl", "JointBus", "PlantConfig", "RobotDescription",
+      "WholeBodyControl", "JointBus", "PlantConfig", "RobotDescription", "RobotHardware",
       .product(name: "Prometheus", package: "swift-prometheus"),
       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       .product(name: "Logging", package: "swift-log"),
@@ -103,7 +103,7 @@ let fleet: [FleetServiceTargets] = [
   .init(
     executable: "cell-sim", module: "CellSimService",
     extraDependencies: [
-      "ModbusProtocol", "ModbusTCP", "PlcHandshakes", "SimulatedPLC", "CellWorld", "JointBus",
+      "ModbusProtocol", "ModbusTCP", "PlcHandshakes", "SimulatedPLC", "CellWorld", "JointBus", "RobotHardware",
       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
     ],
     // The stepping loop (SimWorldLoop) keeps its state in local variables its nested functions
@@ -189,11 +189,17 @@ let package = Package(
     .target(name: "RobotDescription", path: "Shared/RobotDescription", swiftSettings: swiftSettings),
     // The simulated cell's world model (robots, nut, pin, sensors, failure modes), pure and seeded.
     .target(
-      name: "CellWorld", dependencies: ["RobotDescription"], path: "Shared/CellWorld", swiftSettings: swiftSettings),
+      name: "CellWorld", dependencies: ["RobotDescription", "RobotHardware"], path: "Shared/CellWorld", swiftSettings: swiftSettings),
     .target(name: "SimulatedTime", path: "Shared/SimulatedTime", swiftSettings: swiftSettings),
     .testTarget(name: "SimulatedTimeTests", dependencies: ["SimulatedTime"], swiftSettings: swiftSettings),
-    // The robot joint bus's UDP datagrams (docs/joint-bus.md), pure: codec and CRC-32.
-    .target(name: "JointBus", path: "Shared/JointBus", swiftSettings: swiftSettings),
+    // What a controller reads from and writes to a robot (ros2_control's state and command
+    // interfaces), pure: the seam between the control law and whatever hardware carries it.
+    .target(
+      name: "RobotHardware", dependencies: ["RobotDescription"], path: "Shared/RobotHardware",
+      swiftSettings: swiftSettings),
+    // The robot joint bus (docs/joint-bus.md), pure: the UDP datagrams' codec and CRC-32, their
+    // mapping to the hardware interfaces, and the in-process hub.
+    .target(name: "JointBus", dependencies: ["RobotHardware"], path: "Shared/JointBus", swiftSettings: swiftSettings),
     // The cell's cycle as a pure state machine: steps, budgets, safe retries, verdicts (issue #6).
     .target(
       name: "CycleSequencing", dependencies: ["YieldKPI"], path: "Shared/CycleSequencing", swiftSettings: swiftSettings),
@@ -229,9 +235,9 @@ let package = Package(
       swiftSettings: swiftSettings),
     // Whole-body control's 1 kHz law (issue #6), pure: chunk interpolation, limits, balance, staged stops.
     .target(
-      name: "WholeBodyControl", dependencies: ["JointBus", "RobotDescription"], path: "Shared/WholeBodyControl", swiftSettings: swiftSettings),
+      name: "WholeBodyControl", dependencies: ["RobotDescription", "RobotHardware"], path: "Shared/WholeBodyControl", swiftSettings: swiftSettings),
     .testTarget(
-      name: "WholeBodyControlTests", dependencies: ["WholeBodyControl", "JointBus", "CellWorld"], swiftSettings: swiftSettings),
+      name: "WholeBodyControlTests", dependencies: ["WholeBodyControl", "JointBus", "CellWorld", "RobotHardware"], swiftSettings: swiftSettings),
     // Yield KPI math (docs/yield-api.md definitions), pure: summaries, OEE, shift calendar, Pareto.
     .target(name: "YieldKPI", path: "Shared/YieldKPI", swiftSettings: swiftSettings),
     // The plant file (YAML) as a model with source lines, and its checks; pure (no I/O but reading the file).
@@ -259,7 +265,8 @@ let package = Package(
     .executableTarget(
       name: "WorkcellTrain",
       dependencies: [
-        "CellWorld", "PolicyRuntime", "CycleSequencing", "MotionPlanning", "WholeBodyControl", "JointBus", "RobotDescription",
+        "CellWorld", "PolicyRuntime", "CycleSequencing", "MotionPlanning", "WholeBodyControl", "RobotDescription",
+        "RobotHardware",
       ], path: "Services/workcell-train",
       swiftSettings: swiftSettings),
     // workcell-train's dataset side for the PyTorch trainer: .npy arrays, dataset staging files.
@@ -358,7 +365,7 @@ let package = Package(
       name: "RobotDescriptionTests",
       dependencies: ["RobotDescription", "CellWorld", "JointBus", "MotionPlanning", "PolicyRuntime", "WholeBodyControl"],
       swiftSettings: swiftSettings),
-    .testTarget(name: "JointBusTests", dependencies: ["JointBus"], swiftSettings: swiftSettings),
+    .testTarget(name: "JointBusTests", dependencies: ["JointBus", "RobotHardware"], swiftSettings: swiftSettings),
     // End to end: launches the built executables; run after `swift build`.
     .testTarget(
       name: "FleetTests",
