@@ -276,7 +276,8 @@ let package = Package(
       name: "WorkcellBench",
       dependencies: [
         "WorkcellRuntime", "WorkcellProto", "ModbusProtocol", "ModbusTCP", "YieldKPI", "YieldStore", "CycleSequencing",
-        .product(name: "PostgresNIO", package: "postgres-nio"), "CellWorld", "JointBus", "PolicyRuntime", "MotionPlanning",
+        .product(name: "PostgresNIO", package: "postgres-nio"), "CellWorld", "JointBus", "RobotHardware", "PolicyRuntime",
+        "MotionPlanning",
         .product(name: "Logging", package: "swift-log"),
       ] + grpc,
       path: "Services/workcell-bench",
@@ -360,7 +361,7 @@ let package = Package(
       ] + grpc,
       swiftSettings: swiftSettings),
     .testTarget(name: "PlcHandshakesTests", dependencies: ["PlcHandshakes"], swiftSettings: swiftSettings),
-    .testTarget(name: "CellWorldTests", dependencies: ["CellWorld"], swiftSettings: swiftSettings),
+    .testTarget(name: "CellWorldTests", dependencies: ["CellWorld", "RobotHardware"], swiftSettings: swiftSettings),
     .testTarget(
       name: "RobotDescriptionTests",
       dependencies: ["RobotDescription", "CellWorld", "JointBus", "MotionPlanning", "PolicyRuntime", "WholeBodyControl"],

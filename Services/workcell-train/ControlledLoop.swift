@@ -8,7 +8,7 @@ import WholeBodyControl
 /// `latencyMs` later (the sequencer's round trip through perception, policy and control), and
 /// the controller tracks it at 1 kHz (Catmull-Rom, blending, limits, balance) against the
 /// world, which is its hardware: the world's measured state into the controller's state
-/// interfaces, its command interfaces into the world's command. Cycles run one after another on one world and one
+/// interfaces, its command interfaces the world's command. Cycles run one after another on one world and one
 /// controller, so each starts where the last one ended.
 struct ControlledLoop {
   var world: CellWorld
@@ -16,7 +16,6 @@ struct ControlledLoop {
   private var measured = JointStateFrame()
   private var state = JointStateInterfaces()
   private var command = JointCommandInterfaces()
-  private var frame = JointCommandFrame()
   private var chunkCount = 0
 
   init(world: CellWorld, correction: any BalanceCorrection = AnalyticBalanceCorrection()) {
@@ -32,8 +31,7 @@ struct ControlledLoop {
     world.readState(robot: 0, into: &measured)
     measured.copy(into: &state, measuredAtNanoseconds: nowNanoseconds)
     _ = controller.update(state: state, nowNanoseconds: nowNanoseconds, command: &command)
-    frame.setTargets(from: command)
-    world.setCommand(robot: 0, frame)
+    world.setCommand(robot: 0, command)
     world.step()
   }
 

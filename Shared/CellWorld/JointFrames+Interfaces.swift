@@ -21,21 +21,3 @@ extension JointStateFrame {
     interfaces.fallen = fallen
   }
 }
-
-extension JointCommandFrame {
-  /// The controller's command as the world executes it (the simulated hardware's write). Copies
-  /// into this frame's buffers; nothing is allocated.
-  public mutating func setTargets(from interfaces: JointCommandInterfaces) {
-    for j in 0..<positionRad.count {
-      positionRad[j] = interfaces.positionRad[j]
-      velocityRadPerS[j] = interfaces.velocityRadPerS[j]
-      torqueNm[j] = interfaces.torqueNm[j]
-      kp[j] = interfaces.kp[j]
-      kd[j] = interfaces.kd[j]
-    }
-    for g in 0..<gripperWidthM.count {
-      gripperWidthM[g] = interfaces.gripperWidthM[g]
-      gripperForceN[g] = interfaces.gripperForceN[g]
-    }
-  }
-}

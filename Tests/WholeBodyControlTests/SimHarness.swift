@@ -19,7 +19,7 @@ struct SimHarness {
   var received = JointBusState()
   var sent = JointBusCommand()
   var measured = JointStateFrame()
-  var commandFrame = JointCommandFrame()
+  var commandFrame = JointCommandInterfaces.holdingHome
   var stateBytes = [UInt8](repeating: 0, count: JointBus.stateSize)
   var commandBytes = [UInt8](repeating: 0, count: JointBus.commandSize)
   var audit: CommandAudit
@@ -48,8 +48,7 @@ struct SimHarness {
       measured.copy(into: &state, measuredAtNanoseconds: nowNanoseconds)
       let outcome = controller.update(state: state, nowNanoseconds: nowNanoseconds, command: &command)
       audit.check(command, state: state)
-      commandFrame.setTargets(from: command)
-      world.setCommand(robot: 0, commandFrame)
+      world.setCommand(robot: 0, command)
       world.step()
       return outcome
     }

@@ -87,7 +87,7 @@ final class SimWorldLoop: Service, Sendable {
     var datagram = [UInt8](repeating: 0, count: 2048)
     var outgoing = [UInt8](repeating: 0, count: JointBus.stateSize)
     var command = JointBusCommand()
-    var frame = JointCommandFrame()
+    var frame = JointCommandInterfaces.holdingHome
     var measured = JointStateFrame()
     // What an in-process controller reads and writes (the robot's state and command interfaces).
     var stateInterfaces = JointStateInterfaces()
@@ -171,8 +171,7 @@ final class SimWorldLoop: Service, Sendable {
         measured.copy(into: &stateInterfaces, measuredAtNanoseconds: world.stepIndex * 1_000_000)
         if inProcess, let hub = host.jointBusHub {
           if let timeNs = hub.tick(robot: robot, state: &stateInterfaces, command: &commandInterfaces) {
-            frame.setTargets(from: commandInterfaces)
-            world.setCommand(robot: robot, frame)
+            world.setCommand(robot: robot, commandInterfaces)
             answered(robot: robot, atNanoseconds: timeNs)
           }
           continue
