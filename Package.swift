@@ -256,7 +256,10 @@ let package = Package(
     // The operator's command: `workcell serve`, and later demo, status, config, compose …
     .executableTarget(
       name: "WorkcellCLI",
-      dependencies: ["WorkcellRuntime", "WorkcellProto", "PlantConfig", "SimulatedTime", .product(name: "Crypto", package: "swift-crypto")]
+      dependencies: [
+        "WorkcellRuntime", "WorkcellProto", "PlantConfig", "SimulatedTime", "RobotDescription",
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]
         + grpc + fleet.map { .target(name: $0.module) },
       path: "Services/workcell",
       swiftSettings: swiftSettings
