@@ -64,8 +64,8 @@ final class ControlTicker: JointBusController, @unchecked Sendable {
 
   /// The rest of a tick after the read: with a new state (`got`), update the controller and send
   /// its command (as the bus's datagram: `send`); without one, watch the bus (and keep the
-  /// robot's return address fresh). Then
-  /// the requests, the snapshot, the replies. `woke` is the monotonic time the tick began.
+  /// robot's return address fresh). Then the requests, the snapshot, the replies. `woke` is the
+  /// monotonic time the tick began.
   func step(got: Bool, woke: UInt64, send: (JointBusCommand) -> Void) {
     // One access to the stored state for the whole tick (its fields are then disjoint).
     step(&s, got: got, woke: woke, send: send)
