@@ -1,3 +1,5 @@
+import RobotDescription
+
 /// A robot's balance: the linear inverted pendulum (LIP) of its centre of mass over the feet,
 /// with an ankle strategy that moves the centre of pressure inside the support polygon.
 public struct BalanceModel: Sendable, Hashable {
@@ -32,10 +34,6 @@ public struct BalanceModel: Sendable, Hashable {
 
   /// Signed distance of `point` (robot frame, xy) to the support polygon's edge: positive inside.
   public func margin(x: Double, y: Double) -> Double {
-    let inside = min(x - supportXM.lowerBound, supportXM.upperBound - x, y - supportYM.lowerBound, supportYM.upperBound - y)
-    if inside >= 0 { return inside }
-    let dx = max(supportXM.lowerBound - x, 0, x - supportXM.upperBound)
-    let dy = max(supportYM.lowerBound - y, 0, y - supportYM.upperBound)
-    return -(dx * dx + dy * dy).squareRoot()
+    BodyDescription.supportMarginM(x: x, y: y, supportXM: supportXM, supportYM: supportYM)
   }
 }

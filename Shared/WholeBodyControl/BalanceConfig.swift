@@ -60,11 +60,6 @@ public struct BalanceConfig: Sendable, Hashable {
 
   /// Signed distance of a robot-frame point (xy) to the support polygon's edge: positive inside.
   public func marginM(x: Double, y: Double) -> Double {
-    let inside = min(
-      x - supportXM.lowerBound, supportXM.upperBound - x, y - supportYM.lowerBound, supportYM.upperBound - y)
-    if inside >= 0 { return inside }
-    let dx = max(supportXM.lowerBound - x, 0, x - supportXM.upperBound)
-    let dy = max(supportYM.lowerBound - y, 0, y - supportYM.upperBound)
-    return -(dx * dx + dy * dy).squareRoot()
+    BodyDescription.supportMarginM(x: x, y: y, supportXM: supportXM, supportYM: supportYM)
   }
 }

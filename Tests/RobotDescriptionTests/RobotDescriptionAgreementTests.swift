@@ -95,6 +95,13 @@ struct RobotDescriptionAgreementTests {
     #expect(body.massKg == robot.body.massKg && body.armMassKg == robot.body.armMassKg)
     #expect(body.comHeightM == robot.body.comHeightM)
     #expect(body.supportXM == robot.body.supportXM && body.supportYM == robot.body.supportYM)
+    let estimate = BalanceConfig.defaults
+    for (x, y) in [(0.0, 0.0), (0.13, 0.1), (-0.2, 0.3), (0.5, -0.5)] {
+      let margin = robot.body.supportMarginM(x: x, y: y)
+      #expect(body.margin(x: x, y: y) == margin && estimate.marginM(x: x, y: y) == margin)
+    }
+    #expect(abs(robot.body.supportMarginM(x: 0.02, y: 0) - 0.12) < 1e-12)
+    #expect(abs(robot.body.supportMarginM(x: 0.24, y: 0) + 0.10) < 1e-12, "outside: the distance to the edge, negative")
   }
 
   @Test("control's and the world's forward kinematics are the same chain and tool frame")
