@@ -52,7 +52,7 @@ let fleet: [FleetServiceTargets] = [
   .init(
     executable: "perception", module: "PerceptionService",
     extraDependencies: [
-      "NutPerception",
+      "NutPerception", "RobotDescription",
       .product(name: "Prometheus", package: "swift-prometheus"),
       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       .product(name: "Logging", package: "swift-log"),
@@ -68,7 +68,7 @@ let fleet: [FleetServiceTargets] = [
   .init(
     executable: "control", module: "ControlService",
     extraDependencies: [
-      "WholeBodyControl", "JointBus", "PlantConfig",
+      "WholeBodyControl", "JointBus", "PlantConfig", "RobotDescription", "RobotHardware",
       .product(name: "Prometheus", package: "swift-prometheus"),
       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       .product(name: "Logging", package: "swift-log"),
@@ -103,7 +103,7 @@ let fleet: [FleetServiceTargets] = [
   .init(
     executable: "cell-sim", module: "CellSimService",
     extraDependencies: [
-      "ModbusProtocol", "ModbusTCP", "PlcHandshakes", "SimulatedPLC", "CellWorld", "JointBus",
+      "ModbusProtocol", "ModbusTCP", "PlcHandshakes", "SimulatedPLC", "CellWorld", "JointBus", "RobotHardware",
       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
     ],
     // The stepping loop (SimWorldLoop) keeps its state in local variables its nested functions
@@ -184,12 +184,22 @@ let package = Package(
     .target(
       name: "SimulatedPLC", dependencies: ["ModbusProtocol", "PlcHandshakes"], path: "Shared/SimulatedPLC",
       swiftSettings: swiftSettings),
+    // The robot, described once (joint names, limits, DH chain, tool frame, body, cell layout), pure
+    // and with no dependencies: control, the policy, perception, cell-sim and the trainer read it.
+    .target(name: "RobotDescription", path: "Shared/RobotDescription", swiftSettings: swiftSettings),
     // The simulated cell's world model (robots, nut, pin, sensors, failure modes), pure and seeded.
-    .target(name: "CellWorld", path: "Shared/CellWorld", swiftSettings: swiftSettings),
+    .target(
+      name: "CellWorld", dependencies: ["RobotDescription", "RobotHardware"], path: "Shared/CellWorld", swiftSettings: swiftSettings),
     .target(name: "SimulatedTime", path: "Shared/SimulatedTime", swiftSettings: swiftSettings),
     .testTarget(name: "SimulatedTimeTests", dependencies: ["SimulatedTime"], swiftSettings: swiftSettings),
-    // The robot joint bus's UDP datagrams (docs/joint-bus.md), pure: codec and CRC-32.
-    .target(name: "JointBus", path: "Shared/JointBus", swiftSettings: swiftSettings),
+    // What a controller reads from and writes to a robot (ros2_control's state and command
+    // interfaces), pure: the seam between the control law and whatever hardware carries it.
+    .target(
+      name: "RobotHardware", dependencies: ["RobotDescription"], path: "Shared/RobotHardware",
+      swiftSettings: swiftSettings),
+    // The robot joint bus (docs/joint-bus.md), pure: the UDP datagrams' codec and CRC-32, their
+    // mapping to the hardware interfaces, and the in-process hub.
+    .target(name: "JointBus", dependencies: ["RobotHardware"], path: "Shared/JointBus", swiftSettings: swiftSettings),
     // The cell's cycle as a pure state machine: steps, budgets, safe retries, verdicts (issue #6).
     .target(
       name: "CycleSequencing", dependencies: ["YieldKPI"], path: "Shared/CycleSequencing", swiftSettings: swiftSettings),
@@ -213,19 +223,21 @@ let package = Package(
     .target(name: "NutPerception", path: "Shared/NutPerception", swiftSettings: swiftSettings),
     .testTarget(name: "NutPerceptionTests", dependencies: ["NutPerception", "CellWorld"], swiftSettings: swiftSettings),
     // The policy's runtime (issue #6), pure: safetensors, batched dense layers, observation → action chunk.
-    .target(name: "PolicyRuntime", path: "Shared/PolicyRuntime", swiftSettings: swiftSettings),
+    .target(
+      name: "PolicyRuntime", dependencies: ["RobotDescription"], path: "Shared/PolicyRuntime", swiftSettings: swiftSettings),
     .testTarget(name: "PolicyRuntimeTests", dependencies: ["PolicyRuntime", "CellWorld"], swiftSettings: swiftSettings),
     // A scripted motion planner that answers the policy's question without a network (issue #6's baseline).
     .target(
-      name: "MotionPlanning", dependencies: ["PolicyRuntime", "WholeBodyControl"], path: "Shared/MotionPlanning",
+      name: "MotionPlanning", dependencies: ["PolicyRuntime", "RobotDescription", "WholeBodyControl"], path: "Shared/MotionPlanning",
       swiftSettings: swiftSettings),
     .testTarget(
       name: "MotionPlanningTests", dependencies: ["MotionPlanning", "PolicyRuntime", "WholeBodyControl", "CellWorld"],
       swiftSettings: swiftSettings),
     // Whole-body control's 1 kHz law (issue #6), pure: chunk interpolation, limits, balance, staged stops.
-    .target(name: "WholeBodyControl", dependencies: ["JointBus"], path: "Shared/WholeBodyControl", swiftSettings: swiftSettings),
+    .target(
+      name: "WholeBodyControl", dependencies: ["RobotDescription", "RobotHardware"], path: "Shared/WholeBodyControl", swiftSettings: swiftSettings),
     .testTarget(
-      name: "WholeBodyControlTests", dependencies: ["WholeBodyControl", "JointBus", "CellWorld"], swiftSettings: swiftSettings),
+      name: "WholeBodyControlTests", dependencies: ["WholeBodyControl", "JointBus", "CellWorld", "RobotHardware"], swiftSettings: swiftSettings),
     // Yield KPI math (docs/yield-api.md definitions), pure: summaries, OEE, shift calendar, Pareto.
     .target(name: "YieldKPI", path: "Shared/YieldKPI", swiftSettings: swiftSettings),
     // The plant file (YAML) as a model with source lines, and its checks; pure (no I/O but reading the file).
@@ -244,7 +256,10 @@ let package = Package(
     // The operator's command: `workcell serve`, and later demo, status, config, compose …
     .executableTarget(
       name: "WorkcellCLI",
-      dependencies: ["WorkcellRuntime", "WorkcellProto", "PlantConfig", "SimulatedTime", .product(name: "Crypto", package: "swift-crypto")]
+      dependencies: [
+        "WorkcellRuntime", "WorkcellProto", "PlantConfig", "SimulatedTime", "RobotDescription",
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]
         + grpc + fleet.map { .target(name: $0.module) },
       path: "Services/workcell",
       swiftSettings: swiftSettings
@@ -252,7 +267,10 @@ let package = Package(
     // `workcell-train`: demonstrations from the scripted expert in the simulated world → policy weights.
     .executableTarget(
       name: "WorkcellTrain",
-      dependencies: ["CellWorld", "PolicyRuntime", "CycleSequencing", "MotionPlanning", "WholeBodyControl", "JointBus"], path: "Services/workcell-train",
+      dependencies: [
+        "CellWorld", "PolicyRuntime", "CycleSequencing", "MotionPlanning", "WholeBodyControl", "RobotDescription",
+        "RobotHardware",
+      ], path: "Services/workcell-train",
       swiftSettings: swiftSettings),
     // workcell-train's dataset side for the PyTorch trainer: .npy arrays, dataset staging files.
     .testTarget(name: "WorkcellTrainTests", dependencies: ["WorkcellTrain", "PolicyRuntime"], swiftSettings: swiftSettings),
@@ -261,7 +279,8 @@ let package = Package(
       name: "WorkcellBench",
       dependencies: [
         "WorkcellRuntime", "WorkcellProto", "ModbusProtocol", "ModbusTCP", "YieldKPI", "YieldStore", "CycleSequencing",
-        .product(name: "PostgresNIO", package: "postgres-nio"), "CellWorld", "JointBus", "PolicyRuntime", "MotionPlanning",
+        .product(name: "PostgresNIO", package: "postgres-nio"), "CellWorld", "JointBus", "RobotHardware", "PolicyRuntime",
+        "MotionPlanning",
         .product(name: "Logging", package: "swift-log"),
       ] + grpc,
       path: "Services/workcell-bench",
@@ -345,8 +364,12 @@ let package = Package(
       ] + grpc,
       swiftSettings: swiftSettings),
     .testTarget(name: "PlcHandshakesTests", dependencies: ["PlcHandshakes"], swiftSettings: swiftSettings),
-    .testTarget(name: "CellWorldTests", dependencies: ["CellWorld"], swiftSettings: swiftSettings),
-    .testTarget(name: "JointBusTests", dependencies: ["JointBus"], swiftSettings: swiftSettings),
+    .testTarget(name: "CellWorldTests", dependencies: ["CellWorld", "RobotHardware"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "RobotDescriptionTests",
+      dependencies: ["RobotDescription", "CellWorld", "JointBus", "MotionPlanning", "PolicyRuntime", "WholeBodyControl"],
+      swiftSettings: swiftSettings),
+    .testTarget(name: "JointBusTests", dependencies: ["JointBus", "RobotHardware"], swiftSettings: swiftSettings),
     // End to end: launches the built executables; run after `swift build`.
     .testTarget(
       name: "FleetTests",

@@ -41,14 +41,34 @@ sources_of() {  # sources_of TARGET -> module name, source files
   esac
 }
 
+dependencies_of() {  # dependencies_of TARGET -> the Shared libraries its module imports, in build order
+  case "$1" in
+    joint-bus) echo RobotDescription RobotHardware ;;
+    safetensors) echo RobotDescription ;;
+  esac
+}
+
+modules="$out/modules"
+mkdir -p "$modules"
+build_dependency() {  # build_dependency LIBRARY -> $modules/LIBRARY.swiftmodule and LIBRARY.o
+  mapfile -t files < <(find "$root/Shared/$1" -name '*.swift' | sort)
+  swiftc -sanitize=fuzzer,address -parse-as-library -module-name "$1" -O -g -wmo -I "$modules" \
+    -emit-module -emit-module-path "$modules/$1.swiftmodule" -emit-object -o "$modules/$1.o" "${files[@]}"
+}
+
 status=0
 for target in "${targets[@]}"; do
   mapfile -t parts < <(sources_of "$target")
   module=${parts[0]}
   binary="$out/$target"
+  objects=()
+  for dependency in $(dependencies_of "$target"); do
+    build_dependency "$dependency"
+    objects+=("$modules/$dependency.o")
+  done
   echo "fuzz.sh: building $target (swiftc -sanitize=fuzzer,address)" >&2
-  swiftc -sanitize=fuzzer,address -parse-as-library -module-name "$module" -O -g \
-    -Xlinker --no-warn-mismatch "${parts[@]:1}" -o "$binary" 2> >(grep -v "Cannot export local symbol" >&2)
+  swiftc -sanitize=fuzzer,address -parse-as-library -module-name "$module" -O -g -I "$modules" \
+    -Xlinker --no-warn-mismatch "${parts[@]:1}" "${objects[@]}" -o "$binary" 2> >(grep -v "Cannot export local symbol" >&2)
   corpus="$out/corpus-$target"
   mkdir -p "$corpus"
   cp -n "$root/Tests/Fuzz/corpus/$target/"* "$corpus/" 2>/dev/null || true

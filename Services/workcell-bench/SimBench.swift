@@ -2,6 +2,7 @@ import ArgumentParser
 import CellWorld
 import Foundation
 import JointBus
+import RobotHardware
 import Synchronization
 
 #if canImport(Glibc)
@@ -176,7 +177,7 @@ struct LockStepBench {
       config.robotCount = robots
       var world = CellWorld(seed: 2, config: config)
       var command = JointBusCommand()
-      var frame = JointCommandFrame()
+      var frame = JointCommandInterfaces.holdingHome
       var measured = JointStateFrame()
       var state = JointBusState()
       var inbound = [UInt8](repeating: 0, count: 2048)

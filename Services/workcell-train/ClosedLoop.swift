@@ -1,5 +1,6 @@
 import CellWorld
 import PolicyRuntime
+import RobotHardware
 
 /// Runs cycles with a policy driving the robot: every `replanSteps` chunk steps it observes,
 /// asks the model for a chunk, and tracks it at 1 kHz (linear interpolation between steps with
@@ -53,7 +54,7 @@ enum ClosedLoop {
   ) -> Outcome? {
     world.presentNut(robot: 0)
     observer.startCycle()
-    var command = JointCommandFrame()
+    var command = JointCommandInterfaces.holdingHome
     let q = world.trueJointPositionsRad(robot: 0)
     for j in 0..<RobotLayout.jointCount { command.positionRad[j] = q[q.startIndex + j] }
     let first = RobotLayout.workingArm * 7

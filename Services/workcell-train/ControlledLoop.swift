@@ -1,21 +1,21 @@
 import CellWorld
-import JointBus
 import PolicyRuntime
+import RobotHardware
 import WholeBodyControl
 
 /// The closed loop with control in it, as the fleet runs it: every `replanSteps` chunk steps the
 /// observer looks and the chunk source answers; the chunk reaches the whole-body controller
 /// `latencyMs` later (the sequencer's round trip through perception, policy and control), and
 /// the controller tracks it at 1 kHz (Catmull-Rom, blending, limits, balance) against the
-/// world, through joint-bus datagrams. Cycles run one after another on one world and one
+/// world, which is its hardware: the world's measured state into the controller's state
+/// interfaces, its command interfaces the world's command. Cycles run one after another on one world and one
 /// controller, so each starts where the last one ended.
 struct ControlledLoop {
   var world: CellWorld
   var controller: WholeBodyController
   private var measured = JointStateFrame()
-  private var state = JointBusState()
-  private var command = JointBusCommand()
-  private var frame = JointCommandFrame()
+  private var state = JointStateInterfaces()
+  private var command = JointCommandInterfaces()
   private var chunkCount = 0
 
   init(world: CellWorld, correction: any BalanceCorrection = AnalyticBalanceCorrection()) {
@@ -29,26 +29,9 @@ struct ControlledLoop {
   /// One 1 ms tick: state to the controller, its command to the world, the world steps.
   mutating func tick() {
     world.readState(robot: 0, into: &measured)
-    state.header = .init(robot: 0, sequence: world.stepIndex, timestampNs: nowNanoseconds)
-    state.positionRad = measured.positionRad
-    state.velocityRadPerS = measured.velocityRadPerS
-    state.torqueNm = measured.torqueNm
-    state.gripperWidthM = measured.gripperWidthM
-    state.gripperForceN = measured.gripperForceN
-    let imu = measured.imu
-    state.imuSpecificForceMPerS2 = (imu.specificForceMPerS2.x, imu.specificForceMPerS2.y, imu.specificForceMPerS2.z)
-    state.imuAngularRateRadPerS = (imu.angularRateRadPerS.x, imu.angularRateRadPerS.y, imu.angularRateRadPerS.z)
-    state.imuOrientation = (imu.orientation.w, imu.orientation.x, imu.orientation.y, imu.orientation.z)
-    state.status = measured.fallen ? 1 : 0
+    measured.copy(into: &state, measuredAtNanoseconds: nowNanoseconds)
     _ = controller.update(state: state, nowNanoseconds: nowNanoseconds, command: &command)
-    frame.positionRad = command.positionRad
-    frame.velocityRadPerS = command.velocityRadPerS
-    frame.torqueNm = command.torqueNm
-    frame.kp = command.kp
-    frame.kd = command.kd
-    frame.gripperWidthM = command.gripperWidthM
-    frame.gripperForceN = command.gripperForceN
-    world.setCommand(robot: 0, frame)
+    world.setCommand(robot: 0, command)
     world.step()
   }
 
@@ -128,6 +111,6 @@ struct ControlledLoop {
 
 /// No balance correction (diagnosis: what the analytic one does to a task).
 struct NoBalanceCorrection: BalanceCorrection {
-  func correct(estimate: BalanceEstimate, state: JointBusState, offsetsRad: inout [Double]) {}
+  func correct(estimate: BalanceEstimate, state: JointStateInterfaces, offsetsRad: inout [Double]) {}
 }
 

@@ -2,6 +2,7 @@ import CellWorld
 import Foundation
 import MotionPlanning
 import PolicyRuntime
+import RobotDescription
 
 /// `workcell-train --export-dataset DIR`: records the demonstrations (and, with
 /// `--takeover-model FILE`, expert takeovers from that model's rollouts) and writes them as a
@@ -68,8 +69,8 @@ enum ExportDatasetCommand {
     }
     let description = DatasetExport.Description(
       chunkSteps: options.chunkSteps, stepPeriodMs: options.stepPeriodMs,
-      jointNames: (1...7).map { "right_arm_joint_\($0)" },
-      gripperNames: ["right_gripper"], provenance: provenance)
+      jointNames: RobotDescription.reference.workingArmJointNames,
+      gripperNames: [RobotDescription.reference.workingGripperName], provenance: provenance)
     let staging = target.hasSuffix("/") ? String(target.dropLast()) + ".staging" : target + ".staging"
     do {
       try DatasetExport.writeStaging(samples, description: description, to: staging)
@@ -114,7 +115,7 @@ enum ExportDatasetCommand {
     plannerConfig.compensatesSteadyPull = (options.rolloutLatenciesMs.max() ?? 0) < 50
     let planner = ScriptedChunkPlanner(
       config: plannerConfig, chunkSteps: options.chunkSteps, stepPeriodMs: options.stepPeriodMs,
-      jointNames: (1...7).map { "right_arm_joint_\($0)" }, gripperNames: ["right_gripper"])
+      jointNames: RobotDescription.reference.workingArmJointNames, gripperNames: [RobotDescription.reference.workingGripperName])
     let settings = PlannerRelabel.Settings(
       seeds: seeds, cyclesPerSeed: options.cyclesPerSeed, latenciesMs: options.rolloutLatenciesMs, beta: beta,
       replanSteps: options.replanSteps, balanceCorrection: !options.noBalanceCorrection)

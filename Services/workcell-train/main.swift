@@ -3,6 +3,7 @@ import Foundation
 import MotionPlanning
 import WholeBodyControl
 import PolicyRuntime
+import RobotDescription
 
 // workcell-train: demonstrations from the scripted expert → policy weights and model card.
 // Progress goes to stdout; everything random is seeded (see TrainOptions.usage).
@@ -51,7 +52,7 @@ if options.planner == "scripted" {
   plannerConfig.compensatesSteadyPull = (options.throughControlLatencyMs ?? 0) < 50
   let planner = ScriptedChunkPlanner(
     config: plannerConfig, chunkSteps: options.chunkSteps, stepPeriodMs: options.stepPeriodMs,
-    jointNames: (1...7).map { "right_arm_joint_\($0)" }, gripperNames: ["right_gripper"])
+    jointNames: RobotDescription.reference.workingArmJointNames, gripperNames: [RobotDescription.reference.workingGripperName])
   let seeds = (0..<UInt64(options.evalSeeds)).map { options.firstEvalSeed + $0 }
   let started = clock.now
   if let latencyMs = options.throughControlLatencyMs {
@@ -150,8 +151,8 @@ say(
 )
 let architecture = PolicyArchitecture(
   version: options.version, layerSizes: trainer.layerSizes, activation: activation, chunkSteps: options.chunkSteps,
-  stepPeriodMs: options.stepPeriodMs, jointNames: (1...7).map { "right_arm_joint_\($0)" },
-  gripperNames: ["right_gripper"])
+  stepPeriodMs: options.stepPeriodMs, jointNames: RobotDescription.reference.workingArmJointNames,
+  gripperNames: [RobotDescription.reference.workingGripperName])
 let trainStart = clock.now
 func reportEpoch(_ r: MLPTrainer.EpochReport) {
   say(

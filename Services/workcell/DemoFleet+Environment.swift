@@ -1,4 +1,5 @@
 import Foundation
+import RobotDescription
 
 /// How the demo configures the services it runs in its process: each takes its settings as it
 /// would in a container, from `WORKCELL_*` variables (its flags' defaults otherwise), so the
@@ -18,8 +19,9 @@ extension DemoFleet {
   }
 
   private var local: String { "127.0.0.1" }
-  /// The sides the demo's robots work, in robot order.
-  private var sides: [String] { settings.robots == 1 ? ["left"] : ["left", "right"] }
+  /// The demo's robots in robot order, each named for the side it works: the robot
+  /// description's layout ("left", then "right").
+  var sides: [String] { Array(RobotDescription.reference.layout.robotIDs.prefix(settings.robots)) }
 
   /// cell-sim: the cell's sides, its PLCs' and joint bus's ports, the seed, full hoppers.
   func cellSimEnvironment() -> [String: String] {
@@ -56,7 +58,8 @@ extension DemoFleet {
     var env: [String: String] = [:]
     env["WORKCELL_PERCEPTION_SENSORS"] = "\(local):\(port("cell-sim"))"
     // Perception follows only the cell's robots.
-    env["WORKCELL_PERCEPTION_ROBOTS"] = sides.map { "\($0)=\($0)_feeder,\($0)_fixture,right_gripper" }.joined(separator: ";")
+    let gripper = RobotDescription.reference.workingGripperName
+    env["WORKCELL_PERCEPTION_ROBOTS"] = sides.map { "\($0)=\($0)_feeder,\($0)_fixture,\(gripper)" }.joined(separator: ";")
     return env
   }
 

@@ -168,7 +168,6 @@ struct DemoFleet {
   /// so no stream starts a few simulated milliseconds later in one run than in another.
   func waitForParticipants() async throws {
     guard let simClock else { return }
-    let sides = settings.robots == 1 ? ["left"] : ["left", "right"]
     var expected = sides.flatMap { ["sim.camera.\($0)_feeder", "sim.camera.\($0)_fixture", "cell.\($0)"] }
     expected.append("plc-bridge.watch-safety")
     let deadline = ContinuousClock.now + .seconds(60)

@@ -1,6 +1,8 @@
+import RobotDescription
+
 /// One 7-DoF arm's kinematic chain in modified (Craig) Denavit–Hartenberg parameters, with the
-/// parallel gripper's tool centre point (TCP) between the fingertips. The default is a
-/// Franka-Panda-like arm (docs/simulation.md lists the numbers).
+/// parallel gripper's tool centre point (TCP) between the fingertips. The default is the robot
+/// description's Franka-Panda-like arm (docs/simulation.md lists the numbers).
 public struct ArmKinematics: Sendable, Hashable {
   /// Link lengths aᵢ₋₁, metres.
   public var aM: [Double]
@@ -23,15 +25,13 @@ public struct ArmKinematics: Sendable, Hashable {
     sinAlpha = alphaRad.map { _sin($0) }
   }
 
-  /// The Panda-like arm used by every robot.
-  public static var defaults: ArmKinematics {
-    let half = Double.pi / 2
-    return ArmKinematics(
-      aM: [0, 0, 0, 0.0825, -0.0825, 0, 0.088],
-      dM: [0.333, 0, 0.316, 0, 0.384, 0, 0],
-      alphaRad: [0, -half, half, half, -half, half, half],
-      toolOffsetM: 0.107 + 0.1034)
+  /// The chain of `chain` (the robot description's arm).
+  public init(_ chain: DenavitHartenbergChain) {
+    self.init(aM: chain.aM, dM: chain.dM, alphaRad: chain.alphaRad, toolOffsetM: chain.toolOffsetM)
   }
+
+  /// The arm every robot has (``RobotDescription/reference``).
+  public static var defaults: ArmKinematics { ArmKinematics(RobotLayout.robot.arm.chain) }
 
   /// Joints in the chain.
   public static let jointCount = 7

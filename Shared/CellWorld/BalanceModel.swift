@@ -1,3 +1,5 @@
+import RobotDescription
+
 /// A robot's balance: the linear inverted pendulum (LIP) of its centre of mass over the feet,
 /// with an ankle strategy that moves the centre of pressure inside the support polygon.
 public struct BalanceModel: Sendable, Hashable {
@@ -18,11 +20,13 @@ public struct BalanceModel: Sendable, Hashable {
   /// Duration of a random push, seconds.
   public var pushDurationS: Double
 
-  /// The humanoid the docs describe: 60 kg, CoM at 0.9 m, feet 24 × 30 cm.
+  /// The humanoid the docs describe (the robot description's body: 60 kg, CoM at 0.9 m, feet
+  /// 24 × 30 cm), its ankles regulating at 6 rad/s.
   public static var defaults: BalanceModel {
-    BalanceModel(
-      massKg: 60, armMassKg: 4, comHeightM: 0.9, supportXM: -0.10...0.14, supportYM: -0.15...0.15,
-      regulationRadPerS: 6, fallDistanceM: 0.05, pushDurationS: 0.2)
+    let body = RobotLayout.robot.body
+    return BalanceModel(
+      massKg: body.massKg, armMassKg: body.armMassKg, comHeightM: body.comHeightM, supportXM: body.supportXM,
+      supportYM: body.supportYM, regulationRadPerS: 6, fallDistanceM: 0.05, pushDurationS: 0.2)
   }
 
   /// Pendulum frequency ω = √(g / z_c), rad/s.
@@ -30,10 +34,6 @@ public struct BalanceModel: Sendable, Hashable {
 
   /// Signed distance of `point` (robot frame, xy) to the support polygon's edge: positive inside.
   public func margin(x: Double, y: Double) -> Double {
-    let inside = min(x - supportXM.lowerBound, supportXM.upperBound - x, y - supportYM.lowerBound, supportYM.upperBound - y)
-    if inside >= 0 { return inside }
-    let dx = max(supportXM.lowerBound - x, 0, x - supportXM.upperBound)
-    let dy = max(supportYM.lowerBound - y, 0, y - supportYM.upperBound)
-    return -(dx * dx + dy * dy).squareRoot()
+    BodyDescription.supportMarginM(x: x, y: y, supportXM: supportXM, supportYM: supportYM)
   }
 }

@@ -36,7 +36,7 @@ public struct CameraView: Sendable, Hashable {
     var cameras: [CameraView] = []
     let down = Rotation3(x: [1, 0, 0], y: [0, -1, 0], z: [0, 0, -1])
     for r in 0..<robotCount {
-      let side = r == 0 ? "left" : "right"
+      let side = RobotLayout.robot.layout.robotIDs[r]
       let pick = RobotLayout.world(RobotLayout.pickPositionM, robot: r)
       let pin = RobotLayout.world(RobotLayout.pinSeatM, robot: r)
       cameras.append(

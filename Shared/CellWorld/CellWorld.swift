@@ -1,3 +1,5 @@
+import RobotHardware
+
 /// The simulated cell's physics, pure and deterministic: two humanoid robots (torso on a balance
 /// model, two 7-DoF arms with grippers), their nuts, feeders' pick positions and pins, and the
 /// sensors. `step()` advances 1 ms. Same seed and configuration → same trace, on any machine.
@@ -72,7 +74,7 @@ public struct CellWorld: Sendable {
     qd = [Double](repeating: 0, count: joints)
     tauMotor = [Double](repeating: 0, count: joints)
     tauExternal = [Double](repeating: 0, count: joints)
-    let hold = JointCommandFrame()
+    let hold = JointCommandInterfaces.holdingHome
     var command = [Double](repeating: 0, count: joints * 5)
     for r in 0..<robotCount {
       for j in 0..<RobotLayout.jointCount {
@@ -130,9 +132,10 @@ public struct CellWorld: Sendable {
 
   // MARK: - Commands and state
 
-  /// The joint command a robot's controller sent for the coming tick; it reaches the motors
-  /// after the actuation delay. A robot keeps its last command until the next one.
-  public mutating func setCommand(robot: Int, _ command: JointCommandFrame) {
+  /// The joint command a robot's controller sent for the coming tick (its command interfaces);
+  /// it reaches the motors after the actuation delay. A robot keeps its last command until the
+  /// next one.
+  public mutating func setCommand(robot: Int, _ command: JointCommandInterfaces) {
     for j in 0..<RobotLayout.jointCount {
       let base = (robot * RobotLayout.jointCount + j) * 5
       latestCommand[base] = command.positionRad[j]

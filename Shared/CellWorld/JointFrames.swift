@@ -1,30 +1,19 @@
-/// One robot's joint command for one tick (what a joint-bus command datagram carries). Allocate
-/// once and reuse: the world copies it, it does not keep it.
-public struct JointCommandFrame: Sendable, Hashable {
-  /// Target position per joint, radians.
-  public var positionRad: [Double]
-  /// Target velocity per joint, rad/s.
-  public var velocityRadPerS: [Double]
-  /// Feed-forward torque per joint, N·m.
-  public var torqueNm: [Double]
-  /// Position gain per joint, N·m/rad.
-  public var kp: [Double]
-  /// Velocity gain per joint, N·m·s/rad.
-  public var kd: [Double]
-  /// Target opening per gripper, metres.
-  public var gripperWidthM: [Double]
-  /// Grip force per gripper when closed on a part, newtons.
-  public var gripperForceN: [Double]
+import RobotHardware
 
-  /// A command holding the home pose with the hold gains, grippers open.
-  public init() {
-    positionRad = RobotLayout.homeRad + RobotLayout.homeRad
-    velocityRadPerS = [Double](repeating: 0, count: RobotLayout.jointCount)
-    torqueNm = [Double](repeating: 0, count: RobotLayout.jointCount)
-    kp = RobotLayout.holdKp + RobotLayout.holdKp
-    kd = RobotLayout.holdKd + RobotLayout.holdKd
-    gripperWidthM = [RobotLayout.gripperMaxWidthM, RobotLayout.gripperMaxWidthM]
-    gripperForceN = [20, 20]
+// A robot's joint command for one tick is the controller's command interfaces
+// (`JointCommandInterfaces`, Shared/RobotHardware): the world executes what a controller writes,
+// and copies it, it does not keep it.
+extension JointCommandInterfaces {
+  /// A command holding the home pose with the hold gains, grippers open (what a robot does
+  /// before its first command).
+  public static var holdingHome: JointCommandInterfaces {
+    var command = JointCommandInterfaces(robot: RobotLayout.robot)
+    command.positionRad = RobotLayout.homeRad + RobotLayout.homeRad
+    command.kp = RobotLayout.holdKp + RobotLayout.holdKp
+    command.kd = RobotLayout.holdKd + RobotLayout.holdKd
+    command.gripperWidthM = [RobotLayout.gripperMaxWidthM, RobotLayout.gripperMaxWidthM]
+    command.gripperForceN = [20, 20]
+    return command
   }
 }
 

@@ -1,3 +1,5 @@
+import RobotHardware
+
 /// A hand-written controller that runs one robot's cycle (pick → carry → align → insert →
 /// release → fasten) from ground truth: the upper bound for learned policies and the source of
 /// their demonstrations.
@@ -45,7 +47,7 @@ public struct ScriptedExpert: Sendable {
   var phase = Phase.waitForNut
   /// The phase now, as a word (logs, demonstrations).
   public var phaseName: String { "\(phase)" }
-  private var command = JointCommandFrame()
+  private var command = JointCommandInterfaces.holdingHome
   private var armTargetRad = [Double](repeating: 0, count: 7)
   private var previousTargetRad = [Double](repeating: 0, count: 7)
   private var delta = [Double](repeating: 0, count: 7)

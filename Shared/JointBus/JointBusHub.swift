@@ -1,13 +1,17 @@
+import RobotHardware
 import Synchronization
 
 /// A robot's controller as a simulated world drives it in the same process: one call per tick
 /// instead of a UDP datagram each way (docs/joint-bus.md, "In one process"). The same contract as
-/// the bus — the state of a tick in, the command for the next out — without two thread wake-ups
-/// per millisecond. Called only from the world's stepping thread.
+/// the bus — the state of a tick in, the command for the next out — carried as the controller's
+/// own state and command interfaces, without a datagram and without two thread wake-ups per
+/// millisecond: the in-process implementation of the hardware seam, beside the UDP bus. Called
+/// only from the world's stepping thread.
 public protocol JointBusController: AnyObject, Sendable {
   /// One tick: the robot's measured state in (the buffer may come back swapped with an older
-  /// one: no allocation per tick); the command the robot executes next out.
-  func tick(_ state: inout JointBusState, command: inout JointBusCommand)
+  /// one: no allocation per tick); the command the robot executes next out. Returns the time
+  /// the command is stamped with (the controller's time of the state it answers), nanoseconds.
+  func tick(_ state: inout JointStateInterfaces, command: inout JointCommandInterfaces) -> UInt64
   /// Between ticks while time stands still: apply what the controller's clients asked for.
   func serviceRequests()
 }
@@ -35,12 +39,11 @@ public final class JointBusHub: Sendable {
   public func isAttached(robot: Int) -> Bool { attached.withLock { $0[robot] != nil } }
 
   /// Ticks `robot`'s controller (under the hub's lock, so a controller detaching waits for its
-  /// tick to end); false when none is attached.
-  public func tick(robot: Int, state: inout JointBusState, command: inout JointBusCommand) -> Bool {
+  /// tick to end): the time its command is stamped with, or nil when none is attached.
+  public func tick(robot: Int, state: inout JointStateInterfaces, command: inout JointCommandInterfaces) -> UInt64? {
     attached.withLock { controllers in
-      guard let controller = controllers[robot] else { return false }
-      controller.tick(&state, command: &command)
-      return true
+      guard let controller = controllers[robot] else { return nil }
+      return controller.tick(&state, command: &command)
     }
   }
 

@@ -4,6 +4,7 @@
   import Darwin
 #endif
 import PolicyRuntime
+import RobotDescription
 import WholeBodyControl
 
 /// A hand-written motion planner that answers the policy's question — an observation in, an
@@ -73,7 +74,7 @@ public struct ScriptedChunkPlanner: Sendable {
     public var gripForceN = 20.0
     /// The working arm's posture the inverse kinematics leans toward in its null space (the
     /// arm's home), radians.
-    public var restPostureRad: [Double] = [0, -0.785, 0, -2.356, 0, 1.571, 0.785]
+    public var restPostureRad: [Double] = RobotDescription.reference.arm.homeRad
     /// How strongly, per solver iteration (three per chunk step), as a fraction of the way.
     public var restGain = 0.005
     /// The working arm's joint limits (control refuses a chunk past them), radians; the plan
@@ -86,11 +87,11 @@ public struct ScriptedChunkPlanner: Sendable {
     public var jointSpeedMaxRadPerS: [Double]
     public var speedFraction = 0.8
 
-    /// The simulated cell's (CellWorld's RobotLayout and NutModel), with control's default limits
-    /// for the right arm.
+    /// The simulated cell's (the robot description's layout, CellWorld's NutModel), with
+    /// control's default limits for the working (right) arm.
     public init(armBaseInTorsoM: SIMD3<Double> = CellLayout.defaults.armBaseInRobotM, limits: JointLimits = .defaults) {
       self.armBaseInTorsoM = armBaseInTorsoM
-      let right = (1...7).compactMap { limits.jointNames.firstIndex(of: "right_arm_joint_\($0)") }
+      let right = RobotDescription.reference.workingArmJointNames.compactMap { limits.jointNames.firstIndex(of: $0) }
       let pick = { (values: [Double], fallback: Double) -> [Double] in
         right.count == 7 ? right.map { values[$0] } : [Double](repeating: fallback, count: 7)
       }

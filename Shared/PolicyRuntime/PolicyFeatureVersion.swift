@@ -41,11 +41,11 @@ public enum PolicyFeatureVersion: String, Sendable, CaseIterable {
     case .v2: return PolicyFeatures.names
     case .v3:
       var names = PolicyFeatures.names
-      let joints = (1...PolicyFeatures.armJointCount).map { "right_arm_joint_\($0)" }
+      let joints = PolicyFeatures.armJointNames
       names += joints.map { "\($0).velocity_rad_per_s" }
       names += joints.map { "tracked.\($0).offset_rad" }
       names += joints.map { "tracked.\($0).velocity_rad_per_s" }
-      names += ["tracked.right_gripper.width_m", "tracked.age_s", "tracked.same_step"]
+      names += ["tracked.\(PolicyFeatures.gripperName).width_m", "tracked.age_s", "tracked.same_step"]
       return names
     }
   }

@@ -3,6 +3,7 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
+import RobotDescription
 
 /// The feature encoding "wc-features-2": an observation as 41 floats, in raw units (the model
 /// normalises them with its stored mean and standard deviation).
@@ -28,8 +29,13 @@
 public enum PolicyFeatures {
   /// Name of this encoding, stored in model files as `feature_version`.
   public static let version = "wc-features-2"
-  /// Arm joints in the encoding.
+  /// Arm joints in the encoding (the robot description's arm has as many).
   public static let armJointCount = 7
+  /// The joints the features observe, in encoding order: the robot description's working arm
+  /// (`right_arm_joint_1` … `right_arm_joint_7`).
+  public static let armJointNames = RobotDescription.reference.workingArmJointNames
+  /// The gripper the features observe: the working arm's (`right_gripper`).
+  public static let gripperName = RobotDescription.reference.workingGripperName
   /// Floats per observation.
   public static let count = 41
   /// Length scale of the magnified features, metres.

@@ -1,4 +1,4 @@
-import JointBus
+import RobotHardware
 
 /// The default balance correction: a hip-style strategy through the arms (the joint bus carries
 /// no leg joints; the robot's ankles run their own CoP regulation). When the capture-point margin
@@ -26,7 +26,7 @@ public struct AnalyticBalanceCorrection: BalanceCorrection {
   }
 
   /// Shoulder offsets against the capture point when the margin is low; nothing otherwise.
-  public func correct(estimate: BalanceEstimate, state: JointBusState, offsetsRad: inout [Double]) {
+  public func correct(estimate: BalanceEstimate, state: JointStateInterfaces, offsetsRad: inout [Double]) {
     guard estimate.marginM < activationMarginM, offsetsRad.count >= 14 else { return }
     let strength = min((activationMarginM - estimate.marginM) / max(activationMarginM - fullMarginM, 1e-6), 1)
     let pitch = min(max(-gainRadPerM * estimate.capturePointM.x * strength, -maxOffsetRad), maxOffsetRad)

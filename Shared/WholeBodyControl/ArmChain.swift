@@ -4,24 +4,30 @@
   import Darwin
 #endif
 
-/// Forward kinematics of the Panda-like 7-DoF arm (modified DH, as CellWorld's `ArmKinematics`):
-/// the TCP between the fingertips, and the arm's centroid — the mean of its joint origins and
-/// TCP, the same approximation of the arm's centre of mass the simulated balance model uses.
-/// Positions are in the arm's base frame.
+import RobotDescription
+
+/// Forward kinematics of the robot description's 7-DoF arm (its modified DH chain and tool frame,
+/// the chain CellWorld's `ArmKinematics` simulates): the TCP between the fingertips, and the arm's
+/// centroid — the mean of its joint origins and TCP, the same approximation of the arm's centre of
+/// mass the simulated balance model uses. Positions are in the arm's base frame.
 public struct ArmChain: Sendable {
-  let aM: [Double] = [0, 0, 0, 0.0825, -0.0825, 0, 0.088]
-  let dM: [Double] = [0.333, 0, 0.316, 0, 0.384, 0, 0]
+  let aM: [Double]
+  let dM: [Double]
   let cosAlpha: [Double]
   let sinAlpha: [Double]
   /// Flange to TCP along the flange's z axis (flange 0.107 m + gripper 0.1034 m).
-  let toolOffsetM = 0.107 + 0.1034
+  let toolOffsetM: Double
 
-  /// The reference arm.
-  public init() {
-    let half = Double.pi / 2
-    let alpha = [0, -half, half, half, -half, half, half]
-    cosAlpha = alpha.map { cos($0) }
-    sinAlpha = alpha.map { sin($0) }
+  /// The reference arm (``RobotDescription/reference``).
+  public init() { self.init(RobotDescription.reference.arm.chain) }
+
+  /// The arm of `chain`.
+  public init(_ chain: DenavitHartenbergChain) {
+    aM = chain.aM
+    dM = chain.dM
+    toolOffsetM = chain.toolOffsetM
+    cosAlpha = chain.alphaRad.map { cos($0) }
+    sinAlpha = chain.alphaRad.map { sin($0) }
   }
 
   /// The TCP for joints `q[first ..< first + 7]`.

@@ -1,6 +1,8 @@
+import RobotDescription
+
 /// The robot's balance as the controller models it: a linear inverted pendulum of the centre of
 /// mass over a rectangular support polygon, the arms' masses moving the CoM as they move. The
-/// defaults are the simulated cell's humanoid (CellWorld `BalanceModel`, `RobotLayout`).
+/// defaults are the robot description's humanoid (the one CellWorld's `BalanceModel` simulates).
 public struct BalanceConfig: Sendable, Hashable {
   /// Robot mass, kilograms.
   public var massKg: Double
@@ -42,13 +44,15 @@ public struct BalanceConfig: Sendable, Hashable {
     self.velocityLeakS = velocityLeakS
   }
 
-  /// The simulated humanoid: 60 kg, 4 kg arms, CoM at 0.9 m, feet 24 × 30 cm, floor 3 cm.
+  /// The robot description's humanoid (``RobotDescription/reference``: 60 kg, 4 kg arms, CoM at
+  /// 0.9 m, feet 24 × 30 cm, both arms at home as the reference), floor 3 cm.
   public static var defaults: BalanceConfig {
-    let home = [0, -0.785, 0, -2.356, 0, 1.571, 0.785]
+    let robot = RobotDescription.reference
+    let body = robot.body
     return BalanceConfig(
-      massKg: 60, armMassKg: 4, comHeightM: 0.9, supportXM: -0.10...0.14, supportYM: -0.15...0.15,
-      armBaseM: [SIMD3(0.10, 0.20, 0.80), SIMD3(0.10, -0.20, 0.80)], referencePostureRad: home + home,
-      marginFloorM: 0.03, positionLeakS: 2, velocityLeakS: 2)
+      massKg: body.massKg, armMassKg: body.armMassKg, comHeightM: body.comHeightM, supportXM: body.supportXM,
+      supportYM: body.supportYM, armBaseM: robot.layout.armBaseInRobotM,
+      referencePostureRad: robot.everyArm(robot.arm.homeRad), marginFloorM: 0.03, positionLeakS: 2, velocityLeakS: 2)
   }
 
   /// Pendulum frequency ω = √(g / z_c), rad/s.
@@ -56,11 +60,6 @@ public struct BalanceConfig: Sendable, Hashable {
 
   /// Signed distance of a robot-frame point (xy) to the support polygon's edge: positive inside.
   public func marginM(x: Double, y: Double) -> Double {
-    let inside = min(
-      x - supportXM.lowerBound, supportXM.upperBound - x, y - supportYM.lowerBound, supportYM.upperBound - y)
-    if inside >= 0 { return inside }
-    let dx = max(supportXM.lowerBound - x, 0, x - supportXM.upperBound)
-    let dy = max(supportYM.lowerBound - y, 0, y - supportYM.upperBound)
-    return -(dx * dx + dy * dy).squareRoot()
+    BodyDescription.supportMarginM(x: x, y: y, supportXM: supportXM, supportYM: supportYM)
   }
 }

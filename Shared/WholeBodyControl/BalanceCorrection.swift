@@ -1,4 +1,4 @@
-import JointBus
+import RobotHardware
 
 /// A balance correction added to the joint reference every tick while the controller is powered
 /// and holding or tracking: learned (a small network) or analytic (``AnalyticBalanceCorrection``).
@@ -7,5 +7,5 @@ import JointBus
 public protocol BalanceCorrection: Sendable {
   /// Writes a position offset per joint (bus order, radians) into `offsetsRad` (already sized,
   /// zeroed by the caller) for this tick's estimate and state.
-  func correct(estimate: BalanceEstimate, state: JointBusState, offsetsRad: inout [Double])
+  func correct(estimate: BalanceEstimate, state: JointStateInterfaces, offsetsRad: inout [Double])
 }

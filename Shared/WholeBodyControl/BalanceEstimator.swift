@@ -3,9 +3,9 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import JointBus
+import RobotHardware
 
-/// Estimates the CoM and the capture-point margin from what the joint bus carries: the torso IMU
+/// Estimates the CoM and the capture-point margin from the robot's state interfaces: the torso IMU
 /// (orientation and specific force give the horizontal CoM acceleration, integrated with a leak)
 /// plus the arms' CoM shift from the joint positions (forward kinematics). Pure; no allocation
 /// per update.
@@ -27,9 +27,9 @@ public struct BalanceEstimator: Sendable {
     estimate = BalanceEstimate(marginM: config.marginM(x: 0, y: 0))
   }
 
-  /// Folds in one joint-bus state (its header timestamp gives the step).
-  public mutating func update(_ state: JointBusState) {
-    let now = state.header.timestampNs
+  /// Folds in one state (its measurement time gives the step).
+  public mutating func update(_ state: JointStateInterfaces) {
+    let now = state.measuredAtNanoseconds
     let dt = lastTimestampNanoseconds.map { now > $0 ? min(Double(now - $0) / 1e9, 0.01) : 0 } ?? 0
     lastTimestampNanoseconds = now
 

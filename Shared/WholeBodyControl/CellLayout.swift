@@ -1,10 +1,11 @@
 import Foundation
+import RobotDescription
 
 /// Where things are in the cell, for the parts of the policy's input the proto observation does
 /// not carry: each robot's base in the world frame (to bring perception's world-frame nut pose
 /// into the robot frame), the working arm's base and the fixture pin's seat in the robot frame.
-/// Defaults are CellWorld's `RobotLayout` (the simulated cell). The torso's sway is not
-/// observed: the torso frame is taken to be the robot frame.
+/// Defaults are the robot description's (``RobotDescription/reference``, the cell cell-sim
+/// simulates). The torso's sway is not observed: the torso frame is taken to be the robot frame.
 public struct CellLayout: Sendable, Hashable {
   /// Robot bases in the world frame by robot id, metres.
   public var robotBaseInWorldM: [String: SIMD3<Double>]
@@ -40,8 +41,9 @@ public struct CellLayout: Sendable, Hashable {
     return SIMD3(-shift.x, -shift.y, 0)
   }
 
-  /// Both arms' joint names in the order `steadyTorsoSwayM` reads them.
-  public static let armJointNames = ["left", "right"].flatMap { side in (1...7).map { "\(side)_arm_joint_\($0)" } }
+  /// Both arms' joint names in the order `steadyTorsoSwayM` reads them (the robot description's,
+  /// bus order).
+  public static let armJointNames = RobotDescription.reference.jointNames
 
   /// A position perception reported in `frame` ("world", "robot"/"torso", or the gripper's own
   /// frame, e.g. "right_gripper", as touch reports it) in robot `robot`'s frame, using the arm's
@@ -59,13 +61,14 @@ public struct CellLayout: Sendable, Hashable {
     }
   }
 
-  /// CellWorld's `RobotLayout`: robot "left" at y = +1 m, "right" at y = −1 m, right arm base
-  /// (0.10, −0.20, 0.80) m, pin seat (0.55, −0.05, 0.776) m.
+  /// The robot description's cell (``RobotDescription/reference``): robot "left" at y = +1 m,
+  /// "right" at y = −1 m, right arm base (0.10, −0.20, 0.80) m, pin seat (0.55, −0.05, 0.776) m.
   public static var defaults: CellLayout {
-    CellLayout(
-      robotBaseInWorldM: ["left": SIMD3(0, 1.0, 0), "right": SIMD3(0, -1.0, 0)],
-      armBaseInRobotM: SIMD3(0.10, -0.20, 0.80),
-      pinSeatInRobotM: SIMD3(0.55, -0.05, 0.776))
+    let robot = RobotDescription.reference
+    return CellLayout(
+      robotBaseInWorldM: robot.layout.robotBaseInWorldByID,
+      armBaseInRobotM: robot.layout.armBaseInRobotM[robot.workingArm],
+      pinSeatInRobotM: robot.layout.pinSeatInRobotM)
   }
 
   /// Parses "X,Y,Z" in metres.

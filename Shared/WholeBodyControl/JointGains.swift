@@ -1,3 +1,5 @@
+import RobotDescription
+
 /// The drive gains the controller sends with every command (τ = kp (q* − q) + kd (q̇* − q̇) +
 /// τ_ff), and the joint model its feed-forward torque comes from (τ_ff = I q̈* + b q̇*).
 public struct JointGains: Sendable, Hashable {
@@ -18,13 +20,14 @@ public struct JointGains: Sendable, Hashable {
     self.dampingNmSPerRad = dampingNmSPerRad
   }
 
-  /// The simulated cell's hold gains and joint model (CellWorld `RobotLayout`).
-  public static var defaults: JointGains {
-    func both(_ values: [Double]) -> [Double] { values + values }
-    return JointGains(
-      kpNmPerRad: both([600, 600, 500, 500, 200, 150, 50]),
-      kdNmSPerRad: both([40, 40, 30, 30, 10, 8, 4]),
-      inertiaKgM2: both([0.6, 0.6, 0.3, 0.3, 0.05, 0.05, 0.02]),
-      dampingNmSPerRad: both([2, 2, 1, 1, 0.2, 0.2, 0.1]))
+  /// The robot description's hold gains and joint model (``RobotDescription/reference``).
+  public static var defaults: JointGains { JointGains(robot: .reference) }
+
+  /// `robot`'s hold gains and joint model, every arm, bus order.
+  public init(robot: RobotDescription) {
+    let arm = robot.arm
+    self.init(
+      kpNmPerRad: robot.everyArm(arm.holdKpNmPerRad), kdNmSPerRad: robot.everyArm(arm.holdKdNmSPerRad),
+      inertiaKgM2: robot.everyArm(arm.inertiaKgM2), dampingNmSPerRad: robot.everyArm(arm.dampingNmSPerRad))
   }
 }

@@ -1,7 +1,9 @@
+import RobotDescription
+
 /// Per-joint limits in joint-bus order (0–6 left arm, 7–13 right arm), enforced in one place
 /// (``WholeBodyController``'s limiter) before any command leaves the controller. The defaults are
-/// the Panda-like arms the simulated cell models (CellWorld's `RobotLayout`), with the Panda's
-/// published acceleration limits.
+/// the robot description's (``RobotDescription/reference``: the Panda-like arms the simulated cell
+/// models, with the Panda's published acceleration limits).
 public struct JointLimits: Sendable, Hashable {
   /// Joint names in bus order; chunks name their joints with these.
   public var jointNames: [String]
@@ -50,23 +52,26 @@ public struct JointLimits: Sendable, Hashable {
   /// Joints.
   public var jointCount: Int { jointNames.count }
 
-  /// The simulated cell's robot: two Panda-like arms (CellWorld `RobotLayout`), joints named
+  /// The robot description's limits (``RobotDescription/reference``): joints named
   /// `left_arm_joint_1` … `left_arm_joint_7`, `right_arm_joint_1` … `right_arm_joint_7` (the names
-  /// the committed policy model `wc-mlp-1` emits).
-  public static var defaults: JointLimits {
-    let arm = (1...7).map { "arm_joint_\($0)" }
-    func both(_ values: [Double]) -> [Double] { values + values }
-    return JointLimits(
-      jointNames: arm.map { "left_\($0)" } + arm.map { "right_\($0)" },
-      positionMinRad: both([-2.8973, -1.7628, -2.8973, -3.0718, -2.8973, -0.0175, -2.8973]),
-      positionMaxRad: both([2.8973, 1.7628, 2.8973, -0.0698, 2.8973, 3.7525, 2.8973]),
-      velocityMaxRadPerS: both([2.175, 2.175, 2.175, 2.175, 2.61, 2.61, 2.61]),
-      accelerationMaxRadPerS2: both([15, 7.5, 10, 12.5, 15, 20, 20]),
-      torqueMaxNm: both([87, 87, 87, 87, 12, 12, 12]),
-      gripperNames: ["left_gripper", "right_gripper"],
-      gripperMaxWidthM: 0.08,
-      gripperMaxForceN: 70,
-      positionToleranceRad: 0.02,
-      velocityToleranceFraction: 0.1)
+  /// the committed policy model `wc-mlp-1` emits); a chunk may overshoot a position limit by
+  /// 0.02 rad (clamped) and the speed limit by 10 % (slowed) before it is refused.
+  public static var defaults: JointLimits { JointLimits(robot: .reference) }
+
+  /// `robot`'s joint and gripper limits, every arm, bus order, with the default tolerances.
+  public init(robot: RobotDescription, positionToleranceRad: Double = 0.02, velocityToleranceFraction: Double = 0.1) {
+    let arm = robot.arm
+    self.init(
+      jointNames: robot.jointNames,
+      positionMinRad: robot.everyArm(arm.positionMinRad),
+      positionMaxRad: robot.everyArm(arm.positionMaxRad),
+      velocityMaxRadPerS: robot.everyArm(arm.velocityMaxRadPerS),
+      accelerationMaxRadPerS2: robot.everyArm(arm.accelerationMaxRadPerS2),
+      torqueMaxNm: robot.everyArm(arm.torqueMaxNm),
+      gripperNames: robot.gripperNames,
+      gripperMaxWidthM: robot.gripper.maxWidthM,
+      gripperMaxForceN: robot.gripper.maxForceN,
+      positionToleranceRad: positionToleranceRad,
+      velocityToleranceFraction: velocityToleranceFraction)
   }
 }

@@ -1,3 +1,5 @@
+import RobotDescription
+
 extension WholeBodyController {
   /// Everything that shapes the controller.
   public struct Config: Sendable {
@@ -51,12 +53,12 @@ extension WholeBodyController {
     /// 1 kHz, the simulated cell's robot, 50 ms bus timeout (above lock-step cell-sim's 20 ms wait), 500 ms controlled-stop bound,
     /// category 1 on e-stop, 100 ms blend, homing at half speed.
     public static var defaults: Config {
-      let home = [0, -0.785, 0, -2.356, 0, 1.571, 0.785]
+      let robot = RobotDescription.reference
       return Config(
         limits: .defaults, gains: .defaults, balance: .defaults, periodNanoseconds: 1_000_000,
         busTimeoutNanoseconds: 50_000_000, controlledStopBoundNanoseconds: 500_000_000,
         safetyStopCategory: .category1, standstillVelocityRadPerS: 0.01, blendNanoseconds: 100_000_000,
-        homeRad: home + home, homingSpeedFraction: 0.5, homeToleranceRad: 0.01)
+        homeRad: robot.everyArm(robot.arm.homeRad), homingSpeedFraction: 0.5, homeToleranceRad: 0.01)
     }
   }
 }

@@ -1,4 +1,4 @@
-import JointBus
+import RobotHardware
 
 extension WholeBodyController {
   /// Takes a chunk for tracking. It supersedes the rest of the current chunk from now (its own

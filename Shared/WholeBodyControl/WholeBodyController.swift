@@ -1,8 +1,11 @@
-import JointBus
+import RobotHardware
 
-/// The 1 kHz whole-body control law of one robot, pure (no clocks, no sockets): the control
-/// service reads a joint-bus state, calls ``update(state:nowNanoseconds:command:)`` and sends the
-/// command it wrote, like ros2_control's read → update → write. Chunks come in through
+/// The 1 kHz whole-body control law of one robot, pure (no clocks, no sockets): like
+/// ros2_control's read → update → write, whoever drives it reads the robot's state interfaces
+/// (``JointStateInterfaces``), calls ``update(state:nowNanoseconds:command:)`` and writes the
+/// command interfaces it filled (``JointCommandInterfaces``) to the robot. The controller knows no
+/// transport: the UDP joint bus (control's loop), a simulated world in the same process
+/// (`JointBusHub`, cell-sim) and the trainer's and tests' loops are the hardware. Chunks come in through
 /// ``accept(_:nowNanoseconds:)``; supervisory requests through ``hold(nowNanoseconds:)``,
 /// ``home(nowNanoseconds:)``, ``stop(_:nowNanoseconds:)``, ``resume(nowNanoseconds:)`` and the
 /// safety input ``setSafetyChain(open:nowNanoseconds:)``.
@@ -38,13 +41,11 @@ public struct WholeBodyController: Sendable {
   var homeDurationS = 0.0
   var stopStartedNanoseconds: UInt64 = 0
   var lastStateNanoseconds: UInt64?
-  var sequence: UInt64 = 0
   var powered = false
   var gripperSeeded = false
 
-  /// A controller in `disabled` until the first joint-bus state.
+  /// A controller in `disabled` until the first state.
   public init(config: Config = .defaults, correction: any BalanceCorrection = AnalyticBalanceCorrection()) {
-    precondition(config.limits.jointCount == JointBus.jointCount, "the joint bus carries \(JointBus.jointCount) joints")
     self.config = config
     self.correction = correction
     balance = BalanceEstimator(config: config.balance)
@@ -56,8 +57,8 @@ public struct WholeBodyController: Sendable {
     referencePositionRad = zeros
     offsetsRad = zeros
     homeStartRad = zeros
-    gripperWidthM = [Double](repeating: config.limits.gripperMaxWidthM, count: JointBus.gripperCount)
-    gripperForceN = [Double](repeating: 20, count: JointBus.gripperCount)
+    gripperWidthM = [Double](repeating: config.limits.gripperMaxWidthM, count: config.limits.gripperNames.count)
+    gripperForceN = [Double](repeating: 20, count: config.limits.gripperNames.count)
   }
 
   /// The current mode.
@@ -67,19 +68,20 @@ public struct WholeBodyController: Sendable {
   public var referenceRad: [Double] { referencePositionRad }
 
   /// One control tick: folds in `state`, advances the mode's reference, limits it and writes the
-  /// command for this tick into `command` (reuse one command; nothing is allocated).
-  public mutating func update(state: JointBusState, nowNanoseconds now: UInt64, command: inout JointBusCommand)
-    -> ControlTick
-  {
+  /// command for this tick into `command` (reuse one command; nothing is allocated). Joints and
+  /// grippers are in the limits' order (the robot description's bus order).
+  public mutating func update(
+    state: JointStateInterfaces, nowNanoseconds now: UInt64, command: inout JointCommandInterfaces
+  ) -> ControlTick {
     lastStateNanoseconds = now
     var ended: ChunkProgress?
     _ = machine.handle(.busStateReceived)
-    if state.status & 1 != 0, machine.mode != .fault {
+    if state.fallen, machine.mode != .fault {
       ended = handle(.robotFell, nowNanoseconds: now, detail: "the robot reports it has fallen").ended
     }
     balance.update(state)
     if !gripperSeeded {
-      for g in 0..<JointBus.gripperCount {
+      for g in 0..<gripperWidthM.count {
         gripperWidthM[g] = state.gripperWidthM[g]
         if state.gripperForceN[g] > 0 { gripperForceN[g] = state.gripperForceN[g] }
       }
@@ -101,7 +103,6 @@ public struct WholeBodyController: Sendable {
         command.kd[j] = 0
       }
       writeGrippers(into: &command)
-      finish(&command, state: state, now: now)
       return ControlTick(endedChunk: ended, mode: machine.mode)
     }
     if !powered {
@@ -136,11 +137,10 @@ public struct WholeBodyController: Sendable {
       positionRad: referencePositionRad, velocityRadPerS: baseVelocityRadPerS, state: state, command: &command)
     writeGrippers(into: &command)
     superviseStop(state: state, now: now)
-    finish(&command, state: state, now: now)
     return ControlTick(endedChunk: ended, mode: machine.mode, torqueLimitedJoints: limiter.torqueLimitedJoints)
   }
 
-  /// Call when a tick passes without a joint-bus state: past the timeout the controller faults
+  /// Call when a tick passes without a state from the robot: past the timeout the controller faults
   /// (ending the chunk with reason `fault`). Returns the chunk that ended, if any.
   public mutating func checkJointBus(nowNanoseconds now: UInt64) -> ChunkProgress? {
     guard let last = lastStateNanoseconds, now > last, now - last > config.busTimeoutNanoseconds, machine.busHealthy
@@ -164,7 +164,7 @@ public struct WholeBodyController: Sendable {
     }
   }
 
-  mutating func trackChunk(state: JointBusState, now: UInt64) -> ChunkProgress? {
+  mutating func trackChunk(state: JointStateInterfaces, now: UInt64) -> ChunkProgress? {
     guard let trajectory, var progress else { return nil }
     if now > trajectory.chunk.expiresAtNanoseconds && now < trajectory.lastDueNanoseconds {
       return endChunk(.expired, now: now, detail: "expired before step \(trajectory.stepIndex(atNanoseconds: now) + 1)")
@@ -200,7 +200,7 @@ public struct WholeBodyController: Sendable {
     return nil
   }
 
-  mutating func advanceHoming(state: JointBusState, now: UInt64) {
+  mutating func advanceHoming(state: JointStateInterfaces, now: UInt64) {
     let t = Double(now - min(now, homeStartNanoseconds)) / 1e9
     let tau = homeDurationS > 0 ? min(t / homeDurationS, 1) : 1
     let tau2 = tau * tau
@@ -217,7 +217,7 @@ public struct WholeBodyController: Sendable {
     if arrived { _ = machine.handle(.homeReached) }
   }
 
-  mutating func superviseStop(state: JointBusState, now: UInt64) {
+  mutating func superviseStop(state: JointStateInterfaces, now: UInt64) {
     guard machine.mode == .stopping else { return }
     var still = true
     for j in 0..<config.limits.jointCount
@@ -232,17 +232,11 @@ public struct WholeBodyController: Sendable {
     }
   }
 
-  mutating func writeGrippers(into command: inout JointBusCommand) {
-    for g in 0..<JointBus.gripperCount {
+  mutating func writeGrippers(into command: inout JointCommandInterfaces) {
+    for g in 0..<gripperWidthM.count {
       command.gripperWidthM[g] = min(max(gripperWidthM[g], 0), config.limits.gripperMaxWidthM)
       command.gripperForceN[g] = min(max(gripperForceN[g], 0), config.limits.gripperMaxForceN)
     }
-  }
-
-  mutating func finish(_ command: inout JointBusCommand, state: JointBusState, now: UInt64) {
-    sequence += 1
-    command.header = JointBus.Header(robot: state.header.robot, sequence: sequence, timestampNs: now)
-    command.flags = 0
   }
 
   // MARK: - Chunk endings

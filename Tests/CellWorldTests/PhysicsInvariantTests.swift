@@ -1,4 +1,5 @@
 import CellWorld
+import RobotHardware
 import Testing
 
 @Suite("CellWorld physics invariants")
@@ -18,7 +19,7 @@ struct PhysicsInvariantTests {
   @Test("position, velocity and torque limits hold under commands far outside them")
   func limitsRespected() {
     var world = CellWorld(seed: 2, config: .withoutFailures)
-    var command = JointCommandFrame()
+    var command = JointCommandInterfaces.holdingHome
     var random = WorldRandom(seed: 9)
     var reachedLimit = false
     for tick in 0..<3000 {
@@ -54,7 +55,7 @@ struct PhysicsInvariantTests {
     var world = CellWorld(seed: 3, config: config)
     for _ in 0..<10 { world.step() }
     let before = world.appliedTorquesNm(robot: 0).first!
-    var command = JointCommandFrame()
+    var command = JointCommandInterfaces.holdingHome
     command.torqueNm[0] = 30
     world.setCommand(robot: 0, command)
     var torques: [Double] = []
@@ -69,7 +70,7 @@ struct PhysicsInvariantTests {
   @Test("encoders report quantised positions")
   func encoderQuantisation() {
     var world = CellWorld(seed: 4, config: .withoutFailures)
-    var command = JointCommandFrame()
+    var command = JointCommandInterfaces.holdingHome
     command.positionRad[2] = 0.3
     world.setCommand(robot: 0, command)
     for _ in 0..<200 { world.step() }

@@ -1,5 +1,6 @@
 import CellWorld
 import JointBus
+import RobotHardware
 import Testing
 @testable import WholeBodyControl
 
@@ -103,7 +104,7 @@ struct BalanceTests {
 
   /// A correction that asks for a fixed offset on one joint.
   struct FixedOffset: BalanceCorrection {
-    func correct(estimate: BalanceEstimate, state: JointBusState, offsetsRad: inout [Double]) { offsetsRad[2] = 0.05 }
+    func correct(estimate: BalanceEstimate, state: JointStateInterfaces, offsetsRad: inout [Double]) { offsetsRad[2] = 0.05 }
   }
 
   @Test("the correction hook's offsets reach the reference, bounded by the limiter")
@@ -119,7 +120,7 @@ struct BalanceTests {
   @Test("the analytic correction is zero in calm conditions and leans the arms against the capture point")
   func analyticCorrection() {
     let correction = AnalyticBalanceCorrection()
-    let state = JointBusState()
+    let state = JointStateInterfaces()
     var offsets = [Double](repeating: 0, count: 14)
     correction.correct(estimate: BalanceEstimate(marginM: 0.1), state: state, offsetsRad: &offsets)
     #expect(offsets.allSatisfy { $0 == 0 })

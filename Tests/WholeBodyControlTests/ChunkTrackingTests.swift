@@ -45,6 +45,27 @@ struct ChunkTrackingTests {
     #expect(sim.audit.violations.isEmpty, "\(sim.audit.violations)")
   }
 
+  @Test("the same controller tracks the same chunk alike over the bus and on the in-process hardware")
+  func bothHardwareImplementations() throws {
+    var results: [(done: ChunkProgress, positionsRad: [Double])] = []
+    for overBus in [true, false] {
+      var sim = SimHarness(overBus: overBus)
+      sim.run(milliseconds: 20)
+      let chunk = sim.rightArmChunk(id: "reach", target: Self.reach)
+      _ = try sim.controller.accept(chunk, nowNanoseconds: sim.nowNanoseconds)
+      let done = try #require(sim.run(milliseconds: 600).first)
+      sim.run(milliseconds: 100)
+      #expect(sim.audit.violations.isEmpty, "\(sim.audit.violations)")
+      results.append((done, sim.positionsRad))
+    }
+    let (bus, inProcess) = (results[0], results[1])
+    #expect(bus.done.reason == .completed && inProcess.done.reason == .completed)
+    #expect(bus.done.stepIndex == inProcess.done.stepIndex)
+    #expect(abs(bus.done.maxTrackingErrorRad - inProcess.done.maxTrackingErrorRad) < 0.001)
+    // The bus carries float32: the two differ by its rounding, not by what the controller did.
+    for j in 0..<14 { #expect(abs(bus.positionsRad[j] - inProcess.positionsRad[j]) < 0.001, "joint \(j)") }
+  }
+
   @Test("an expired chunk stops tracking and the robot comes to rest where it is")
   func expiredChunkHolds() throws {
     var sim = SimHarness()

@@ -1,4 +1,4 @@
-import JointBus
+import RobotHardware
 import WholeBodyControl
 
 /// Checks every command leaving the controller against the limits: position, speed, the change
@@ -6,7 +6,7 @@ import WholeBodyControl
 /// would produce from the measured state the command was computed for.
 struct CommandAudit {
   let limits: JointLimits
-  var previous: JointBusCommand?
+  var previous: JointCommandInterfaces?
   var violations: [String] = []
   var commands = 0
   var peakAccelerationFraction = 0.0
@@ -15,7 +15,7 @@ struct CommandAudit {
 
   init(limits: JointLimits) { self.limits = limits }
 
-  mutating func check(_ command: JointBusCommand, state: JointBusState) {
+  mutating func check(_ command: JointCommandInterfaces, state: JointStateInterfaces) {
     commands += 1
     let powered = command.kp.contains { $0 != 0 } || command.kd.contains { $0 != 0 }
     defer { previous = powered ? command : nil }

@@ -1,22 +1,32 @@
 import CellWorld
 import JointBus
+import RobotHardware
 import WholeBodyControl
 
 /// CellWorld and a controller in one process, exchanging real joint-bus datagrams each 1 ms tick
-/// (encode → decode both ways), as cell-sim and the control service will.
+/// (encode → decode both ways), as cell-sim and the control service over UDP: the controller's
+/// state and command interfaces go through the bus's codec on their way. With `overBus: false`
+/// the world is the hardware directly (the in-process fast path: its state into the state
+/// interfaces, the command interfaces into its command, no datagram).
 struct SimHarness {
+  /// Whether the interfaces travel as joint-bus datagrams.
+  let overBus: Bool
   var world: CellWorld
   var controller: WholeBodyController
-  var state = JointBusState()
-  var command = JointBusCommand()
+  var state = JointStateInterfaces()
+  var command = JointCommandInterfaces()
+  var measuredInterfaces = JointStateInterfaces()
+  var received = JointBusState()
+  var sent = JointBusCommand()
   var measured = JointStateFrame()
-  var commandFrame = JointCommandFrame()
+  var commandFrame = JointCommandInterfaces.holdingHome
   var stateBytes = [UInt8](repeating: 0, count: JointBus.stateSize)
   var commandBytes = [UInt8](repeating: 0, count: JointBus.commandSize)
   var audit: CommandAudit
   var decoded = JointBusCommand()
 
-  init(seed: UInt64 = 7, config: WholeBodyController.Config = .defaults) {
+  init(seed: UInt64 = 7, config: WholeBodyController.Config = .defaults, overBus: Bool = true) {
+    self.overBus = overBus
     var worldConfig = CellWorldConfig.withoutFailures
     worldConfig.robotCount = 1
     worldConfig.cameraHz = 0
@@ -34,25 +44,29 @@ struct SimHarness {
   @discardableResult
   mutating func tick() -> ControlTick {
     world.readState(robot: 0, into: &measured)
+    guard overBus else {
+      measured.copy(into: &state, measuredAtNanoseconds: nowNanoseconds)
+      let outcome = controller.update(state: state, nowNanoseconds: nowNanoseconds, command: &command)
+      audit.check(command, state: state)
+      world.setCommand(robot: 0, command)
+      world.step()
+      return outcome
+    }
+    measured.copy(into: &measuredInterfaces, measuredAtNanoseconds: nowNanoseconds)
     var message = JointBusState()
     message.header = .init(robot: 0, sequence: world.stepIndex, timestampNs: nowNanoseconds)
-    message.positionRad = measured.positionRad
-    message.velocityRadPerS = measured.velocityRadPerS
-    message.torqueNm = measured.torqueNm
-    message.gripperWidthM = measured.gripperWidthM
-    message.gripperForceN = measured.gripperForceN
-    let imu = measured.imu
-    message.imuSpecificForceMPerS2 = (imu.specificForceMPerS2.x, imu.specificForceMPerS2.y, imu.specificForceMPerS2.z)
-    message.imuAngularRateRadPerS = (imu.angularRateRadPerS.x, imu.angularRateRadPerS.y, imu.angularRateRadPerS.z)
-    message.imuOrientation = (imu.orientation.w, imu.orientation.x, imu.orientation.y, imu.orientation.z)
+    message.setMeasurements(from: measuredInterfaces)
     message.status = measured.fallen ? 1 : 0
     stateBytes.withUnsafeMutableBytes { message.encode(into: $0) }
-    try! state.decode(stateBytes)
+    try! received.decode(stateBytes)
+    received.copy(into: &state)
 
     let outcome = controller.update(state: state, nowNanoseconds: nowNanoseconds, command: &command)
     audit.check(command, state: state)
 
-    commandBytes.withUnsafeMutableBytes { command.encode(into: $0) }
+    sent.setTargets(from: command)
+    sent.header = .init(robot: 0, sequence: world.stepIndex, timestampNs: nowNanoseconds)
+    commandBytes.withUnsafeMutableBytes { sent.encode(into: $0) }
     try! decoded.decode(commandBytes)
     commandFrame.positionRad = decoded.positionRad
     commandFrame.velocityRadPerS = decoded.velocityRadPerS

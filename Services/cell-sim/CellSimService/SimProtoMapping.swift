@@ -6,20 +6,18 @@ import WorkcellProto
 
 /// Conversions between the world's types and `workcell.sim.v1`.
 enum SimProtoMapping {
-  /// Robot index of an equipment reference ("left" → 0, "right" → 1); nil when empty.
+  /// Robot index of an equipment reference (its place in the robot description's layout: "left"
+  /// → 0, "right" → 1); nil when empty.
   static func robotIndex(_ ref: Workcell_Common_V1_EquipmentRef, robotCount: Int) throws -> Int? {
-    switch ref.robot {
-    case "": return nil
-    case "left" where robotCount >= 1: return 0
-    case "right" where robotCount >= 2: return 1
-    default:
-      throw RPCError(
-        code: .notFound,
-        message: "Robot '\(ref.robot)' is not in the simulated cell; it has \(robotCount == 2 ? "left and right" : "left").")
-    }
+    guard !ref.robot.isEmpty else { return nil }
+    if let index = RobotLayout.robot.layout.robotIDs.firstIndex(of: ref.robot), index < robotCount { return index }
+    throw RPCError(
+      code: .notFound,
+      message: "Robot '\(ref.robot)' is not in the simulated cell; it has \(robotCount == 2 ? "left and right" : "left").")
   }
 
-  static func robotName(_ index: Int) -> String { index == 0 ? "left" : "right" }
+  /// Robot `index`'s id in the robot description's layout.
+  static func robotName(_ index: Int) -> String { RobotLayout.robot.layout.robotIDs[index] }
 
   static func ref(_ index: Int) -> Workcell_Common_V1_EquipmentRef { .with { $0.robot = robotName(index) } }
 

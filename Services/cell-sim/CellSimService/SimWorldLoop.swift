@@ -2,6 +2,7 @@ import CellWorld
 import Foundation
 import JointBus
 import Logging
+import RobotHardware
 import ServiceLifecycle
 import SimulatedTime
 import Synchronization
@@ -86,8 +87,11 @@ final class SimWorldLoop: Service, Sendable {
     var datagram = [UInt8](repeating: 0, count: 2048)
     var outgoing = [UInt8](repeating: 0, count: JointBus.stateSize)
     var command = JointBusCommand()
-    var frame = JointCommandFrame()
+    var frame = JointCommandInterfaces.holdingHome
     var measured = JointStateFrame()
+    // What an in-process controller reads and writes (the robot's state and command interfaces).
+    var stateInterfaces = JointStateInterfaces()
+    var commandInterfaces = JointCommandInterfaces()
     var stateMessage = JointBusState()
     var controllers: [sockaddr_in?] = [nil, nil]
     var pending = [false, false]
@@ -133,7 +137,7 @@ final class SimWorldLoop: Service, Sendable {
       }
     }
 
-    /// Copies a command's targets into the world's command frame (unless it only holds).
+    /// Copies a command datagram's targets into the world's command frame (unless it only holds).
     func setFrame(from command: JointBusCommand) -> Bool {
       guard command.flags & 1 == 0 else { return false }
       for j in 0..<JointBus.jointCount {
@@ -150,44 +154,33 @@ final class SimWorldLoop: Service, Sendable {
       return true
     }
 
-    /// A controller answered: its command is the robot's from the next step.
-    func answered(robot: Int, by command: JointBusCommand) {
+    /// A controller answered with a command stamped `timeNs`: its command is the robot's from
+    /// the next step.
+    func answered(robot: Int, atNanoseconds timeNs: UInt64) {
       pending[robot] = true
-      commandTimeNs[robot] = command.header.timestampNs
-      appliedSequence[robot] = command.header.sequence
+      commandTimeNs[robot] = timeNs
     }
 
-    /// The step's state to every controller: over UDP, or by a call to one ticked in this
-    /// process (whose command then applies at once).
+    /// The step's state to every controller: by a call to one ticked in this process, with the
+    /// state and command interfaces themselves (its command then applies at once), or over UDP.
     func sendStates(_ world: inout CellWorld, held: [Bool]) {
       for robot in 0..<world.robotCount {
         let inProcess = host.jointBusHub?.isAttached(robot: robot) ?? false
         guard controllers[robot] != nil || inProcess else { continue }
         world.readState(robot: robot, into: &measured)
-        stateMessage.header = .init(
-          robot: UInt8(robot), sequence: world.stepIndex, timestampNs: world.stepIndex * 1_000_000)
-        for j in 0..<JointBus.jointCount {
-          stateMessage.positionRad[j] = measured.positionRad[j]
-          stateMessage.velocityRadPerS[j] = measured.velocityRadPerS[j]
-          stateMessage.torqueNm[j] = measured.torqueNm[j]
-        }
-        for g in 0..<JointBus.gripperCount {
-          stateMessage.gripperWidthM[g] = measured.gripperWidthM[g]
-          stateMessage.gripperForceN[g] = measured.gripperForceN[g]
-        }
-        let imu = measured.imu
-        stateMessage.imuSpecificForceMPerS2 = (imu.specificForceMPerS2.x, imu.specificForceMPerS2.y, imu.specificForceMPerS2.z)
-        stateMessage.imuAngularRateRadPerS = (imu.angularRateRadPerS.x, imu.angularRateRadPerS.y, imu.angularRateRadPerS.z)
-        stateMessage.imuOrientation = (imu.orientation.w, imu.orientation.x, imu.orientation.y, imu.orientation.z)
-        stateMessage.appliedCommandSequence = appliedSequence[robot]
-        stateMessage.status = (measured.fallen ? 1 : 0) | (held[robot] ? 2 : 0)
+        measured.copy(into: &stateInterfaces, measuredAtNanoseconds: world.stepIndex * 1_000_000)
         if inProcess, let hub = host.jointBusHub {
-          if hub.tick(robot: robot, state: &stateMessage, command: &command) {
-            if setFrame(from: command) { world.setCommand(robot: robot, frame) }
-            answered(robot: robot, by: command)
+          if let timeNs = hub.tick(robot: robot, state: &stateInterfaces, command: &commandInterfaces) {
+            world.setCommand(robot: robot, commandInterfaces)
+            answered(robot: robot, atNanoseconds: timeNs)
           }
           continue
         }
+        stateMessage.header = .init(
+          robot: UInt8(robot), sequence: world.stepIndex, timestampNs: stateInterfaces.measuredAtNanoseconds)
+        stateMessage.setMeasurements(from: stateInterfaces)
+        stateMessage.appliedCommandSequence = appliedSequence[robot]
+        stateMessage.status = (measured.fallen ? 1 : 0) | (held[robot] ? 2 : 0)
         guard var address = controllers[robot] else { continue }
         outgoing.withUnsafeMutableBytes { buffer in
           stateMessage.encode(into: buffer)
@@ -331,7 +324,8 @@ final class SimWorldLoop: Service, Sendable {
             run!.world.setCommand(robot: robot, frame)
           }
         }
-        answered(robot: robot, by: command)
+        answered(robot: robot, atNanoseconds: command.header.timestampNs)
+        appliedSequence[robot] = command.header.sequence
       }
 
       // 2. Step as the run asks.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PlantConfig
+import RobotDescription
 import WorkcellRuntime
 
 /// control's own flags: which robot, where its joint bus is, which clock, where the safety input
@@ -57,12 +58,8 @@ public struct ControlOptions: ParsableArguments, Sendable {
     let robotID = try env.value(robot, "WORKCELL_CONTROL_ROBOT", default: "left")
     guard !robotID.isEmpty else { throw ValidationError("--robot must not be empty.") }
     let plantSide = plantCell?.robots.first(where: { $0.id == robotID })?.side.rawValue
-    let impliedIndex: Int? =
-      switch plantSide ?? robotID {
-      case "left": 0
-      case "right": 1
-      default: nil
-      }
+    // The robot description's layout places "left" at index 0 and "right" at 1.
+    let impliedIndex = RobotDescription.reference.layout.robotIDs.firstIndex(of: plantSide ?? robotID)
     let index = try env.value(robotIndex, "WORKCELL_CONTROL_ROBOT_INDEX", default: impliedIndex ?? -1)
     guard (0...1).contains(index) else {
       throw ValidationError(

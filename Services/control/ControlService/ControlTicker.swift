@@ -1,13 +1,17 @@
 import Foundation
 import JointBus
 import Logging
+import RobotHardware
 import WholeBodyControl
 
 /// One robot's controller as the loop drives it, tick by tick, like ros2_control's read →
-/// update → write: a state in, `update`, the command out; then the handlers' queued requests are
-/// applied and the snapshot they read is published. `ControlLoop` runs it on a thread of its own
-/// over the UDP joint bus; a simulated world in the same process calls it once per step through
-/// a `JointBusHub` (docs/joint-bus.md, "In one process"). Only one thread at a time calls it.
+/// update → write: the state interfaces in, `update`, the command interfaces out; then the
+/// handlers' queued requests are applied and the snapshot they read is published. The hardware
+/// is one of two: `ControlLoop` runs it on a thread of its own over the UDP joint bus (a state
+/// datagram read into the state interfaces, the command interfaces written as a command datagram
+/// with the bus's header), or a simulated world in the same process calls it once per step
+/// through a `JointBusHub` with the interfaces themselves (docs/joint-bus.md, "In one process").
+/// Only one thread at a time calls it.
 final class ControlTicker: JointBusController, @unchecked Sendable {
   let robotIndex: UInt8
   let clockSource: ControlClock.Source
@@ -36,12 +40,12 @@ final class ControlTicker: JointBusController, @unchecked Sendable {
     s.replies.reserveCapacity(16)
     requests.reserveCapacity(16)
     // Tell the robot where we are: a hold command (flags bit 0) answers with states.
-    s.command.header = JointBus.Header(robot: robotIndex, sequence: 0, timestampNs: 0)
-    s.command.flags = 1
+    s.busCommand.header = JointBus.Header(robot: robotIndex, sequence: 0, timestampNs: 0)
+    s.busCommand.flags = 1
   }
 
-  /// The command to send now (the hold command before the first state).
-  var command: JointBusCommand { s.command }
+  /// The command datagram to send now (the hold command before the first state).
+  var command: JointBusCommand { s.busCommand }
 
   /// Decodes a datagram into the incoming buffer; true when it is a state of this robot.
   func decodeIncoming(_ raw: UnsafeRawBufferPointer) -> Bool {
@@ -53,14 +57,15 @@ final class ControlTicker: JointBusController, @unchecked Sendable {
     }
   }
 
-  /// The decoded incoming state is the newest.
+  /// The decoded incoming state is the newest: the bus's read into the state interfaces.
   func received() { Self.takeIncoming(&s) }
 
-  private static func takeIncoming(_ s: inout LoopState) { swap(&s.state, &s.incoming) }
+  private static func takeIncoming(_ s: inout LoopState) { s.incoming.copy(into: &s.state) }
 
   /// The rest of a tick after the read: with a new state (`got`), update the controller and send
-  /// its command; without one, watch the bus (and keep the robot's return address fresh). Then
-  /// the requests, the snapshot, the replies. `woke` is the monotonic time the tick began.
+  /// its command (as the bus's datagram: `send`); without one, watch the bus (and keep the
+  /// robot's return address fresh). Then the requests, the snapshot, the replies. `woke` is the
+  /// monotonic time the tick began.
   func step(got: Bool, woke: UInt64, send: (JointBusCommand) -> Void) {
     // One access to the stored state for the whole tick (its fields are then disjoint).
     step(&s, got: got, woke: woke, send: send)
@@ -70,19 +75,25 @@ final class ControlTicker: JointBusController, @unchecked Sendable {
     let now: UInt64
     if got {
       if clockSource == .jointBus {
-        s.clock.observeBusTimestamp(s.state.header.timestampNs)
+        s.clock.observeBusTimestamp(s.state.measuredAtNanoseconds)
         recordTick(&s, at: woke)
       }
-      now = clockSource == .wall ? woke : s.state.header.timestampNs
+      now = clockSource == .wall ? woke : s.state.measuredAtNanoseconds
       s.haveState = true
       s.stateControllerNanoseconds = now
       s.stateArrivedMonotonic = woke
       let before = s.controller.progress
       let tick = s.controller.update(state: s.state, nowNanoseconds: now, command: &s.command)
+      // The bus's write: the command interfaces as a datagram stamped with this tick's time.
+      s.commandNanoseconds = now
+      s.sequence += 1
+      s.busCommand.setTargets(from: s.command)
+      s.busCommand.header = JointBus.Header(robot: robotIndex, sequence: s.sequence, timestampNs: now)
+      s.busCommand.flags = 0
       // On the joint-bus clock the command is what lets a lock-stepped world go on: what this
       // tick measured is published first, so anyone woken at this instant reads it.
       if clockSource == .jointBus { publish(&s) }
-      send(s.command)
+      send(s.busCommand)
       if now >= s.nextTraceDueNanoseconds { recordTrace(&s, now: now) }
       if let ended = tick.endedChunk {
         route(ended, &s)
@@ -110,7 +121,7 @@ final class ControlTicker: JointBusController, @unchecked Sendable {
         }
       }
       // Keep the robot's return address fresh (and a lock-stepped world stepping).
-      send(s.command)
+      send(s.busCommand)
     }
 
     // The handlers' requests.
@@ -138,9 +149,11 @@ final class ControlTicker: JointBusController, @unchecked Sendable {
 
   // MARK: JointBusController (a world in this process)
 
-  func tick(_ state: inout JointBusState, command: inout JointBusCommand) {
+  func tick(_ state: inout JointStateInterfaces, command: inout JointCommandInterfaces) -> UInt64 {
     swap(&s.state, &state)
-    step(got: true, woke: ControlClock.monotonicNanoseconds()) { command = $0 }
+    step(got: true, woke: ControlClock.monotonicNanoseconds()) { _ in }
+    command = s.command
+    return s.commandNanoseconds
   }
 
   func serviceRequests() {
@@ -153,9 +166,15 @@ final class ControlTicker: JointBusController, @unchecked Sendable {
   private struct LoopState {
     var controller: WholeBodyController
     var clock: ControlClock
-    var state = JointBusState()
+    /// What the controller reads and writes.
+    var state = JointStateInterfaces()
+    var command = JointCommandInterfaces()
+    /// The bus's datagrams: the state decoded, the command sent (the last one, resent while no
+    /// state comes), its sequence and the controller time it is stamped with.
     var incoming = JointBusState()
-    var command = JointBusCommand()
+    var busCommand = JointBusCommand()
+    var sequence: UInt64 = 0
+    var commandNanoseconds: UInt64 = 0
     var stats = LoopTimingStats()
     var streams: [UInt64: AsyncStream<ExecuteEvent>.Continuation] = [:]
     var owners: [String: UInt64] = [:]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import NutPerception
+import RobotDescription
 
 /// perception's settings after flags, environment and defaults were merged.
 struct PerceptionConfig: Sendable {
@@ -58,12 +59,13 @@ struct RobotSensors: Sendable, Hashable {
   var fingerA: String { "\(gripper)/finger_a" }
   var fingerB: String { "\(gripper)/finger_b" }
 
-  /// cell-sim's cell: per side a feeder and a fixture camera; the right arm handles the nut.
-  static let cellSimDefaults = [
-    RobotSensors(robot: "left", feederCamera: "left_feeder", fixtureCamera: "left_fixture", gripper: "right_gripper"),
+  /// cell-sim's cell (the robot description's): per robot a feeder and a fixture camera named
+  /// for it; the working (right) arm's gripper handles the nut.
+  static let cellSimDefaults = RobotDescription.reference.layout.robotIDs.map { robot in
     RobotSensors(
-      robot: "right", feederCamera: "right_feeder", fixtureCamera: "right_fixture", gripper: "right_gripper"),
-  ]
+      robot: robot, feederCamera: "\(robot)_feeder", fixtureCamera: "\(robot)_fixture",
+      gripper: RobotDescription.reference.workingGripperName)
+  }
 
   /// Parses `ROBOT=FEEDER_CAMERA,FIXTURE_CAMERA[,GRIPPER]` (gripper default `right_gripper`).
   static func parse(_ text: String) throws -> RobotSensors {
@@ -75,6 +77,6 @@ struct RobotSensors: Sendable, Hashable {
     guard (2...3).contains(sensors.count), sensors.allSatisfy({ !$0.isEmpty }) else { throw ValidationError(usage) }
     return RobotSensors(
       robot: parts[0], feederCamera: sensors[0], fixtureCamera: sensors[1],
-      gripper: sensors.count == 3 ? sensors[2] : "right_gripper")
+      gripper: sensors.count == 3 ? sensors[2] : RobotDescription.reference.workingGripperName)
   }
 }

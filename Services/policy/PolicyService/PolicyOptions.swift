@@ -31,20 +31,20 @@ public struct PolicyOptions: ParsableArguments, Sendable {
     help: ArgumentHelp(
       "A robot's base in the world frame as ROBOT=X,Y,Z (m); repeat per robot. Moves world-frame nut poses into the robot frame.",
       discussion:
-        "Env: WORKCELL_POLICY_ROBOT_BASES (';'-separated). Default: left=0,1,0 and right=0,-1,0 (cell-sim's RobotLayout)."
+        "Env: WORKCELL_POLICY_ROBOT_BASES (';'-separated). Default: left=0,1,0 and right=0,-1,0 (the robot description's, cell-sim's cell)."
     ))
   var robotBases: [String] = []
 
   @Option(
     help: ArgumentHelp(
       "The fixture pin's seat in the robot frame, X,Y,Z (m).",
-      discussion: "Env: WORKCELL_POLICY_PIN_SEAT_M. Default: 0.55,-0.05,0.776 (cell-sim's RobotLayout)."))
+      discussion: "Env: WORKCELL_POLICY_PIN_SEAT_M. Default: 0.55,-0.05,0.776 (the robot description's, cell-sim's cell)."))
   var pinSeatM: String?
 
   @Option(
     help: ArgumentHelp(
       "The working (right) arm's base in the robot frame, X,Y,Z (m); the TCP is this plus forward kinematics.",
-      discussion: "Env: WORKCELL_POLICY_ARM_BASE_M. Default: 0.10,-0.20,0.80 (cell-sim's RobotLayout)."))
+      discussion: "Env: WORKCELL_POLICY_ARM_BASE_M. Default: 0.10,-0.20,0.80 (the robot description's, cell-sim's cell)."))
   var armBaseM: String?
 
   @Option(

@@ -1,4 +1,4 @@
-import JointBus
+import RobotHardware
 
 /// The one place limits are enforced (after ros2_control's joint_limits): turns the reference into
 /// the command that leaves the controller. Per joint and tick, in this order:
@@ -31,7 +31,7 @@ struct JointLimiter: Sendable {
   }
 
   /// Restarts from the measured state (power-up, after torque off).
-  mutating func seed(from state: JointBusState) {
+  mutating func seed(from state: JointStateInterfaces) {
     for j in 0..<limits.jointCount {
       let vMax = limits.velocityMaxRadPerS[j]
       lastPositionRad[j] = min(max(state.positionRad[j], limits.positionMinRad[j]), limits.positionMaxRad[j])
@@ -41,7 +41,7 @@ struct JointLimiter: Sendable {
 
   /// Writes the limited command for `positionRad`/`velocityRadPerS` (the reference) into `command`.
   mutating func apply(
-    positionRad: [Double], velocityRadPerS: [Double], state: JointBusState, command: inout JointBusCommand
+    positionRad: [Double], velocityRadPerS: [Double], state: JointStateInterfaces, command: inout JointCommandInterfaces
   ) {
     let dt = periodS
     var limited = false
