@@ -2,6 +2,7 @@ import CycleSequencing
 import EpisodeRecording
 import Foundation
 import Logging
+import PolicyRuntime
 import WorkcellProto
 
 /// Carries out one robot's cycles: the pure `CycleSequence` decides what runs next and what a
@@ -25,8 +26,8 @@ struct RobotCycleRunner: Sendable {
   let logger: Logger
 
   /// The working arm's joints, in the order the policy and forward kinematics read them.
-  static let armJointNames = (1...7).map { "right_arm_joint_\($0)" }
-  static let gripperName = "right_gripper"
+  static let armJointNames = PolicyFeatures.armJointNames
+  static let gripperName = PolicyFeatures.gripperName
   /// Gripper opening when releasing a nut or clearing the hand (the expert's open width).
   static let openWidthM = 0.045
 
