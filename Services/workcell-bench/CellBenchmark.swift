@@ -13,7 +13,7 @@ struct CellBenchmark: AsyncParsableCommand {
       Runs `workcell demo --report json` (the binary beside this one, or --workcell) once per \
       seed and ablation: full, learned-policy (--planner model: the policy network instead of the \
       scripted planner), --vision-only, --no-tactile-refine, --no-retry (--planner model runs \
-      every ablation with the network). Prints one \
+      every ablation with the network; --model names its file). Prints one \
       `metric: value unit` line per ablation and figure (cycles, yield, first-pass yield, \
       cycle time p50, wall time), then a table with the failure codes. Run from the repository \
       root (the policy's model is models/policy/wc-mlp-2.safetensors), in a release build.
@@ -37,6 +37,9 @@ struct CellBenchmark: AsyncParsableCommand {
   @Option(help: "What plans motion in every run but learned-policy's: scripted (the built-in planner) or model (the policy network).")
   var planner: String = "scripted"
 
+  @Option(help: "The policy network's model file for the runs it drives (learned-policy, or every run with --planner model); default: the demo's (models/policy/wc-mlp-2.safetensors).")
+  var model: String?
+
   @Option(help: "First gRPC port of the demo fleets.")
   var grpcPortBase: Int = 50261
 
@@ -59,6 +62,9 @@ struct CellBenchmark: AsyncParsableCommand {
     let chosen = ablations.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
     guard !seedList.isEmpty else { throw ValidationError("--seeds names no seed.") }
     guard ["model", "scripted"].contains(planner) else { throw ValidationError("--planner must be model or scripted.") }
+    if let model, !FileManager.default.isReadableFile(atPath: model) {
+      throw ValidationError("--model \(model): no such readable file.")
+    }
     for name in chosen where Self.flags[name] == nil {
       throw ValidationError("unknown ablation '\(name)'; use \(Self.flags.keys.sorted().joined(separator: ", ")).")
     }
@@ -75,6 +81,7 @@ struct CellBenchmark: AsyncParsableCommand {
       for seed in seedList {
         var flags = Self.flags[name]!
         if name != "learned-policy" { flags += ["--planner", planner] }
+        if let model, name == "learned-policy" || planner == "model" { flags += ["--model", model] }
         runs.append((name, seed, flags))
       }
     }
