@@ -165,14 +165,11 @@ struct CellBenchmark: AsyncParsableCommand {
   /// per arm) with `$WORKCELL_PYTHON`, else `.venv/bin/python`, else `python3`; says where they
   /// went, or why not (matplotlib missing: `scripts/python-env.sh`). Never fails the bench.
   static func chart(_ report: String) {
-    let environment = ProcessInfo.processInfo.environment
-    let python =
-      environment["WORKCELL_PYTHON"]
-      ?? (FileManager.default.isExecutableFile(atPath: ".venv/bin/python") ? ".venv/bin/python" : "/usr/bin/env")
+    let python = GRPCHopBenchmark.pythonInterpreter(nil)
     let script = "scripts/plot_cell_bench.py"
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = (python == "/usr/bin/env" ? ["python3"] : []) + [script, report]
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [python, script, report]
     let output = Pipe()
     process.standardOutput = output
     process.standardError = output

@@ -19,12 +19,16 @@ extension RobotCycleRunner {
     } catch {
       logger.warning("homing after a failed cycle failed", metadata: ["robot": "\(robot.id)", "error": "\(error)"])
     }
-    if let state = await feed.current(), let gripper = state.grippers.first(where: { $0.name == Self.gripperName }),
-      gripper.widthM < Self.openWidthM - 0.005
-    {
+    if let state = await feed.current(), Self.fingersOpen(state) == false {
       logger.info("fingers still closed after homing; opening them at home", metadata: ["robot": "\(robot.id)"])
       await openHand(&sequence)
     }
+  }
+
+  /// Whether the working gripper is open (within 5 mm of the open width); nil when control's
+  /// state has no such gripper.
+  static func fingersOpen(_ state: Workcell_Control_V1_RobotState) -> Bool? {
+    state.grippers.first { $0.name == gripperName }.map { $0.widthM >= openWidthM - 0.005 }
   }
 
   /// Holds the arm where it is with the working gripper open for 0.6 s of cell time.

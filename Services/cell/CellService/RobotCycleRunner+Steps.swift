@@ -168,8 +168,7 @@ extension RobotCycleRunner {
       // back into it (the nest's guides centre it), and the re-grasp closes on it afresh.
       await openHand(&sequence)
       guard let state = await feed.current(), controlProblem(state) == nil else { return .failed(.controlFault) }
-      let open = state.grippers.first { $0.name == Self.gripperName }.map { $0.widthM >= Self.openWidthM - 0.005 }
-      return open == true ? .succeeded : .failed(.gripSlip)
+      return Self.fingersOpen(state) == true ? .succeeded : .failed(.gripSlip)
 
     case .liftOff:
       // Up off the pin's top, centred over the pin at the carry height (the policy's carry): the
