@@ -219,9 +219,12 @@ let package = Package(
     .target(name: "EpisodeRecording", path: "Shared/EpisodeRecording", swiftSettings: swiftSettings),
     .testTarget(name: "EpisodeRecordingTests", dependencies: ["EpisodeRecording"], swiftSettings: swiftSettings),
     // Perception from raw frames (issue #6), pure: nut pose and spline phase from camera images,
-    // grasp state from tactile images, contact wrench from joint torques, fusion, tactile refinement.
-    .target(name: "NutPerception", path: "Shared/NutPerception", swiftSettings: swiftSettings),
-    .testTarget(name: "NutPerceptionTests", dependencies: ["NutPerception", "CellWorld"], swiftSettings: swiftSettings),
+    // grasp state from tactile images (analytic, or the learned TactileOffsetNet on PolicyRuntime's
+    // layers), contact wrench from joint torques, fusion, tactile refinement.
+    .target(
+      name: "NutPerception", dependencies: ["PolicyRuntime"], path: "Shared/NutPerception", swiftSettings: swiftSettings),
+    .testTarget(
+      name: "NutPerceptionTests", dependencies: ["NutPerception", "CellWorld", "PolicyRuntime"], swiftSettings: swiftSettings),
     // The policy's runtime (issue #6), pure: safetensors, batched dense layers, observation → action chunk.
     .target(
       name: "PolicyRuntime", dependencies: ["RobotDescription"], path: "Shared/PolicyRuntime", swiftSettings: swiftSettings),
@@ -269,7 +272,7 @@ let package = Package(
       name: "WorkcellTrain",
       dependencies: [
         "CellWorld", "PolicyRuntime", "CycleSequencing", "MotionPlanning", "WholeBodyControl", "RobotDescription",
-        "RobotHardware",
+        "RobotHardware", "NutPerception",
       ], path: "Services/workcell-train",
       swiftSettings: swiftSettings),
     // workcell-train's dataset side for the PyTorch trainer: .npy arrays, dataset staging files.

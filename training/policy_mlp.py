@@ -113,8 +113,9 @@ def architecture_metadata(model: PolicyMLP, *, version: str, chunk_steps: int, s
     }
 
 
-def save(model: PolicyMLP, path: str, metadata: dict[str, str]) -> None:
-    """Writes the model as the Swift runtime reads it (safetensors, F32, __metadata__ strings).
+def save(model: PolicyMLP, path: str, metadata: dict[str, str], expected_format: str = FORMAT) -> None:
+    """Writes the model as the Swift runtime reads it (safetensors, F32, __metadata__ strings);
+    the tactile refinement (train_tactile.py, format workcell-tactile-mlp) is the same network.
 
     The safetensors library writes `__metadata__` in hash order, different on every run; the header
     is rewritten with the keys sorted (same tensors, offsets and data), so the same weights give the
@@ -124,8 +125,8 @@ def save(model: PolicyMLP, path: str, metadata: dict[str, str]) -> None:
 
     from safetensors.numpy import save
 
-    if metadata.get("format") != FORMAT:
-        raise ValueError("metadata must come from architecture_metadata()")
+    if metadata.get("format") != expected_format:
+        raise ValueError(f"metadata must name format {expected_format!r} (architecture_metadata() for a policy)")
     data = save(swift_tensors(model), metadata={k: str(v) for k, v in metadata.items()})
     (length,) = struct.unpack("<Q", data[:8])
     header = json.loads(data[8:8 + length])
@@ -137,14 +138,14 @@ def save(model: PolicyMLP, path: str, metadata: dict[str, str]) -> None:
         f.write(struct.pack("<Q", len(text)) + text + data[8 + length:])
 
 
-def load(path: str) -> tuple[PolicyMLP, dict[str, str]]:
+def load(path: str, expected_format: str = FORMAT) -> tuple[PolicyMLP, dict[str, str]]:
     """A model file in the Swift layout, back into PyTorch (and its metadata)."""
     from safetensors import safe_open
 
     with safe_open(path, framework="numpy") as f:
         metadata = f.metadata() or {}
-        if metadata.get("format") != FORMAT:
-            raise ValueError(f"{path}: __metadata__ format is {metadata.get('format')!r}, expected {FORMAT!r}")
+        if metadata.get("format") != expected_format:
+            raise ValueError(f"{path}: __metadata__ format is {metadata.get('format')!r}, expected {expected_format!r}")
         sizes = [int(s) for s in metadata["layer_sizes"].split(",")]
         model = PolicyMLP(sizes, metadata["activation"])
         with torch.no_grad():

@@ -12,7 +12,8 @@ struct CellBenchmark: AsyncParsableCommand {
     discussion: """
       Runs `workcell demo --report json` (the binary beside this one, or --workcell) once per \
       seed and ablation: full, learned-policy (--planner model: the policy network instead of the \
-      scripted planner), --vision-only, --no-tactile-refine, --no-retry (--planner model runs \
+      scripted planner), --vision-only, --no-tactile-refine, learned-refine (perception's learned \
+      tactile refinement, --tactile-model, instead of the analytic line fit), --no-retry (--planner model runs \
       every ablation with the network; --model names its file). Prints one \
       `metric: value unit` line per ablation and figure (cycles, yield, first-pass yield, \
       cycle time p50, wall time), then a table with the failure codes. Run from the repository \
@@ -31,14 +32,17 @@ struct CellBenchmark: AsyncParsableCommand {
   @Option(help: "The workcell executable (default: beside this one).")
   var workcell: String?
 
-  @Option(help: "Ablations to run, comma-separated (full, learned-policy, vision-only, no-tactile-refine, no-retry).")
-  var ablations: String = "full,learned-policy,vision-only,no-tactile-refine,no-retry"
+  @Option(help: "Ablations to run, comma-separated (full, learned-policy, vision-only, no-tactile-refine, learned-refine, no-retry).")
+  var ablations: String = "full,learned-policy,vision-only,no-tactile-refine,learned-refine,no-retry"
 
   @Option(help: "What plans motion in every run but learned-policy's: scripted (the built-in planner) or model (the policy network).")
   var planner: String = "scripted"
 
   @Option(help: "The policy network's model file for the runs it drives (learned-policy, or every run with --planner model); default: the demo's (models/policy/wc-mlp-2.safetensors).")
   var model: String?
+
+  @Option(help: "The learned tactile refinement the learned-refine arm runs (default models/tactile/wc-tacrefine-1.safetensors).")
+  var tactileModel: String = "models/tactile/wc-tacrefine-1.safetensors"
 
   @Option(help: "First gRPC port of the demo fleets.")
   var grpcPortBase: Int = 50261
@@ -54,7 +58,7 @@ struct CellBenchmark: AsyncParsableCommand {
 
   static let flags: [String: [String]] = [
     "full": [], "learned-policy": ["--planner", "model"], "vision-only": ["--vision-only"],
-    "no-tactile-refine": ["--no-tactile-refine"], "no-retry": ["--no-retry"],
+    "no-tactile-refine": ["--no-tactile-refine"], "learned-refine": [], "no-retry": ["--no-retry"],
   ]
 
   func run() async throws {
@@ -67,6 +71,9 @@ struct CellBenchmark: AsyncParsableCommand {
     }
     for name in chosen where Self.flags[name] == nil {
       throw ValidationError("unknown ablation '\(name)'; use \(Self.flags.keys.sorted().joined(separator: ", ")).")
+    }
+    if chosen.contains("learned-refine"), !FileManager.default.isReadableFile(atPath: tactileModel) {
+      throw ValidationError("--tactile-model \(tactileModel): no such readable file (the learned-refine arm runs it).")
     }
     let binary =
       workcell
@@ -82,6 +89,7 @@ struct CellBenchmark: AsyncParsableCommand {
         var flags = Self.flags[name]!
         if name != "learned-policy" { flags += ["--planner", planner] }
         if let model, name == "learned-policy" || planner == "model" { flags += ["--model", model] }
+        if name == "learned-refine" { flags += ["--tactile-model", tactileModel] }
         runs.append((name, seed, flags))
       }
     }

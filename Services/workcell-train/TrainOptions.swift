@@ -43,6 +43,9 @@ struct TrainOptions {
   var student: String?
   var beta: Double?
   var rolloutLatenciesMs = [0, 50, 100, 150]
+  var tactileDataset: String?
+  var grasps = 20_000
+  var inferTactile: String?
 
   static let usage = """
     workcell-train: demonstrations from the scripted expert in the simulated cell → a policy MLP.
@@ -121,7 +124,17 @@ struct TrainOptions {
                                 decoding) on the float32 [N, 41] features in IN.npy with --model FILE
                                 and write [N, outputs] to --out OUT.npy (the parity test's Swift side)
       --model FILE              the model file for --infer-features or --eval-only
-      --out FILE                the output of --infer-features
+      --out FILE                the output of --infer-features or --infer-tactile
+    TACTILE (the learned tactile refinement: training/train_tactile.py, scripts/train-tactile.sh)
+      --tactile-dataset DIR     draw --grasps simulated grasps (the world's pad model, TactilePad)
+                                and write DIR/features.npy [N, 201] (both pads' taxels, the analytic
+                                fit's across/along mm, the grip force), DIR/labels.npy [N, 2] (the
+                                nut's true across/along mm), DIR/spurious.npy [N, 1] and
+                                DIR/manifest.json; seeded by --seed
+      --grasps N                grasps for --tactile-dataset (default 20000)
+      --infer-tactile IN.npy    run a tactile model (--model FILE) on the float32 [N, 201] features
+                                in IN.npy and write its [N, 2] corrections to --out OUT.npy (the parity
+                                test's Swift side)
     """
 
   struct ParseError: Error { var message: String }
@@ -158,6 +171,9 @@ struct TrainOptions {
       case "--takeover-model": takeoverModel = try value(flag)
       case "--python": python = try value(flag)
       case "--infer-features": inferFeatures = try value(flag)
+      case "--tactile-dataset": tactileDataset = try value(flag)
+      case "--grasps": grasps = try int(flag)
+      case "--infer-tactile": inferTactile = try value(flag)
       case "--model": model = try value(flag)
       case "--out": out = try value(flag)
       case "--report-json": reportJSON = try value(flag)

@@ -37,6 +37,12 @@ worldConfig.tactileHz = 0
 worldConfig.imuHz = 0
 for kind in WorldFault.allCases { worldConfig.failureRates[kind] = min(kind.defaultRate * options.failureRateScale, 1) }
 
+if let target = options.tactileDataset {
+  exit(TactileDatasetCommand.run(directory: target, grasps: options.grasps, seed: options.seed))
+}
+if let input = options.inferTactile {
+  exit(InferTactileCommand.run(input: input, modelPath: options.model, output: options.out))
+}
 if let input = options.inferFeatures {
   exit(InferFeaturesCommand.run(input: input, modelPath: options.model, output: options.out))
 }

@@ -124,6 +124,12 @@ struct DemoCommand: AsyncParsableCommand {
   @Flag(help: "Ablation: no tactile Refine loop in the grasp check (one seated/slip check).")
   var noTactileRefine = false
 
+  @Option(
+    help: ArgumentHelp(
+      "Ablation: perception's learned tactile refinement (a TacRefineNet safetensors file) instead of the analytic line fit.",
+      discussion: "perception's --tactile-model; e.g. models/tactile/wc-tacrefine-1.safetensors (docs/perception.md). A file it refuses stops the demo before the shift."))
+  var tactileModel: String?
+
   @Flag(help: "Ablation: no retries (no second look, re-grasp or re-align).")
   var noRetry = false
 
@@ -204,7 +210,7 @@ struct DemoCommand: AsyncParsableCommand {
       modelPath: try model
         ?? RepositoryFile.find(
           "models/policy/wc-mlp-2.safetensors", hint: "run from the repository (the demo's policy loads the committed model)"),
-      logLevel: Logger.Level(rawValue: logLevel) ?? .info, yieldHTTPPort: yieldHttpPort)
+      tactileModelPath: tactileModel, logLevel: Logger.Level(rawValue: logLevel) ?? .info, yieldHTTPPort: yieldHttpPort)
     let fleet = DemoFleet(settings: settings)
     let result = try await fleet.run()
     let text = report == "json" ? result.json : result.text

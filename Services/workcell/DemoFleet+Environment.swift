@@ -60,6 +60,7 @@ extension DemoFleet {
     // Perception follows only the cell's robots.
     let gripper = RobotDescription.reference.workingGripperName
     env["WORKCELL_PERCEPTION_ROBOTS"] = sides.map { "\($0)=\($0)_feeder,\($0)_fixture,\(gripper)" }.joined(separator: ";")
+    if let tactileModel = settings.tactileModelPath { env["WORKCELL_PERCEPTION_TACTILE_MODEL"] = tactileModel }
     return env
   }
 

@@ -32,7 +32,7 @@ extension DemoFleet {
           format: "shift: %.2f simulated hours in %.0f s wall (%.1f× real time), seed %llu, %d robot(s), model %@",
           simSeconds / 3600, wallSeconds, speedUp, settings.seed, settings.robots, modelVersion))
       lines.append(
-        "sequencer: touch \(settings.visionOnly ? "off (vision only)" : "on"), tactile refine \(settings.tactileRefine ? "on" : "off"), retries \(settings.retries ? "on" : "off")")
+        "sequencer: touch \(settings.visionOnly ? "off (vision only)" : "on"), tactile refine \(settings.tactileRefine ? "on" : "off") (\(settings.tactileModelPath.map { "learned: " + URL(fileURLWithPath: $0).lastPathComponent } ?? "analytic")), retries \(settings.retries ? "on" : "off")")
       func row(_ name: String, _ r: Workcell_Yield_V1_YieldRow) -> String {
         "\(name.padding(toLength: 8, withPad: " ", startingAt: 0)) cycles \(r.cycles) (ok \(r.ok), nok \(r.nok), aborted \(r.aborted))  yield \(percent(r.hasYield ? r.yield : nil))  FPY \(percent(r.hasFirstPassYield ? r.firstPassYield : nil))  takt \(percent(r.hasTaktCompliance ? r.taktCompliance : nil))  cycle p50 \(ms(r.hasCycleMsP50 ? r.cycleMsP50 : nil)) p95 \(ms(r.hasCycleMsP95 ? r.cycleMsP95 : nil))"
       }
@@ -64,7 +64,7 @@ extension DemoFleet {
         "seed": settings.seed, "robots": settings.robots, "sim_seconds": simSeconds, "wall_seconds": wallSeconds,
         "speed_up": speedUp, "model_version": modelVersion, "planner": settings.scriptedPlanner ? "scripted" : "model",
         "vision_only": settings.visionOnly,
-        "tactile_refine": settings.tactileRefine, "retries": settings.retries,
+        "tactile_refine": settings.tactileRefine, "tactile_model": settings.tactileModelPath.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "analytic", "retries": settings.retries,
         "cell": whole.map(rowObject) ?? NSNull(), "per_robot": perRobot.map(rowObject),
         "cell_cycles": cellCycles, "recoveries": recoveries, "records_sha256": recordsSHA256,
         "pareto": pareto.map { ["failure_code": $0.failureCode.apiName ?? "?", "count": $0.count, "share": $0.share] },

@@ -42,6 +42,8 @@ extension DemoFleet {
     var shadow = ""
     /// The policy's model file (the committed one, found from wherever the demo runs).
     var modelPath = "models/policy/wc-mlp-2.safetensors"
+    /// perception's learned tactile refinement (nil: the analytic line fit).
+    var tactileModelPath: String?
     var logLevel: Logger.Level = .info
     /// HTTP port of the demo's yield (its page at `/` and REST API); 0 = a free port.
     var yieldHTTPPort = 0

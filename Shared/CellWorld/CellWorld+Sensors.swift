@@ -66,61 +66,33 @@ extension CellWorld {
     imu[r].sequence += 1
   }
 
-  /// Pressure from the nut's line contact on each pad (Hertz: p = p₀ √(1 − (t/a)²) across a
-  /// strip as long as the nut is high), normalised so Σ p·A = grip force; plus spurious blobs.
+  /// Pressure from the nut's line contact on each pad (``TactilePad``), plus spurious blobs
+  /// and the skin's noise.
   private mutating func sampleTactile(robot r: Int) {
     let base = r * 4 * TactileArray.taxels
     for i in 0..<(4 * TactileArray.taxels) { tactile[base + i] = 0 }
     let a = r * 2 + RobotLayout.workingArm
     let s = robots[r]
     let force = gripperForce[a]
-    let pitchM = TactileArray.pitchMm / 1000
     if s.nutState == .inGripper, force > 0 {
-      let nut = config.nut
-      let halfWidth = (4 * force * nut.outerRadiusM / (Double.pi * nut.heightM * TactileArray.padModulusPa))
-        .squareRoot()
-      let alongCentre = -s.gripOffsetM.z
       for finger in 0..<2 {
-        let across = finger == 0 ? s.gripOffsetM.y : -s.gripOffsetM.y
-        let start = base + (RobotLayout.workingArm * 2 + finger) * TactileArray.taxels
-        var sum = 0.0
-        for row in 0..<TactileArray.rows {
-          let along = Double(row - TactileArray.rows / 2) * pitchM
-          // Fraction of the taxel the nut's height covers (soft edges).
-          let overlap = min(max((nut.heightM / 2 - abs(along - alongCentre)) / pitchM + 0.5, 0), 1)
-          guard overlap > 0 else { continue }
-          for col in 0..<TactileArray.cols {
-            let t = (Double(col - TactileArray.cols / 2) * pitchM - across) / halfWidth
-            guard abs(t) < 1 else { continue }
-            let p = overlap * (1 - t * t).squareRoot()
-            tactile[start + row * TactileArray.cols + col] = Float(p)
-            sum += p
-          }
-        }
-        if sum > 0 {
-          // kPa such that Σ p · pitch² = F.
-          let scale = force / (sum * pitchM * pitchM) / 1000
-          for i in 0..<TactileArray.taxels { tactile[start + i] = Float(Double(tactile[start + i]) * scale) }
-        }
+        TactilePad.drawLineContact(
+          acrossM: finger == 0 ? s.gripOffsetM.y : -s.gripOffsetM.y, alongM: -s.gripOffsetM.z, forceN: force,
+          nut: config.nut, into: &tactile, at: base + (RobotLayout.workingArm * 2 + finger) * TactileArray.taxels)
       }
     }
     for finger in 0..<4 {
       let start = base + finger * TactileArray.taxels
       if let peakKPa = draw(.unexpectedTactileContact, robot: r, camera: TactileArray.fingers[finger]) {
         tactileSpurious[r * 4 + finger] = true
-        let cr = events.uniform(0, Double(TactileArray.rows - 1))
-        let cc = events.uniform(0, Double(TactileArray.cols - 1))
-        for row in 0..<TactileArray.rows {
-          for col in 0..<TactileArray.cols {
-            let d2 = (Double(row) - cr) * (Double(row) - cr) + (Double(col) - cc) * (Double(col) - cc)
-            tactile[start + row * TactileArray.cols + col] += Float(peakKPa * _exp(-d2 / 2))
-          }
-        }
+        let row = events.uniform(0, Double(TactileArray.rows - 1))
+        let col = events.uniform(0, Double(TactileArray.cols - 1))
+        TactilePad.addBlob(peakKPa: peakKPa, row: row, col: col, into: &tactile, at: start)
       } else {
         tactileSpurious[r * 4 + finger] = false
       }
-      for i in 0..<TactileArray.taxels where tactile[start + i] > 0 {
-        tactile[start + i] = max(0, tactile[start + i] + Float(0.3 * nextNormal()))
+      for i in start..<(start + TactileArray.taxels) where tactile[i] > 0 {
+        tactile[i] = max(0, tactile[i] + Float(TactilePad.noiseSigmaKPa * nextNormal()))
       }
     }
     tactileSequence[r] += 1

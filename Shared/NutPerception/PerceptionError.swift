@@ -10,6 +10,8 @@ public struct PerceptionError: Error, Sendable, Hashable, CustomStringConvertibl
     case invalidParameter
     /// Two inputs that must agree (e.g. both fingers' array shapes) do not.
     case inconsistentInputs
+    /// A learned model's file is not one this runtime reads (format, shapes, values).
+    case invalidModel
   }
 
   /// The machine-readable code.

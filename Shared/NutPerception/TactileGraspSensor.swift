@@ -1,12 +1,19 @@
 /// Grasp state from the two fingertip pressure images of one gripper: holding, seated, slipping
 /// (centroid motion between consecutive frames), contact centroid, normal force and unexpected
-/// contact. Pure; a caller keeps the previous estimate for slip.
-public struct TactileGraspSensor: Sendable, Hashable {
+/// contact. Pure; a caller keeps the previous estimate for slip. Where the nut sits on the pads
+/// comes from the line fit, or — with `offsetNet` — from the learned refinement, which reads the
+/// frames and the line fit's answer.
+public struct TactileGraspSensor: Sendable {
   /// Thresholds.
   public var config: TactileConfig
+  /// The learned nut position on the pads (nil: the analytic line fit's).
+  public var offsetNet: TactileOffsetNet?
 
-  /// A sensor with `config`.
-  public init(config: TactileConfig = .defaults) { self.config = config }
+  /// A sensor with `config`, and `offsetNet` for the nut's position while holding.
+  public init(config: TactileConfig = .defaults, offsetNet: TactileOffsetNet? = nil) {
+    self.config = config
+    self.offsetNet = offsetNet
+  }
 
   /// Estimates the grasp from finger a's and finger b's frames (b faces a, its columns mirrored).
   /// `previous` and `intervalS` (time since it) give slip; throws `inconsistentInputs` if the
@@ -30,8 +37,12 @@ public struct TactileGraspSensor: Sendable, Hashable {
     let holding =
       a.normalForceN >= config.minHoldForceN && b.normalForceN >= config.minHoldForceN
       && imbalance <= config.maxForceImbalance
-    let x = (a.lineCentreColMm - b.lineCentreColMm) / 2
-    let y = (a.centroidRowMm + b.centroidRowMm) / 2
+    var x = (a.lineCentreColMm - b.lineCentreColMm) / 2
+    var y = (a.centroidRowMm + b.centroidRowMm) / 2
+    if holding, let offsetNet {
+      (x, y) = try offsetNet.offsetMm(
+        fingerA: fingerA, fingerB: fingerB, analyticAcrossMm: x, analyticAlongMm: y, forceN: total)
+    }
     var speed = 0.0
     if let previous, previous.grasp.holding, holding {
       let da = SIMD2(

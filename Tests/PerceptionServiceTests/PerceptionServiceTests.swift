@@ -284,6 +284,23 @@ struct PerceptionServiceTests {
     }
   }
 
+  @Test("--tactile-model: a missing or unreadable model stops perception before it serves, naming the file")
+  func tactileModelRefused() async throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tac-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let junk = directory.appendingPathComponent("junk.safetensors")
+    try Data("not a model".utf8).write(to: junk)
+    let missing = directory.appendingPathComponent("missing.safetensors").path
+    for (path, words) in [(missing, "cannot read it"), (junk.path, "not a valid safetensors file")] {
+      await #expect {
+        _ = try await Self.perception(sensorsPort: try Self.closedPort(), extra: ["--tactile-model", path])
+      } throws: { error in
+        "\(error)".contains("--tactile-model \(path)") && "\(error)".contains(words)
+      }
+    }
+  }
+
   /// A loopback TCP port nothing listens on (bound, then closed).
   static func closedPort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -12,6 +12,8 @@ struct PerceptionConfig: Sendable {
   var geometry: NutGeometry
   /// Yaw of the pin's teeth in the cameras' output frame (spline phase 0), degrees.
   var pinYawDeg: Double
+  /// The learned tactile refinement, when one was given (nil: the analytic line fit).
+  var tactileNet: TactileOffsetNet? = nil
   /// Older frames make their modality STALE_DATA (age = time since the frame arrived).
   var maxFrameAge: Duration
   /// Longest wait for a frame when the caller's deadline is longer (or unset).

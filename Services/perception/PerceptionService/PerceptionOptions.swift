@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NutPerception
 import WorkcellRuntime
 
@@ -76,6 +77,14 @@ public struct PerceptionOptions: ParsableArguments, Sendable {
       discussion: "Env: WORKCELL_PERCEPTION_STREAM_IDLE_MS. Default: 5000."))
   var streamIdleMs: Int?
 
+  @Option(
+    help: ArgumentHelp(
+      "A learned tactile refinement (TacRefineNet) as a safetensors file: where the nut sits on the pads comes from it.",
+      discussion:
+        "Env: WORKCELL_PERCEPTION_TACTILE_MODEL. Default: none — the analytic line fit. "
+        + "Train one with scripts/train-tactile.sh (docs/perception.md, \"Learned tactile refinement\")."))
+  var tactileModel: String?
+
   public init() {}
 
   /// Flags merged with the environment and defaults, validated.
@@ -131,8 +140,22 @@ public struct PerceptionOptions: ParsableArguments, Sendable {
     guard (100...600_000).contains(idle) else {
       throw ValidationError("--stream-idle-ms must be 100–600000, got \(idle).")
     }
+    var tactileNet: TactileOffsetNet?
+    if let path = tactileModel ?? environment["WORKCELL_PERCEPTION_TACTILE_MODEL"], !path.isEmpty {
+      let bytes: [UInt8]
+      do {
+        bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+      } catch {
+        throw ValidationError("--tactile-model \(path): cannot read it (\(error.localizedDescription)).")
+      }
+      do {
+        tactileNet = try TactileOffsetNet(bytes: bytes)
+      } catch {
+        throw ValidationError("--tactile-model \(path): \(error.message).")
+      }
+    }
     return PerceptionConfig(
-      source: source, robots: parsedRobots, geometry: geometry, pinYawDeg: pinYaw,
+      source: source, robots: parsedRobots, geometry: geometry, pinYawDeg: pinYaw, tactileNet: tactileNet,
       maxFrameAge: .milliseconds(maxAge), maxWait: .milliseconds(maxWait),
       reconnect: ReconnectBackoff.Config(initial: .milliseconds(bounds[0]), maximum: .milliseconds(bounds[1])),
       streamIdle: .milliseconds(idle))

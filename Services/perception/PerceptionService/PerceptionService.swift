@@ -35,6 +35,7 @@ public enum PerceptionService: FleetService {
         "robots":
           "\(config.robots.map { "\($0.robot)=\($0.feederCamera),\($0.fixtureCamera),\($0.gripper)" }.joined(separator: ";"))",
         "max_frame_age_ms": "\(Int(ReconnectBackoff.seconds(config.maxFrameAge) * 1000))",
+        "tactile_refinement": "\(config.tactileNet.map { "learned \($0.version)" } ?? "analytic")",
       ])
     let streamNames = subscriptions.streams.map(\.name)
     return ServiceParts(

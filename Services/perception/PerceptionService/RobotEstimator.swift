@@ -29,7 +29,7 @@ struct RobotEstimator: Sendable {
     self.frames = frames
     self.metrics = metrics
     vision = NutVision(geometry: config.geometry)
-    touch = TactileGraspSensor()
+    touch = TactileGraspSensor(offsetNet: config.tactileNet)
     fusion = PerceptionFusion(geometry: config.geometry)
   }
 
