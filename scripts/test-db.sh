@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL (15 preferred) on 127.0.0.1 for Workcell's tests.
 #
-#   scripts/test-db.sh start [--dir DIR]   start one (or reuse the running one); prints its DSN
+#   scripts/test-db.sh start [--dir DIR] [--durable]
+#                                          start one (or reuse the running one); prints its DSN
 #   scripts/test-db.sh stop  [--dir DIR]   stop it and remove its data
 #   scripts/test-db.sh status [--dir DIR]  print the DSN and exit 0 if running, else exit 3
 #   scripts/test-db.sh --help
@@ -27,7 +28,9 @@
 # directory instead (recorded in the state, deleted by `stop`).
 #
 # The server is tuned for tests (fsync, synchronous_commit and full_page_writes off): never keep
-# data you care about in it. PostgreSQL refuses to run as root, so as root the data directory
+# data you care about in it. With --durable a new server runs as plants run PostgreSQL (all three
+# on: every commit waits for its WAL on disk) — what `workcell-bench yield-ingest --durable` measures
+# on; a server already running keeps the settings it was started with. PostgreSQL refuses to run as root, so as root the data directory
 # belongs to the `postgres` user and initdb/pg_ctl run via `runuser -u postgres`.
 set -euo pipefail
 
@@ -418,7 +421,11 @@ cmd_start() {
   fi
 
   # Start, retrying on another port if the chosen one was taken in the meantime.
-  local port started=0
+  local port started=0 durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  if [ "$durable" = 1 ]; then
+    durability="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+    log "durable: fsync, synchronous_commit and full_page_writes on"
+  fi
   for _ in 1 2 3; do
     if [ -n "${WORKCELL_TEST_DB_PORT:-}" ]; then
       port=$WORKCELL_TEST_DB_PORT
@@ -432,7 +439,7 @@ cmd_start() {
     record_state "$primary" "$pointer"
     log "starting PostgreSQL on 127.0.0.1:$port (data $STATE_DATA)"
     if as_pg "$bindir/pg_ctl" -D "$STATE_DATA" -l "$STATE_LOG" -w -t "$PG_START_TIMEOUT" start \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k '$STATE_SOCK' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k '$STATE_SOCK' $durability" \
         >&2; then
       started=1
       break
@@ -479,6 +486,7 @@ SQL
 
 cmd=""
 dir=""
+durable=0
 while [ $# -gt 0 ]; do
   case $1 in
     -h|--help|help) usage; exit 0 ;;
@@ -487,6 +495,7 @@ while [ $# -gt 0 ]; do
       cmd=$1 ;;
     --dir) [ $# -ge 2 ] || die "--dir needs a directory"; dir=$2; shift ;;
     --dir=*) dir=${1#--dir=} ;;
+    --durable) durable=1 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
   shift

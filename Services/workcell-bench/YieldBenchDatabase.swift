@@ -18,19 +18,40 @@ struct YieldBenchDatabase {
     return url.string!
   }
 
-  static func create(dsn explicit: String?, logger: Logger) async throws -> YieldBenchDatabase {
-    var dsn = explicit ?? ProcessInfo.processInfo.environment["WORKCELL_TEST_POSTGRES_DSN"]
+  /// A database on `explicit`'s server (else $WORKCELL_TEST_POSTGRES_DSN's, else a server of its
+  /// own). `durable`: the server must run as plants run it (fsync, synchronous_commit and
+  /// full_page_writes on); without `explicit` the benchmark starts one (`test-db.sh --durable`)
+  /// rather than use the test server, whose settings are off.
+  static func create(dsn explicit: String?, durable: Bool = false, logger: Logger) async throws -> YieldBenchDatabase {
+    var dsn = explicit ?? (durable ? nil : ProcessInfo.processInfo.environment["WORKCELL_TEST_POSTGRES_DSN"])
     var serverDir: String?
     if dsn == nil || dsn!.isEmpty {
       let dir = FileManager.default.temporaryDirectory.appendingPathComponent("yield-bench-pg-\(getpid())").path
-      print("no --postgres DSN: starting PostgreSQL with scripts/test-db.sh in \(dir)")
-      dsn = try Self.shell(["scripts/test-db.sh", "start", "--dir", dir]).trimmingCharacters(in: .whitespacesAndNewlines)
+      print("no --postgres DSN: starting\(durable ? " a durable" : "") PostgreSQL with scripts/test-db.sh in \(dir)")
+      dsn = try Self.shell(["scripts/test-db.sh", "start", "--dir", dir] + (durable ? ["--durable"] : []))
+        .trimmingCharacters(in: .whitespacesAndNewlines)
       serverDir = dir
     }
     // Read as yield reads the same DSN (it gets it as --postgres).
     let configuration = try PostgresYieldStore.configuration(dsn: dsn!)
     let admin = PostgresClient(configuration: configuration, backgroundLogger: logger)
     let runTask = Task { await admin.run() }
+    if durable {
+      var off: [String] = []
+      for try await (name, value) in try await admin.query(
+        "SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes') ORDER BY name",
+        logger: logger
+      ).decode((String, String).self) where value != "on" {
+        off.append("\(name)=\(value)")
+      }
+      if !off.isEmpty {
+        runTask.cancel()
+        if let serverDir { _ = try? Self.shell(["scripts/test-db.sh", "stop", "--dir", serverDir]) }
+        throw BenchError(
+          "--durable needs a server with fsync, synchronous_commit and full_page_writes on; this one has "
+            + off.joined(separator: ", ") + " (omit --postgres and the benchmark starts one)")
+      }
+    }
     let name = "workcell_bench_\(getpid())_\(Int(Date().timeIntervalSince1970))"
     try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
     return YieldBenchDatabase(adminDSN: dsn!, name: name, admin: admin, runTask: runTask, startedServerDir: serverDir)

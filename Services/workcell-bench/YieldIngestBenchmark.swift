@@ -23,7 +23,11 @@ struct YieldIngestBenchmark: AsyncParsableCommand {
       $WORKCELL_TEST_POSTGRES_DSN, else one scripts/test-db.sh starts), starts the yield \
       executable built beside this one on it, streams generated cycles over several concurrent \
       ReportCycles calls (each one all-or-nothing batch), checks every row arrived, then COPYs the \
-      same rows into a plain table of the same columns on the same server. Drops the database.
+      same rows into a plain table of the same columns on the same server. Drops the database. \
+      With --durable the server runs as plants run it (fsync, synchronous_commit and \
+      full_page_writes on: scripts/test-db.sh --durable, or a --postgres server set so) and the \
+      anchor is as strict as the service: COPY into a table with the cycles table's indexes and \
+      constraints, one transaction per --batch rows, --concurrency at once.
       """)
 
   @Option(help: "PostgreSQL DSN of a server the benchmark may create a database on.")
@@ -38,6 +42,8 @@ struct YieldIngestBenchmark: AsyncParsableCommand {
   var concurrency: Int = 4
   @Option(help: "Cycle ids the generated cells mint: v7 (time-ordered, as Workcell's cell does) or v4 (random).")
   var ids: CycleIDStyle = .timeOrdered
+  @Flag(help: "Measure on a server with fsync, synchronous_commit and full_page_writes on, against an anchor with the same indexes and transactions.")
+  var durable = false
 
   func run() async throws {
     #if DEBUG
@@ -45,7 +51,7 @@ struct YieldIngestBenchmark: AsyncParsableCommand {
     #endif
     var logger = Logger(label: "yield-bench")
     logger.logLevel = .warning
-    let database = try await YieldBenchDatabase.create(dsn: postgres, logger: logger)
+    let database = try await YieldBenchDatabase.create(dsn: postgres, durable: durable, logger: logger)
     do {
       try await measure(database: database, logger: logger)
     } catch {
@@ -124,29 +130,40 @@ struct YieldIngestBenchmark: AsyncParsableCommand {
     // The server settings the figures depend on most, so a run's output says what it measured.
     var settings: [String] = []
     for try await (name, value) in try await check.query(
-      "SELECT name, current_setting(name) FROM pg_settings WHERE name IN ('shared_buffers', 'fsync', 'synchronous_commit') ORDER BY name",
+      "SELECT name, current_setting(name) FROM pg_settings WHERE name IN ('shared_buffers', 'fsync', 'synchronous_commit', 'full_page_writes') ORDER BY name",
       logger: logger
     ).decode((String, String).self) {
       settings.append("\(name)=\(value)")
     }
     print("server: PostgreSQL " + settings.joined(separator: ", "))
 
-    // The anchor: raw COPY of the same rows into a plain table with the same columns, no indexes.
-    try await check.query("CREATE TABLE raw_copy_anchor (LIKE cycles INCLUDING DEFAULTS)", logger: logger)
+    // The anchor: raw COPY of the same rows. Plain: one COPY into a table of the same columns, no
+    // indexes. Durable: into a table with the cycles table's indexes and constraints, in the
+    // service's transactions (--batch rows each, --concurrency at once), every commit on disk.
     let text = records.map(Self.copyLine)
+    try await check.query(
+      PostgresQuery(unsafeSQL: "CREATE TABLE raw_copy_anchor (LIKE cycles INCLUDING \(durable ? "ALL" : "DEFAULTS"))"),
+      logger: logger)
     let copyBegan = clock.now
-    try await check.withConnection { connection in
-      try await connection.copyFrom(table: "raw_copy_anchor", columns: Self.columns, logger: logger) { writer in
-        var buffer = ByteBuffer()
-        for line in text {
-          buffer.writeString(line)
-          if buffer.readableBytes > 1 << 20 {
-            try await writer.write(buffer)
-            buffer.clear()
-          }
+    if durable {
+      let chunks = stride(from: 0, to: text.count, by: batch).map { Array(text[$0..<min($0 + batch, text.count)]) }
+      try await withThrowingTaskGroup(of: Void.self) { group in
+        var next = 0
+        func launch(_ lines: [String]) {
+          group.addTask { try await Self.copy(lines, into: check, logger: logger) }
         }
-        if buffer.readableBytes > 0 { try await writer.write(buffer) }
+        while next < min(concurrency, chunks.count) {
+          launch(chunks[next])
+          next += 1
+        }
+        while try await group.next() != nil {
+          guard next < chunks.count else { continue }
+          launch(chunks[next])
+          next += 1
+        }
       }
+    } else {
+      try await Self.copy(text, into: check, logger: logger)
     }
     let copyElapsed = clock.now - copyBegan
     let copySeconds = Double(copyElapsed.components.seconds) + Double(copyElapsed.components.attoseconds) / 1e18
@@ -158,6 +175,29 @@ struct YieldIngestBenchmark: AsyncParsableCommand {
     print("raw_copy_rate: \(GRPCHopBenchmark.decimal(copyRate, 0)) rows/s")
     print("yield_ingest_ratio_to_raw_copy: \(GRPCHopBenchmark.decimal(rate / copyRate, 2)) x")
     print("yield_ingest_target: 100000 cycles/s (\(rate >= 100_000 ? "met" : "NOT met"))")
+    if durable {
+      print(
+        "raw_copy_anchor: same indexes and constraints, \(batch) rows per transaction, \(concurrency) at once, "
+          + "fsync/synchronous_commit/full_page_writes on")
+      print("yield_ingest_ratio_target: 0.75 x (\(rate / copyRate >= 0.75 ? "met" : "NOT met"))")
+    }
+  }
+
+  /// COPY `lines` (COPY text format) into the anchor table, one transaction.
+  static func copy(_ lines: [String], into client: PostgresClient, logger: Logger) async throws {
+    try await client.withConnection { connection in
+      try await connection.copyFrom(table: "raw_copy_anchor", columns: Self.columns, logger: logger) { writer in
+        var buffer = ByteBuffer()
+        for line in lines {
+          buffer.writeString(line)
+          if buffer.readableBytes > 1 << 20 {
+            try await writer.write(buffer)
+            buffer.clear()
+          }
+        }
+        if buffer.readableBytes > 0 { try await writer.write(buffer) }
+      }
+    }
   }
 
   static let columns = [

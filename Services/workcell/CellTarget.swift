@@ -23,6 +23,12 @@ struct CellTarget: ParsableArguments {
   @Option(help: "Seconds to wait for the cell's answer.")
   var timeoutS: Double = 5
 
+  @Option(help: "The plant's certificates (workcell certs init) when the cell serves mutual TLS (default: WORKCELL_TLS_DIR).")
+  var tlsDir: String?
+
+  @Option(help: "Who this command is on a mutual-TLS cell (default: WORKCELL_TLS_IDENTITY, else operator).")
+  var tlsIdentity: String?
+
   func validate() throws {
     guard timeoutS > 0, timeoutS <= 300 else { throw ValidationError("--timeout-s must be in (0, 300], got \(timeoutS).") }
     if let address { _ = try HostPort.parse(address, flag: "--address") }
@@ -31,8 +37,15 @@ struct CellTarget: ParsableArguments {
     }
   }
 
-  /// The cell's address, and the yield it reports to when the plant file says.
+  /// The cell's address, and the yield it reports to when the plant file says. Turns mutual TLS
+  /// on for this command when a certificate directory is given.
   func resolve() throws -> CellAddress {
+    let environment = ProcessInfo.processInfo.environment
+    if let directory = tlsDir ?? environment["WORKCELL_TLS_DIR"], !directory.isEmpty {
+      try FleetTLS.enable(
+        directory: directory,
+        clientIdentity: tlsIdentity ?? environment["WORKCELL_TLS_IDENTITY"] ?? FleetAuthorization.operatorIdentity)
+    }
     if let address {
       return CellAddress(id: cell ?? "", address: try HostPort.parse(address, flag: "--address"), yield: nil)
     }

@@ -49,6 +49,10 @@ struct ServeCommand: AsyncParsableCommand {
     let plant = try config.loadPlant()
     WorkcellLogging.bootstrap(format: config.logFormat, level: config.logLevel)
     let logger = Logger(label: "workcell.serve")
+    // Several services in one process present one identity as clients: the sequencer's when it
+    // is here (it is the one that moves robots), else the first service's.
+    let names = entries.map(\.name)
+    try config.enableTLS(clientIdentity: names.contains("cell") ? "cell" : names[0], logger: logger)
     // A plant file that gives the cell its PLCs wins over the simulated ones.
     let plantGivesPLCs = plant?.cell?.robots.isEmpty == false
     if !plantGivesPLCs,

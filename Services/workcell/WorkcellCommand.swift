@@ -13,7 +13,7 @@ struct WorkcellCommand: AsyncParsableCommand {
       """,
     subcommands: [
       ServeCommand.self, DemoCommand.self, EpisodesCommand.self, HealthCommand.self, ConfigCommand.self, ComposeCommand.self,
-      CellCommand.self,
+      CellCommand.self, CertsCommand.self,
     ]
   )
 }

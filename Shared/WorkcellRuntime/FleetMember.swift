@@ -54,8 +54,11 @@ public struct FleetMember: Sendable {
     clock: any WorkcellClock = WallClock(),
     jointBusHub: JointBusHub? = nil,
     inProcess: InProcessFleet? = nil,
+    tls explicitTLS: FleetTLS? = nil,
     logger baseLogger: Logger
   ) async throws -> FleetMember {
+    // Mutual TLS when asked for here, or when the process turned it on (FleetTLS.enable).
+    let tls = try explicitTLS ?? FleetTLS.serving(S.name)
     var logger = baseLogger
     logger[metadataKey: "service"] = "\(S.name)"
     let registry = PrometheusCollectorRegistry()
@@ -73,13 +76,14 @@ public struct FleetMember: Sendable {
 
     let board = HealthStatusBoard(services: parts.rpcServices.map(\.name) + ["grpc.health.v1.Health"])
     let rpcServices = parts.rpcServices.map(\.service) + [HealthService(board: board)]
+    // With mutual TLS, who is calling is checked before anything else runs.
     let interceptors: [any ServerInterceptor] =
-      [RPCMetricsInterceptor(registry: registry), RPCDeadlineInterceptor()]
+      (tls == nil ? [] : [IdentityInterceptor()]) + [RPCMetricsInterceptor(registry: registry), RPCDeadlineInterceptor()]
       + ((clock as? SimulationClock).map { [SimTimeServerInterceptor(clock: $0)] } ?? []) + parts.interceptors
     let grpcServer = GRPCServer(
       transport: HTTP2ServerTransport.Posix(
         address: try Self.bindAddress(host: host, port: ports.grpc),
-        transportSecurity: .plaintext,
+        transportSecurity: tls?.serverSecurity ?? .plaintext,
         config: .defaults
       ),
       services: rpcServices,

@@ -25,12 +25,25 @@ public struct HostPort: Sendable, Hashable, CustomStringConvertible {
     return HostPort(host: String(text[..<colon]), port: port)
   }
 
-  /// A plaintext HTTP/2 client transport to this address.
+  /// An HTTP/2 client transport to this address: mutual TLS as this process's identity when it
+  /// has one (``FleetTLS/process``), else plaintext.
   public func grpcTransport() throws -> HTTP2ClientTransport.Posix {
-    try .http2NIOPosix(target: .dns(host: host, port: port), transportSecurity: .plaintext)
+    try Self.transport(target: .dns(host: host, port: port), host: host)
   }
 
-  /// A plaintext client of this address for a service on `clock`: on a simulated clock its calls
+  /// A client transport to `target` (whose host is `host`) with this process's security.
+  public static func transport(
+    target: any ResolvableTarget, host: String, config: HTTP2ClientTransport.Posix.Config = .defaults
+  ) throws -> HTTP2ClientTransport.Posix {
+    var config = config
+    if let tls = FleetTLS.process {
+      config.http2.authority = FleetTLS.serverName(dialling: host)
+      return try .http2NIOPosix(target: target, transportSecurity: tls.clientSecurity, config: config)
+    }
+    return try .http2NIOPosix(target: target, transportSecurity: .plaintext, config: config)
+  }
+
+  /// A client of this address for a service on `clock`: on a simulated clock its calls
   /// carry the caller's activity and hold the clock for their messages (docs/simulation.md). A
   /// port that `inProcess` serves is reached in this process instead of over HTTP/2.
   public func grpcClient(clock: any WorkcellClock, inProcess: InProcessGRPC? = nil) throws -> GRPCClient<FleetClientTransport> {

@@ -45,6 +45,24 @@ public struct RuntimeOptions: ParsableArguments, Sendable {
       discussion: "Env: WORKCELL_CELL. Default: the only cell when the plant file has one."))
   public var cell: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Mutual TLS on every gRPC hop: the directory `workcell certs init --plant DIR` wrote (ca.pem, <identity>.pem, <identity>.key).",
+      discussion: "Env: WORKCELL_TLS_DIR. Default: none. docs/security.md."))
+  public var tlsDir: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Which identity of --tls-dir this process is (its certificate's name).",
+      discussion: "Env: WORKCELL_TLS_IDENTITY. Default: the service's name (cell, control, …)."))
+  public var tlsIdentity: String?
+
+  @Flag(
+    help: ArgumentHelp(
+      "Development only: serve plaintext gRPC on an address other than loopback (anyone who reaches the port is served).",
+      discussion: "Env: WORKCELL_INSECURE=1. Without it, --host other than 127.0.0.1/localhost/::1 needs --tls-dir."))
+  public var insecure = false
+
   public init() {}
 
   /// Flags merged with the environment and defaults, validated.
@@ -54,14 +72,29 @@ public struct RuntimeOptions: ParsableArguments, Sendable {
     guard grace.isFinite, grace >= 0, grace <= 600 else {
       throw ValidationError("--shutdown-grace-s must be between 0 and 600 seconds, got \(grace).")
     }
+    let host = try env.value(host, "WORKCELL_HOST", default: "127.0.0.1")
+    let tlsDirectory = try env.value(tlsDir, "WORKCELL_TLS_DIR", default: "").nonEmpty
+    let insecure = self.insecure || ["1", "true", "yes", "on"].contains(environment["WORKCELL_INSECURE"]?.lowercased() ?? "")
+    if tlsDirectory == nil, !insecure, !Self.isLoopback(host) {
+      throw ValidationError(
+        "--host \(host) would serve gRPC in plaintext on the network, where anyone who reaches the port could move a "
+          + "robot: give --tls-dir DIR (`workcell certs init --plant DIR`; docs/security.md), or --insecure for development.")
+    }
     return RuntimeConfig(
-      host: try env.value(host, "WORKCELL_HOST", default: "127.0.0.1"),
+      host: host,
       logLevel: try env.value(logLevel, "WORKCELL_LOG_LEVEL", default: .info),
       logFormat: try env.value(logFormat, "WORKCELL_LOG_FORMAT", default: .json),
       shutdownGrace: .milliseconds(Int64((grace * 1000).rounded())),
       plantConfigPath: try env.value(plantConfig, "WORKCELL_PLANT_CONFIG", default: "").nonEmpty,
-      cellID: try env.value(cell, "WORKCELL_CELL", default: "").nonEmpty
+      cellID: try env.value(cell, "WORKCELL_CELL", default: "").nonEmpty,
+      tlsDirectory: tlsDirectory, tlsIdentity: try env.value(tlsIdentity, "WORKCELL_TLS_IDENTITY", default: "").nonEmpty,
+      insecure: insecure
     )
+  }
+
+  /// Whether `host` is a loopback address (only this machine reaches it).
+  public static func isLoopback(_ host: String) -> Bool {
+    host == "localhost" || host == "::1" || host.hasPrefix("127.")
   }
 }
 
@@ -113,11 +146,21 @@ public struct RuntimeConfig: Sendable, Equatable {
   public var plantConfigPath: String?
   /// The cell of the plant file this process serves (`--cell`), if named.
   public var cellID: String?
+  /// `--tls-dir`: the plant's certificates, for mutual TLS on every gRPC hop (nil: plaintext).
+  public var tlsDirectory: String?
+  /// `--tls-identity` (nil: the service's name).
+  public var tlsIdentity: String?
+  /// `--insecure`: plaintext on the network was asked for.
+  public var insecure: Bool
 
   public init(
     host: String, logLevel: Logger.Level, logFormat: LogFormat, shutdownGrace: Duration,
-    plantConfigPath: String? = nil, cellID: String? = nil
+    plantConfigPath: String? = nil, cellID: String? = nil, tlsDirectory: String? = nil, tlsIdentity: String? = nil,
+    insecure: Bool = false
   ) {
+    self.tlsDirectory = tlsDirectory
+    self.tlsIdentity = tlsIdentity
+    self.insecure = insecure
     self.host = host
     self.logLevel = logLevel
     self.logFormat = logFormat
@@ -157,3 +200,22 @@ public enum LogFormat: String, Sendable, CaseIterable, ExpressibleByArgument {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+extension RuntimeConfig {
+  /// Start-up: mutual TLS from `--tls-dir` as `--tls-identity` (else `clientIdentity`) for this
+  /// process's clients, each service serving with its own certificate; or a warning when
+  /// plaintext was asked for on the network (`--insecure`).
+  public func enableTLS(clientIdentity: String, logger: Logger) throws {
+    guard let tlsDirectory else {
+      if insecure, !RuntimeOptions.isLoopback(host) {
+        logger.warning(
+          "plaintext gRPC on the network (--insecure): anyone who reaches the ports is served; development only",
+          metadata: ["host": "\(host)"])
+      }
+      return
+    }
+    let identity = tlsIdentity ?? clientIdentity
+    try FleetTLS.enable(directory: tlsDirectory, clientIdentity: identity)
+    logger.info("mutual TLS on every gRPC hop", metadata: ["tls_dir": "\(tlsDirectory)", "identity": "\(identity)"])
+  }
+}

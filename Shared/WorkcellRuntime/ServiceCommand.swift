@@ -50,6 +50,7 @@ public struct ServiceCommand<S: FleetService>: AsyncParsableCommand {
     WorkcellLogging.bootstrap(format: config.logFormat, level: config.logLevel)
     var logger = Logger(label: "workcell.\(S.name)")
     if let cell = plant?.cell { logger[metadataKey: "cell"] = "\(cell.id)" }
+    try config.enableTLS(clientIdentity: S.name, logger: logger)
     let member = try await FleetMember.build(
       S.self, options: options, host: config.host, ports: ports, environment: environment, plant: plant,
       logger: logger)

@@ -61,7 +61,7 @@ final class SensorSubscriptions: Service, Sendable {
       jitter: config.reconnect.jitter)
     client = GRPCClient(
       transport: try .to(port: config.source.port, inProcess: inProcessGRPC) {
-        try .http2NIOPosix(target: Self.target(config.source), transportSecurity: .plaintext, config: transport)
+        try HostPort.transport(target: Self.target(config.source), host: config.source.host, config: transport)
       },
       interceptors: (frames.clock as? SimulationClock).map { [SimTimeClientInterceptor(clock: $0)] } ?? [])
   }
