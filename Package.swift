@@ -297,7 +297,7 @@ let package = Package(
     .testTarget(
       name: "WorkcellRuntimeTests",
       dependencies: [
-        "WorkcellRuntime", "WorkcellProto", "PlantConfig",
+        "WorkcellRuntime", "WorkcellProto", "PlantConfig", .product(name: "X509", package: "swift-certificates"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

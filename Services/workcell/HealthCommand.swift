@@ -1,7 +1,9 @@
 import ArgumentParser
+import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import WorkcellProto
+import WorkcellRuntime
 
 /// `workcell health`: asks a service's `grpc.health.v1` whether it is SERVING — the probe for
 /// docker-compose healthchecks and scripts. Exit 0 when SERVING, 1 when not, 2 when unreachable.
@@ -24,6 +26,12 @@ struct HealthCommand: AsyncParsableCommand {
   @Option(help: "Seconds to wait for an answer.")
   var timeoutS: Double = 2
 
+  @Option(help: "The plant's certificates when the service serves mutual TLS (default: WORKCELL_TLS_DIR, as a container has it).")
+  var tlsDir: String?
+
+  @Option(help: "Which identity of --tls-dir to present (default: WORKCELL_TLS_IDENTITY, else operator).")
+  var tlsIdentity: String?
+
   func validate() throws {
     guard (1...65535).contains(port) else { throw ValidationError("--port must be 1–65535, got \(port).") }
     guard timeoutS > 0, timeoutS <= 60 else { throw ValidationError("--timeout-s must be in (0, 60].") }
@@ -31,9 +39,15 @@ struct HealthCommand: AsyncParsableCommand {
 
   func run() async throws {
     let target = (host == "localhost" ? "127.0.0.1" : host)
+    let environment = ProcessInfo.processInfo.environment
+    if let directory = tlsDir ?? environment["WORKCELL_TLS_DIR"], !directory.isEmpty {
+      try FleetTLS.enable(
+        directory: directory,
+        clientIdentity: tlsIdentity ?? environment["WORKCELL_TLS_IDENTITY"] ?? FleetAuthorization.operatorIdentity)
+    }
     let result: Result<Grpc_Health_V1_HealthCheckResponse.ServingStatus, any Error> = await Result(catching: {
       try await withGRPCClient(
-        transport: .http2NIOPosix(target: .ipv4(address: target, port: port), transportSecurity: .plaintext)
+        transport: HostPort.transport(target: .ipv4(address: target, port: port), host: target)
       ) { client in
         var options = CallOptions.defaults
         options.timeout = .milliseconds(Int64(timeoutS * 1000))

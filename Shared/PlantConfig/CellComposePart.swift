@@ -11,6 +11,9 @@ public struct CellComposePart: Sendable {
   public var plantFileOnHost: String
   /// Where containers see the plant file.
   public var plantFileInContainer: String
+  /// The plant's certificates on the plant server (`workcell certs init`), mounted read-only at
+  /// /etc/workcell/pki: every gRPC hop is mutual TLS.
+  public var pkiOnHost: String
   /// The ports a service listens on when the plant file gives none (the fleet port plan).
   public var defaultPorts: [String: (grpc: Int, http: Int)]
 
@@ -18,8 +21,10 @@ public struct CellComposePart: Sendable {
     image: String = "${WORKCELL_IMAGE:-workcell:latest}",
     plantFileOnHost: String = "${WORKCELL_PLANT_FILE:-./deploy/plant.yaml}",
     plantFileInContainer: String = "/etc/workcell/plant.yaml",
+    pkiOnHost: String = "${WORKCELL_PKI_DIR:-./deploy/pki}",
     defaultPorts: [String: (grpc: Int, http: Int)]
   ) {
+    self.pkiOnHost = pkiOnHost
     self.image = image
     self.plantFileOnHost = plantFileOnHost
     self.plantFileInContainer = plantFileInContainer
@@ -67,6 +72,8 @@ public struct CellComposePart: Sendable {
     lines += [
       "    environment:",
       "      WORKCELL_HOST: \"0.0.0.0\"",
+      "      WORKCELL_TLS_DIR: /etc/workcell/pki",
+      "      WORKCELL_TLS_IDENTITY: \(quoted(service))",
       "      WORKCELL_LOG_FORMAT: json",
       "      WORKCELL_PLANT_CONFIG: \(quoted(plantFileInContainer))",
       "      WORKCELL_CELL: \(quoted(cell.id))",
@@ -74,6 +81,7 @@ public struct CellComposePart: Sendable {
       "      WORKCELL_HTTP_PORT: \"\(ports.http)\"",
       "    volumes:",
       "      - \(quoted("\(plantFileOnHost):\(plantFileInContainer):ro"))",
+      "      - \(quoted("\(pkiOnHost):/etc/workcell/pki:ro"))",
     ]
     if cell.ports(of: service) != nil {
       lines += [

@@ -108,7 +108,7 @@ def test_the_fleet_produces_with_mutual_tls_on_every_hop(plant, workcell_api):
     def fastened():
         with sqlite3.connect(plant["db"]) as db:
             return db.execute("select count(*) from cycles where outcome = 'ok'").fetchone()[0] or None
-    wait_for(fastened, "a cycle fastened with every hop on mutual TLS", deadline_s=120, log=plant["log"])
+    wait_for(fastened, "a cycle fastened with every hop on mutual TLS", deadline_s=240, log=plant["log"])
     # The same command without the certificates cannot reach the cell.
     plain = workcell("status", "--address", plant["address"]["cell"])
     assert plain.returncode != 0
@@ -155,3 +155,13 @@ def test_plaintext_on_the_network_needs_insecure(tmp_path):
                              env={**os.environ, "WORKCELL_YIELD_SQLITE_PATH": str(tmp_path / "y.sqlite")})
     assert refused.returncode != 0
     assert "--tls-dir" in refused.stderr and "--insecure" in refused.stderr
+
+
+def test_workcell_health_probes_a_mutual_tls_service(plant):
+    port = plant["address"]["control"].rsplit(":", 1)[1]
+    health = [str(Path(BIN_DIR) / "workcell"), "health", "--port", port]
+    with_certs = subprocess.run(health + ["--tls-dir", str(plant["pki"])], capture_output=True, text=True, timeout=30)
+    assert with_certs.returncode == 0, with_certs.stdout + with_certs.stderr
+    without = subprocess.run(health, capture_output=True, text=True, timeout=30,
+                             env={k: v for k, v in os.environ.items() if k != "WORKCELL_TLS_DIR"})
+    assert without.returncode == 2, without.stdout

@@ -16,10 +16,13 @@ struct RuntimeOptionsTests {
   func precedence() throws {
     let environment = [
       "WORKCELL_HOST": "0.0.0.0", "WORKCELL_LOG_LEVEL": "debug", "WORKCELL_LOG_FORMAT": "text",
-      "WORKCELL_SHUTDOWN_GRACE_S": "1.5",
+      "WORKCELL_SHUTDOWN_GRACE_S": "1.5", "WORKCELL_INSECURE": "1",
     ]
     let fromEnvironment = try RuntimeOptions.parse([]).resolve(environment: environment)
-    #expect(fromEnvironment == RuntimeConfig(host: "0.0.0.0", logLevel: .debug, logFormat: .text, shutdownGrace: .milliseconds(1500)))
+    #expect(
+      fromEnvironment
+        == RuntimeConfig(
+          host: "0.0.0.0", logLevel: .debug, logFormat: .text, shutdownGrace: .milliseconds(1500), insecure: true))
 
     let fromFlags = try RuntimeOptions.parse(["--host", "::1", "--log-level", "warning", "--shutdown-grace-s", "0"])
       .resolve(environment: environment)
