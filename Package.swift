@@ -265,7 +265,7 @@ let package = Package(
     .executableTarget(
       name: "WorkcellCLI",
       dependencies: [
-        "WorkcellRuntime", "WorkcellProto", "PlantConfig", "SimulatedTime", "RobotDescription",
+        "WorkcellRuntime", "WorkcellProto", "PlantConfig", "SimulatedTime", "RobotDescription", "NutPerception",
         .product(name: "Crypto", package: "swift-crypto"),
       ]
         + grpc + fleet.map { .target(name: $0.module) },

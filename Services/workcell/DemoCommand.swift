@@ -1,4 +1,5 @@
 import ArgumentParser
+import NutPerception
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
@@ -190,6 +191,17 @@ struct DemoCommand: AsyncParsableCommand {
     _ = try DemoFleet.parseInjections(inject)
     if let yield { _ = try HostPort.parse(yield, flag: "--yield") }
     guard (0...65535).contains(yieldHttpPort) else { throw ValidationError("--yield-http-port must be 0–65535, got \(yieldHttpPort).") }
+    if let tactileModel {
+      // Refused here, before any service starts, with the runtime's own reason.
+      guard let data = FileManager.default.contents(atPath: tactileModel) else {
+        throw ValidationError("--tactile-model \(tactileModel): no such readable file.")
+      }
+      do {
+        _ = try TactileOffsetNet(bytes: [UInt8](data))
+      } catch {
+        throw ValidationError("--tactile-model \(tactileModel): \(error.message).")
+      }
+    }
     if serve, yield != nil {
       throw ValidationError("--serve keeps the demo's own yield running; with --yield the cycles went to \(yield!), whose page is at its own HTTP port.")
     }

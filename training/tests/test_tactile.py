@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -124,3 +125,24 @@ def test_trainer_refuses_bad_datasets(tactile_dataset, tmp_path, capsys, damage,
     code = train_tactile.main(["--dataset", str(copy), "--out", str(tmp_path / "out"), "--epochs", "1"])
     assert code == 2
     assert words in capsys.readouterr().err
+
+
+def workcell_demo(*args: str) -> subprocess.CompletedProcess:
+    from conftest import ROOT, bin_dir
+
+    return subprocess.run([str(bin_dir() / "workcell"), "demo", "--robots", "1", "--report", "json", *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+
+
+def test_the_cell_runs_on_the_committed_tactile_model_and_refuses_a_wrong_file():
+    from conftest import ROOT
+
+    run = workcell_demo("--cycles", "2", "--grpc-port-base", "54761",
+                        "--tactile-model", str(ROOT / "models" / "tactile" / "wc-tacrefine-1.safetensors"))
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads(run.stdout)
+    assert report["tactile_model"] == "wc-tacrefine-1.safetensors"
+    assert report["cell"]["cycles"] == 2 and report["cell"]["ok"] >= 1, report["cell"]
+    refused = workcell_demo("--cycles", "1", "--tactile-model", str(ROOT / "models" / "policy" / "wc-mlp-2.safetensors"))
+    assert refused.returncode != 0
+    assert "workcell-tactile-mlp" in refused.stderr
