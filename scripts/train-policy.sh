@@ -60,21 +60,10 @@ done
 
 step() { printf '\n=== train-policy: %s (%s)\n' "$1" "$(date -u +%H:%M:%S)" >&2; }
 started=$(date +%s)
-python=${WORKCELL_PYTHON:-}
-if [ -z "$python" ]; then
-  step "Python environment (scripts/python-env.sh)"
-  python="$(scripts/python-env.sh)/bin/python"
-fi
-"$python" -c 'import torch, pyarrow, safetensors, matplotlib' 2>/dev/null \
-  || { echo "train-policy: $python lacks torch/pyarrow/safetensors/matplotlib (pip install -r training/requirements.txt)" >&2; exit 1; }
-
-if [ -n "${WORKCELL_BIN_DIR:-}" ]; then
-  bin="$WORKCELL_BIN_DIR"
-else
-  step "build workcell-train ($config)"
-  swift build -c "$config" --product workcell-train >&2
-  bin=$(swift build -c "$config" --show-bin-path)
-fi
+# shellcheck source=scripts/training-tools.sh
+. scripts/training-tools.sh
+training_python train-policy "torch, pyarrow, safetensors, matplotlib"
+training_bin "$config"
 train_bin="$bin/workcell-train"
 
 [ -n "$work" ] || work=$(mktemp -d "${TMPDIR:-/tmp}/train-policy.XXXXXX")

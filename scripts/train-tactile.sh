@@ -47,21 +47,10 @@ done
 case "$grasps" in ''|*[!0-9]*|0) echo "train-tactile: --grasps $grasps: expected a positive integer" >&2; exit 64 ;; esac
 
 step() { printf '\n=== train-tactile: %s (%s)\n' "$1" "$(date -u +%H:%M:%S)" >&2; }
-python=${WORKCELL_PYTHON:-}
-if [ -z "$python" ]; then
-  step "Python environment (scripts/python-env.sh)"
-  python="$(scripts/python-env.sh)/bin/python"
-fi
-"$python" -c 'import torch, safetensors, matplotlib' 2>/dev/null \
-  || { echo "train-tactile: $python lacks torch/safetensors/matplotlib (pip install -r training/requirements.txt)" >&2; exit 1; }
-
-if [ -n "${WORKCELL_BIN_DIR:-}" ]; then
-  bin="$WORKCELL_BIN_DIR"
-else
-  step "build workcell-train ($config)"
-  swift build -c "$config" --product workcell-train >&2
-  bin=$(swift build -c "$config" --show-bin-path)
-fi
+# shellcheck source=scripts/training-tools.sh
+. scripts/training-tools.sh
+training_python train-tactile "torch, safetensors, matplotlib"
+training_bin "$config"
 
 [ -n "$work" ] || work=$(mktemp -d "${TMPDIR:-/tmp}/train-tactile.XXXXXX")
 mkdir -p "$work" "$out"

@@ -20,11 +20,9 @@ enum InferFeaturesCommand {
     }
     let features: NumpyFloatArray
     do {
-      features = try NumpyFloatArray(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: input))))
-    } catch let error as DatasetExportError {
-      return fail("--infer-features \(input): \(error.message)")
+      features = try NumpyFloatArray.read(input)
     } catch {
-      return fail("--infer-features \(input): \(error)")
+      return fail("--infer-features \(error.message)")
     }
     let encoding = model.architecture.features
     guard features.columns == encoding.count else {
@@ -41,9 +39,9 @@ enum InferFeaturesCommand {
     let outputs = model.forward(Matrix(rows: features.rows, columns: features.columns, values: features.values))
     let array = NumpyFloatArray(rows: outputs.rows, columns: outputs.columns, values: outputs.values)
     do {
-      try Data(array.encoded()).write(to: URL(fileURLWithPath: output))
+      try array.write(to: output)
     } catch {
-      return fail("--out \(output): \(error)")
+      return fail("--out \(error.message)")
     }
     say(
       "inferred \(features.rows) observations with \(model.architecture.version) → \(output) (\(outputs.rows) × \(outputs.columns))"

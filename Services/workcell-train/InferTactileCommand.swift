@@ -22,26 +22,24 @@ enum InferTactileCommand {
     }
     let features: NumpyFloatArray
     do {
-      features = try NumpyFloatArray(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: input))))
-    } catch let error as DatasetExportError {
-      return fail("--infer-tactile \(input): \(error.message)")
+      features = try NumpyFloatArray.read(input)
     } catch {
-      return fail("--infer-tactile \(input): \(error.localizedDescription)")
+      return fail("--infer-tactile \(error.message)")
     }
     let width = TactileOffsetNet.featureCount(rows: net.rows, cols: net.cols)
     guard features.columns == width else {
       return fail("--infer-tactile \(input): \(features.columns) columns; \(net.version) reads \(width)")
     }
     if let bad = features.values.firstIndex(where: { !$0.isFinite }) {
-      return fail("--infer-tactile \(input): row \(bad / width), column \(bad % width) is \(features.values[bad])")
+      let name = TactileOffsetNet.featureNames(rows: net.rows, cols: net.cols)[bad % width]
+      return fail("--infer-tactile \(input): row \(bad / width), column \(bad % width) (\(name)) is \(features.values[bad])")
     }
     let offsets = net.correctionsMm(Matrix(rows: features.rows, columns: width, values: features.values))
     let values = offsets.flatMap { [Float($0.acrossMm), Float($0.alongMm)] }
     do {
-      try Data(NumpyFloatArray(rows: offsets.count, columns: 2, values: values).encoded())
-        .write(to: URL(fileURLWithPath: output))
+      try NumpyFloatArray(rows: offsets.count, columns: 2, values: values).write(to: output)
     } catch {
-      return fail("--out \(output): \(error.localizedDescription)")
+      return fail("--out \(error.message)")
     }
     say("inferred \(offsets.count) grasps with \(net.version) → \(output)")
     return 0

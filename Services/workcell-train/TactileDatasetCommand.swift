@@ -79,12 +79,13 @@ enum TactileDatasetCommand {
       "generator": "workcell-train --tactile-dataset (Services/workcell-train/TactileGraspDraw.swift)",
     ]
     do {
-      try Data(NumpyFloatArray(rows: kept, columns: width, values: features).encoded())
-        .write(to: url.appendingPathComponent("features.npy"))
-      try Data(NumpyFloatArray(rows: kept, columns: 2, values: labels).encoded())
-        .write(to: url.appendingPathComponent("labels.npy"))
-      try Data(NumpyFloatArray(rows: kept, columns: 1, values: spurious).encoded())
-        .write(to: url.appendingPathComponent("spurious.npy"))
+      try NumpyFloatArray(rows: kept, columns: width, values: features).write(to: url.appendingPathComponent("features.npy").path)
+      try NumpyFloatArray(rows: kept, columns: 2, values: labels).write(to: url.appendingPathComponent("labels.npy").path)
+      try NumpyFloatArray(rows: kept, columns: 1, values: spurious).write(to: url.appendingPathComponent("spurious.npy").path)
+    } catch {
+      return fail("--tactile-dataset \(error.message)")
+    }
+    do {
       try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])
         .write(to: url.appendingPathComponent("manifest.json"))
     } catch {
