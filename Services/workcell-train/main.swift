@@ -71,7 +71,7 @@ if options.planner == "scripted" {
       "scripted planner through control (latency \(latencyMs) ms): \(tally.fastened)/\(tally.cycles) fastened (\(tally.summary)); "
         + "failures by the step reached: \(tally.failureSteps); chunks refused \(refused); "
         + "\(String(format: "%.1f", seconds(clock.now - started))) s")
-    exit(writeReport(tally, driver: "scripted-planner-3", seeds: seeds, options: options, latencyMs: latencyMs))
+    exit(writeReport(tally, driver: "scripted-planner-4", seeds: seeds, options: options, latencyMs: latencyMs))
   }
   let tally = ClosedLoop.evaluate(
     stepPeriodMs: options.stepPeriodMs, act: { planner.plan($0) }, seeds: seeds, cyclesPerSeed: options.evalCyclesPerSeed,
@@ -79,7 +79,7 @@ if options.planner == "scripted" {
   say(
     "scripted planner: \(tally.fastened)/\(tally.cycles) fastened (\(tally.summary)); failures by the step reached: "
       + "\(tally.failureSteps); \(String(format: "%.1f", seconds(clock.now - started))) s")
-  exit(writeReport(tally, driver: "scripted-planner-3", seeds: seeds, options: options))
+  exit(writeReport(tally, driver: "scripted-planner-4", seeds: seeds, options: options))
 }
 if options.evalOnly {
   let path = options.model ?? (options.outputDirectory + "/" + options.version + ".safetensors")

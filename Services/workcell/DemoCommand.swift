@@ -160,13 +160,13 @@ struct DemoCommand: AsyncParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "Canary: ROBOT=VERSION,… — those robots are driven by another version (scripted-planner-3 or wc-mlp-2).",
+      "Canary: ROBOT=VERSION,… — those robots are driven by another version (scripted-planner-4 or wc-mlp-2).",
       discussion: "The policy's --canary. The report's per-robot rows, and yield's group_by=model_version, compare them."))
   var canary: String?
 
   @Option(
     help: ArgumentHelp(
-      "Shadow: VERSION (wc-mlp-2 or scripted-planner-3) computes a chunk beside every answer, never executed.",
+      "Shadow: VERSION (wc-mlp-2 or scripted-planner-4) computes a chunk beside every answer, never executed.",
       discussion: "The policy's --shadow. Each episode frame records the shadow's divergence; the export has it as shadow.divergence_rad."))
   var shadow: String?
 

@@ -17,7 +17,7 @@ import WholeBodyControl
 /// every chunk is planned from the observation alone (receding horizon).
 public struct ScriptedChunkPlanner: Sendable {
   /// The version the policy service lists it under.
-  public static let version = "scripted-planner-3"
+  public static let version = "scripted-planner-4"
 
   /// Geometry and speeds.
   public struct Config: Sendable, Hashable {
@@ -44,6 +44,12 @@ public struct ScriptedChunkPlanner: Sendable {
     /// Below this TCP speed the reference's offset from the measured TCP is taken as a steady
     /// force holding the arm off (the insert compensates it), m/s.
     public var heldOffSpeedMPerS = 0.05
+    /// A small offset (at most `smallHeldOffM`, the nominal magnet's) is also read while the TCP
+    /// goes straight down (sideways slower than this, m/s): the descent onto the pin has no
+    /// sideways lag to mistake for a pull. A larger one (a strong magnet) only while still: read
+    /// on the way down, it swung the nut across the pin's top.
+    public var heldOffSidewaysSpeedMPerS = 0.01
+    public var smallHeldOffM = 0.0005
     /// Whether the insert compensates a steady pull (`heldOffM`). It assumes the chunk reaches
     /// control within a few milliseconds, as from the policy beside control in the cell: with
     /// 100 ms of delay the offset it reads is partly the arm's own lag, and compensating it swung
@@ -68,6 +74,11 @@ public struct ScriptedChunkPlanner: Sendable {
     public var insertCentredM = 0.001
     /// …and its spline within this of the pin's teeth (else the wrist turns first).
     public var insertPhaseToleranceDeg = 3.0
+    /// How far below the seat the insert aims the nut, metres: enough to hold it down on the seat
+    /// (NUT_SEATED: within 0.5 mm), little enough not to press hard. The compliant arm gives
+    /// sideways under a vertical press (1 mm of press, ~10 N, moved the hand ~2 mm aside, and the
+    /// nut with it, as the fingers opened).
+    public var seatPressM = 0.0003
     /// Open gripper width, metres.
     public var openWidthM = 0.045
     /// Grip force, newtons.
@@ -129,6 +140,8 @@ public struct ScriptedChunkPlanner: Sendable {
     var legs: [Leg]
     var yawRad: Double
     var close: Bool
+    /// The chunk starts from rest (the arm's measured velocity is not continued).
+    var fromRest = false
   }
 
   /// The intent for an observation (the planning rules, without the inverse kinematics).
@@ -146,16 +159,18 @@ public struct ScriptedChunkPlanner: Sendable {
   /// arm off its reference; the insert's goals are moved by it sideways, so the nut, not the
   /// reference, ends on the pin's axis (without it a strong magnet kept the nut 2–5 mm aside on
   /// the pin's top until the step's deadline).
+  ///
+  /// `referenceOffsetM`: the same offset read at any speed (zero without a reference).
   func intent(
     _ o: PolicyObservation, tcpM tcp: SIMD3<Double>, tcpYawRad yawNow: Double, closing: Bool = false,
-    tcpVelocityMPerS: SIMD3<Double> = .zero, heldOffM: SIMD3<Double> = .zero
+    tcpVelocityMPerS: SIMD3<Double> = .zero, heldOffM: SIMD3<Double> = .zero, referenceOffsetM: SIMD3<Double> = .zero
   ) -> Intent {
     let c = config
     let nut = o.nutPositionInTorsoM
     let pin = o.pinSeatInTorsoM
-    // The nut's centre over the pin's top, and pushed home on the seat (1 mm of press).
+    // The nut's centre over the pin's top, and pushed home on the seat (`seatPressM` of press).
     let pinTopZ = pin.z + c.pinLengthM + c.nutHeightM / 2
-    let seatedZ = pin.z + c.nutHeightM / 2 - 0.001
+    let seatedZ = pin.z + c.nutHeightM / 2 - c.seatPressM
     // The nut sits in the fingers where touch says: move the TCP so the nut goes where it should.
     let inHand = tcp - nut
     // Turning the wrist by −phase brings the nut's teeth over the pin's.
@@ -212,22 +227,44 @@ public struct ScriptedChunkPlanner: Sendable {
       // longer seated.
       // Pushed aside by a strong pull (held off by more than 0.5 mm): down slowly, so the offset is
       // compensated on the way (it is read only while the arm is nearly still).
-      let pulled = (heldOffM.x * heldOffM.x + heldOffM.y * heldOffM.y).squareRoot() > 0.0005
+      // Seen on the way down too (`referenceOffsetM`: going straight down there is no sideways lag
+      // to mistake for it): the approach slows to the same speed, so the offset is read (below
+      // the still speed) and compensated before the nut meets the pin's top; at the free speed a
+      // strong magnet pulled it 3–5 mm aside before the first read, and it jammed.
+      let sidewaysOffset = (referenceOffsetM.x * referenceOffsetM.x + referenceOffsetM.y * referenceOffsetM.y)
+        .squareRoot()
+      let pulled =
+        (heldOffM.x * heldOffM.x + heldOffM.y * heldOffM.y).squareRoot() > 0.0005
+        || (c.compensatesSteadyPull && sidewaysOffset > 0.0005)
       let seat = Leg(tcpM: SIMD3(pin.x, pin.y, seatedZ) + inHand, speedMPerS: c.fineSpeedMPerS * (pulled ? 0.4 : 1))
+      // Not moved by a held-off offset there: the pull stops once the nut is on the pin (the arm
+      // springs back), and pressed on the seat the offset is the press's, not a pull; a hand moved
+      // off the axis lets the nut go pushed sideways (the seating's release side force).
       if nut.z < pinTopZ - 0.002 {
-        return Intent(legs: Self.shifted([seat], sideways: heldOffM), yawRad: yawNow, close: true)
+        return Intent(legs: [seat], yawRad: yawNow, close: true)
       }
       // Stalled: resting on the pin's top and no longer going down.
       let stalled = nut.z <= pinTopZ + 0.0005 && tcpVelocityMPerS.z > -0.01
-      if stalled, !centred || abs(o.splinePhaseDeg) > c.insertPhaseToleranceDeg {
+      let turned = abs(o.splinePhaseDeg) > c.insertPhaseToleranceDeg
+      if stalled, !centred || turned {
         let lift = Leg(tcpM: SIMD3(pin.x, pin.y, pinTopZ + 0.004) + inHand, speedMPerS: c.fineSpeedMPerS)
         return Intent(legs: Self.shifted([lift], sideways: heldOffM), yawRad: alignedYaw, close: true)
       }
       let legs: [Leg]
       if nut.z > approachZ + 0.001 {
-        legs = [Leg(tcpM: SIMD3(pin.x, pin.y, approachZ) + inHand, speedMPerS: c.freeSpeedMPerS / 2), seat]
+        // To the approach height only: the descent onto the pin is planned from a later look
+        // (centring, and a pull's offset read by then), not run on from this one.
+        legs = [
+          Leg(
+            tcpM: SIMD3(pin.x, pin.y, approachZ) + inHand, speedMPerS: pulled ? seat.speedMPerS : c.freeSpeedMPerS / 2)
+        ]
       } else if !centred {
-        legs = [Leg(tcpM: SIMD3(pin.x, pin.y, max(nut.z, approachZ)) + inHand, speedMPerS: c.fineSpeedMPerS)]
+        // Centred at the height it is (at least 1 mm over the top), not lifted to the approach
+        // height: a nut the pin took and the arm, its pull gone, sprang aside is still engaged
+        // within 2 mm of the top; lifting it there freed it into the pull again (it swung across
+        // the pin's top until the deadline).
+        let z = min(max(nut.z, pinTopZ + 0.001), approachZ)
+        legs = [Leg(tcpM: SIMD3(pin.x, pin.y, z) + inHand, speedMPerS: c.fineSpeedMPerS)]
       } else {
         legs = [seat]
       }
@@ -235,10 +272,16 @@ public struct ScriptedChunkPlanner: Sendable {
         legs: Self.shifted(legs, sideways: heldOffM),
         yawRad: abs(o.splinePhaseDeg) > c.insertPhaseToleranceDeg ? alignedYaw : yawNow, close: true)
     case .releaseRetreat:
-      // Open first; once open, straight up clear of the pin.
-      guard o.gripperWidthM >= c.openWidthM - 0.01 else { return Intent(legs: [], yawRad: yawNow, close: false) }
+      // Open first, the hand held still where it is (from rest: continuing the arm's velocity
+      // as it meets the seat carried the hand ~2 mm aside while the fingers opened, and the nut
+      // was let go pushed sideways); once open, straight up clear of the pin.
+      guard o.gripperWidthM >= c.openWidthM - 0.01 else {
+        return Intent(
+          legs: [Leg(tcpM: tcp, speedMPerS: c.fineSpeedMPerS)], yawRad: yawNow, close: false, fromRest: true)
+      }
       let clearZ = max(tcp.z, pinTopZ + c.preGraspAboveM)
-      return Intent(legs: [Leg(tcpM: SIMD3(tcp.x, tcp.y, clearZ), speedMPerS: c.freeSpeedMPerS)], yawRad: yawNow, close: false)
+      return Intent(
+        legs: [Leg(tcpM: SIMD3(tcp.x, tcp.y, clearZ), speedMPerS: c.freeSpeedMPerS)], yawRad: yawNow, close: false)
     default:
       return Intent(legs: [], yawRad: yawNow, close: o.holding)
     }
@@ -289,11 +332,17 @@ public struct ScriptedChunkPlanner: Sendable {
     let tcpVelocityMeasured = tcpVelocityM(joints: measured, velocities: o.armJointVelocitiesRadPerS)
     // Held off by a steady force: read only while the arm is nearly still (moving, the reference
     // leads the measured TCP, and feeding that lead back made the nut swing across the pin).
-    let still = Self.length(tcpVelocityMeasured) < c.heldOffSpeedMPerS
-    let heldOff = c.compensatesSteadyPull && still ? tcp - tcpMeasured : .zero
+    let offset = tcp - tcpMeasured
+    let sidewaysSpeed = (tcpVelocityMeasured.x * tcpVelocityMeasured.x + tcpVelocityMeasured.y * tcpVelocityMeasured.y)
+      .squareRoot()
+    let smallOffset = (offset.x * offset.x + offset.y * offset.y).squareRoot() <= c.smallHeldOffM
+    let still =
+      Self.length(tcpVelocityMeasured) < c.heldOffSpeedMPerS
+      || (smallOffset && sidewaysSpeed < c.heldOffSidewaysSpeedMPerS)
+    let heldOff = c.compensatesSteadyPull && still ? offset : .zero
     let intent = intent(
       o, tcpM: tcpMeasured, tcpYawRad: yawNow, closing: closing, tcpVelocityMPerS: tcpVelocityMeasured,
-      heldOffM: heldOff)
+      heldOffM: heldOff, referenceOffsetM: offset)
     var turn = intent.yawRad - yawNow
     turn = (turn + .pi).truncatingRemainder(dividingBy: 2 * .pi)
     if turn < 0 { turn += 2 * .pi }
@@ -301,7 +350,7 @@ public struct ScriptedChunkPlanner: Sendable {
     var position = tcp
     // Continue the arm's motion: the TCP's velocity now (J q̇ by a finite difference), then at
     // most `accelerationMPerS2` of change per second toward the path.
-    var velocity = tcpVelocityM(joints: q0, velocities: q0Velocity)
+    var velocity = intent.fromRest ? .zero : tcpVelocityM(joints: q0, velocities: q0Velocity)
     // Never continue faster than a free move (an arm flung by a disturbance is reined in).
     let speed = Self.length(velocity)
     if speed > c.freeSpeedMPerS { velocity *= c.freeSpeedMPerS / speed }

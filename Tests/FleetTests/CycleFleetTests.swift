@@ -54,7 +54,7 @@ struct CycleFleetTests {
     #expect(report.count("ok") + report.count("nok") + report.count("aborted") == 3)
     // Every failed cycle carries a failure code: the Pareto accounts for all of them.
     #expect(report.pareto.values.reduce(0, +) == report.count("nok") + report.count("aborted"), "\(report.object)")
-    #expect(report.object["model_version"] as? String == "scripted-planner-3")
+    #expect(report.object["model_version"] as? String == "scripted-planner-4")
     #expect(report.object["planner"] as? String == "scripted")
   }
 

@@ -37,13 +37,13 @@ def test_a_canary_is_its_own_row_in_group_by_model_version(canary_run, tmp_path)
         rows = rest.get("/api/v1/yield", group_by="model_version", **window)
         assert rows.status_code == 200, rows.text
         by_model = {row["model_version"]: row for row in rows.json()["rows"]}
-        assert set(by_model) == {"scripted-planner-3", "wc-mlp-2"}, by_model
-        assert by_model["scripted-planner-3"]["cycles"] == 2 and by_model["wc-mlp-2"]["cycles"] == 2
+        assert set(by_model) == {"scripted-planner-4", "wc-mlp-2"}, by_model
+        assert by_model["scripted-planner-4"]["cycles"] == 2 and by_model["wc-mlp-2"]["cycles"] == 2
         assert sum(row["cycles"] for row in by_model.values()) == report["cell"]["cycles"]
         # Per robot and model: the canary drove the right robot only.
         pairs = rest.get("/api/v1/yield", group_by="robot,model_version", **window).json()["rows"]
         assert {(row["robot"], row["model_version"]) for row in pairs} == {
-            ("left", "scripted-planner-3"), ("right", "wc-mlp-2")}
+            ("left", "scripted-planner-4"), ("right", "wc-mlp-2")}
     finally:
         assert server.stop() == 0
 

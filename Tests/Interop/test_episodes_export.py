@@ -61,7 +61,7 @@ def test_export_is_a_lerobot_v3_dataset_of_the_cycles_yield_stored(recorded, tmp
     assert {e["cycle_id"]: (e["robot"], e["outcome"]) for e in episodes} == stored
     assert EPISODE_COLUMNS <= set(episodes[0]), EPISODE_COLUMNS - set(episodes[0])
     assert [e["episode_index"] for e in episodes] == list(range(len(episodes)))
-    assert all(e["model_version"] == "scripted-planner-3" for e in episodes)
+    assert all(e["model_version"] == "scripted-planner-4" for e in episodes)
 
     # Frames: every feature of info.json is a column of that dtype and shape; offsets line up.
     data = pq.read_table(dataset / "data/chunk-000/file-000.parquet")

@@ -105,12 +105,13 @@ struct ScriptedChunkPlannerTests {
     let pin = layout.pinSeatInRobotM
     func tcp(_ q: [Double]) -> SIMD3<Double> { layout.tcpInRobotM(armJointsRad: q) }
     // The last chunk's reference holds the arm at home; the arm stands ~2.5 mm aside of it (the
-    // magnet's pull against control's compliance), still, with the nut on the pin's top.
+    // magnet's pull against control's compliance), still, with the nut 1 mm over the pin's top
+    // (down the pin the offset is no longer a pull: `downThePinNotShifted`).
     var held = home
     held[0] += 0.008
     let offset = tcp(home) - tcp(held)
     #expect((offset.x * offset.x + offset.y * offset.y).squareRoot() > 0.002)
-    let nut = SIMD3(pin.x, pin.y, pin.z + 0.010)
+    let nut = SIMD3(pin.x, pin.y, pin.z + 0.017)
     func end(compensating: Bool) -> SIMD3<Double> {
       var config = ScriptedChunkPlanner.Config()
       config.compensatesSteadyPull = compensating
@@ -125,6 +126,106 @@ struct ScriptedChunkPlannerTests {
     let shift = end(compensating: true) - end(compensating: false)
     // Sideways by the offset (within 1 mm: the slower descent and the inverse kinematics differ).
     #expect(abs(shift.x - offset.x) < 0.001 && abs(shift.y - offset.y) < 0.001, "shift \(shift), offset \(offset)")
+  }
+
+  /// A planner with `compensatesSteadyPull` set as given.
+  func planner(compensating: Bool) -> ScriptedChunkPlanner {
+    var config = ScriptedChunkPlanner.Config(armBaseInTorsoM: layout.armBaseInRobotM)
+    config.compensatesSteadyPull = compensating
+    return ScriptedChunkPlanner(
+      config: config, chunkSteps: 30, stepPeriodMs: 20, jointNames: (1...7).map { "right_arm_joint_\($0)" },
+      gripperNames: ["right_gripper"])
+  }
+
+  @Test(
+    "insert: down the pin the goals are not moved by a held-off offset (the press's, not a pull), and the seat is pressed lightly"
+  )
+  func downThePinNotShifted() {
+    let pin = layout.pinSeatInRobotM
+    func tcp(_ q: [Double]) -> SIMD3<Double> { layout.tcpInRobotM(armJointsRad: q) }
+    // As in `steadyPullCompensation`: the arm stands ~2.5 mm aside of the last chunk's reference,
+    // still — but the nut is 6 mm down the pin (10 mm above the seat).
+    var held = home
+    held[0] += 0.008
+    let nut = SIMD3(pin.x, pin.y, pin.z + 0.010)
+    func end(compensating: Bool) -> SIMD3<Double> {
+      let planner = planner(compensating: compensating)
+      let previous = planner.plan(observation(step: .insert, joints: home, nut: nut, holding: true, widthM: 0.024))
+      var o = observation(step: .insert, joints: held, nut: nut, holding: true, widthM: 0.024)
+      o.observedAtS = previous.observedAtS
+      return tcp(planner.plan(o, previous: previous).steps.last!.jointPositionsRad)
+    }
+    let shift = end(compensating: true) - end(compensating: false)
+    #expect((shift.x * shift.x + shift.y * shift.y).squareRoot() < 0.0002, "shift \(shift)")
+    // From 6 mm above the seat's height the hand goes down by 6 mm and 0.3 mm of press, not 1 mm.
+    let start = tcp(home)
+    let down =
+      start.z
+      - tcp(
+        planner().plan(observation(step: .insert, joints: home, nut: nut, holding: true, widthM: 0.024)).steps.last!
+          .jointPositionsRad
+      ).z
+    #expect(abs(down - (0.006 + 0.0003)) < 0.0003, "went down \(down) m")
+  }
+
+  @Test(
+    "release: the fingers open with the hand held where it is, from rest (the arm's velocity as it met the seat is not continued)"
+  )
+  func releaseHoldsStill() {
+    let pin = layout.pinSeatInRobotM
+    func tcp(_ q: [Double]) -> SIMD3<Double> { layout.tcpInRobotM(armJointsRad: q) }
+    var o = observation(
+      step: .releaseRetreat, joints: home, nut: pin + SIMD3(0, 0, 0.004), holding: true, widthM: 0.024)
+    // The arm bouncing off the seat: its joints still moving at ~0.1 rad/s.
+    o.armJointVelocitiesRadPerS = [0.1, -0.1, 0.1, 0.1, 0, 0.1, 0]
+    let chunk = planner().plan(o)
+    #expect(chunk.steps.allSatisfy { $0.gripperWidthsM == [0.045] })
+    let start = tcp(home)
+    let most = chunk.steps.map { step -> Double in
+      let d = tcp(step.jointPositionsRad) - start
+      return (d * d).sum().squareRoot()
+    }.max()!
+    #expect(most < 0.0002, "the hand moved \(most) m while the fingers opened")
+  }
+
+  @Test(
+    "insert: a nut off-centre just over the pin's top is centred at its height, not lifted to the approach height (an engaged nut would come free)"
+  )
+  func centresWithoutLifting() {
+    let pin = layout.pinSeatInRobotM
+    func tcp(_ q: [Double]) -> SIMD3<Double> { layout.tcpInRobotM(armJointsRad: q) }
+    // 1 mm over the pin's top (17 mm above the seat), 3 mm aside: the arm sprang aside as the pin
+    // took the nut and the magnet let go.
+    let nut = pin + SIMD3(0.003, 0, 0.017)
+    let chunk = planner().plan(observation(step: .insert, joints: home, nut: nut, holding: true, widthM: 0.024))
+    let end = tcp(chunk.steps.last!.jointPositionsRad)
+    let start = tcp(home)
+    #expect(abs(end.z - start.z) < 0.0005, "rose \(end.z - start.z) m")
+    #expect(abs(end.x - (start.x - 0.003)) < 0.0005 && abs(end.y - start.y) < 0.0005, "moved \(end - start)")
+  }
+
+  @Test(
+    "insert: an arm held off sideways on the way down (a strong magnet) slows the approach, unless compensation is off")
+  func pulledApproachSlows() {
+    let pin = layout.pinSeatInRobotM
+    func tcp(_ q: [Double]) -> SIMD3<Double> { layout.tcpInRobotM(armJointsRad: q) }
+    var held = home
+    held[0] += 0.008
+    // 40 mm above the seat (21 over the approach height), moving (not still): the offset is read
+    // on the way down only to slow it.
+    let nut = SIMD3(pin.x, pin.y, pin.z + 0.040)
+    func descent(compensating: Bool) -> Double {
+      let planner = planner(compensating: compensating)
+      let previous = planner.plan(observation(step: .insert, joints: home, nut: nut, holding: true, widthM: 0.024))
+      var o = observation(step: .insert, joints: held, nut: nut, holding: true, widthM: 0.024)
+      o.observedAtS = previous.observedAtS
+      o.armJointVelocitiesRadPerS = [0, 0.3, 0, 0.3, 0, 0, 0]
+      let chunk = planner.plan(o, previous: previous)
+      return tcp(chunk.steps.first!.jointPositionsRad).z - tcp(chunk.steps.last!.jointPositionsRad).z
+    }
+    let pulled = descent(compensating: true)
+    let free = descent(compensating: false)
+    #expect(pulled < free - 0.002, "down \(pulled) m pulled, \(free) m free")
   }
 
   @Test("carry: the wrist turns by minus the spline phase while the held nut heads over the pin")

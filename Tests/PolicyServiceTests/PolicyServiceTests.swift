@@ -237,7 +237,7 @@ struct PolicyServiceTests {
       #expect(!loaded.model.active)
       let listed = try await policy.listModels(.init(), options: Self.options)
       #expect(listed.activeVersion == "wc-mlp-2")
-      #expect(Set(listed.models.map(\.version)) == ["wc-mlp-2", "wc-mlp-2-copy", "scripted-planner-3"])
+      #expect(Set(listed.models.map(\.version)) == ["wc-mlp-2", "wc-mlp-2-copy", "scripted-planner-4"])
 
       let switched = try await policy.activateModel(.with { $0.version = "wc-mlp-2-copy" }, options: Self.options)
       #expect(switched.previousVersion == "wc-mlp-2")
@@ -246,17 +246,17 @@ struct PolicyServiceTests {
       #expect(chunk.modelVersion == "wc-mlp-2-copy")
 
       // The built-in scripted planner is listed (no file, no parameters) and answers once active.
-      let planner = try #require(listed.models.first { $0.version == "scripted-planner-3" })
+      let planner = try #require(listed.models.first { $0.version == "scripted-planner-4" })
       #expect(planner.path == "builtin:scripted-planner" && planner.parameterCount == 0 && !planner.active)
-      _ = try await policy.activateModel(.with { $0.version = "scripted-planner-3" }, options: Self.options)
+      _ = try await policy.activateModel(.with { $0.version = "scripted-planner-4" }, options: Self.options)
       let planned = try await policy.act(.with { $0.observation = Self.observation() }, options: Self.options).chunk
-      #expect(planned.modelVersion == "scripted-planner-3")
+      #expect(planned.modelVersion == "scripted-planner-4")
       #expect(planned.steps.count == 30)
       let reserved = await Self.code {
         _ = try await policy.loadModel(
           .with {
             $0.path = Self.modelPath
-            $0.version = "scripted-planner-3"
+            $0.version = "scripted-planner-4"
           }, options: Self.options)
       }
       #expect(reserved == .alreadyExists)
@@ -268,17 +268,17 @@ struct PolicyServiceTests {
     try await Self.withPolicy { _, policy in
       let started = try await policy.activateModel(
         .with {
-          $0.version = "scripted-planner-3"
+          $0.version = "scripted-planner-4"
           $0.robots = ["right"]
         }, options: Self.options)
       #expect(started.previousVersion == "wc-mlp-2")
       #expect(started.activeVersion == "wc-mlp-2")
-      #expect(started.canaryVersions == ["right": "scripted-planner-3"])
+      #expect(started.canaryVersions == ["right": "scripted-planner-4"])
       let right = try await policy.act(.with { $0.observation = Self.observation(robot: "right") }, options: Self.options)
       let left = try await policy.act(.with { $0.observation = Self.observation(robot: "left") }, options: Self.options)
-      #expect(right.chunk.modelVersion == "scripted-planner-3")
+      #expect(right.chunk.modelVersion == "scripted-planner-4")
       #expect(left.chunk.modelVersion == "wc-mlp-2")
-      #expect(try await policy.listModels(.init(), options: Self.options).canaryVersions == ["right": "scripted-planner-3"])
+      #expect(try await policy.listModels(.init(), options: Self.options).canaryVersions == ["right": "scripted-planner-4"])
 
       // A model loaded later can be the canary too, answered through its own batcher.
       _ = try await policy.loadModel(
@@ -313,8 +313,8 @@ struct PolicyServiceTests {
 
   @Test("a shadow: compared on every answer, never answering; measured; a rollback undoes the last activation", .timeLimit(.minutes(2)))
   func shadowAndRollback() async throws {
-    try await Self.withPolicy(["--shadow", "scripted-planner-3", "--shadow-prefix-steps", "3"]) { member, policy in
-      #expect(try await policy.listModels(.init(), options: Self.options).shadowVersion == "scripted-planner-3")
+    try await Self.withPolicy(["--shadow", "scripted-planner-4", "--shadow-prefix-steps", "3"]) { member, policy in
+      #expect(try await policy.listModels(.init(), options: Self.options).shadowVersion == "scripted-planner-4")
       var observation = Self.observation(robot: "left")
       observation.cycleID = "01a2b3c4-0000-7000-8000-000000000001"
       let answer = try await policy.act(.with { $0.observation = observation }, options: Self.options)
@@ -322,12 +322,12 @@ struct PolicyServiceTests {
       #expect(answer.chunk.modelVersion == "wc-mlp-2")
       #expect(answer.chunk.cycleID == observation.cycleID)
       #expect(answer.hasShadow)
-      #expect(answer.shadow.version == "scripted-planner-3")
+      #expect(answer.shadow.version == "scripted-planner-4")
       #expect(answer.shadow.prefixSteps == 3)
       // The same comparison, computed here from the planner's own chunk.
-      _ = try await policy.activateModel(.with { $0.version = "scripted-planner-3" }, options: Self.options)
+      _ = try await policy.activateModel(.with { $0.version = "scripted-planner-4" }, options: Self.options)
       let planned = try await policy.act(.with { $0.observation = observation }, options: Self.options)
-      #expect(planned.chunk.modelVersion == "scripted-planner-3")
+      #expect(planned.chunk.modelVersion == "scripted-planner-4")
       // The planner answers now and is the shadow: nothing to compare.
       #expect(!planned.hasShadow)
       var sumSquares = 0.0
@@ -342,12 +342,12 @@ struct PolicyServiceTests {
       var buffer: [UInt8] = []
       member.metrics.emit(into: &buffer)
       let text = String(decoding: buffer, as: UTF8.self)
-      #expect(text.contains("workcell_policy_shadow_divergence_radians_count{shadow=\"scripted-planner-3\",model=\"wc-mlp-2\"} 1"))
+      #expect(text.contains("workcell_policy_shadow_divergence_radians_count{shadow=\"scripted-planner-4\",model=\"wc-mlp-2\"} 1"))
 
       // Rollback: back to the network in one call; then nothing earlier is left to go back to
       // but the planner again (a rollback undoes the last switch).
       let rolledBack = try await policy.rollbackModel(.with { $0.reason = "test" }, options: Self.options)
-      #expect(rolledBack.rolledBackVersion == "scripted-planner-3")
+      #expect(rolledBack.rolledBackVersion == "scripted-planner-4")
       #expect(rolledBack.activeVersion == "wc-mlp-2")
       #expect(try await policy.act(.with { $0.observation = observation }, options: Self.options).chunk.modelVersion == "wc-mlp-2")
 
@@ -355,7 +355,7 @@ struct PolicyServiceTests {
       let unknown = await Self.code { _ = try await policy.shadowModel(.with { $0.version = "no-such-model" }, options: Self.options) }
       #expect(unknown == .notFound)
       let stopped = try await policy.shadowModel(.init(), options: Self.options)
-      #expect(stopped.previousShadowVersion == "scripted-planner-3" && stopped.shadowVersion.isEmpty)
+      #expect(stopped.previousShadowVersion == "scripted-planner-4" && stopped.shadowVersion.isEmpty)
       #expect(!(try await policy.act(.with { $0.observation = observation }, options: Self.options).hasShadow))
     }
   }

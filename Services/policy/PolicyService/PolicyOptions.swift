@@ -54,7 +54,7 @@ public struct PolicyOptions: ParsableArguments, Sendable {
         "Env: WORKCELL_POLICY_PLANNER. Default: model. The scripted planner (docs/policy.md, \"The scripted planner\") "
         + "plans straight Cartesian moves from the same observation, without a network: the baseline a model is "
         + "measured against. Either can be activated later with ActivateModel (the planner's version is "
-        + "scripted-planner-3); the model file is loaded either way."))
+        + "scripted-planner-4); the model file is loaded either way."))
   var planner: String?
 
   @Option(
@@ -70,7 +70,7 @@ public struct PolicyOptions: ParsableArguments, Sendable {
     help: ArgumentHelp(
       "Canaries at start: ROBOT=VERSION,… — that robot is answered by VERSION (model or scripted), the others by what --planner chose.",
       discussion:
-        "Env: WORKCELL_POLICY_CANARY. Default: none. VERSION is scripted-planner-3 or the --model file's version "
+        "Env: WORKCELL_POLICY_CANARY. Default: none. VERSION is scripted-planner-4 or the --model file's version "
         + "(e.g. right=wc-mlp-2). Later: ActivateModel with robots set; ActivateModel without robots ends every "
         + "canary (the rollback). Every cycle record names the version that drove it, so yield's "
         + "group_by=model_version compares them."))
@@ -78,7 +78,7 @@ public struct PolicyOptions: ParsableArguments, Sendable {
 
   @Option(
     help: ArgumentHelp(
-      "A model run in the shadow from the start: VERSION (a loaded model or scripted-planner-3) computes a chunk for every observation, never executed.",
+      "A model run in the shadow from the start: VERSION (a loaded model or scripted-planner-4) computes a chunk for every observation, never executed.",
       discussion:
         "Env: WORKCELL_POLICY_SHADOW. Default: none. Each answer's ActResponse.shadow and the metric "
         + "workcell_policy_shadow_divergence_radians give how far the shadow's chunk is from the answered one "

@@ -18,7 +18,7 @@ public enum PolicyService: FleetService {
     Session from several robots share forward passes (--batch-window-ms, --max-batch). The TCP \
     comes from forward kinematics of the measured joints and the pin seat from the cell layout \
     (--pin-seat-m); the torso's sway is not observed. --planner scripted answers with the built-in \
-    scripted planner (version scripted-planner-3) instead of the network, the baseline a model is measured against.
+    scripted planner (version scripted-planner-4) instead of the network, the baseline a model is measured against.
     """
 
   public static func makeParts(options: Options, context: ServiceContext) async throws -> ServiceParts {
