@@ -132,7 +132,7 @@ def test_the_loop_appends_closed_loop_results_per_round_to_the_card(dataset_dir,
                 "cycles_per_seed": 2, "replan_steps": 5, "loop": "direct joint commands"}
     paths = {}
     for name, r in {"r1": report("v-round-1", 0, {"timedOut": 4}), "r2": report("v", 1, {"fastened": 1, "timedOut": 3}),
-                    "planner": report("scripted-planner-3", 4, {"fastened": 4})}.items():
+                    "planner": report("scripted-planner-4", 4, {"fastened": 4})}.items():
         paths[name] = tmp_path / f"{name}.json"
         paths[name].write_text(json.dumps(r))
     card = out / "v.md"
@@ -143,7 +143,7 @@ def test_the_loop_appends_closed_loop_results_per_round_to_the_card(dataset_dir,
     text = card.read_text()
     assert text.count("## Closed loop in simulation") == 1
     assert "| v | 1/4 | 0.25 | fastened 1, timedOut 3 |" in text
-    assert "| scripted-planner-3 | 4/4 | 1.00 | fastened 4 |" in text
+    assert "| scripted-planner-4 | 4/4 | 1.00 | fastened 4 |" in text
     assert "| 1 | v-round-1 | 0/4 | timedOut 4 |" in text and "| 2 | v | 1/4 |" in text
     assert "took 12 s of wall time" in text and "Not evaluated by the trainer" not in text
     assert (out / "v.rounds.png").read_bytes()[:4] == b"\x89PNG"
