@@ -1,4 +1,8 @@
 import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import PostgresNIO
 import YieldStore
@@ -85,9 +89,25 @@ struct YieldBenchDatabase {
     defer { try? FileManager.default.removeItem(at: output) }
     process.standardOutput = handle
     try process.run()
-    process.waitUntilExit()
+    // Reaped here: Foundation's own wait (waitUntilExit) never saw test-db.sh exit while the
+    // server it started lives on (the benchmark hung there whenever it started its own server).
+    let pid = process.processIdentifier
+    var status: Int32 = 0
+    var exitCode: Int32 = -1
+    while true {
+      let reaped = waitpid(pid, &status, 0)
+      if reaped == pid {
+        exitCode = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        break
+      }
+      if reaped == -1, errno == EINTR { continue }
+      // Foundation reaped it first.
+      process.waitUntilExit()
+      exitCode = process.terminationStatus
+      break
+    }
     try? handle.close()
-    guard process.terminationStatus == 0 else { throw BenchError("\(arguments.joined(separator: " ")) failed") }
+    guard exitCode == 0 else { throw BenchError("\(arguments.joined(separator: " ")) failed (exit \(exitCode))") }
     return (try? String(contentsOf: output, encoding: .utf8)) ?? ""
   }
 }
