@@ -33,17 +33,12 @@ struct CertsCommand: ParsableCommand {
     @Option(help: "Identities to issue, comma-separated (default: every service, operator, mes).")
     var identities: String?
 
-    @Option(help: "Extra host names or IPv4 addresses every certificate names, comma-separated (e.g. the plant server's).")
-    var hosts: String = ""
-
-    @Option(help: "Days the certificates are valid.")
-    var days: Int = 825
+    @OptionGroup var issue: Issuing
 
     func run() throws {
-      guard (1...3650).contains(days) else { throw ValidationError("--days must be 1–3650, got \(days).") }
       let chosen = identities.map(CertsCommand.list) ?? PlantCertificates.defaultIdentities
       let files = try PlantCertificates.initialise(
-        directory: plant, plant: name, identities: chosen, extraHosts: CertsCommand.list(hosts), validDays: days)
+        directory: plant, plant: name, identities: chosen, extraHosts: issue.hostList, validDays: issue.days)
       print("wrote \(files.count) files to \(plant): the CA and \(chosen.joined(separator: ", "))")
     }
   }
@@ -59,19 +54,29 @@ struct CertsCommand: ParsableCommand {
     @Option(help: "Identities to issue, comma-separated.")
     var identities: String
 
-    @Option(help: "Extra host names or IPv4 addresses the certificates name, comma-separated.")
+    @OptionGroup var issue: Issuing
+
+    func run() throws {
+      let chosen = CertsCommand.list(identities)
+      guard !chosen.isEmpty else { throw ValidationError("--identities names none.") }
+      let files = try PlantCertificates.add(
+        directory: plant, identities: chosen, extraHosts: issue.hostList, validDays: issue.days)
+      print("wrote \(files.count) files to \(plant): \(chosen.joined(separator: ", "))")
+    }
+  }
+
+  /// What every issued certificate names and how long it lasts (init and add alike).
+  struct Issuing: ParsableArguments {
+    @Option(help: "Extra host names or IPv4 addresses the certificates name, comma-separated (e.g. the plant server's).")
     var hosts: String = ""
 
     @Option(help: "Days the certificates are valid.")
     var days: Int = 825
 
-    func run() throws {
+    var hostList: [String] { CertsCommand.list(hosts) }
+
+    func validate() throws {
       guard (1...3650).contains(days) else { throw ValidationError("--days must be 1–3650, got \(days).") }
-      let chosen = CertsCommand.list(identities)
-      guard !chosen.isEmpty else { throw ValidationError("--identities names none.") }
-      let files = try PlantCertificates.add(
-        directory: plant, identities: chosen, extraHosts: CertsCommand.list(hosts), validDays: days)
-      print("wrote \(files.count) files to \(plant): \(chosen.joined(separator: ", "))")
     }
   }
 
