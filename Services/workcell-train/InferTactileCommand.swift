@@ -14,11 +14,9 @@ enum InferTactileCommand {
     guard let modelPath, let output else { return fail("--infer-tactile needs --model FILE and --out FILE.npy") }
     let net: TactileOffsetNet
     do {
-      net = try TactileOffsetNet(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: modelPath))))
-    } catch let error as PerceptionError {
-      return fail("--model \(modelPath): \(error.message)")
+      net = try TactileOffsetNet(contentsOfFile: modelPath)
     } catch {
-      return fail("--model \(modelPath): \(error.localizedDescription)")
+      return fail("--model \(modelPath): \(error.message)")
     }
     let features: NumpyFloatArray
     do {

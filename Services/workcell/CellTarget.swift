@@ -40,12 +40,8 @@ struct CellTarget: ParsableArguments {
   /// The cell's address, and the yield it reports to when the plant file says. Turns mutual TLS
   /// on for this command when a certificate directory is given.
   func resolve() throws -> CellAddress {
-    let environment = ProcessInfo.processInfo.environment
-    if let directory = tlsDir ?? environment["WORKCELL_TLS_DIR"], !directory.isEmpty {
-      try FleetTLS.enable(
-        directory: directory,
-        clientIdentity: tlsIdentity ?? environment["WORKCELL_TLS_IDENTITY"] ?? FleetAuthorization.operatorIdentity)
-    }
+    try FleetTLS.enableForCommand(
+      directory: tlsDir, identity: tlsIdentity, environment: ProcessInfo.processInfo.environment)
     if let address {
       return CellAddress(id: cell ?? "", address: try HostPort.parse(address, flag: "--address"), yield: nil)
     }

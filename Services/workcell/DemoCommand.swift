@@ -193,11 +193,8 @@ struct DemoCommand: AsyncParsableCommand {
     guard (0...65535).contains(yieldHttpPort) else { throw ValidationError("--yield-http-port must be 0–65535, got \(yieldHttpPort).") }
     if let tactileModel {
       // Refused here, before any service starts, with the runtime's own reason.
-      guard let data = FileManager.default.contents(atPath: tactileModel) else {
-        throw ValidationError("--tactile-model \(tactileModel): no such readable file.")
-      }
       do {
-        _ = try TactileOffsetNet(bytes: [UInt8](data))
+        _ = try TactileOffsetNet(contentsOfFile: tactileModel)
       } catch {
         throw ValidationError("--tactile-model \(tactileModel): \(error.message).")
       }

@@ -39,12 +39,8 @@ struct HealthCommand: AsyncParsableCommand {
 
   func run() async throws {
     let target = (host == "localhost" ? "127.0.0.1" : host)
-    let environment = ProcessInfo.processInfo.environment
-    if let directory = tlsDir ?? environment["WORKCELL_TLS_DIR"], !directory.isEmpty {
-      try FleetTLS.enable(
-        directory: directory,
-        clientIdentity: tlsIdentity ?? environment["WORKCELL_TLS_IDENTITY"] ?? FleetAuthorization.operatorIdentity)
-    }
+    try FleetTLS.enableForCommand(
+      directory: tlsDir, identity: tlsIdentity, environment: ProcessInfo.processInfo.environment)
     let result: Result<Grpc_Health_V1_HealthCheckResponse.ServingStatus, any Error> = await Result(catching: {
       try await withGRPCClient(
         transport: HostPort.transport(target: .ipv4(address: target, port: port), host: target)

@@ -1,3 +1,4 @@
+import Foundation
 import PolicyRuntime
 
 /// TacRefineNet's learned part: from both fingertips' pressure images and the grasp state
@@ -49,6 +50,15 @@ public struct TactileOffsetNet: Sendable {
     row += fingerB.pressuresKPa.map(Float.init)
     row += [Float(analyticAcrossMm), Float(analyticAlongMm), Float(forceN)]
     return row
+  }
+
+  /// The network in the file at `path`; throws `invalidModel` naming what is wrong (an
+  /// unreadable file included). Perception, `workcell demo` and `workcell-train` load it so.
+  public init(contentsOfFile path: String) throws(PerceptionError) {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw PerceptionError(code: .invalidModel, message: "cannot read it (missing or unreadable)")
+    }
+    try self.init(bytes: [UInt8](data))
   }
 
   /// A network from a file's bytes; throws `invalidModel` naming what is wrong.

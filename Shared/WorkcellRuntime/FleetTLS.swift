@@ -75,6 +75,18 @@ public struct FleetTLS: Sendable, Hashable {
     return client
   }
 
+  /// For an operator's command (`workcell cell …`, `workcell health`): TLS from `directory`
+  /// (else `WORKCELL_TLS_DIR`) as `identity` (else `WORKCELL_TLS_IDENTITY`, else operator);
+  /// plaintext when neither names a directory.
+  public static func enableForCommand(
+    directory: String?, identity: String?, environment: [String: String]
+  ) throws(WorkcellError) {
+    guard let directory = directory ?? environment["WORKCELL_TLS_DIR"], !directory.isEmpty else { return }
+    try enable(
+      directory: directory,
+      clientIdentity: identity ?? environment["WORKCELL_TLS_IDENTITY"] ?? FleetAuthorization.operatorIdentity)
+  }
+
   /// Turns it off again (tests).
   public static func disable() { current.withLock { $0 = nil } }
 

@@ -142,14 +142,8 @@ public struct PerceptionOptions: ParsableArguments, Sendable {
     }
     var tactileNet: TactileOffsetNet?
     if let path = tactileModel ?? environment["WORKCELL_PERCEPTION_TACTILE_MODEL"], !path.isEmpty {
-      let bytes: [UInt8]
       do {
-        bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-      } catch {
-        throw ValidationError("--tactile-model \(path): cannot read it (\(error.localizedDescription)).")
-      }
-      do {
-        tactileNet = try TactileOffsetNet(bytes: bytes)
+        tactileNet = try TactileOffsetNet(contentsOfFile: path)
       } catch {
         throw ValidationError("--tactile-model \(path): \(error.message).")
       }
