@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import Synchronization
 import WorkcellProto
 
 #if canImport(FoundationNetworking)
@@ -109,22 +110,37 @@ enum Loopback {
   /// concurrently starting processes (cell-sim's Modbus servers, clients) never land.
   static let testPorts = 20000...32000
 
-  /// `count` distinct free TCP ports on 127.0.0.1.
+  /// Ports already handed to a test of this process. Suites run in parallel and a port is only
+  /// bound once the service under test starts, so without this two tests could be handed the
+  /// same free port (or overlapping ranges) and one of them would fail with EADDRINUSE.
+  private static let handedOut = Mutex<Set<Int>>([])
+
+  /// Claims `ports` if none was handed out before and each binds now.
+  private static func claim(_ ports: [Int]) -> Bool {
+    handedOut.withLock { taken in
+      guard ports.allSatisfy({ !taken.contains($0) && isFree($0) }) else { return false }
+      taken.formUnion(ports)
+      return true
+    }
+  }
+
+  /// `count` distinct free TCP ports on 127.0.0.1, never handed out before in this process.
   static func freePorts(_ count: Int) throws -> [Int] {
     var ports: [Int] = []
     for _ in 0..<(count * 50) where ports.count < count {
       let port = Int.random(in: testPorts)
-      if !ports.contains(port), isFree(port) { ports.append(port) }
+      if !ports.contains(port), claim([port]) { ports.append(port) }
     }
     guard ports.count == count else { throw FleetTestError("no \(count) free ports found on 127.0.0.1") }
     return ports
   }
 
-  /// A block of `count` consecutive free ports (for `workcell serve`'s port plan).
+  /// A block of `count` consecutive free ports (for `workcell serve`'s port plan), never handed
+  /// out before in this process.
   static func freeRange(_ count: Int) throws -> Int {
     for _ in 0..<50 {
       let start = Int.random(in: testPorts.lowerBound...(testPorts.upperBound - count))
-      if (0..<count).allSatisfy({ isFree(start + $0) }) { return start }
+      if claim(Array(start..<(start + count))) { return start }
     }
     throw FleetTestError("no \(count) consecutive free ports found on 127.0.0.1")
   }
