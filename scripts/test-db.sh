@@ -5,11 +5,16 @@
 #                                          start one (or reuse the running one); prints its DSN
 #   scripts/test-db.sh stop  [--dir DIR]   stop it and remove its data
 #   scripts/test-db.sh status [--dir DIR]  print the DSN and exit 0 if running, else exit 3
+#   scripts/test-db.sh restart [--dir DIR] restart the running server (fast shutdown: open sessions
+#                                          are cut, as in a plant's database failover); same data and port
 #   scripts/test-db.sh --help
 #
 # The DSN is the only thing written to stdout, one line:
 #   postgres://workcell:workcell@127.0.0.1:PORT/workcell_test?sslmode=disable
-# so `DSN=$(scripts/test-db.sh start)` works. Everything else goes to stderr.
+# so `DSN=$(scripts/test-db.sh start)` works. Everything else goes to stderr. With --unix-socket
+# (start, status, restart) the DSN names the server's Unix socket directory instead of TCP:
+#   postgres://workcell:workcell@:PORT/workcell_test?host=/path/to/socket/dir
+# which a client in another network namespace can still reach.
 #
 # Environment:
 #   WORKCELL_TEST_DB_PORT   port to listen on (default: a free one)
@@ -165,6 +170,14 @@ state_running() {
 make_dsn() { printf 'postgres://%s:%s@127.0.0.1:%s/%s?sslmode=disable\n' \
   "$DB_USER" "$DB_PASSWORD" "$1" "$DB_NAME"; }
 
+print_dsn() { # the recorded DSN, or its Unix-socket form with --unix-socket
+  if [ "$unix_socket" = 1 ]; then
+    printf 'postgres://%s:%s@:%s/%s?host=%s\n' "$DB_USER" "$DB_PASSWORD" "$STATE_PORT" "$DB_NAME" "$STATE_SOCK"
+  else
+    printf '%s\n' "$STATE_DSN"
+  fi
+}
+
 log_tail() {
   local f=$STATE_LOG
   if [ -n "$f" ] && [ -f "$f" ]; then
@@ -274,12 +287,24 @@ cmd_status() {
   local f
   f=$(state_file_for "$1")
   if read_state "$f" && state_running; then
-    printf '%s\n' "$STATE_DSN"
+    print_dsn
     log "running: data $STATE_DATA, port $STATE_PORT (state $f)"
     return 0
   fi
   log "not running"
   return 3
+}
+
+cmd_restart() {
+  local f
+  lock_state "$default_state"
+  f=$(state_file_for "$1")
+  read_state "$f" && state_running || die "no running test database recorded in $f; start one first"
+  log "restarting server on port $STATE_PORT (data $STATE_DATA; fast shutdown)"
+  # pg_ctl restart keeps the command line the server was started with (postmaster.opts).
+  as_pg "$STATE_BINDIR/pg_ctl" -D "$STATE_DATA" -l "$STATE_LOG" -w -t "$PG_START_TIMEOUT" restart -m fast >&2 \
+    || { log_tail; die "PostgreSQL did not restart within ${PG_START_TIMEOUT}s"; }
+  print_dsn
 }
 
 cmd_stop() {
@@ -307,7 +332,7 @@ cmd_start() {
   if read_state "$primary"; then
     if state_running; then
       log "already running on port $STATE_PORT"
-      printf '%s\n' "$STATE_DSN"
+      print_dsn
       return 0
     fi
     log "stale state in $primary (server not running); cleaning up"
@@ -479,7 +504,7 @@ SQL
   fi
 
   log "ready (stop with: $0 stop${dir:+ --dir $dir})"
-  printf '%s\n' "$STATE_DSN"
+  print_dsn
 }
 
 # --- main ------------------------------------------------------------------------------------------
@@ -487,15 +512,17 @@ SQL
 cmd=""
 dir=""
 durable=0
+unix_socket=0
 while [ $# -gt 0 ]; do
   case $1 in
     -h|--help|help) usage; exit 0 ;;
-    start|stop|status)
+    start|stop|status|restart)
       [ -z "$cmd" ] || die "only one command at a time (got $cmd and $1)"
       cmd=$1 ;;
     --dir) [ $# -ge 2 ] || die "--dir needs a directory"; dir=$2; shift ;;
     --dir=*) dir=${1#--dir=} ;;
     --durable) durable=1 ;;
+    --unix-socket) unix_socket=1 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
   shift
@@ -507,4 +534,5 @@ case $cmd in
   start) cmd_start "$dir" ;;
   stop) cmd_stop "$dir" ;;
   status) cmd_status "$dir" ;;
+  restart) cmd_restart "$dir" ;;
 esac

@@ -22,15 +22,28 @@ public final class PostgresYieldStore: YieldStore {
 
   /// A client configuration from a DSN such as
   /// `postgres://user:password@host:5432/database?sslmode=disable` (`sslmode` `disable` or
-  /// `require`/`prefer`; default `prefer`).
+  /// `require`/`prefer`; default `prefer`). As with libpq, a `host` parameter naming a directory
+  /// connects through the server's Unix socket there (`DIR/.s.PGSQL.PORT`), e.g.
+  /// `postgres://user:password@/database?host=/var/run/postgresql` — no TCP, no TLS.
   public static func configuration(dsn: String) throws(YieldStoreError) -> PostgresClient.Configuration {
     let invalid = YieldStoreError(
       code: .invalidConfiguration,
-      message: "cannot read PostgreSQL DSN; expected postgres://user:password@host:port/database?sslmode=disable")
+      message: "cannot read PostgreSQL DSN; expected postgres://user:password@host:port/database?sslmode=disable"
+        + " or postgres://user:password@/database?host=/socket/directory")
     guard let url = URLComponents(string: dsn), url.scheme == "postgres" || url.scheme == "postgresql",
-      let host = url.host, !host.isEmpty, let user = url.user
+      let user = url.user
     else { throw invalid }
     let database = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
+    if let socketDirectory = url.queryItems?.first(where: { $0.name == "host" })?.value,
+      socketDirectory.hasPrefix("/")
+    {
+      let socketPath = (socketDirectory.hasSuffix("/") ? socketDirectory : socketDirectory + "/")
+        + ".s.PGSQL.\(url.port ?? 5432)"
+      return PostgresClient.Configuration(
+        unixSocketPath: socketPath, username: user, password: url.password,
+        database: database.isEmpty ? nil : database)
+    }
+    guard let host = url.host, !host.isEmpty else { throw invalid }
     let sslMode = url.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
     let tls: PostgresClient.Configuration.TLS
     switch sslMode {

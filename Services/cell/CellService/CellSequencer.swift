@@ -180,6 +180,13 @@ final class CellSequencer: Service, Sendable {
     }
     do {
       try await outbox.append(OutboxEntry(id: record.cycleID, payload: try record.serializedBytes()))
+      // One line per record kept: what the cell produced, to compare with what yield holds.
+      logger.info(
+        "cycle recorded",
+        metadata: [
+          "cycle_id": "\(record.cycleID)", "robot": "\(robot)", "outcome": "\(result.verdict.outcome.rawValue)",
+          "failure_code": "\(result.verdict.failureCode?.rawValue ?? "")",
+        ])
     } catch {
       backlog.withLock {
         $0.perRobot[robot] = max(0, ($0.perRobot[robot] ?? 0) - 1)
