@@ -37,12 +37,11 @@ BRIDGE_READY_DEADLINE_S = 15.0
 EXIT_DEADLINE_S = 5.0
 
 
-@pytest.fixture(scope="session")
-def workcell_api(tmp_path_factory) -> SimpleNamespace:
-    """plc_pb2, plc_pb2_grpc, common_pb2, sim_pb2, sim_pb2_grpc (and duration_pb2) for the tests."""
+def compile_workcell_api(out: Path) -> SimpleNamespace:
+    """Compiles the protos the tests call into `out` and imports them: plc_pb2, plc_pb2_grpc,
+    common_pb2, sim_pb2, sim_pb2_grpc (and duration_pb2)."""
     from grpc_tools import protoc
 
-    out = tmp_path_factory.mktemp("workcell-stubs")
     well_known = str(importlib.resources.files("grpc_tools") / "_proto")
     status = protoc.main(
         ["grpc_tools.protoc", f"-I{PROTO_ROOT}", f"-I{well_known}", f"--python_out={out}",
@@ -60,6 +59,12 @@ def workcell_api(tmp_path_factory) -> SimpleNamespace:
         sim_pb2_grpc=importlib.import_module("workcell.sim.v1.sim_pb2_grpc"),
         duration_pb2=duration_pb2,
     )
+
+
+@pytest.fixture(scope="session")
+def workcell_api(tmp_path_factory) -> SimpleNamespace:
+    """plc_pb2, plc_pb2_grpc, common_pb2, sim_pb2, sim_pb2_grpc (and duration_pb2) for the tests."""
+    return compile_workcell_api(tmp_path_factory.mktemp("workcell-stubs"))
 
 
 def executable(name: str) -> str:

@@ -76,10 +76,14 @@ final class RobotFeed: Sendable {
   /// The clock the calls' wall timeouts are read on.
   private let clock: any WorkcellClock
   private let progress = Mutex<Workcell_Control_V1_ExecutionProgress?>(nil)
-  /// Chunks on their way to control's Execute stream: on a simulated clock each holds the clock
-  /// until it is on the wire (where the stream's own hold takes over until control read it).
-  private let chunks: ClockHeldSequence<AsyncStream<Workcell_Policy_V1_ActionChunk>>
-  private let chunkSink: ClockHeldContinuation<Workcell_Policy_V1_ActionChunk>
+  private let unreachableNow = Mutex(false)
+  /// Chunks on their way to the Execute stream now open: on a simulated clock each holds the
+  /// clock until it is on the wire (where the stream's own hold takes over until control read
+  /// it). One stream per Execute call: an AsyncStream ends for good when the task reading it is
+  /// cancelled (as a lost call's request producer is), so a stream shared across reconnects
+  /// carried no chunk after control's first restart — the robot stood still until the cell
+  /// restarted (found by the fault suite).
+  private let chunkSink = Mutex<ClockHeldContinuation<Workcell_Policy_V1_ActionChunk>?>(nil)
   private let logger: Logger
 
   init(
@@ -90,8 +94,6 @@ final class RobotFeed: Sendable {
     self.clock = clock
     self.control = control
     self.logger = logger
-    (chunks, chunkSink) = ClockHeldStream.make(
-      of: Workcell_Policy_V1_ActionChunk.self, clock: clock, bufferingPolicy: .bufferingNewest(1))
   }
 
   /// The robot's state now (GetState), or nil if control does not answer within 2 s.
@@ -99,8 +101,10 @@ final class RobotFeed: Sendable {
     do {
       let reply = try await control.getState(
         .with { $0.robot = robot }, options: .timeout(seconds: clock.wallTimeout(seconds: 2)))
+      unreachableNow.withLock { $0 = false }
       return reply.state
     } catch {
+      unreachableNow.withLock { $0 = RobotCycleRunner.isOutage(error) }
       if !Task.isCancelled {
         logger.warning("control did not give the robot's state", metadata: ["error": "\(error)"])
       }
@@ -108,11 +112,16 @@ final class RobotFeed: Sendable {
     }
   }
 
+  /// The last GetState got no answer at all (control down or unreachable), as opposed to an
+  /// answer refusing the call.
+  var unreachable: Bool { unreachableNow.withLock { $0 } }
+
   /// The progress control last reported for the chunks this feed sent.
   var lastProgress: Workcell_Control_V1_ExecutionProgress? { progress.withLock { $0 } }
 
-  /// Hands `chunk` to control (replacing any chunk not yet sent).
-  func send(_ chunk: Workcell_Policy_V1_ActionChunk) { chunkSink.yield(chunk) }
+  /// Hands `chunk` to control (replacing any chunk not yet sent); dropped while no Execute
+  /// stream is open (the next replan sends a fresh one).
+  func send(_ chunk: Workcell_Policy_V1_ActionChunk) { chunkSink.withLock { $0 }?.yield(chunk) }
 
   /// Keeps the Execute stream open until cancelled.
   func run() async {
@@ -120,8 +129,10 @@ final class RobotFeed: Sendable {
   }
 
   private func execute() async {
-    let chunks = self.chunks
     while !Task.isCancelled {
+      let (chunks, sink) = ClockHeldStream.make(
+        of: Workcell_Policy_V1_ActionChunk.self, clock: clock, bufferingPolicy: .bufferingNewest(1))
+      chunkSink.withLock { $0 = sink }
       do {
         try await control.execute(
           requestProducer: { writer in
@@ -139,9 +150,13 @@ final class RobotFeed: Sendable {
             }
           })
       } catch {
-        if Task.isCancelled { return }
-        logger.warning("control's execute stream lost; reconnecting", metadata: ["error": "\(error)"])
+        if !Task.isCancelled {
+          logger.warning("control's execute stream lost; reconnecting", metadata: ["error": "\(error)"])
+        }
       }
+      chunkSink.withLock { $0 = nil }
+      sink.finish()
+      if Task.isCancelled { return }
       try? await Task.sleep(for: .milliseconds(200))
     }
   }

@@ -90,6 +90,11 @@ final class CellSequencer: Service, Sendable {
       for watcher in all.values { watcher.sink.finish() }
       all = [:]
     }
+    // Only now, with every robot's loop ended: a cycle that ended in the shutdown (its robot
+    // stopped, a peer gone) has appended its record. Closing at the shutdown signal instead
+    // lost that record ("misuse" from a closed file; seen by the fault suite).
+    await outbox.close()
+    await config.episodes?.drain()
   }
 
   // MARK: Robots

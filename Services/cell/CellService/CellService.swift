@@ -38,21 +38,6 @@ public enum CellService: FleetService {
       rpcServices: [
         .init(name: Workcell_Cell_V1_Cell.descriptor.fullyQualifiedService, service: CellRPC(sequencer: sequencer, logger: context.logger))
       ],
-      backgroundServices: [sequencer, OutboxCloser(outbox: outbox, episodes: config.episodes)])
-  }
-}
-
-import ServiceLifecycle
-
-/// Closes the outbox file at shutdown, after the sequencer stopped writing, and lets the
-/// episode writer finish what it was handed.
-struct OutboxCloser: Service {
-  let outbox: DurableOutbox
-  let episodes: EpisodeRecorder?
-
-  func run() async throws {
-    try? await gracefulShutdown()
-    await outbox.close()
-    await episodes?.drain()
+      backgroundServices: [sequencer])
   }
 }

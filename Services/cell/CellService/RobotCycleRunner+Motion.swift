@@ -38,7 +38,7 @@ extension RobotCycleRunner {
       if clock.now() >= deadline { return .deadlinePassed }
       guard let state = await feed.current() else {
         logger.warning("no state from control within 2 s", metadata: ["robot": "\(robot.id)"])
-        return .failed(.controlFault)
+        return controlLost()
       }
       if let problem = controlProblem(state) { return problem }
       let recordImages = config.episodes != nil && config.episodesVideo

@@ -27,6 +27,12 @@ extension RobotCycleRunner {
     PoseFrame(name: estimate.nutPose.frame) == .gripper
   }
 
+  /// Control's state missing as a step event: control not answering at all is an outage (the
+  /// cycle is aborted, never nok); an answer refusing the call is the cycle's control fault.
+  func controlLost() -> StepEvent {
+    feed.unreachable ? .serviceUnavailable(.controlFault) : .failed(.controlFault)
+  }
+
   /// Control's mode as a step event when it cannot track.
   func controlProblem(_ state: Workcell_Control_V1_RobotState) -> StepEvent? {
     switch state.mode {

@@ -59,7 +59,8 @@ extension RobotCycleRunner {
     case .graspCheck:
       guard config.touch else {
         // Vision only: nothing tells how the nut sits in the hand; only that the fingers hold something.
-        return await feed.current().map(Self.graspFromGripper)?.holding == true ? .succeeded : .failed(.gripSlip)
+        guard let state = await feed.current() else { return controlLost() }
+        return Self.graspFromGripper(state).holding ? .succeeded : .failed(.gripSlip)
       }
       let look = await look(CycleStep.graspCheck, capturedAfter: clock.now(), until: deadline)
       if look.outage { return .serviceUnavailable(.visionLost) }
@@ -167,7 +168,8 @@ extension RobotCycleRunner {
       // Right after the grasp the fingers are still at the nest: opening them there puts the nut
       // back into it (the nest's guides centre it), and the re-grasp closes on it afresh.
       await openHand(&sequence)
-      guard let state = await feed.current(), controlProblem(state) == nil else { return .failed(.controlFault) }
+      guard let state = await feed.current() else { return controlLost() }
+      guard controlProblem(state) == nil else { return .failed(.controlFault) }
       return Self.fingersOpen(state) == true ? .succeeded : .failed(.gripSlip)
 
     case .liftOff:
