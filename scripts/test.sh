@@ -6,7 +6,7 @@
 # Steps: generated code matches Protos/ → Python venv (grpcio, pytest, torch …) → ffmpeg → the test database
 # script works → debug build of every target → Swift tests (unit + fleet) → short fuzzing → deployment files (and the
 # alerts' promtool tests) → Chromium → Python interop tests (the yield page in Chromium, the alerts in
-# Prometheus) → the PyTorch trainer's tests.
+# Prometheus) → the PyTorch trainer's tests → the short fault suite (root only).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -82,6 +82,13 @@ step "Python interop tests (grpcio against the Swift servers; the yield page in 
 
 step "Python trainer tests (training/tests: PyTorch ↔ Swift parity, bad datasets, a smoke training run)"
 "$python" -m pytest -q training/tests || status=1
+
+step "fault suite, short (scripts/chaos.sh --short: each service killed, PostgreSQL restarted, a 15 s partition)"
+if [ "$(id -u)" = 0 ]; then
+  scripts/chaos.sh --short --bin-dir "$bin_dir" --report "$root/.build/test-output/chaos.json" || status=1
+else
+  echo "skipped: the fault suite needs root for its network namespace"
+fi
 
 scripts/test-db.sh stop --dir "$db_dir" >/dev/null 2>&1 || true
 trap - EXIT

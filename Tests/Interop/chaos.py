@@ -46,7 +46,11 @@ from conftest import compile_workcell_api  # noqa: E402
 from test_health_interop import CHANNEL_OPTIONS, FLEET_ORDER, HOST, free_port_bases, free_ports  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
-OUTAGE_CODES = {"policy_timeout", "vision_lost", "control_fault", "plc_fault", "cell_restart"}
+# The failure codes a NOK record would carry if the fault itself had made it (an outage turned into
+# a bad part); yield, PostgreSQL and the partition are not in a cycle's path, so any NOK there
+# is the cycle's own. NOKs in a fault's window with other codes are listed apart.
+CAUSED_CODES = {"policy": {"policy_timeout"}, "perception": {"vision_lost"}, "control": {"control_fault"},
+                "plc-bridge": {"plc_fault", "estop", "feeder_timeout", "fixture_timeout"}, "cell": {"cell_restart"}}
 STATUS_DEADLINE_S = 10
 
 
@@ -111,7 +115,8 @@ class FaultResult:
     down_s: float
     in_flight: str = ""              # the cycle under way when it struck: its record, or "none"
     robot: str = ""                  # what the robot did meanwhile: held / faulted / produced on
-    nok_caused: int = 0              # NOK records with an outage's failure code in the fault's window
+    nok_caused: int = 0              # NOK records in the fault's window with the code the fault would cause
+    nok_other: list[str] = field(default_factory=list)  # other NOK records' codes in the window (the cycles' own)
     aborted: list[str] = field(default_factory=list)  # aborted records' failure codes in the window
     cycles_during: int = 0           # records of cycles that started while the fault lasted
     back_by: str = ""                # "itself" or "operator Start"
@@ -334,8 +339,12 @@ def inject(fleet: ChaosFleet, db: Postgres, fault: str, down_s: float, restart_p
         result.robot = "produced on" + (f" ({len(started_during)} cycles started)" if started_during else "")
 
     # Back in production: by itself, or after the operator's Start (then timed from the Start).
+    # A robot that produced on through the fault never stopped: nothing to recover.
     fleet.wait(lambda: fleet.status() is not None, "the cell answering after the repair", 60)
     known = set(before) | {in_flight} | started_during
+    produced_on = result.robot.startswith("produced on")
+    if produced_on:
+        known = set(before) | {in_flight}
     try:
         resumed = fleet.wait(lambda: fleet.cycle_under_way(known), "production by itself", 20)
         result.back_by = "itself"
@@ -345,7 +354,9 @@ def inject(fleet: ChaosFleet, db: Postgres, fault: str, down_s: float, restart_p
         fleet.operator_start()
         resumed = fleet.wait(lambda: fleet.cycle_under_way(known), "production after the operator's Start", 60)
         result.back_by = "operator Start"
-    result.recovered_s = round(time.monotonic() - since, 1)
+    result.recovered_s = 0.0 if produced_on else round(time.monotonic() - since, 1)
+    if produced_on:
+        result.back_by = "never stopped"
 
     # Every record of the cycles before the next one is in yield.
     next_cycle = resumed["cycle_id"]
@@ -358,7 +369,9 @@ def inject(fleet: ChaosFleet, db: Postgres, fault: str, down_s: float, restart_p
     new = {cid: v for cid, v in after.items() if cid not in before and cid != next_cycle}
     result.in_flight = "/".join(v for v in after.get(in_flight, ("no record", "")) if v)
     result.cycles_during = len(started_during)
-    result.nok_caused = sum(1 for outcome, code in new.values() if outcome == "nok" and code in OUTAGE_CODES)
+    caused = CAUSED_CODES.get(fault, set())
+    result.nok_caused = sum(1 for outcome, code in new.values() if outcome == "nok" and code in caused)
+    result.nok_other = sorted(code for outcome, code in new.values() if outcome == "nok" and code not in caused)
     result.aborted = sorted(code for outcome, code in new.values() if outcome == "aborted")
     return result
 
@@ -428,13 +441,14 @@ def render_table(summary: dict, when: str) -> str:
         f"lost {len(summary['lost'])}, unknown to the cell {len(summary['unknown_to_cell'])}, "
         f"logged twice {len(summary['logged_twice'])}.",
         "",
-        "| fault | down | cycle in flight | robot meanwhile | NOK from the fault | back in production | next cycle after | yield complete after |",
-        "|---|---|---|---|---|---|---|---|",
+        "| fault | down | cycle in flight | robot meanwhile | NOK from the fault | other NOK in the window | back in production | next cycle after | yield complete after |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for f in summary["faults"]:
         lines.append(
             f"| {FAULT_NAMES.get(f['fault'], f['fault'])} | {f['down_s']:g} s | {f['in_flight'] or '—'} | {f['robot']} | "
-            f"{f['nok_caused']} | {f['back_by']} | {f['recovered_s']} s | {f['backlog_cleared_s']} s |")
+            f"{f['nok_caused']} | {', '.join(f['nok_other']) or '—'} | {f['back_by']} | {f['recovered_s']} s | "
+            f"{f['backlog_cleared_s']} s |")
     return "\n".join(lines) + "\n"
 
 

@@ -96,7 +96,8 @@ struct RobotCycleRunner: Sendable {
         case .failed(.plcFault): faultReason = "PLC fault on the \(robot.side == .left ? "left" : "right") side (reset it, then Start)"
         default: break
         }
-        if event != .succeeded {
+        let fastenedGood = if case .fastened(_, _, nil) = event { true } else { false }
+        if event != .succeeded, !fastenedGood {
           logger.info(
             "step ended without success",
             metadata: ["cycle_id": "\(context.cycleID)", "step": "\(step.rawValue)", "attempt": "\(attempt)", "event": "\(event)"])
