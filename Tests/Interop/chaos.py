@@ -38,6 +38,7 @@ import tempfile
 import time
 import urllib.parse
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -298,13 +299,38 @@ class Postgres:
             "select cycle_id, outcome, coalesce(failure_code, '') from cycles")}
 
 
+def control_stop(fleet: ChaosFleet, since: datetime) -> str:
+    """From control's log after `since`: how long after it lost plc-bridge's safety stream its
+    stop began and the robot stood still (the log's millisecond stamps; a tick is 1 ms)."""
+    lost = began = still = None
+    for line in fleet.log_path("control").read_text(errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+            at = datetime.fromisoformat(entry["ts"].replace("Z", "+00:00"))
+        except (ValueError, KeyError):
+            continue
+        if at < since:
+            continue
+        if lost is None and entry.get("msg", "").startswith("safety input lost"):
+            lost = at
+        elif lost and began is None and entry.get("msg") == "mode changed" and entry.get("to") == "stopping":
+            began = at
+        elif began and still is None and entry.get("msg") == "mode changed" and entry.get("to") == "stopped":
+            still = at
+    if not (lost and began):
+        return "control's log shows no stop after the safety stream was lost"
+    ms = lambda a, b: round((b - a).total_seconds() * 1000)  # noqa: E731
+    return (f"control began its category-1 stop {ms(lost, began)} ms after losing plc-bridge's safety stream"
+            + (f", standstill after {ms(lost, still)} ms" if still else "") + " (its log's ms stamps)")
+
+
 def inject(fleet: ChaosFleet, db: Postgres, fault: str, down_s: float, restart_postgres) -> FaultResult:
     """One fault, from a cycle under way to production again; returns what happened."""
     before = db.cycles()
     under_way = fleet.wait(lambda: fleet.cycle_under_way(set()), "a cycle under way before the fault", 90)
     result = FaultResult(fault=fault, injected_at_s=round(time.monotonic() - fleet.started, 1), down_s=down_s)
     in_flight = under_way["cycle_id"]
-    struck = time.monotonic()
+    struck, struck_at = time.monotonic(), datetime.now(timezone.utc) - timedelta(milliseconds=5)
     if fault in ("policy", "perception", "control", "plc-bridge", "cell", "yield"):
         fleet.kill(fault)
     elif fault == "postgres":
@@ -373,6 +399,8 @@ def inject(fleet: ChaosFleet, db: Postgres, fault: str, down_s: float, restart_p
     result.nok_caused = sum(1 for outcome, code in new.values() if outcome == "nok" and code in caused)
     result.nok_other = sorted(code for outcome, code in new.values() if outcome == "nok" and code not in caused)
     result.aborted = sorted(code for outcome, code in new.values() if outcome == "aborted")
+    if fault == "plc-bridge":
+        result.notes.append(control_stop(fleet, struck_at))
     return result
 
 
@@ -434,6 +462,11 @@ FAULT_NAMES = {
     "postgres": "PostgreSQL restarted (fast)", "partition": "cell cut off from yield (veth down)"}
 
 
+def down(fault: dict) -> str:
+    """How long the fault lasted, as the table shows it (a restart has no set length)."""
+    return "—" if fault["fault"] == "postgres" else f"{fault['down_s']:g} s"
+
+
 def render_table(summary: dict, when: str) -> str:
     """The fault table of docs/reliability.md, from a run's summary."""
     lines = [
@@ -446,9 +479,12 @@ def render_table(summary: dict, when: str) -> str:
     ]
     for f in summary["faults"]:
         lines.append(
-            f"| {FAULT_NAMES.get(f['fault'], f['fault'])} | {f['down_s']:g} s | {f['in_flight'] or '—'} | {f['robot']} | "
+            f"| {FAULT_NAMES.get(f['fault'], f['fault'])} | {down(f)} | {f['in_flight'] or '—'} | {f['robot']} | "
             f"{f['nok_caused']} | {', '.join(f['nok_other']) or '—'} | {f['back_by']} | {f['recovered_s']} s | "
             f"{f['backlog_cleared_s']} s |")
+    notes = [f"- {FAULT_NAMES.get(f['fault'], f['fault'])}: {note}" for f in summary["faults"] for note in f["notes"]]
+    if notes:
+        lines += ["", *notes]
     return "\n".join(lines) + "\n"
 
 
