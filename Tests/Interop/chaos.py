@@ -44,6 +44,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from conftest import compile_workcell_api  # noqa: E402
+from test_cell_command import wait_for  # noqa: E402
 from test_health_interop import CHANNEL_OPTIONS, FLEET_ORDER, HOST, free_port_bases, free_ports  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
@@ -244,14 +245,10 @@ class ChaosFleet:
 
     @staticmethod
     def wait(check, what: str, deadline_s: float):
-        end = time.monotonic() + deadline_s
-        last = None
-        while time.monotonic() < end:
-            last = check()
-            if last:
-                return last
-            time.sleep(0.2)
-        raise ChaosError(f"no {what} within {deadline_s:g} s; last: {last!r}")
+        try:
+            return wait_for(check, what, deadline_s)
+        except AssertionError as error:
+            raise ChaosError(str(error).strip()) from None
 
     def cycle_under_way(self, after: set[str]) -> dict | None:
         """The robot's status once it works on a cycle past the feeder that is not in `after`."""

@@ -102,6 +102,7 @@ final class SensorSubscriptions: Service, Sendable {
       frames.updateLink(stream.name) { $0.phase = .connecting }
       let started = frames.clock.elapsed
       let reason: String
+      var notStreamingYet = false
       do {
         try await attempt(stream, since: started, logger: logger)
         reason = "the sensor source ended the stream"
@@ -110,6 +111,7 @@ final class SensorSubscriptions: Service, Sendable {
       } catch let error as RPCError {
         if Task.isCancelled { break }
         reason = Self.describe(error, stream: stream)
+        notStreamingYet = error.code == .failedPrecondition
       } catch {
         if Task.isCancelled { break }
         reason = "\(error)"
@@ -131,8 +133,12 @@ final class SensorSubscriptions: Service, Sendable {
         "sensors": "\(config.source)", "reason": "\(reason)",
         "retry_in_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
       ]
-      // The first failure after frames, or the first at all, is news; the retries are not.
-      if delivered || backoff.failures == 1 {
+      // The first failure after frames, or the first at all, is news; the retries are not. A
+      // source that has not started streaming yet (the world not Reset) before any frame ever
+      // came is the fleet starting up, not a fault.
+      if notStreamingYet, link.lastFrameAt == nil, backoff.failures == 1 {
+        logger.info(message, metadata: metadata)
+      } else if delivered || backoff.failures == 1 {
         logger.warning(message, metadata: metadata)
       } else {
         logger.debug(message, metadata: metadata)
