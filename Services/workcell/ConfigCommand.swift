@@ -19,8 +19,11 @@ struct ConfigCommand: ParsableCommand {
         Finds what a plant engineer gets wrong: YAML mistakes, unknown or missing keys, duplicate \
         cell/line/robot ids, port clashes (between services on the plant server, or two PLC devices \
         at one address and unit id), Modbus unit ids outside 1–247, overlapping shifts and bad \
-        breaks, cells without a yield endpoint, an ideal cycle longer than takt. Each is printed \
-        as FILE:LINE: error: message [code], the format editors jump to.
+        breaks, cells without a yield endpoint, an ideal cycle longer than takt, no word on how \
+        the gRPC hops are secured (a `security` section naming the plant's certificates, or \
+        `insecure: true`). When the certificates' directory is on this machine, every service's \
+        certificate and key must be in it. Each is printed as FILE:LINE: error: message [code], \
+        the format editors jump to.
         """
     )
 
@@ -34,7 +37,8 @@ struct ConfigCommand: ParsableCommand {
       } catch {
         throw ValidationError("cannot read \(file): \(error.localizedDescription)")
       }
-      let check = PlantConfiguration.check(yaml: text, file: file)
+      var check = PlantConfiguration.check(yaml: text, file: file)
+      if let security = check.configuration?.security { check.issues += Self.certificateIssues(security) }
       for issue in check.issues { print(issue.formatted(file: file)) }
       let errors = check.errors.count
       let warnings = check.issues.count - errors
@@ -47,6 +51,26 @@ struct ConfigCommand: ParsableCommand {
       print(
         "\(file): OK: plant '\(plant?.plant.id ?? "")', \(plant?.cells.count ?? 0) cell(s), \(robots) robot(s), "
           + "\(plant?.shiftCalendarSection?.shifts.count ?? 0) shift(s), \(warnings) warning(s)")
+    }
+
+    /// The certificates `security.pki` names, when that directory is on this machine (the plant
+    /// server, or a copy): the CA and every service's certificate and key (`workcell certs init`).
+    static func certificateIssues(_ security: PlantConfiguration.Security) -> [PlantConfigIssue] {
+      guard let directory = security.pkiDirectory else { return [] }
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        return []  // not on this machine (e.g. checked on a laptop): nothing to look at
+      }
+      let services = PlantConfiguration.cellServices + ["yield"]
+      let needed = ["ca.pem"] + services.flatMap { ["\($0).pem", "\($0).key"] }
+      let missing = needed.filter { !FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent($0)) }
+      guard !missing.isEmpty else { return [] }
+      return [
+        PlantConfigIssue(
+          .error, .security, line: security.sourceLine,
+          "security.pki '\(directory)' lacks \(missing.joined(separator: ", ")); "
+            + "make them with `workcell certs init --plant \(directory)` (or `workcell certs add`)")
+      ]
     }
   }
 }

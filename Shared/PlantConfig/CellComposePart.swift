@@ -53,13 +53,25 @@ public struct CellComposePart: Sendable {
       out += "  # cell \(cell.id): line \(cell.lineID), station \(cell.station), robots "
         + cell.robots.map { "\($0.id) (\($0.side.rawValue))" }.joined(separator: ", ") + "\n"
       for service in Self.services {
-        out += serviceBlock(service, cell: cell, plantID: plant.plant.id)
+        out += serviceBlock(service, cell: cell, plantID: plant.plant.id, security: plant.security)
       }
     }
     return out
   }
 
-  private func serviceBlock(_ service: String, cell: PlantConfiguration.Cell, plantID: String) -> String {
+  /// Where the certificates are on the plant server: the plant file's `security.pki` as the
+  /// default of `WORKCELL_PKI_DIR` when it names one, else `pkiOnHost` as given.
+  func pkiSource(_ security: PlantConfiguration.Security?) -> String {
+    guard let directory = security?.pkiDirectory, pkiOnHost.hasPrefix("${WORKCELL_PKI_DIR:-") else { return pkiOnHost }
+    return "${WORKCELL_PKI_DIR:-\(directory)}"
+  }
+
+  private func serviceBlock(
+    _ service: String, cell: PlantConfiguration.Cell, plantID: String, security: PlantConfiguration.Security?
+  ) -> String {
+    // A plant file that says `insecure: true` runs plaintext on purpose (development): no
+    // certificates mounted, the services told so (they refuse a network address otherwise).
+    let plaintext = security?.insecure == true
     let name = Self.serviceName(cell: cell.id, service: service)
     let ports = ports(of: service, in: cell)
     var lines = [
@@ -72,8 +84,11 @@ public struct CellComposePart: Sendable {
     lines += [
       "    environment:",
       "      WORKCELL_HOST: \"0.0.0.0\"",
-      "      WORKCELL_TLS_DIR: /etc/workcell/pki",
-      "      WORKCELL_TLS_IDENTITY: \(quoted(service))",
+    ]
+    lines += plaintext
+      ? ["      WORKCELL_INSECURE: \"true\""]
+      : ["      WORKCELL_TLS_DIR: /etc/workcell/pki", "      WORKCELL_TLS_IDENTITY: \(quoted(service))"]
+    lines += [
       "      WORKCELL_LOG_FORMAT: json",
       "      WORKCELL_PLANT_CONFIG: \(quoted(plantFileInContainer))",
       "      WORKCELL_CELL: \(quoted(cell.id))",
@@ -81,8 +96,8 @@ public struct CellComposePart: Sendable {
       "      WORKCELL_HTTP_PORT: \"\(ports.http)\"",
       "    volumes:",
       "      - \(quoted("\(plantFileOnHost):\(plantFileInContainer):ro"))",
-      "      - \(quoted("\(pkiOnHost):/etc/workcell/pki:ro"))",
     ]
+    if !plaintext { lines.append("      - \(quoted("\(pkiSource(security)):/etc/workcell/pki:ro"))") }
     if cell.ports(of: service) != nil {
       lines += [
         "    ports:",

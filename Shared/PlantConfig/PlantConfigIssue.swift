@@ -38,6 +38,9 @@ public struct PlantConfigIssue: Hashable, Sendable, CustomStringConvertible {
     case missingYieldEndpoint = "missing_yield_endpoint"
     /// Takt and ideal cycle time do not fit together.
     case invalidTakt = "invalid_takt"
+    /// The file does not say how the fleet's gRPC hops are secured (no certificates named), or
+    /// says it both ways.
+    case security
   }
 
   public var severity: Severity

@@ -137,7 +137,44 @@ extension PlantConfiguration {
     if let section = shiftCalendarSection {
       issues += section.issues()
     }
+    issues += securityIssues()
     return issues
+  }
+
+  /// The `security` section: certificates named (every gRPC hop mutual TLS), or plaintext said
+  /// out loud for development — never left unsaid, never both.
+  public func securityIssues() -> [PlantConfigIssue] {
+    guard let security else {
+      return [
+        PlantConfigIssue(
+          .warning, .security, line: 0,
+          "no 'security' section: the fleet's gRPC hops need the plant's certificates; add security: { pki: DIR } "
+            + "(the directory `workcell certs init --plant DIR` wrote; docs/security.md), "
+            + "or security: { insecure: true } for a development plant in plaintext")
+      ]
+    }
+    switch (security.pkiDirectory, security.insecure) {
+    case (.some, true):
+      return [
+        PlantConfigIssue(
+          .error, .security, line: security.sourceLine,
+          "security gives both 'pki' and 'insecure: true'; a plant is either mutual TLS or plaintext, choose one")
+      ]
+    case (nil, false):
+      return [
+        PlantConfigIssue(
+          .error, .security, line: security.sourceLine,
+          "security names no certificates: give 'pki: DIR' (`workcell certs init --plant DIR`), or 'insecure: true'")
+      ]
+    case (nil, true):
+      return [
+        PlantConfigIssue(
+          .warning, .security, line: security.sourceLine,
+          "security: insecure: every gRPC hop is plaintext and unauthenticated (development only)")
+      ]
+    case (.some, false):
+      return []
+    }
   }
 
   /// Whether `text` can name a container and a Kubernetes object (an RFC 1123 label, ≤ 40 chars

@@ -15,6 +15,8 @@ public struct PlantConfiguration: Hashable, Sendable {
   public var shiftCalendarSection: ShiftCalendarSection?
   /// The plant-wide yield endpoint every cell reports to unless it names its own.
   public var yield: YieldEndpoint?
+  /// How the fleet's gRPC hops are secured (nil when the file has no `security` section).
+  public var security: Security?
 
   /// The path the configuration was read from, for messages; nil when built in code.
   public var sourceFile: String?
@@ -22,13 +24,14 @@ public struct PlantConfiguration: Hashable, Sendable {
   /// Creates a configuration.
   public init(
     plant: Plant, lines: [Line] = [], cells: [Cell] = [], shiftCalendarSection: ShiftCalendarSection? = nil,
-    yield: YieldEndpoint? = nil, sourceFile: String? = nil
+    yield: YieldEndpoint? = nil, security: Security? = nil, sourceFile: String? = nil
   ) {
     self.plant = plant
     self.lines = lines
     self.cells = cells
     self.shiftCalendarSection = shiftCalendarSection
     self.yield = yield
+    self.security = security
     self.sourceFile = sourceFile
   }
 
@@ -37,6 +40,25 @@ public struct PlantConfiguration: Hashable, Sendable {
 
   /// The yield endpoint `cell` reports to: its own, else the plant's.
   public func yieldEndpoint(for cell: Cell) -> YieldEndpoint? { cell.yield ?? yield }
+}
+
+extension PlantConfiguration {
+  /// The plant file's `security` section: where the plant's certificates are (the directory
+  /// `workcell certs init --plant DIR` wrote, as the plant server sees it; every gRPC hop is
+  /// mutual TLS, docs/security.md), or `insecure: true` for a development plant in plaintext.
+  public struct Security: Hashable, Sendable {
+    /// The certificates' directory (`ca.pem`, `<identity>.pem`, `<identity>.key`).
+    public var pkiDirectory: String?
+    /// Plaintext on purpose (development only).
+    public var insecure: Bool
+    public var sourceLine: Int
+
+    public init(pkiDirectory: String? = nil, insecure: Bool = false, sourceLine: Int = 0) {
+      self.pkiDirectory = pkiDirectory
+      self.insecure = insecure
+      self.sourceLine = sourceLine
+    }
+  }
 }
 
 extension PlantConfiguration {

@@ -22,7 +22,7 @@ final class PlantFileReader {
       if root == nil { issues.append(PlantConfigIssue(.error, .syntax, line: 0, "the plant file is empty")) }
       return nil
     }
-    check(top, allowed: ["plant", "lines", "cells", "shift_calendar", "yield"], in: "the plant file")
+    check(top, allowed: ["plant", "lines", "cells", "shift_calendar", "yield", "security"], in: "the plant file")
 
     let plant: PlantConfiguration.Plant
     if let node = required(top, "plant", in: "the plant file"), let fields = mapping(node, "plant") {
@@ -43,10 +43,12 @@ final class PlantFileReader {
     }
 
     let plantYield = optional(top, "yield").flatMap { yieldEndpoint($0, in: "yield") }
+    let security = optional(top, "security").flatMap(securitySection)
     let calendar = optional(top, "shift_calendar").flatMap(shiftCalendar)
     let cellNodes = sequence(required(top, "cells", in: "the plant file"), "cells")
     let cells = cellNodes.compactMap(cell)
-    return PlantConfiguration(plant: plant, lines: lines, cells: cells, shiftCalendarSection: calendar, yield: plantYield)
+    return PlantConfiguration(
+      plant: plant, lines: lines, cells: cells, shiftCalendarSection: calendar, yield: plantYield, security: security)
   }
 
   // MARK: sections
@@ -87,6 +89,23 @@ final class PlantFileReader {
       yield: optional(fields, "yield").flatMap { yieldEndpoint($0, in: "\(context) yield") },
       ports: ports ?? [],
       sourceLine: line(of: node))
+  }
+
+  private func securitySection(_ node: Node) -> PlantConfiguration.Security? {
+    guard let fields = mapping(node, "security") else { return nil }
+    check(fields, allowed: ["pki", "insecure"], in: "security")
+    var insecure = false
+    if let flag = optional(fields, "insecure") {
+      if let value = flag.bool, flag.scalar != nil {
+        insecure = value
+      } else {
+        issues.append(
+          PlantConfigIssue(
+            .error, .invalidValue, line: line(of: flag), "security.insecure must be true or false, got '\(flag.string ?? "…")'"))
+      }
+    }
+    return PlantConfiguration.Security(
+      pkiDirectory: string(optional(fields, "pki"), "security.pki"), insecure: insecure, sourceLine: line(of: node))
   }
 
   private func robot(_ node: Node, cell: String) -> PlantConfiguration.Robot? {
