@@ -330,11 +330,14 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ] + grpc,
       swiftSettings: swiftSettings),
+    // The test bundle's counting malloc (TickAllocationTests: a control tick allocates nothing).
+    .target(name: "AllocationCounting", path: "Tests/AllocationCounting"),
     .testTarget(
       name: "ControlServiceTests",
       dependencies: [
-        "ControlService", "CellSimService", "WorkcellProto", "WorkcellRuntime", "JointBus",
+        "ControlService", "CellSimService", "WorkcellProto", "WorkcellRuntime", "JointBus", "AllocationCounting",
         .product(name: "Logging", package: "swift-log"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ] + grpc,
       swiftSettings: swiftSettings),

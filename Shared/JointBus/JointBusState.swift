@@ -58,14 +58,18 @@ public struct JointBusState: Sendable, Hashable {
       JointBus.put(gripperForceN[g], p, offset + 4)
       offset += 8
     }
-    for value in [
-      imuSpecificForceMPerS2.x, imuSpecificForceMPerS2.y, imuSpecificForceMPerS2.z, imuAngularRateRadPerS.x,
-      imuAngularRateRadPerS.y, imuAngularRateRadPerS.z, imuOrientation.w, imuOrientation.x, imuOrientation.y,
-      imuOrientation.z,
-    ] {
-      JointBus.put(value, p, offset)
-      offset += 4
-    }
+    // Value by value: an array literal here would allocate per datagram (a tick's work).
+    JointBus.put(imuSpecificForceMPerS2.x, p, offset)
+    JointBus.put(imuSpecificForceMPerS2.y, p, offset + 4)
+    JointBus.put(imuSpecificForceMPerS2.z, p, offset + 8)
+    JointBus.put(imuAngularRateRadPerS.x, p, offset + 12)
+    JointBus.put(imuAngularRateRadPerS.y, p, offset + 16)
+    JointBus.put(imuAngularRateRadPerS.z, p, offset + 20)
+    JointBus.put(imuOrientation.w, p, offset + 24)
+    JointBus.put(imuOrientation.x, p, offset + 28)
+    JointBus.put(imuOrientation.y, p, offset + 32)
+    JointBus.put(imuOrientation.z, p, offset + 36)
+    offset += 40
     p.storeBytes(of: appliedCommandSequence.littleEndian, toByteOffset: offset, as: UInt64.self)
     p.storeBytes(of: status.littleEndian, toByteOffset: offset + 8, as: UInt32.self)
     JointBus.sealChecksum(p, size: JointBus.stateSize)
@@ -95,13 +99,14 @@ public struct JointBusState: Sendable, Hashable {
       gripperForceN[g] = JointBus.get(p, offset + 4)
       offset += 8
     }
-    func next() -> Double {
-      defer { offset += 4 }
-      return JointBus.get(p, offset)
-    }
-    imuSpecificForceMPerS2 = (next(), next(), next())
-    imuAngularRateRadPerS = (next(), next(), next())
-    imuOrientation = (next(), next(), next(), next())
+    // Explicit offsets: a nested function capturing `offset` boxes it (an allocation per
+    // datagram in an unoptimised build; control decodes one per tick).
+    imuSpecificForceMPerS2 = (JointBus.get(p, offset), JointBus.get(p, offset + 4), JointBus.get(p, offset + 8))
+    imuAngularRateRadPerS = (JointBus.get(p, offset + 12), JointBus.get(p, offset + 16), JointBus.get(p, offset + 20))
+    imuOrientation = (
+      JointBus.get(p, offset + 24), JointBus.get(p, offset + 28), JointBus.get(p, offset + 32), JointBus.get(p, offset + 36)
+    )
+    offset += 40
     appliedCommandSequence = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     status = UInt32(littleEndian: p.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self))
   }

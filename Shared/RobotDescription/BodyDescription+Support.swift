@@ -6,11 +6,13 @@ extension BodyDescription {
   public static func supportMarginM(
     x: Double, y: Double, supportXM: ClosedRange<Double>, supportYM: ClosedRange<Double>
   ) -> Double {
+    // Two-argument min/max only: the variadic forms build an array per call, and the control
+    // loop calls this every tick (TickAllocationTests).
     let inside = min(
-      x - supportXM.lowerBound, supportXM.upperBound - x, y - supportYM.lowerBound, supportYM.upperBound - y)
+      min(x - supportXM.lowerBound, supportXM.upperBound - x), min(y - supportYM.lowerBound, supportYM.upperBound - y))
     if inside >= 0 { return inside }
-    let dx = max(supportXM.lowerBound - x, 0, x - supportXM.upperBound)
-    let dy = max(supportYM.lowerBound - y, 0, y - supportYM.upperBound)
+    let dx = max(max(supportXM.lowerBound - x, 0), x - supportXM.upperBound)
+    let dy = max(max(supportYM.lowerBound - y, 0), y - supportYM.upperBound)
     return -(dx * dx + dy * dy).squareRoot()
   }
 

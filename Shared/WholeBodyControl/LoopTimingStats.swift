@@ -91,8 +91,10 @@ public struct LoopTimingStats: Sendable, Hashable {
     guard periodCount > 0 else { return 0 }
     let rank = UInt64((min(max(q, 0), 1) * Double(periodCount)).rounded(.up))
     var seen: UInt64 = 0
-    for (i, count) in counts.enumerated() {
-      seen += count
+    // An index loop: the control loop publishes these every second, and `enumerated()` allocates
+    // per element in an unoptimised build (TickAllocationTests).
+    for i in 0..<counts.count {
+      seen += counts[i]
       if seen >= max(rank, 1) {
         return i == counts.count - 1 ? maximumPeriodNanoseconds : UInt64(i + 1) * binWidthNanoseconds
       }

@@ -122,7 +122,12 @@ struct ControlMetrics: Sendable {
 
   /// Exports the loop's own statistics as quantile gauges.
   func publish(_ stats: LoopTimingStats) {
-    for (q, gauge) in periodQuantiles { gauge.set(Double(stats.periodQuantileNanoseconds(q)) / 1e9) }
-    for (q, gauge) in jitterQuantiles { gauge.set(Double(stats.jitterQuantileNanoseconds(q)) / 1e9) }
+    // Index loops: the loop thread calls this every second, and must not allocate.
+    for i in 0..<periodQuantiles.count {
+      periodQuantiles[i].gauge.set(Double(stats.periodQuantileNanoseconds(periodQuantiles[i].quantile)) / 1e9)
+    }
+    for i in 0..<jitterQuantiles.count {
+      jitterQuantiles[i].gauge.set(Double(stats.jitterQuantileNanoseconds(jitterQuantiles[i].quantile)) / 1e9)
+    }
   }
 }

@@ -349,7 +349,12 @@ final class ControlTicker: JointBusController, @unchecked Sendable {
       snapshot.safetyOpen = s.controller.machine.safetyOpen
       // The reason describes the present: why the robot is stopped, stopping or in fault, or why
       // the chain is open now — not a chain that opened while nothing was moving and closed since.
-      let stoppedNow = [.stopping, .stopped, .fault].contains(s.controller.mode) || s.controller.machine.safetyOpen
+      let stopping: Bool
+      switch s.controller.mode {
+      case .stopping, .stopped, .fault: stopping = true
+      default: stopping = false
+      }
+      let stoppedNow = stopping || s.controller.machine.safetyOpen
       snapshot.stopReason = stoppedNow ? s.stopReason : ""
       snapshot.activeChunkID = s.controller.progress?.chunkID ?? ""
       snapshot.ticks &+= 1

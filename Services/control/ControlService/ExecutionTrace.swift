@@ -16,6 +16,18 @@ struct ExecutionTrace: Sendable {
     var gripperWidthM = [Double](repeating: 0, count: JointBus.gripperCount)
     var commandedGripperWidthM = [Double](repeating: 0, count: JointBus.gripperCount)
     var mode = ControlMode.disabled
+
+    /// A copy with buffers of its own: handing out the ring's would make its next write copy
+    /// (allocate) in the loop.
+    func detached() -> Sample {
+      var copy = self
+      copy.positionRad = positionRad.map { $0 }
+      copy.velocityRadPerS = velocityRadPerS.map { $0 }
+      copy.commandedPositionRad = commandedPositionRad.map { $0 }
+      copy.gripperWidthM = gripperWidthM.map { $0 }
+      copy.commandedGripperWidthM = commandedGripperWidthM.map { $0 }
+      return copy
+    }
   }
 
   /// 50 Hz: what LeRobot-style datasets of arm trajectories use.
@@ -34,7 +46,9 @@ struct ExecutionTrace: Sendable {
     precondition(periodNanoseconds > 0 && capacity > 0)
     self.periodNanoseconds = periodNanoseconds
     self.capacity = capacity
-    ring = Array(repeating: Sample(), count: capacity)
+    // One set of buffers per slot (`Array(repeating:count:)` would share one: every first write to
+    // a slot would copy it, an allocation in the loop — TickAllocationTests).
+    ring = (0..<capacity).map { _ in Sample() }
   }
 
   /// Records a sample taken at controller time `nanoseconds`; `fill` writes into the ring's slot
@@ -55,7 +69,7 @@ struct ExecutionTrace: Sendable {
       let sample = ring[(oldest + index) % capacity]
       if let from, sample.measuredAtUnixNanoseconds < from { continue }
       if let to, sample.measuredAtUnixNanoseconds > to { break }
-      found.append(sample)
+      found.append(sample.detached())
     }
     let truncated = count > 0 && (from ?? 0) < ring[oldest].measuredAtUnixNanoseconds && count == capacity
     return (found, truncated)
