@@ -10,7 +10,7 @@ import Foundation
 struct ControlJitterBenchmark: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "control-jitter",
-    abstract: "Control loop jitter (p50/p99/p99.9) and overruns with the execution trace on and off.",
+    abstract: "Control loop jitter (p50/p99/p99.9) and overruns: trace on vs off, or SCHED_FIFO vs an ordinary thread.",
     discussion: """
       Starts cell-sim (one robot, real time) and control (wall clock, its UDP joint bus) from the \
       same build folder as this executable, lets the arm hold for --seconds, and reads control's \
@@ -23,19 +23,51 @@ struct ControlJitterBenchmark: AsyncParsableCommand {
   @Option(help: "Seconds per run.")
   var seconds: Double = 60
 
-  @Option(help: "Rounds (each one run with the trace on and one with it off).")
+  @Option(help: "Rounds (each one run of each variant).")
   var rounds: Int = 2
+
+  @Option(
+    help: ArgumentHelp(
+      "What the runs compare: trace (the execution trace on vs off; anchor off) or realtime (the loop's thread on "
+        + "SCHED_FIFO 40 vs an ordinary thread, trace on; anchor ordinary)."))
+  var compare: String = "trace"
+
+  @Option(help: "Busy-looping processes to run beside the loop (the loaded machine of issue #21: 2).")
+  var busy: Int = 0
 
   func validate() throws {
     guard seconds >= 5, rounds >= 1 else { throw ValidationError("--seconds must be ≥ 5 and --rounds ≥ 1.") }
+    guard ["trace", "realtime"].contains(compare) else { throw ValidationError("--compare must be trace or realtime.") }
+    guard (0...16).contains(busy) else { throw ValidationError("--busy must be 0–16.") }
   }
 
   /// One run's statistics (ms; overruns and ticks counted).
   struct Run {
-    var trace: Bool
+    var variant: Variant
     var jitterMs: [Double: Double]
     var overruns: Double
     var ticks: Double
+    /// The SCHED_FIFO priority control reported it got (0: ordinary thread).
+    var priority: Double
+  }
+
+  /// One side of the comparison: its name in the output and control's flags.
+  struct Variant: Equatable {
+    var name: String
+    var controlArguments: [String]
+  }
+
+  /// The variant measured, then the anchor.
+  var variants: [Variant] {
+    compare == "trace"
+      ? [
+        Variant(name: "trace_on", controlArguments: ["--trace", "on", "--realtime-priority", "0"]),
+        Variant(name: "trace_off", controlArguments: ["--trace", "off", "--realtime-priority", "0"]),
+      ]
+      : [
+        Variant(name: "fifo", controlArguments: ["--trace", "on", "--realtime-priority", "40"]),
+        Variant(name: "ordinary", controlArguments: ["--trace", "on", "--realtime-priority", "0"]),
+      ]
   }
 
   func run() async throws {
@@ -43,21 +75,28 @@ struct ControlJitterBenchmark: AsyncParsableCommand {
       print("warning: this is a debug build; measure with a release build.")
     #endif
     let binDirectory = URL(fileURLWithPath: try GRPCHopBenchmark.ownExecutable()).deletingLastPathComponent().path
-    print("control-jitter: \(Int(seconds)) s per run, \(rounds) round(s), trace on vs off (anchor: off); load \(Self.loadAverage())")
+    let variants = self.variants
+    print(
+      "control-jitter: \(Int(seconds)) s per run, \(rounds) round(s), \(variants[0].name) vs \(variants[1].name) "
+        + "(anchor: \(variants[1].name)), \(busy) busy process(es) beside it; load \(Self.loadAverage())")
+    let hogs = try (0..<busy).map { _ in
+      try ChildProcess(executable: "/bin/sh", arguments: ["-c", "while :; do :; done"])
+    }
+    defer { for hog in hogs { kill(hog.process.processIdentifier, SIGKILL) } }
     var runs: [Run] = []
     for round in 0..<rounds {
-      for trace in round % 2 == 0 ? [true, false] : [false, true] {
-        let run = try await measure(binDirectory: binDirectory, trace: trace)
+      for variant in round % 2 == 0 ? variants : variants.reversed() {
+        let run = try await measure(binDirectory: binDirectory, variant: variant)
         print(
-          "run \(runs.count + 1): trace \(trace ? "on " : "off") jitter p50/p99/p99.9 "
+          "run \(runs.count + 1): \(variant.name) (SCHED_FIFO priority \(Int(run.priority))) jitter p50/p99/p99.9 "
             + [0.5, 0.99, 0.999].map { GRPCHopBenchmark.decimal(run.jitterMs[$0] ?? .nan, 3) }.joined(separator: " / ")
             + " ms, overruns \(Int(run.overruns)) in \(Int(run.ticks)) ticks; load \(Self.loadAverage())")
         runs.append(run)
       }
     }
-    for trace in [true, false] {
-      let mine = runs.filter { $0.trace == trace }
-      let name = trace ? "trace_on" : "trace_off"
+    for variant in variants {
+      let mine = runs.filter { $0.variant == variant }
+      let name = variant.name
       for (q, label) in [(0.5, "p50"), (0.99, "p99"), (0.999, "p999")] {
         let values = mine.compactMap { $0.jitterMs[q] }
         let worst = values.max() ?? .nan
@@ -71,7 +110,7 @@ struct ControlJitterBenchmark: AsyncParsableCommand {
     }
   }
 
-  private func measure(binDirectory: String, trace: Bool) async throws -> Run {
+  private func measure(binDirectory: String, variant: Variant) async throws -> Run {
     let ports = try (0..<4).map { _ in try FreePort.pick() }
     let (busPort, simGRPC, controlHTTP, plcPort) = (ports[0], ports[1], ports[2], ports[3])
     let sim = try ChildProcess(
@@ -84,8 +123,8 @@ struct ControlJitterBenchmark: AsyncParsableCommand {
       executable: binDirectory + "/control",
       arguments: [
         "--grpc-port", "0", "--http-port", "\(controlHTTP)", "--robot", "left", "--joint-bus", "127.0.0.1:\(busPort)",
-        "--trace", trace ? "on" : "off", "--log-level", "error",
-      ])
+        "--log-level", "error",
+      ] + variant.controlArguments)
     defer {
       kill(control.process.processIdentifier, SIGTERM)
       kill(sim.process.processIdentifier, SIGTERM)
@@ -104,8 +143,8 @@ struct ControlJitterBenchmark: AsyncParsableCommand {
       throw BenchError("control ticked too little (is the joint bus up?); its metrics:\n\(metrics.prefix(2000))")
     }
     return Run(
-      trace: trace, jitterMs: jitter, overruns: Self.sample(metrics, "workcell_control_loop_overruns_total") ?? .nan,
-      ticks: ticks)
+      variant: variant, jitterMs: jitter, overruns: Self.sample(metrics, "workcell_control_loop_overruns_total") ?? .nan,
+      ticks: ticks, priority: Self.sample(metrics, "workcell_control_realtime_priority") ?? .nan)
   }
 
   /// The value of the first sample of `name` (with `label` among its labels, if given).

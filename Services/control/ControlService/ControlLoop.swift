@@ -30,6 +30,8 @@ final class ControlLoop: Service, Sendable {
   let hub: JointBusHub?
   /// Unix time now (the fleet's clock): the joint-bus clock's epoch is learned on it.
   let unixNow: @Sendable () -> UInt64
+  /// SCHED_FIFO priority asked for the thread (0 = ordinary).
+  let realtimePriority: Int
   private let stopRequested = Atomic<Bool>(false)
   private let threadAlive = Atomic<Bool>(false)
 
@@ -38,10 +40,11 @@ final class ControlLoop: Service, Sendable {
 
   init(
     link: JointBusLink, robotIndex: UInt8, clock: ControlClock.Source, config: WholeBodyController.Config,
-    handle: ControllerHandle, metrics: ControlMetrics, logger: Logger, hub: JointBusHub? = nil,
+    handle: ControllerHandle, metrics: ControlMetrics, logger: Logger, hub: JointBusHub? = nil, realtimePriority: Int = 0,
     unixNow: @escaping @Sendable () -> UInt64 = { ControlClock.unixNanoseconds() }
   ) {
     self.hub = hub
+    self.realtimePriority = realtimePriority
     self.unixNow = unixNow
     self.link = link
     self.robotIndex = robotIndex
@@ -92,7 +95,29 @@ final class ControlLoop: Service, Sendable {
 
   // MARK: - The thread
 
+  /// Asks for SCHED_FIFO at `realtimePriority` for the calling thread; says what it got.
+  private func takeRealtimeScheduling() {
+    guard realtimePriority > 0 else {
+      logger.info("control loop on an ordinary thread (--realtime-priority 0)")
+      metrics.realtimePriority.set(0.0)
+      return
+    }
+    var parameters = sched_param()
+    parameters.sched_priority = Int32(realtimePriority)
+    let result = pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters)
+    if result == 0 {
+      logger.info("control loop thread on SCHED_FIFO", metadata: ["priority": "\(realtimePriority)"])
+      metrics.realtimePriority.set(Double(realtimePriority))
+    } else {
+      logger.info(
+        "control loop thread on an ordinary thread: SCHED_FIFO not permitted here",
+        metadata: ["priority": "\(realtimePriority)", "errno": "\(result)"])
+      metrics.realtimePriority.set(0.0)
+    }
+  }
+
   private func loop() {
+    if clockSource == .wall { takeRealtimeScheduling() }
     let ticker = makeTicker(busDescription: "udp \(link.address)")
     var datagram = [UInt8](repeating: 0, count: 1024)
     var outgoing = [UInt8](repeating: 0, count: JointBus.commandSize)

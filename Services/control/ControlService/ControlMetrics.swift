@@ -28,6 +28,8 @@ struct ControlMetrics: Sendable {
   let mode: Gauge
   /// Estimated balance margin, metres.
   let balanceMargin: Gauge
+  /// The loop thread's SCHED_FIFO priority (0: ordinary).
+  let realtimePriority: Gauge
 
   init(registry: PrometheusCollectorRegistry, robot: String) {
     let labels = [("robot", robot)]
@@ -112,6 +114,11 @@ struct ControlMetrics: Sendable {
         helpText:
           "Controller mode as control.proto's ControlMode number (0 not connected, 2 holding, 3 tracking, 6 stopped, 7 fault)."
       ),
+      labels: labels)
+    realtimePriority = registry.makeGauge(
+      descriptor: MetricNameDescriptor(
+        metricName: "workcell_control_realtime_priority", unitName: "",
+        helpText: "SCHED_FIFO priority the 1 kHz loop's thread runs at; 0 = an ordinary thread (not asked, or not permitted)."),
       labels: labels)
     balanceMargin = registry.makeGauge(
       descriptor: MetricNameDescriptor(

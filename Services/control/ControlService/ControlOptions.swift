@@ -50,6 +50,15 @@ public struct ControlOptions: ParsableArguments, Sendable {
       discussion: "Env: WORKCELL_CONTROL_TRACE. Default: on. Off is for measuring what the trace costs the loop (docs/control.md)."))
   var trace: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "SCHED_FIFO priority of the 1 kHz loop's thread (1–99), or 0 for an ordinary thread.",
+      discussion:
+        "Env: WORKCELL_CONTROL_REALTIME_PRIORITY. Default: 40. Taken where the kernel permits it (root, CAP_SYS_NICE or an "
+        + "RLIMIT_RTPRIO); where it does not, the loop runs as an ordinary thread and says so in its log and in "
+        + "workcell_control_realtime_priority. The loop sleeps between ticks, so it never starves the host."))
+  var realtimePriority: Int?
+
   public init() {}
 
   /// The settings: flags win, then `WORKCELL_CONTROL_*`, then the plant file, then defaults.
@@ -81,9 +90,13 @@ public struct ControlOptions: ParsableArguments, Sendable {
     guard ["on", "off"].contains(traceText) else {
       throw ValidationError("--trace must be on or off, got '\(traceText)'.")
     }
+    let priority = try env.value(realtimePriority, "WORKCELL_CONTROL_REALTIME_PRIORITY", default: 40)
+    guard (0...99).contains(priority) else {
+      throw ValidationError("--realtime-priority must be 0 (off) or 1–99, got \(priority).")
+    }
     return ControlConfig(
       robotID: robotID, robotIndex: UInt8(index), jointBus: bus, clock: clockSource, plcBridge: plc,
-      busTimeoutMs: busTimeout, trace: traceText == "on")
+      busTimeoutMs: busTimeout, trace: traceText == "on", realtimePriority: priority)
   }
 }
 
@@ -103,5 +116,7 @@ struct ControlConfig: Sendable {
   var busTimeoutMs = 50
   /// Whether the loop records its execution trace.
   var trace = true
+  /// SCHED_FIFO priority asked for the loop's thread; 0 = an ordinary thread.
+  var realtimePriority = 40
 }
 

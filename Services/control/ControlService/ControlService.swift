@@ -34,7 +34,7 @@ public enum ControlService: FleetService {
       background.append(
         ControlLoop(
           link: link, robotIndex: config.robotIndex, clock: config.clock, config: controllerConfig, handle: handle,
-          metrics: metrics, logger: logger, hub: context.jointBusHub,
+          metrics: metrics, logger: logger, hub: context.jointBusHub, realtimePriority: config.realtimePriority,
           unixNow: { [clock = context.clock] in UInt64(max(0, clock.now().timeIntervalSince1970 * 1e9)) }))
     } else {
       _ = handle.loopStopped(why: "No joint bus is configured; start control with --joint-bus HOST:PORT.")
