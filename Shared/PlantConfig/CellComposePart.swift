@@ -11,9 +11,10 @@ public struct CellComposePart: Sendable {
   public var plantFileOnHost: String
   /// Where containers see the plant file.
   public var plantFileInContainer: String
-  /// The plant's certificates on the plant server (`workcell certs init`), mounted read-only at
-  /// /etc/workcell/pki: every gRPC hop is mutual TLS.
-  public var pkiOnHost: String
+  /// Where the plant's certificates are on the plant server (`workcell certs init`) when the
+  /// plant file's `security.pki` names none; mounted read-only at /etc/workcell/pki from
+  /// `${WORKCELL_PKI_DIR:-<directory>}`: every gRPC hop is mutual TLS.
+  public var defaultPkiDirectory: String
   /// The ports a service listens on when the plant file gives none (the fleet port plan).
   public var defaultPorts: [String: (grpc: Int, http: Int)]
 
@@ -21,10 +22,10 @@ public struct CellComposePart: Sendable {
     image: String = "${WORKCELL_IMAGE:-workcell:latest}",
     plantFileOnHost: String = "${WORKCELL_PLANT_FILE:-./deploy/plant.yaml}",
     plantFileInContainer: String = "/etc/workcell/plant.yaml",
-    pkiOnHost: String = "${WORKCELL_PKI_DIR:-./deploy/pki}",
+    defaultPkiDirectory: String = "./deploy/pki",
     defaultPorts: [String: (grpc: Int, http: Int)]
   ) {
-    self.pkiOnHost = pkiOnHost
+    self.defaultPkiDirectory = defaultPkiDirectory
     self.image = image
     self.plantFileOnHost = plantFileOnHost
     self.plantFileInContainer = plantFileInContainer
@@ -59,13 +60,6 @@ public struct CellComposePart: Sendable {
     return out
   }
 
-  /// Where the certificates are on the plant server: the plant file's `security.pki` as the
-  /// default of `WORKCELL_PKI_DIR` when it names one, else `pkiOnHost` as given.
-  func pkiSource(_ security: PlantConfiguration.Security?) -> String {
-    guard let directory = security?.pkiDirectory, pkiOnHost.hasPrefix("${WORKCELL_PKI_DIR:-") else { return pkiOnHost }
-    return "${WORKCELL_PKI_DIR:-\(directory)}"
-  }
-
   private func serviceBlock(
     _ service: String, cell: PlantConfiguration.Cell, plantID: String, security: PlantConfiguration.Security?
   ) -> String {
@@ -97,7 +91,10 @@ public struct CellComposePart: Sendable {
       "    volumes:",
       "      - \(quoted("\(plantFileOnHost):\(plantFileInContainer):ro"))",
     ]
-    if !plaintext { lines.append("      - \(quoted("\(pkiSource(security)):/etc/workcell/pki:ro"))") }
+    if !plaintext {
+      let pki = "${WORKCELL_PKI_DIR:-\(security?.pkiDirectory ?? defaultPkiDirectory)}"
+      lines.append("      - \(quoted("\(pki):/etc/workcell/pki:ro"))")
+    }
     if cell.ports(of: service) != nil {
       lines += [
         "    ports:",

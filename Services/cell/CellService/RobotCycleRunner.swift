@@ -94,6 +94,10 @@ struct RobotCycleRunner: Sendable {
         switch event {
         case .safetyStop: faultReason = "e-stop: the \(robot.side == .left ? "left" : "right") side's safety chain opened"
         case .failed(.plcFault): faultReason = "PLC fault on the \(robot.side == .left ? "left" : "right") side (reset it, then Start)"
+        case .serviceUnavailable(.controlFault):
+          // Control did not answer: its loop is gone, so the robot stands on its drives' last
+          // command. A safety event like an open chain: the operator looks, then Starts.
+          faultReason = "control unavailable: the robot's controller does not answer (restart it, then Start)"
         default: break
         }
         let fastenedGood = if case .fastened(_, _, nil) = event { true } else { false }
@@ -109,11 +113,6 @@ struct RobotCycleRunner: Sendable {
         // would fail every cycle at once (the arm cannot move, the hand keeps its nut, the feeder
         // presents no new one). The controller stays in fault until a Resume, so checking here
         // catches every case.
-        if verdict.outcome == .aborted, verdict.failureCode == .controlFault, faultReason == nil {
-          // Control did not answer: its loop is gone, so the robot stands on its drives' last
-          // command. A safety event like an open chain: the operator looks, then Starts.
-          faultReason = "control unavailable: the robot's controller does not answer (restart it, then Start)"
-        }
         if verdict.outcome != .ok, faultReason == nil, await feed.current()?.mode == .fault {
           faultReason = "control fault: \(feed.lastProgress?.detail ?? "the controller is in fault; see control's log")"
         }
