@@ -23,6 +23,10 @@ struct YieldQueryBenchmark: AsyncParsableCommand {
       three shifts with breaks), then times sequential queries: OEE of one random cell over one \
       random shift; OEE of one cell over the 30 days grouped by shift; yield of the whole plant \
       over one shift grouped by cell; the failure Pareto of one cell over 30 days.
+
+      With --anchor-yield PATH a second yield executable (e.g. the previous release) serves the \
+      same database beside this one: every query is sent to both in turn, both are timed, and \
+      their answers must be identical (the run fails on the first difference).
       """)
 
   @Option(help: "PostgreSQL DSN of a server the benchmark may create a database on.")
@@ -35,6 +39,8 @@ struct YieldQueryBenchmark: AsyncParsableCommand {
   var queries: Int = 200
   @Option(help: "Plant file with the shift calendar.")
   var plantConfig: String = "deploy/plant.example.yaml"
+  @Option(help: "A second yield executable timed beside this one on the same database; answers must match.")
+  var anchorYield: String?
 
   func run() async throws {
     #if DEBUG
@@ -133,42 +139,48 @@ struct YieldQueryBenchmark: AsyncParsableCommand {
     let shifts = calendar.instances(overlapping: DateInterval(start: start, end: end)).filter {
       $0.start >= start && $0.end <= end
     }
-    var random = WorldRandom(seed: 42)
-    func cellName() -> String { "cell-\(String(format: "%03d", Int(random.next() % UInt64(cells)) + 1))" }
+    let cellCount = cells
+    func cellName(_ random: inout WorldRandom) -> String {
+      "cell-\(String(format: "%03d", Int(random.next() % UInt64(cellCount)) + 1))"
+    }
     func stamp(_ date: Date) -> Google_Protobuf_Timestamp { Google_Protobuf_Timestamp(date: date) }
 
-    try await service.withClient { client in
-      var checkedRows = 0
-      let oneShift = try await Self.time(queries) {
+    var anchor: YieldUnderBench?
+    if let anchorYield {
+      anchor = try await YieldUnderBench.start(
+        dsn: database.dsn, executable: anchorYield, extraArguments: ["--plant-config", plantConfig])
+    }
+    defer { if let anchor { Task { await anchor.process.stop() } } }
+
+    let kinds: [QueryKind] = [
+      QueryKind(name: "yield_query_oee_cell_one_shift", count: queries) { client, random in
         let shift = shifts[Int(random.next() % UInt64(shifts.count))]
         let request = Workcell_Yield_V1_QueryOeeRequest.with {
           $0.from = stamp(shift.start)
           $0.to = stamp(shift.end)
-          $0.cell = cellName()
+          $0.cell = cellName(&random)
           $0.groupBy = [.cell, .shift]
         }
         let rows = try await client.queryOee(request).rows
         guard rows.count == 1, rows[0].totalCount > 300 else {
           throw BenchError("OEE of one cell over one shift gave \(rows.count) rows / \(rows.first?.totalCount ?? 0) parts")
         }
-        checkedRows += rows.count
-      }
-      Self.report(oneShift, prefix: "yield_query_oee_cell_one_shift")
-
-      let thirtyDays = try await Self.time(max(20, queries / 4)) {
+        return try rows.map { try $0.serializedBytes() as [UInt8] }
+      },
+      QueryKind(name: "yield_query_oee_cell_by_shift_30d", count: max(20, queries / 4)) { client, random in
+        let cell = cellName(&random)
         let rows = try await client.queryOee(
           .with {
             $0.from = stamp(start)
             $0.to = stamp(end)
-            $0.cell = cellName()
+            $0.cell = cell
             $0.groupBy = [.shift]
           }
         ).rows
         guard rows.count >= shifts.count else { throw BenchError("30-day OEE by shift gave \(rows.count) rows") }
-      }
-      Self.report(thirtyDays, prefix: "yield_query_oee_cell_by_shift_30d")
-
-      let plantShift = try await Self.time(max(20, queries / 4)) {
+        return try rows.map { try $0.serializedBytes() as [UInt8] }
+      },
+      QueryKind(name: "yield_query_plant_yield_by_cell_one_shift", count: max(20, queries / 4)) { client, random in
         let shift = shifts[Int(random.next() % UInt64(shifts.count))]
         let rows = try await client.queryYield(
           .with {
@@ -177,36 +189,71 @@ struct YieldQueryBenchmark: AsyncParsableCommand {
             $0.groupBy = [.cell]
           }
         ).rows
-        guard rows.count == cells else { throw BenchError("plant yield by cell gave \(rows.count) rows") }
-      }
-      Self.report(plantShift, prefix: "yield_query_plant_yield_by_cell_one_shift")
-
-      let pareto = try await Self.time(max(20, queries / 4)) {
+        guard rows.count == cellCount else { throw BenchError("plant yield by cell gave \(rows.count) rows") }
+        return try rows.map { try $0.serializedBytes() as [UInt8] }
+      },
+      QueryKind(name: "yield_query_pareto_cell_30d", count: max(20, queries / 4)) { client, random in
+        let cell = cellName(&random)
         let rows = try await client.queryPareto(
           .with {
             $0.from = stamp(start)
             $0.to = stamp(end)
-            $0.cell = cellName()
+            $0.cell = cell
           }
         ).failures
         guard !rows.isEmpty else { throw BenchError("empty Pareto") }
+        return try rows.map { try $0.serializedBytes() as [UInt8] }
+      },
+    ]
+    var random = WorldRandom(seed: 42)
+    var oneShiftP95Ms = Double.infinity
+    try await service.withClient { client in
+      try await Self.withOptionalClient(anchor) { anchorClient in
+        for kind in kinds {
+          var samples: [Duration] = []
+          var anchorSamples: [Duration] = []
+          for index in 0..<(kind.count + 5) {
+            // The same question to both, in turn; 5 unmeasured first (connections, caches).
+            let before = random
+            let began = ContinuousClock.now
+            let answer = try await kind.ask(client, &random)
+            let took = ContinuousClock.now - began
+            if index >= 5 { samples.append(took) }
+            guard let anchorClient else { continue }
+            var same = before
+            let anchorBegan = ContinuousClock.now
+            let anchorAnswer = try await kind.ask(anchorClient, &same)
+            if index >= 5 { anchorSamples.append(ContinuousClock.now - anchorBegan) }
+            guard answer == anchorAnswer else {
+              throw BenchError("\(kind.name): the answer differs from the anchor's (query \(index))")
+            }
+          }
+          guard let figures = LatencySummary(samples) else { throw BenchError("no \(kind.name) query was measured") }
+          Self.report(figures, prefix: kind.name)
+          if let anchorFigures = LatencySummary(anchorSamples) {
+            Self.report(anchorFigures, prefix: kind.name + "_anchor")
+            print("\(kind.name)_answers_identical_to_anchor: \(anchorSamples.count) of \(anchorSamples.count)")
+          }
+          if kind.name == "yield_query_oee_cell_one_shift" { oneShiftP95Ms = (figures.p95Microseconds ?? .infinity) / 1000 }
+        }
       }
-      Self.report(pareto, prefix: "yield_query_pareto_cell_30d")
-      let p95Ms = (oneShift.p95Microseconds ?? .infinity) / 1000
-      print("yield_query_target: OEE per cell per shift p95 ≤ 50 ms (\(p95Ms <= 50 ? "met" : "NOT met"))")
     }
+    print("yield_query_target: OEE per cell per shift p95 ≤ 50 ms (\(oneShiftP95Ms <= 50 ? "met" : "NOT met"))")
   }
 
-  /// Runs `body` 5 times to warm up, then `count` times measured: their latencies.
-  static func time(_ count: Int, _ body: () async throws -> Void) async throws -> LatencySummary {
-    var samples: [Duration] = []
-    for index in 0..<(count + 5) {
-      let began = ContinuousClock.now
-      try await body()
-      if index >= 5 { samples.append(ContinuousClock.now - began) }
-    }
-    guard let summary = LatencySummary(samples) else { throw BenchError("no query was measured (count \(count))") }
-    return summary
+  /// One kind of MES question: asks a random instance of it, returns the answer's rows serialized.
+  struct QueryKind {
+    let name: String
+    let count: Int
+    let ask: (Workcell_Yield_V1_Yield.Client<HTTP2ClientTransport.Posix>, inout WorldRandom) async throws -> [[UInt8]]
+  }
+
+  static func withOptionalClient(
+    _ service: YieldUnderBench?,
+    _ body: (Workcell_Yield_V1_Yield.Client<HTTP2ClientTransport.Posix>?) async throws -> Void
+  ) async throws {
+    guard let service else { return try await body(nil) }
+    try await service.withClient { try await body($0) }
   }
 
   static func report(_ figures: LatencySummary, prefix: String) {

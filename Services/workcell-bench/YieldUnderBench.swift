@@ -9,11 +9,18 @@ struct YieldUnderBench {
   let process: ChildProcess
   let grpcPort: Int
 
-  static func start(dsn: String, extraArguments: [String] = []) async throws -> YieldUnderBench {
+  /// Starts `executable` (default: the `yield` beside this benchmark) on `dsn`.
+  static func start(dsn: String, executable: String? = nil, extraArguments: [String] = []) async throws
+    -> YieldUnderBench
+  {
     let own = try GRPCHopBenchmark.ownExecutable()
-    let yieldPath = URL(fileURLWithPath: own).deletingLastPathComponent().appendingPathComponent("yield").path
+    let yieldPath =
+      executable ?? URL(fileURLWithPath: own).deletingLastPathComponent().appendingPathComponent("yield").path
     guard FileManager.default.isExecutableFile(atPath: yieldPath) else {
-      throw BenchError("no yield executable beside \(own); build it: swift build -c release --product yield")
+      throw BenchError(
+        executable == nil
+          ? "no yield executable beside \(own); build it: swift build -c release --product yield"
+          : "\(yieldPath) is not an executable file")
     }
     let grpcPort = try FreePort.pick()
     let httpPort = try FreePort.pick()

@@ -44,6 +44,17 @@ public struct OeeCalculator: Sendable {
   public func figures(
     cell: String, window: DateInterval, cycles: some Sequence<CycleFact>, states: some Sequence<StateInterval>
   ) -> OeeFigures {
+    let (plannedTimeS, downtimeS) = plannedAndDowntime(cell: cell, window: window, states: states)
+    let counts = CycleCounts(cycles: cycles.lazy.filter { cycle in
+      cycle.cell == cell && window.start <= cycle.endedAt && cycle.endedAt < window.end
+    })
+    return figures(window: window, plannedTimeS: plannedTimeS, downtimeS: downtimeS, counts: counts)
+  }
+
+  /// Planned time and downtime of `cell` in `window`, in seconds.
+  func plannedAndDowntime(cell: String, window: DateInterval, states: some Sequence<StateInterval>)
+    -> (plannedTimeS: Double, downtimeS: Double)
+  {
     let cellStates = states.filter { $0.cell == cell }
     var plannedStopSpans = cellStates.filter { $0.state == .plannedStop }.map { (start: $0.startedAt, end: $0.endedAt) }
     if let calendar {
@@ -63,20 +74,55 @@ public struct OeeCalculator: Sendable {
 
     let plannedTimeS = max(0, window.duration - plannedStops.totalSeconds)
     let downtimeS = min(downtime.totalSeconds, plannedTimeS)
-    let runTimeS = plannedTimeS - downtimeS
+    return (plannedTimeS, downtimeS)
+  }
 
-    var goodCount = 0
+  /// OEE of `cell` over `window` from its cycles counted by the store (``CycleTally``s of this cell,
+  /// window and takt; their time group and other fields are not looked at).
+  public func figures(
+    cell: String, window: DateInterval, tallies: some Sequence<CycleTally>, states: some Sequence<StateInterval>
+  ) -> OeeFigures {
+    let (plannedTimeS, downtimeS) = plannedAndDowntime(cell: cell, window: window, states: states)
+    return figures(window: window, plannedTimeS: plannedTimeS, downtimeS: downtimeS, counts: CycleCounts(tallies: tallies))
+  }
+
+  /// The parts of OEE that come from the cycles: counted (not aborted) and good cycles, and the
+  /// ideal time they stand for.
+  struct CycleCounts {
     var totalCount = 0
+    var goodCount = 0
     var idealSumMs = 0.0
     var idealCounts: [Int: Int] = [:]
-    for cycle in cycles where cycle.cell == cell && cycle.outcome != .aborted {
-      guard window.start <= cycle.endedAt && cycle.endedAt < window.end else { continue }
-      totalCount += 1
-      if cycle.outcome == .ok { goodCount += 1 }
-      idealSumMs += Double(cycle.idealCycleMs)
-      idealCounts[cycle.idealCycleMs, default: 0] += 1
+
+    init(cycles: some Sequence<CycleFact>) {
+      for cycle in cycles where cycle.outcome != .aborted {
+        totalCount += 1
+        if cycle.outcome == .ok { goodCount += 1 }
+        idealSumMs += Double(cycle.idealCycleMs)
+        idealCounts[cycle.idealCycleMs, default: 0] += 1
+      }
     }
-    let idealCycleMs = idealCounts.max { $0.value != $1.value ? $0.value < $1.value : $0.key < $1.key }?.key
+
+    /// From tallies grouped by takt (`idealCycleMs` set): the same sums, exactly (whole
+    /// milliseconds add up exactly in a Double far beyond any window's cycles).
+    init(tallies: some Sequence<CycleTally>) {
+      for tally in tallies {
+        let counted = tally.ok + tally.nok
+        guard counted > 0, let ideal = tally.idealCycleMs else { continue }
+        totalCount += counted
+        goodCount += tally.ok
+        idealSumMs += Double(ideal) * Double(counted)
+        idealCounts[ideal, default: 0] += counted
+      }
+    }
+  }
+
+  func figures(window: DateInterval, plannedTimeS: Double, downtimeS: Double, counts: CycleCounts) -> OeeFigures {
+    let runTimeS = plannedTimeS - downtimeS
+    let goodCount = counts.goodCount
+    let totalCount = counts.totalCount
+    let idealSumMs = counts.idealSumMs
+    let idealCycleMs = counts.idealCounts.max { $0.value != $1.value ? $0.value < $1.value : $0.key < $1.key }?.key
 
     guard plannedTimeS > 0 else {
       return OeeFigures(

@@ -46,16 +46,27 @@ public struct YieldSummary: Hashable, Sendable {
       }
     }
     finishedCycleMs.sort()
+    self.init(
+      cycles: all, ok: ok, nok: nok, aborted: aborted, okFirstPass: okFirstPass, okWithinTakt: okWithinTakt,
+      cycleMsP50: NearestRank.percentile(0.5, of: finishedCycleMs),
+      cycleMsP95: NearestRank.percentile(0.95, of: finishedCycleMs), cycleMsMax: finishedCycleMs.last)
+  }
+
+  /// The summary of counted cycles: the ratios are computed here, from the counts.
+  public init(
+    cycles: Int, ok: Int, nok: Int, aborted: Int, okFirstPass: Int, okWithinTakt: Int, cycleMsP50: Int?,
+    cycleMsP95: Int?, cycleMsMax: Int?
+  ) {
     let judged = ok + nok
-    self.cycles = all
+    self.cycles = cycles
     self.ok = ok
     self.nok = nok
     self.aborted = aborted
     self.yield = judged == 0 ? nil : Double(ok) / Double(judged)
     self.firstPassYield = judged == 0 ? nil : Double(okFirstPass) / Double(judged)
     self.taktCompliance = ok == 0 ? nil : Double(okWithinTakt) / Double(ok)
-    self.cycleMsP50 = NearestRank.percentile(0.5, of: finishedCycleMs)
-    self.cycleMsP95 = NearestRank.percentile(0.95, of: finishedCycleMs)
-    self.cycleMsMax = finishedCycleMs.last
+    self.cycleMsP50 = cycleMsP50
+    self.cycleMsP95 = cycleMsP95
+    self.cycleMsMax = cycleMsMax
   }
 }

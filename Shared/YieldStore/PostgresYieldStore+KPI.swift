@@ -57,23 +57,6 @@ extension PostgresYieldStore {
     }
   }
 
-  public func failureCounts(_ filter: CycleFilter, logger: Logger) async throws(YieldStoreError)
-    -> [FailureCode: Int]
-  {
-    var binds = PostgresBindings()
-    let clauses = Self.conditions(filter, binds: &binds) + ["outcome <> 'ok'", "failure_code IS NOT NULL"]
-    let sql =
-      "SELECT failure_code, count(*) FROM cycles WHERE " + clauses.joined(separator: " AND ") + " GROUP BY failure_code"
-    let query = PostgresQuery(unsafeSQL: sql, binds: binds)
-    return try await run("count failures") {
-      var counts: [FailureCode: Int] = [:]
-      for try await (code, count) in try await client.query(query, logger: logger).decode((String, Int).self) {
-        counts[FailureCode(rawValue: code) ?? .other, default: 0] += count
-      }
-      return counts
-    }
-  }
-
   public func stateIntervals(cells: [String]?, overlapping window: DateInterval, logger: Logger)
     async throws(YieldStoreError) -> [StateInterval]
   {

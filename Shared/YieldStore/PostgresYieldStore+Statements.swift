@@ -177,6 +177,41 @@ extension PostgresYieldStore {
     }
   }
 
+  /// Adds newly stored cycles to the `cycle_hours` rollup (sorted by its key: no deadlocks).
+  static func recordHours(of cycles: [CycleRow], connection: PostgresConnection, logger: Logger) async throws {
+    let width = 13
+    for chunk in CycleHour.counts(of: cycles).chunks(ofCount: maximumParameters / width) {
+      var binds = PostgresBindings(capacity: chunk.count * width)
+      for (key, count) in chunk {
+        binds.append(key.cell)
+        binds.append(Date(millisecondsSince1970: key.hourMs))
+        binds.append(key.line)
+        binds.append(key.robot)
+        binds.append(key.station)
+        binds.append(key.modelVersion)
+        binds.append(key.idealCycleMs)
+        binds.append(key.outcome)
+        binds.append(key.failureCode)
+        binds.append(count.cycles)
+        binds.append(count.firstPass)
+        binds.append(count.withinTakt)
+        binds.append(count.cycleTimes)
+      }
+      try await connection.query(
+        PostgresQuery(
+          unsafeSQL: "INSERT INTO cycle_hours (cell, hour, line, robot, station, model_version, ideal_cycle_ms,"
+            + " outcome, failure_code, cycles, first_pass, within_takt, cycle_times) VALUES "
+            + placeholders(rows: chunk.count, width: width)
+            + " ON CONFLICT (cell, hour, line, robot, station, model_version, ideal_cycle_ms, outcome, failure_code)"
+            + " DO UPDATE SET cycles = cycle_hours.cycles + EXCLUDED.cycles,"
+            + " first_pass = cycle_hours.first_pass + EXCLUDED.first_pass,"
+            + " within_takt = cycle_hours.within_takt + EXCLUDED.within_takt,"
+            + " cycle_times = cycle_hours.cycle_times || EXCLUDED.cycle_times",
+          binds: binds),
+        logger: logger)
+    }
+  }
+
   static func cycle(from row: PostgresRow) throws -> CycleRow {
     let all = try row.decode(
       (

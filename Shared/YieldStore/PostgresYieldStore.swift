@@ -120,6 +120,7 @@ public final class PostgresYieldStore: YieldStore {
         }
       }
       try await Self.recordStations(of: accepted, connection: connection, logger: logger)
+      try await Self.recordHours(of: accepted, connection: connection, logger: logger)
       return (IngestCounts(accepted: accepted.count, duplicates: batch.received - accepted.count), accepted)
     }
     logger.debug("stored cycles", metadata: ["accepted": "\(counts.accepted)", "duplicates": "\(counts.duplicates)"])

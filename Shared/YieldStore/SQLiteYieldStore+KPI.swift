@@ -53,6 +53,13 @@ extension SQLiteYieldStore {
     }
   }
 
+  /// Counted in the process from the facts: a cell's embedded store holds one cell's cycles.
+  public func cycleTallies(_ filter: CycleFilter, _ grouping: CycleTally.Grouping, logger: Logger)
+    async throws(YieldStoreError) -> [CycleTally]
+  {
+    CycleTally.tallies(of: try await cycleFacts(filter, logger: logger), grouping)
+  }
+
   public func failureCounts(_ filter: CycleFilter, logger: Logger) async throws(YieldStoreError)
     -> [FailureCode: Int]
   {

@@ -37,6 +37,12 @@ public protocol YieldStore: Sendable {
   /// YieldKPI is the same for both backends, so percentiles and buckets agree exactly).
   func cycleFacts(_ filter: CycleFilter, logger: Logger) async throws(YieldStoreError) -> [CycleFact]
 
+  /// The cycles matching `filter` counted per group of `grouping` (a KPI row's worth of numbers per
+  /// group), exactly as ``CycleTally/tallies(of:_:)`` counts their facts; in no particular order.
+  /// PostgreSQL counts in the database; SQLite reads the facts and counts them in the process.
+  func cycleTallies(_ filter: CycleFilter, _ grouping: CycleTally.Grouping, logger: Logger)
+    async throws(YieldStoreError) -> [CycleTally]
+
   /// Failed cycles matching `filter` counted by failure code (outcome not ok, code present), for
   /// the Pareto: counted by the database, not read row by row.
   func failureCounts(_ filter: CycleFilter, logger: Logger) async throws(YieldStoreError) -> [FailureCode: Int]

@@ -37,3 +37,38 @@ struct PostgresPlanTests {
     }
   }
 }
+
+@Suite("The cycle_hours rollup: which hours a count reads from it")
+struct RollupPlanTests {
+  let hour: Int64 = 3_600_000
+
+  @Test("whole hours from the rollup, ragged ends from the cycles")
+  func raggedEnds() {
+    let plan = RollupPlan(fromMs: 10 * hour + 400, toMs: 14 * hour + 5, boundariesMs: [])
+    #expect(plan.rollupHours?.startMs == 11 * hour && plan.rollupHours?.endMs == 14 * hour)
+    #expect(plan.cutHoursMs.isEmpty)
+    #expect(plan.rawRangesMs.map { [$0.0, $0.1] } == [[10 * hour + 400, 11 * hour], [14 * hour, 14 * hour + 5]])
+  }
+
+  @Test("an hour-aligned window with boundaries on the hour reads no cycle")
+  func aligned() {
+    let plan = RollupPlan(fromMs: 6 * hour, toMs: 14 * hour, boundariesMs: [8 * hour, 12 * hour])
+    #expect(plan.rollupHours?.startMs == 6 * hour && plan.rollupHours?.endMs == 14 * hour)
+    #expect(plan.cutHoursMs.isEmpty && plan.rawRangesMs.isEmpty)
+  }
+
+  @Test("an hour a boundary cuts (a shift at :30) is read from the cycles; adjacent ranges merge")
+  func cutHours() {
+    let plan = RollupPlan(
+      fromMs: 6 * hour, toMs: 14 * hour, boundariesMs: [5 * hour + 1, 7 * hour + 1_800_000, 13 * hour + 1, 20 * hour])
+    #expect(plan.cutHoursMs == [7 * hour, 13 * hour])
+    #expect(plan.rawRangesMs.map { [$0.0, $0.1] } == [[7 * hour, 8 * hour], [13 * hour, 14 * hour]])
+  }
+
+  @Test("no whole hour inside the window: everything from the cycles")
+  func noWholeHour() {
+    let plan = RollupPlan(fromMs: 10 * hour + 1, toMs: 11 * hour + 7, boundariesMs: [])
+    #expect(plan.rollupHours == nil)
+    #expect(plan.rawRangesMs.map { [$0.0, $0.1] } == [[10 * hour + 1, 11 * hour + 7]])
+  }
+}

@@ -137,3 +137,89 @@ struct YieldStoreFailureCountTests {
     }
   }
 }
+
+@Suite("YieldStore contract: cycle tallies")
+struct YieldStoreTallyTests {
+  /// 900 cycles over two days from the base time in three cells: outcomes, attempts, cycle times,
+  /// takts, robots, stations and models mixed; every 9th ends on a whole hour (a bucket's edge).
+  func rows() -> [CycleRow] {
+    var state: UInt64 = 3
+    func next() -> Int64 {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int64(state >> 33)
+    }
+    return (0..<900).map { n in
+      var offsetMs = next() % (2 * 86_400_000)
+      if n.isMultiple(of: 9) { offsetMs -= offsetMs % 3_600_000 }
+      let outcome = ["ok", "ok", "ok", "nok", "aborted"][Int(next() % 5)]
+      var row = makeCycle(
+        n, cell: "cell-0\(next() % 3)", robot: next() % 2 == 0 ? "robot-a" : "robot-b",
+        station: next() % 4 == 0 ? "front_logo" : "nut_install", endedOffsetMs: offsetMs, outcome: outcome)
+      row.cycleMs = 60_000 + Int(next() % 30_000)
+      row.attempts = 1 + Int(next() % 3)
+      row.idealCycleMs = next() % 5 == 0 ? 80_000 : 76_000
+      row.modelVersion = next() % 2 == 0 ? "m1" : "m2"
+      return row
+    }
+  }
+
+  static let groupings: [([GroupDimension], Set<CycleTally.Column>, Bool)] = [
+    ([], [], true), ([.hour], [.cell], true), ([.shift], [.cell, .idealCycleMs], false),
+    ([.day, .shift], [.robot, .station, .line, .modelVersion], true), ([.hour], [.cell, .robot, .idealCycleMs], false),
+  ]
+
+  @Test("the store's counts equal the counts of its facts, for windows with edges off the millisecond", arguments: Backend.available)
+  func sameAsFacts(_ backend: Backend) async throws {
+    try await withStore(backend) { store, _ throws in
+      // Two overlapping batches: the re-sent cycles are duplicates and must not count twice (the
+      // rollup is kept by the transaction that stores a cycle, for stored cycles only); the
+      // small second batch takes the INSERT path, the first COPY.
+      let all = rows()
+      #expect(try await store.insertCycles(Array(all[..<880]), logger: testLogger).accepted == 880)
+      #expect(try await store.insertCycles(Array(all[860...]), logger: testLogger).accepted == 20)
+      func calendar(_ zone: String) throws -> ShiftCalendar {
+        try ShiftCalendar(
+          timeZoneIdentifier: zone,
+          shifts: [
+            ShiftDefinition(name: "early", start: TimeOfDay(hour: 6), end: TimeOfDay(hour: 14)),
+            ShiftDefinition(name: "late", start: TimeOfDay(hour: 14), end: TimeOfDay(hour: 22)),
+          ])
+      }
+      let base = Date(millisecondsSince1970: baseMilliseconds)
+      let windows = [
+        DateInterval(start: base, end: base.addingTimeInterval(2 * 86_400)),
+        // Edges a fraction of a millisecond off: the filter rounds them, the slicing must follow it.
+        DateInterval(start: base.addingTimeInterval(3_600.0004), end: base.addingTimeInterval(90_000.0006)),
+        // Off the hour, cut by shifts in a zone half an hour off UTC (the rollup's cut hours).
+        DateInterval(start: base.addingTimeInterval(1_234.5), end: base.addingTimeInterval(150_000)),
+      ]
+      var compared = 0
+      for window in windows {
+        for cell in [nil, "cell-01"] {
+          let filter = CycleFilter(cell: cell, from: window.start, to: window.end)
+          let facts = try await store.cycleFacts(filter, logger: testLogger)
+          #expect(
+            Pareto.of(counts: try await store.failureCounts(filter, logger: testLogger)) == Pareto.of(facts),
+            "Pareto over \(window)")
+          for (dimensions, columns, percentiles) in Self.groupings {
+            let zone = window == windows.last ? "Asia/Kolkata" : "Europe/Berlin"
+            let timeZone = TimeZone(identifier: zone)!
+            let shifts = try calendar(zone)
+            for slicing in [
+              Bucketing.timeSlicing(in: window, by: dimensions, calendar: shifts, timeZone: timeZone),
+              TimeSlicing(buckets: Bucketing.timeBuckets(in: window, by: dimensions, calendar: shifts, timeZone: timeZone)),
+            ] {
+              let grouping = CycleTally.Grouping(slicing: slicing, columns: columns, cycleTimePercentiles: percentiles)
+              let counted = try await store.cycleTallies(filter, grouping, logger: testLogger)
+              let expected = CycleTally.tallies(of: facts, grouping)
+              #expect(Set(counted) == Set(expected), "\(dimensions) \(columns) \(window)")
+              #expect(counted.count == expected.count)
+              compared += counted.count
+            }
+          }
+        }
+      }
+      #expect(compared > 1_000)
+    }
+  }
+}

@@ -41,6 +41,11 @@ struct MeteredYieldStore: YieldStore {
   func cycleFacts(_ filter: CycleFilter, logger: Logger) async throws(YieldStoreError) -> [CycleFact] {
     try await metered { () async throws(YieldStoreError) in try await base.cycleFacts(filter, logger: logger) }
   }
+  func cycleTallies(_ filter: CycleFilter, _ grouping: CycleTally.Grouping, logger: Logger)
+    async throws(YieldStoreError) -> [CycleTally]
+  {
+    try await metered { () async throws(YieldStoreError) in try await base.cycleTallies(filter, grouping, logger: logger) }
+  }
   func failureCounts(_ filter: CycleFilter, logger: Logger) async throws(YieldStoreError) -> [FailureCode: Int] {
     try await metered { () async throws(YieldStoreError) in try await base.failureCounts(filter, logger: logger) }
   }

@@ -50,13 +50,32 @@ struct YieldQueries: Sendable {
   let metrics: YieldMetrics
 
   func yieldRows(_ query: KPIQuery, logger: Logger) async throws(YieldAPIError) -> [(BucketKey, YieldSummary)] {
-    let facts = try await facts(
+    let slicing = Bucketing.timeSlicing(
+      in: query.window.interval, by: query.groupBy, calendar: calendar, timeZone: query.timeZone)
+    var columns: Set<CycleTally.Column> = []
+    for (dimension, column) in [
+      (GroupDimension.cell, CycleTally.Column.cell), (.robot, .robot), (.station, .station), (.line, .line),
+      (.modelVersion, .modelVersion),
+    ] where query.groupBy.contains(dimension) {
+      columns.insert(column)
+    }
+    let tallies = try await tallies(
       CycleFilter(
         cell: query.cell, line: query.line, station: query.station, from: query.window.interval.start,
-        to: query.window.interval.end), logger: logger)
-    if query.groupBy.isEmpty { return [(BucketKey(), YieldSummary(of: facts))] }
-    let groups = Bucketing.groupCycles(facts, by: query.groupBy, calendar: calendar, timeZone: query.timeZone)
-    return groups.keys.sorted().map { ($0, YieldSummary(of: groups[$0]!)) }
+        to: query.window.interval.end),
+      CycleTally.Grouping(slicing: slicing, columns: columns, cycleTimePercentiles: true), logger: logger)
+    if query.groupBy.isEmpty {
+      return [(BucketKey(), tallies.first.map(YieldSummary.init(tally:)) ?? YieldSummary(of: [CycleFact]()))]
+    }
+    return tallies.map { tally in
+      var key = slicing.keys[tally.timeGroup]
+      key.cell = tally.cell
+      key.robot = tally.robot
+      key.station = tally.station
+      key.line = tally.line
+      key.modelVersion = tally.modelVersion
+      return (key, YieldSummary(tally: tally))
+    }.sorted { $0.0 < $1.0 }
   }
 
   func oeeRows(_ query: KPIQuery, logger: Logger) async throws(YieldAPIError) -> [(BucketKey, OeeFigures)] {
@@ -75,8 +94,13 @@ struct YieldQueries: Sendable {
     }
     let dimensions = Set(query.groupBy)
     let timeBuckets = Bucketing.timeBuckets(in: window, by: query.groupBy, calendar: calendar, timeZone: query.timeZone)
-    let facts = try await facts(
+    // The cycles counted per time bucket, cell, takt, and robot and/or station when grouped by them.
+    var columns: Set<CycleTally.Column> = [.cell, .idealCycleMs]
+    if dimensions.contains(.robot) { columns.insert(.robot) }
+    if dimensions.contains(.station) { columns.insert(.station) }
+    let tallies = try await tallies(
       CycleFilter(cell: query.cell, line: query.line, station: query.station, from: window.start, to: window.end),
+      CycleTally.Grouping(slicing: TimeSlicing(buckets: timeBuckets), columns: columns, cycleTimePercentiles: false),
       logger: logger)
     let states: [StateInterval]
     do {
@@ -84,25 +108,31 @@ struct YieldQueries: Sendable {
     } catch {
       throw YieldAPIError(error)
     }
-    let factsByCell = Dictionary(grouping: facts, by: \.cell).mapValues { $0.sorted { $0.endedAt < $1.endedAt } }
+    struct Unit: Hashable {
+      var bucket: Int
+      var cell: String?
+      var robot: String?
+      var station: String?
+    }
+    let talliesByUnit = Dictionary(grouping: tallies) {
+      Unit(bucket: $0.timeGroup, cell: $0.cell, robot: $0.robot, station: $0.station)
+    }
     let statesByCell = Dictionary(grouping: states, by: \.cell)
     let calculator = OeeCalculator(calendar: calendar)
     var parts: [BucketKey: [OeeFigures]] = [:]
     for cell in cells {
-      let cellFacts = factsByCell[cell.cell] ?? []
       let cellStates = statesByCell[cell.cell] ?? []
       // The units a row is about: the cell, or each of its robots and/or stations when grouped by them.
       let robots: [String?] = dimensions.contains(.robot) ? cell.robots : [nil]
       let stations: [String?] = dimensions.contains(.station) ? (query.station.map { [$0] } ?? cell.stations) : [nil]
       for robot in robots {
         for station in stations {
-          let unitFacts = cellFacts.filter { (robot == nil || $0.robot == robot) && (station == nil || $0.station == station) }
           let unitStates = robot == nil ? cellStates : cellStates.filter { $0.robot == nil || $0.robot == robot }
-          for bucket in timeBuckets {
-            let lower = unitFacts.partitioningIndex { $0.endedAt >= bucket.interval.start }
-            let upper = unitFacts.partitioningIndex { $0.endedAt >= bucket.interval.end }
+          for (index, bucket) in timeBuckets.enumerated() {
             let figures = calculator.figures(
-              cell: cell.cell, window: bucket.interval, cycles: unitFacts[lower..<upper], states: unitStates)
+              cell: cell.cell, window: bucket.interval,
+              tallies: talliesByUnit[Unit(bucket: index, cell: cell.cell, robot: robot, station: station)] ?? [],
+              states: unitStates)
             var key = bucket.key
             if dimensions.contains(.cell) { key.cell = cell.cell }
             if dimensions.contains(.line) { key.line = cell.line }
@@ -151,9 +181,11 @@ struct YieldQueries: Sendable {
     }
   }
 
-  private func facts(_ filter: CycleFilter, logger: Logger) async throws(YieldAPIError) -> [CycleFact] {
+  private func tallies(_ filter: CycleFilter, _ grouping: CycleTally.Grouping, logger: Logger)
+    async throws(YieldAPIError) -> [CycleTally]
+  {
     do {
-      return try await store.cycleFacts(filter, logger: logger)
+      return try await store.cycleTallies(filter, grouping, logger: logger)
     } catch {
       throw YieldAPIError(error)
     }

@@ -78,5 +78,39 @@ enum PostgresMigrations {
         "CREATE INDEX cycles_cell_key_ended ON cycles (hashtext(cell), ended_at)",
         "DROP INDEX cycles_cell_ended",
       ]),
+    Migration(
+      version: 4, name: "cycle_hours: per-cell hourly rollup of cycles",
+      statements: [
+        // The KPI facts of a cell's cycles counted per UTC hour (CycleHour), kept by the
+        // transaction that stores the cycles. OEE and the Pareto over a month read a cell's ~720
+        // hours × a few rows here instead of ~34 000 cycles spread over as many heap pages, and
+        // read cycles only in the hours their window or a time bucket cuts (docs/yield.md).
+        // Percentiles cannot be added up, so each row keeps its cycles' times (8 bytes a cycle):
+        // /yield's p50/p95 over a plant's shift read ~3 000 rows instead of ~38 000 cycles.
+        """
+        CREATE TABLE cycle_hours (
+          cell text NOT NULL, hour timestamptz(3) NOT NULL,
+          line text NOT NULL, robot text NOT NULL, station text NOT NULL, model_version text NOT NULL,
+          ideal_cycle_ms bigint NOT NULL, outcome text NOT NULL, failure_code text NOT NULL,
+          cycles bigint NOT NULL CHECK (cycles > 0), first_pass bigint NOT NULL, within_takt bigint NOT NULL,
+          cycle_times bigint[] NOT NULL,
+          PRIMARY KEY (cell, hour, line, robot, station, model_version, ideal_cycle_ms, outcome, failure_code)
+        ) WITH (fillfactor = 80)
+        """,
+        "CREATE INDEX cycle_hours_hour ON cycle_hours (hour)",
+        // The BRIN on ended_at misled the planner: ranges not yet summarized (VACUUM summarizes
+        // them; until then, up to a fifth of a partition under default autovacuum settings)
+        // match every query, and a shift's 38 000 cycles were read as a lossy scan of the
+        // partition's unsummarized pages (16 404 pages, 0.6 s; the b-tree: 774 pages). The
+        // ascending b-tree of migration 2 serves every time range.
+        "DROP INDEX cycles_ended_brin",
+        """
+        INSERT INTO cycle_hours
+        SELECT cell, date_trunc('hour', ended_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', line, robot, station,
+          model_version, ideal_cycle_ms, outcome, COALESCE(failure_code, ''), count(*),
+          count(*) FILTER (WHERE attempts = 1), count(*) FILTER (WHERE cycle_ms <= ideal_cycle_ms), array_agg(cycle_ms)
+        FROM cycles GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 ORDER BY 1, 2
+        """,
+      ]),
   ]
 }
