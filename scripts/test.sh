@@ -65,7 +65,7 @@ swift test --skip-build --filter "$cpu_bound" || status=1
 step "Fleet cycle tests (workcell demo end to end: shift, injected faults, e-stop, yield outage; one at a time)"
 swift test --skip-build --no-parallel --filter "$fleet_cycles" || status=1
 
-step "fuzzing, short (scripts/fuzz.sh: libFuzzer + ASan on the Modbus, joint-bus and safetensors decoders, 5 s each)"
+step "fuzzing, short (scripts/fuzz.sh: libFuzzer + ASan on the Modbus, joint-bus, safetensors, plant file and cycle wire decoders, 5 s each)"
 scripts/fuzz.sh --seconds 5 || status=1
 
 step "deployment files (scripts/check-deploy.sh): plant files, compose, k8s, proxy, dashboards"
