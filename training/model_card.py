@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import os
 import sys
 
 CLOSED_LOOP_HEADING = "## Closed loop in simulation"
@@ -53,6 +54,10 @@ def write(path, *, dataset, result, config, metadata, file_bytes, wall_seconds, 
         for h in result.history)
     hidden = ",".join(str(h) for h in config.hidden)
     export_command = export_command_for(provenance)
+    noise = getattr(config, "feature_noise", {}) or {}
+    init_from = getattr(config, "init_from", "") or ""
+    noise_text = (f", started from `{os.path.basename(init_from)}`'s weights and normalisation" if init_from else "")
+    noise_text += "".join(f", input noise σ {sigma} std on features `{prefix}…`" for prefix, sigma in sorted(noise.items()))
     text = f"""# Policy model card: {metadata['version']}
 
 An MLP trained with PyTorch {torch.__version__} (CPU, {config.threads} thread{'s' if config.threads != 1 else ''}) by
@@ -86,7 +91,7 @@ python training/train_policy.py --dataset DATASET --out OUT --version {metadata[
 
 ## Training
 Adam (β 0.9/0.999), learning rate {config.learning_rate} cosine-decayed to {config.final_learning_rate_fraction * 100:.0f} %,
-minibatch {config.batch_size}, MSE on normalised targets, seed {config.seed}: {result.steps} steps in
+minibatch {config.batch_size}, MSE on normalised targets{noise_text}, seed {config.seed}: {result.steps} steps in
 {len(result.history)} epochs, {result.seconds:.1f} s of training ({wall_seconds:.1f} s with loading and
 writing) on this shared machine.
 

@@ -54,6 +54,14 @@ class TrainConfig:
     # Loss weight per cycle step of the frame (feature `cycle_step.<name>` = 1), e.g. {"insert": 4}:
     # the insertion needs millimetres the carry's large motions drown in the mean.
     step_weights: dict = field(default_factory=dict)
+    # Gaussian input noise per feature-name prefix, in units of that feature's training standard
+    # deviation, e.g. {"tracked.": 0.3}: drawn afresh per minibatch from the seeded generator (no draws
+    # and the same weights as before when empty). Meant for the tracked-chunk features, which a student
+    # can copy instead of reading the world.
+    feature_noise: dict = field(default_factory=dict)
+    # Start from this model file's weights and normalisation instead of a fresh network (DAgger's
+    # next round continuing the last student); its layers and feature version must match.
+    init_from: str = ""
 
 
 @dataclass
@@ -113,14 +121,27 @@ def train(dataset, config: TrainConfig) -> TrainResult:
     x_all = torch.from_numpy(dataset.observations)
     y_all = torch.from_numpy(dataset.actions)
     sizes = [x_all.shape[1], *config.hidden, y_all.shape[1]]
-    model = policy_mlp.PolicyMLP(sizes, config.activation)
-    in_mean, in_std, out_mean, out_std = policy_mlp.normalisation(
-        dataset.observations[train_rows], dataset.actions[train_rows], dataset.values_per_step)
-    with torch.no_grad():
-        for name, value in (("input_mean", in_mean), ("input_std", in_std), ("output_mean", out_mean),
-                            ("output_std", out_std)):
-            getattr(model, name).copy_(torch.from_numpy(value))
-    policy_mlp.initialise(model, generator)
+    if config.init_from:
+        try:
+            model, start_meta = policy_mlp.load(config.init_from)
+        except (OSError, ValueError, KeyError) as error:
+            raise policy_dataset.DatasetError(f"--init-from {config.init_from}: {error}") from None
+        if model.layer_sizes != sizes or model.activation_name != config.activation or \
+                start_meta.get("feature_version", dataset.feature_version) != dataset.feature_version:
+            raise policy_dataset.DatasetError(
+                f"--init-from {config.init_from}: layers {model.layer_sizes} {model.activation_name}, features "
+                f"{start_meta.get('feature_version')}; this training needs {sizes} {config.activation}, "
+                f"{dataset.feature_version}")
+        # Its normalisation stays: the weights were fitted to it.
+    else:
+        model = policy_mlp.PolicyMLP(sizes, config.activation)
+        in_mean, in_std, out_mean, out_std = policy_mlp.normalisation(
+            dataset.observations[train_rows], dataset.actions[train_rows], dataset.values_per_step)
+        with torch.no_grad():
+            for name, value in (("input_mean", in_mean), ("input_std", in_std), ("output_mean", out_mean),
+                                ("output_std", out_std)):
+                getattr(model, name).copy_(torch.from_numpy(value))
+        policy_mlp.initialise(model, generator)
 
     x_n = (x_all - model.input_mean) / model.input_std
     y_n = (y_all - model.output_mean) / model.output_std
@@ -146,6 +167,14 @@ def train(dataset, config: TrainConfig) -> TrainResult:
             raise policy_dataset.DatasetError(f"--step-weight {name}: no feature {column!r} in observation.state")
         frame_weight[torch.from_numpy(dataset.observations[:, dataset.state_names.index(column)] > 0.5)] = w
     frame_weight = frame_weight / frame_weight[torch.from_numpy(train_rows)].mean()
+    # Input noise (normalised units) per feature column; x_n is normalised, so sigma is in stds.
+    noise_sigma = torch.zeros(len(dataset.state_names))
+    for prefix, sigma in config.feature_noise.items():
+        matched = [i for i, name in enumerate(dataset.state_names) if name.startswith(prefix)]
+        if not matched:
+            raise policy_dataset.DatasetError(f"--feature-noise {prefix}: no feature of observation.state starts with {prefix!r}")
+        noise_sigma[matched] = sigma
+    noise_columns = torch.nonzero(noise_sigma > 0).flatten()
 
     def evaluate(rows):
         if len(rows) == 0:
@@ -176,7 +205,12 @@ def train(dataset, config: TrainConfig) -> TrainResult:
             for group in optimiser.param_groups:
                 group["lr"] = lr
             optimiser.zero_grad(set_to_none=True)
-            loss = torch.mean(frame_weight[rows, None] * weights * (model.normalised(x_n[rows]) - y_n[rows]) ** 2)
+            x = x_n[rows]
+            if len(noise_columns):
+                x = x.clone()
+                x[:, noise_columns] += noise_sigma[noise_columns] * torch.randn(
+                    (len(rows), len(noise_columns)), generator=generator)
+            loss = torch.mean(frame_weight[rows, None] * weights * (model.normalised(x) - y_n[rows]) ** 2)
             loss.backward()
             optimiser.step()
             total_loss += loss.item() * len(rows)
@@ -221,6 +255,10 @@ def metadata_for(dataset, result: TrainResult, config: TrainConfig, version: str
         "seed": str(config.seed),
         "target": "joint targets relative to the observed joints (rad), gripper width (m), grip force (N)",
     })
+    if config.init_from:
+        meta["init_from"] = os.path.basename(config.init_from)
+    if config.feature_noise:
+        meta["feature_noise"] = ",".join(f"{p}={s}" for p, s in sorted(config.feature_noise.items()))
     return meta
 
 
@@ -249,6 +287,15 @@ def main(argv=None) -> int:
                         help="loss weight of the first --first-steps steps against 1 for the rest (default 1)")
     parser.add_argument("--step-weight", action="append", default=[], metavar="STEP=W",
                         help="loss weight of the frames in one cycle step, e.g. insert=4 (repeatable; default 1)")
+    parser.add_argument("--feature-noise", action="append", default=[], metavar="PREFIX=SIGMA",
+                        help="Gaussian noise on the training inputs whose feature name starts with PREFIX, SIGMA in "
+                             "units of each feature's standard deviation over the training frames, drawn per minibatch "
+                             "from the --seed generator (deterministic), e.g. tracked.=0.3 for the tracked chunk "
+                             "(repeatable; default none; validation frames stay clean)")
+    parser.add_argument("--init-from", default="", metavar="MODEL",
+                        help="start from this model file's weights and normalisation (same layers, activation and "
+                             "feature version) instead of a fresh network: a DAgger round that continues the last "
+                             "student; pair with a lower --learning-rate and fewer --epochs (default: fresh)")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
     args = parser.parse_args(argv)
 
@@ -270,11 +317,21 @@ def main(argv=None) -> int:
                 raise ValueError
         except ValueError:
             parser.error(f"--step-weight {item}: expected STEP=W with W > 0, e.g. insert=4")
+    feature_noise = {}
+    for item in args.feature_noise:
+        prefix, _, value = item.partition("=")
+        try:
+            feature_noise[prefix.strip()] = float(value)
+            if not prefix.strip() or feature_noise[prefix.strip()] <= 0:
+                raise ValueError
+        except ValueError:
+            parser.error(f"--feature-noise {item}: expected PREFIX=SIGMA with SIGMA > 0, e.g. tracked.=0.3")
     config = TrainConfig(hidden=hidden, activation=args.activation, epochs=args.epochs, max_steps=args.max_steps,
                          batch_size=args.batch_size, learning_rate=args.learning_rate,
                          validation_fraction=args.validation_fraction, seed=args.seed, threads=args.threads,
                          progress=not args.quiet, first_steps=args.first_steps,
-                         first_steps_weight=args.first_steps_weight, step_weights=step_weights)
+                         first_steps_weight=args.first_steps_weight, step_weights=step_weights,
+                         feature_noise=feature_noise, init_from=args.init_from)
     started = time.monotonic()
     loaded = []
     for path in args.dataset:

@@ -116,3 +116,48 @@ def test_the_round_that_fastened_most_is_kept_under_the_final_version(round_one,
         assert np.array_equal(kept, f.get_tensor("layers.0.weight"))
     card = (tmp_path / "out" / "v.md").read_text()
     assert card.startswith("# Policy model card: v\n") and "| 3 | 9/12 | **kept**" in card
+
+
+def test_input_noise_on_the_tracked_chunk_is_deterministic_by_seed_and_refuses_unknown_features(round_one):
+    import torch
+
+    dataset = policy_dataset.load(str(round_one))
+
+    def weights(noise, seed=1):
+        config = train_policy.TrainConfig(max_steps=8, seed=seed, progress=False, feature_noise=noise)
+        return torch.cat([p.detach().flatten() for p in train_policy.train(dataset, config).model.parameters()])
+
+    clean, noisy = weights({}), weights({"tracked.": 0.5})
+    assert torch.equal(noisy, weights({"tracked.": 0.5}))          # same seed, same noise, same weights
+    assert not torch.equal(noisy, clean)                            # the noise reaches the training
+    assert not torch.equal(noisy, weights({"tracked.": 0.5}, seed=2))
+    with pytest.raises(policy_dataset.DatasetError, match="tracking"):
+        weights({"tracking.": 0.5})
+    with pytest.raises(SystemExit):
+        train_policy.main(["--dataset", str(round_one), "--feature-noise", "tracked.=-1"])
+
+
+def test_a_round_can_continue_the_last_student(round_one, tmp_path):
+    import torch
+
+    import policy_mlp
+
+    dataset = policy_dataset.load(str(round_one))
+    start = trained_model(dataset, steps=10)
+    path = tmp_path / "student.safetensors"
+    write_model(start, dataset, path, version="student")
+    saved, _ = policy_mlp.load(str(path))
+    config = train_policy.TrainConfig(max_steps=3, seed=5, progress=False, init_from=str(path), learning_rate=1e-4)
+    continued = train_policy.train(dataset, config).model
+    # The student's normalisation stays (the weights were fitted to it); the weights move a little from its own.
+    for name in ("input_mean", "input_std", "output_mean", "output_std"):
+        assert torch.equal(getattr(continued, name), getattr(saved, name))
+    moved = [(a - b).abs().max().item() for a, b in zip(continued.parameters(), saved.parameters())]
+    assert 0 < max(moved) < 0.01
+    # Same seed, same start, same weights.
+    again = train_policy.train(dataset, config).model
+    assert all(torch.equal(a, b) for a, b in zip(again.parameters(), continued.parameters()))
+    # A start of other layers is refused, naming both.
+    with pytest.raises(policy_dataset.DatasetError, match="init-from"):
+        train_policy.train(dataset, train_policy.TrainConfig(max_steps=1, progress=False, hidden=[64],
+                                                             init_from=str(path)))
