@@ -61,6 +61,34 @@ public struct CycleTally: Hashable, Sendable {
     case idealCycleMs = "ideal_cycle_ms"
   }
 
+  /// The record columns a /yield row grouped by `dimensions` is keyed by (the time dimensions are
+  /// the slicing's).
+  public static func columns(for dimensions: some Collection<GroupDimension>) -> Set<Column> {
+    var columns: Set<Column> = []
+    for dimension in dimensions {
+      switch dimension {
+      case .cell: columns.insert(.cell)
+      case .robot: columns.insert(.robot)
+      case .station: columns.insert(.station)
+      case .line: columns.insert(.line)
+      case .modelVersion: columns.insert(.modelVersion)
+      case .hour, .day, .shift: break
+      }
+    }
+    return columns
+  }
+
+  /// The KPI row key of this tally: its time group's key with the grouped record fields.
+  public func key(in slicing: TimeSlicing) -> BucketKey {
+    var key = slicing.keys[timeGroup]
+    key.cell = cell
+    key.robot = robot
+    key.station = station
+    key.line = line
+    key.modelVersion = modelVersion
+    return key
+  }
+
   /// How to tally: by which time groups, which columns, and whether cycle-time percentiles are needed.
   public struct Grouping: Hashable, Sendable {
     public var slicing: TimeSlicing

@@ -93,24 +93,12 @@ struct CycleTallyTests {
     let window = window("2026-03-27T00:00:00Z", "2026-03-31T00:00:00Z")  // spring forward inside
     let facts = facts(2_000, in: window, seed: 11)
     let slicing = Bucketing.timeSlicing(in: window, by: dimensions, calendar: calendar, timeZone: berlin)
-    var columns: Set<CycleTally.Column> = []
-    for (dimension, column) in [
-      (GroupDimension.cell, CycleTally.Column.cell), (.robot, .robot), (.station, .station), (.line, .line),
-      (.modelVersion, .modelVersion),
-    ] where dimensions.contains(dimension) {
-      columns.insert(column)
-    }
     let tallies = CycleTally.tallies(
-      of: facts, CycleTally.Grouping(slicing: slicing, columns: columns, cycleTimePercentiles: true))
+      of: facts, CycleTally.Grouping(slicing: slicing, columns: CycleTally.columns(for: dimensions), cycleTimePercentiles: true))
     let groups = Bucketing.groupCycles(facts, by: dimensions, calendar: calendar, timeZone: berlin)
     #expect(tallies.count == groups.count)
     for tally in tallies {
-      var key = slicing.keys[tally.timeGroup]
-      key.cell = tally.cell
-      key.robot = tally.robot
-      key.station = tally.station
-      key.line = tally.line
-      key.modelVersion = tally.modelVersion
+      let key = tally.key(in: slicing)
       let cycles = try #require(groups[key], "\(key)")
       #expect(YieldSummary(tally: tally) == YieldSummary(of: cycles))
     }

@@ -52,30 +52,16 @@ struct YieldQueries: Sendable {
   func yieldRows(_ query: KPIQuery, logger: Logger) async throws(YieldAPIError) -> [(BucketKey, YieldSummary)] {
     let slicing = Bucketing.timeSlicing(
       in: query.window.interval, by: query.groupBy, calendar: calendar, timeZone: query.timeZone)
-    var columns: Set<CycleTally.Column> = []
-    for (dimension, column) in [
-      (GroupDimension.cell, CycleTally.Column.cell), (.robot, .robot), (.station, .station), (.line, .line),
-      (.modelVersion, .modelVersion),
-    ] where query.groupBy.contains(dimension) {
-      columns.insert(column)
-    }
     let tallies = try await tallies(
       CycleFilter(
         cell: query.cell, line: query.line, station: query.station, from: query.window.interval.start,
         to: query.window.interval.end),
-      CycleTally.Grouping(slicing: slicing, columns: columns, cycleTimePercentiles: true), logger: logger)
+      CycleTally.Grouping(slicing: slicing, columns: CycleTally.columns(for: query.groupBy), cycleTimePercentiles: true),
+      logger: logger)
     if query.groupBy.isEmpty {
       return [(BucketKey(), tallies.first.map(YieldSummary.init(tally:)) ?? YieldSummary(of: [CycleFact]()))]
     }
-    return tallies.map { tally in
-      var key = slicing.keys[tally.timeGroup]
-      key.cell = tally.cell
-      key.robot = tally.robot
-      key.station = tally.station
-      key.line = tally.line
-      key.modelVersion = tally.modelVersion
-      return (key, YieldSummary(tally: tally))
-    }.sorted { $0.0 < $1.0 }
+    return tallies.map { ($0.key(in: slicing), YieldSummary(tally: $0)) }.sorted { $0.0 < $1.0 }
   }
 
   func oeeRows(_ query: KPIQuery, logger: Logger) async throws(YieldAPIError) -> [(BucketKey, OeeFigures)] {
