@@ -177,16 +177,3 @@ struct YieldQueries: Sendable {
     }
   }
 }
-
-extension Array {
-  /// The first index whose element satisfies `belongs` (elements must be partitioned: all false, then all true).
-  func partitioningIndex(where belongs: (Element) -> Bool) -> Int {
-    var low = 0
-    var high = count
-    while low < high {
-      let mid = (low + high) / 2
-      if belongs(self[mid]) { high = mid } else { low = mid + 1 }
-    }
-    return low
-  }
-}
