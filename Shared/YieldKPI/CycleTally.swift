@@ -106,10 +106,10 @@ public struct CycleTally: Hashable, Sendable {
   /// The tallies of `facts` under `grouping`, one per non-empty group, in no particular order:
   /// the definition a store's own counting must reproduce exactly.
   public static func tallies(of facts: some Sequence<CycleFact>, _ grouping: Grouping) -> [CycleTally] {
-    var groups: [CycleTally: [CycleFact]] = [:]
+    var groups: [CycleTally: (tally: CycleTally, finishedCycleMs: [Int])] = [:]
+    let columns = grouping.columns
     for fact in facts {
       guard let timeGroup = grouping.slicing.group(of: fact.endedAt) else { continue }
-      let columns = grouping.columns
       let key = CycleTally(
         timeGroup: timeGroup, cell: columns.contains(.cell) ? fact.cell : nil,
         robot: columns.contains(.robot) ? fact.robot : nil, station: columns.contains(.station) ? fact.station : nil,
@@ -117,24 +117,38 @@ public struct CycleTally: Hashable, Sendable {
         modelVersion: columns.contains(.modelVersion) ? fact.modelVersion : nil,
         idealCycleMs: columns.contains(.idealCycleMs) ? fact.idealCycleMs : nil, cycles: 0, ok: 0, nok: 0, aborted: 0,
         okFirstPass: 0, okWithinTakt: 0)
-      groups[key, default: []].append(fact)
-    }
-    return groups.map { key, facts in
-      let summary = YieldSummary(of: facts)
-      var tally = key
-      tally.cycles = summary.cycles
-      tally.ok = summary.ok
-      tally.nok = summary.nok
-      tally.aborted = summary.aborted
-      tally.okFirstPass = facts.count { $0.outcome == .ok && $0.attempts == 1 }
-      tally.okWithinTakt = facts.count { $0.outcome == .ok && $0.cycleMs <= $0.idealCycleMs }
-      if grouping.cycleTimePercentiles {
-        tally.cycleMsP50 = summary.cycleMsP50
-        tally.cycleMsP95 = summary.cycleMsP95
-        tally.cycleMsMax = summary.cycleMsMax
+      groups[key, default: (key, [])].tally.count(fact)
+      if grouping.cycleTimePercentiles && fact.outcome != .aborted {
+        groups[key]!.finishedCycleMs.append(fact.cycleMs)
       }
+    }
+    return groups.values.map { group in
+      var tally = group.tally
+      if grouping.cycleTimePercentiles { tally.setCycleTimes(finished: group.finishedCycleMs) }
       return tally
     }
+  }
+
+  /// Counts `cycle` in (its fields are not matched against the tally's).
+  public mutating func count(_ cycle: CycleFact) {
+    cycles += 1
+    switch cycle.outcome {
+    case .ok:
+      ok += 1
+      if cycle.attempts == 1 { okFirstPass += 1 }
+      if cycle.cycleMs <= cycle.idealCycleMs { okWithinTakt += 1 }
+    case .nok: nok += 1
+    case .aborted: aborted += 1
+    }
+  }
+
+  /// Sets the cycle-time figures a KPI row carries — nearest-rank p50 and p95, and the maximum —
+  /// from the `cycleMs` of the tally's ok and nok cycles, in any order.
+  public mutating func setCycleTimes(finished cycleMs: [Int]) {
+    let sorted = cycleMs.sorted()
+    cycleMsP50 = NearestRank.percentile(0.5, of: sorted)
+    cycleMsP95 = NearestRank.percentile(0.95, of: sorted)
+    cycleMsMax = sorted.last
   }
 }
 
@@ -146,5 +160,4 @@ extension YieldSummary {
       okWithinTakt: tally.okWithinTakt, cycleMsP50: tally.cycleMsP50, cycleMsP95: tally.cycleMsP95,
       cycleMsMax: tally.cycleMsMax)
   }
-
 }

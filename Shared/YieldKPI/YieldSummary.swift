@@ -23,33 +23,15 @@ public struct YieldSummary: Hashable, Sendable {
 
   /// Computes the summary of `cycles` (any order; the caller has already filtered and bucketed them).
   public init<Cycles: Sequence<CycleFact>>(of cycles: Cycles) {
-    var all = 0
-    var ok = 0
-    var nok = 0
-    var aborted = 0
-    var okFirstPass = 0
-    var okWithinTakt = 0
+    var tally = CycleTally(
+      timeGroup: 0, cycles: 0, ok: 0, nok: 0, aborted: 0, okFirstPass: 0, okWithinTakt: 0)
     var finishedCycleMs: [Int] = []
     for cycle in cycles {
-      all += 1
-      switch cycle.outcome {
-      case .ok:
-        ok += 1
-        if cycle.attempts == 1 { okFirstPass += 1 }
-        if cycle.cycleMs <= cycle.idealCycleMs { okWithinTakt += 1 }
-        finishedCycleMs.append(cycle.cycleMs)
-      case .nok:
-        nok += 1
-        finishedCycleMs.append(cycle.cycleMs)
-      case .aborted:
-        aborted += 1
-      }
+      tally.count(cycle)
+      if cycle.outcome != .aborted { finishedCycleMs.append(cycle.cycleMs) }
     }
-    finishedCycleMs.sort()
-    self.init(
-      cycles: all, ok: ok, nok: nok, aborted: aborted, okFirstPass: okFirstPass, okWithinTakt: okWithinTakt,
-      cycleMsP50: NearestRank.percentile(0.5, of: finishedCycleMs),
-      cycleMsP95: NearestRank.percentile(0.95, of: finishedCycleMs), cycleMsMax: finishedCycleMs.last)
+    tally.setCycleTimes(finished: finishedCycleMs)
+    self.init(tally: tally)
   }
 
   /// The summary of counted cycles: the ratios are computed here, from the counts.

@@ -8,8 +8,8 @@ extension PostgresYieldStore {
   /// boundaries (`width_bucket`), the groups are counted there (hash aggregation), and one row per
   /// group comes back. The whole hours of the window that no time bucket cuts are read from the
   /// `cycle_hours` rollup, the rest from the cycles. For percentiles a second query brings the
-  /// groups' cycle times (the rollup keeps each row's as an array) and ``NearestRank`` picks them
-  /// here: one definition for both stores.
+  /// groups' cycle times (the rollup keeps each row's as an array) and
+  /// ``CycleTally/setCycleTimes(finished:)`` picks them here: one definition for both stores.
   public func cycleTallies(_ filter: CycleFilter, _ grouping: CycleTally.Grouping, logger: Logger)
     async throws(YieldStoreError) -> [CycleTally]
   {
@@ -70,12 +70,7 @@ extension PostgresYieldStore {
       }
       return cycleTimes
     }
-    for (key, values) in cycleTimes {
-      let sorted = values.sorted()
-      tallies[key]?.cycleMsP50 = NearestRank.percentile(0.5, of: sorted)
-      tallies[key]?.cycleMsP95 = NearestRank.percentile(0.95, of: sorted)
-      tallies[key]?.cycleMsMax = sorted.last
-    }
+    for (key, values) in cycleTimes { tallies[key]?.setCycleTimes(finished: values) }
     return Array(tallies.values)
   }
 
@@ -102,9 +97,8 @@ extension PostgresYieldStore {
   /// for none), cell, robot, station, line, model_version, ideal_cycle_ms, outcome, failure_code
   /// (NULL for none), `n` (the cycles the row stands for), of those `first_pass` (attempts = 1)
   /// and `within_takt` (cycle_ms ≤ ideal_cycle_ms), and `cycle_times` (their cycle_ms, when asked
-  /// for; else NULL). With a
-  /// window, its whole UTC hours that no slicing boundary cuts come from `cycle_hours`, the rest
-  /// from `cycles`. Nil when no cycle can match.
+  /// for; else NULL). With a window, its whole UTC hours that no slicing boundary cuts come from
+  /// `cycle_hours`, the rest from `cycles`. Nil when no cycle can match.
   static func countedSource(
     _ filter: CycleFilter, slicing: TimeSlicing, cycleTimes: Bool = false, binds: inout PostgresBindings
   ) -> String? {
@@ -169,7 +163,7 @@ extension PostgresYieldStore {
 /// and which from the cycles: the whole UTC hours inside the window that no time-group boundary
 /// cuts come from the rollup (each hour is then in one time group), everything else — the
 /// window's ragged ends and the cut hours — from the cycles.
-struct RollupPlan: Equatable {
+struct RollupPlan {
   /// The rollup's hours [startMs, endMs), minus ``cutHoursMs``; nil for none.
   var rollupHours: (startMs: Int64, endMs: Int64)?
   /// Hours inside the rollup's range read from the cycles, because a boundary cuts them.
@@ -203,10 +197,5 @@ struct RollupPlan: Equatable {
       }
     }
     rawRangesMs = ranges
-  }
-
-  static func == (a: RollupPlan, b: RollupPlan) -> Bool {
-    a.rollupHours?.startMs == b.rollupHours?.startMs && a.rollupHours?.endMs == b.rollupHours?.endMs
-      && a.cutHoursMs == b.cutHoursMs && a.rawRangesMs.elementsEqual(b.rawRangesMs, by: { $0 == $1 })
   }
 }

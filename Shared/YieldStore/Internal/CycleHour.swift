@@ -1,9 +1,9 @@
 import Foundation
 
 /// The key of one row of the `cycle_hours` rollup (PostgreSQL): the cycles of one cell that ended
-/// in one UTC hour with the same KPI-relevant fields, counted by ``Counts``. Maintained in the transaction that stores the cycles,
-/// so the rollup always counts exactly the stored cycles; OEE and the Pareto read it for the whole
-/// hours of their window (docs/yield.md).
+/// in one UTC hour with the same KPI-relevant fields, counted by ``Counts``. Maintained in the
+/// transaction that stores the cycles, so the rollup always counts exactly the stored cycles; the
+/// KPI queries read it for the whole hours of their window (docs/yield.md).
 struct CycleHour: Sendable, Hashable, Comparable {
   var cell: String
   /// Start of the UTC hour, in milliseconds since 1970.
